@@ -1,0 +1,3 @@
+from keruen.cli import main
+
+main()

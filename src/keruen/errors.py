@@ -1,0 +1,83 @@
+"""One error hierarchy for keruen.
+
+Every error a user can cause derives from :class:`KeruenError`; the CLI turns these into a
+one-line message and a non-zero exit code. Messages name the file, row and field where there is
+one, and the valid values where there is a fixed set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KeruenError(Exception):
+    """Base class of every domain error; ``exit_code`` is what the CLI returns."""
+
+    exit_code: int = 1
+
+
+class ConfigError(KeruenError, ValueError):
+    """A setting or command-line option has an invalid value."""
+
+    exit_code = 2
+
+
+class InputError(KeruenError, ValueError):
+    """A user-supplied file or table is missing, unreadable or malformed.
+
+    ``file``, ``row`` (1-based data row, header excluded) and ``field`` locate the fault.
+    """
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.row = row
+        self.field = field
+        self.reason = message
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        prefix = ", ".join(where)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class StoreError(KeruenError):
+    """The store cannot be opened, read or written."""
+
+    exit_code = 4
+
+
+class UnknownAreaError(KeruenError, LookupError):
+    """A country, region or group code is not known."""
+
+    exit_code = 2
+
+
+class DataNotAvailableError(KeruenError, LookupError):
+    """The store holds no value for what was asked."""
+
+    exit_code = 5
+
+
+class SourceError(KeruenError):
+    """A remote source failed (time-out, HTTP error, malformed answer) after bounded retries."""
+
+    exit_code = 6
+
+
+class EstimationError(KeruenError):
+    """A model could not be estimated (singular design, no convergence, bad input)."""
+
+    exit_code = 7
