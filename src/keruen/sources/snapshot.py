@@ -1,0 +1,104 @@
+"""The bundled real-data snapshot: Parquet files shipped inside the package, with provenance.
+
+``ensure_snapshot`` loads into a store every bundled file it does not hold yet (by sha256), all
+in one transaction; it is what makes keruen work offline on first use.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from keruen.errors import InputError
+from keruen.sources.files import read_table, sha256_of
+from keruen.sources.validate import validate_observations, validate_paper_figures
+from keruen.store import IngestResult, Provenance, Store
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """One bundled file and its provenance as given in ``manifest.toml``."""
+
+    path: Path
+    provenance: Provenance
+
+
+def snapshot_dir() -> Path:
+    """Folder of the bundled snapshot inside the installed package."""
+    return Path(str(resources.files("keruen.data.snapshot")))
+
+
+@cache
+def manifest() -> tuple[SnapshotFile, ...]:
+    """The snapshot's files with provenance (sha256 computed from the shipped bytes)."""
+    folder = snapshot_dir()
+    manifest_path = folder / "manifest.toml"
+    try:
+        entries = tomllib.loads(manifest_path.read_text("utf-8"))["file"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+        raise InputError(f"unreadable snapshot manifest: {exc}", file=manifest_path) from None
+    files = []
+    for i, entry in enumerate(entries, start=1):
+        path = folder / entry["file"]
+        if not path.exists():
+            raise InputError(
+                "a file listed in the snapshot manifest is missing from the package",
+                file=path,
+                row=i,
+                field="file",
+            )
+        prov = Provenance(
+            dataset=entry["dataset"],
+            vintage=entry["vintage"],
+            release=entry["release"],
+            publisher=entry["publisher"],
+            file_name=entry["file"],
+            sha256=sha256_of(path),
+            title=entry.get("title", ""),
+            url=entry.get("url", ""),
+            licence=entry.get("licence", ""),
+            retrieved=entry.get("retrieved", ""),
+            origin=entry.get("origin", ""),
+            notes=entry.get("notes", ""),
+            kind=entry.get("kind", "observations"),
+        )
+        files.append(SnapshotFile(path, prov))
+    return tuple(files)
+
+
+def load_validated(path: Path, kind: str = "observations"):  # type: ignore[no-untyped-def]
+    """Read and validate one tidy file (observations or paper figures)."""
+    frame = read_table(path)
+    if kind == "paper_figures":
+        return validate_paper_figures(frame, path)
+    return validate_observations(frame, path)
+
+
+def ensure_snapshot(store: Store, *, quiet: bool = False) -> list[IngestResult]:
+    """Load every bundled file the store lacks, in one transaction; returns what was done."""
+    pending = [f for f in manifest() if not store.has_file(f.provenance.sha256)]
+    if not pending:
+        return []
+    if not quiet:
+        print(
+            f"keruen: loading the bundled snapshot ({len(pending)} files) into {store.path}",
+            file=sys.stderr,
+        )
+    return store.ingest_many(
+        (lambda f=f: load_validated(f.path, f.provenance.kind), f.provenance) for f in pending
+    )
+
+
+def open_store(path: str | Path | None = None, *, quiet: bool = False) -> Store:
+    """Open (creating if needed) the store and make sure the bundled snapshot is in it."""
+    store = Store(path)
+    try:
+        ensure_snapshot(store, quiet=quiet)
+    except BaseException:
+        store.close()
+        raise
+    return store
