@@ -112,13 +112,25 @@ def line_chart(frame: pd.DataFrame, x: str, y: str, labels: dict[str, str], sour
     return _titled(line, labels["title"], source)
 
 
-def save(chart: alt.Chart, out_dir: Path, name: str) -> str:
-    """Write ``name.png`` and ``name.svg`` into ``out_dir``; returns the SVG text for inlining."""
+#: d3-format number conventions per language (Russian and Kazakh: 1 234,5).
+NUMBER_LOCALES: dict[str, dict[str, object]] = {
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+    "ru": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
+    "kk": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
+}
+
+
+def save(chart: alt.Chart, out_dir: Path, name: str, lang: str = "en") -> str:
+    """Write ``name.png`` and ``name.svg`` into ``out_dir``; returns the SVG text for inlining.
+
+    Axis numbers follow ``lang``'s conventions (see ``NUMBER_LOCALES``).
+    """
     import vl_convert as vlc
 
     spec = chart.to_dict()
-    svg = vlc.vegalite_to_svg(spec)
-    png = vlc.vegalite_to_png(spec, scale=2)
+    locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
+    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
+    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
     (out_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
     (out_dir / f"{name}.png").write_bytes(png)
     return svg

@@ -20,11 +20,13 @@ from keruen.indicators.remittances import (
     outflow_inflow_ratio,
     rank_within,
     ratio_summary,
+    remittance_measures,
     share_of_gdp,
 )
 from keruen.report.provenance import merge_sources, source_line
 from keruen.store import Store
 from keruen.store.concepts import concept_series
+from keruen.store.panels import remittance_panel
 
 COUNTRY = "KAZ"
 FIRST_YEAR = 2010
@@ -257,6 +259,31 @@ def section_position(trend: Section, cis: Section, labour: Section) -> Section:
     return Section("position", {}, values, merge_sources(trend.sources, labour.sources))
 
 
+def section_measures(store: Store, year: int) -> Section:
+    """Remittance measures of every post-Soviet country for one year (the latest with both flows
+    held for Kazakhstan); immigrant stock from the latest UN DESA year not after it."""
+    members = list(group_members("post_soviet"))
+    panel, used = remittance_panel(store, members, [year])
+    stock = concept_series(store, "migrant_stock", members)
+    stock = stock[stock["period"].astype(int) <= year].dropna(subset=["value"])
+    stock_year = int(stock["period"].astype(int).max()) if len(stock) else None
+    if stock_year is not None:
+        latest = stock[stock["period"] == str(stock_year)][["ref_area", "value"]]
+        panel = panel.drop(columns=["migrant_stock"]).merge(
+            latest.rename(columns={"value": "migrant_stock"}), on="ref_area", how="left")
+    table = remittance_measures(panel)
+    table["inflow_rank"] = rank_within(table["inflow"])
+    table["outflow_rank"] = rank_within(table["outflow"])
+    table = table.sort_values("dri", ascending=False, na_position="last").reset_index(drop=True)
+    sources = [
+        {"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
+         "licence": r.licence}
+        for r in used.drop_duplicates(["dataset", "vintage"]).itertuples()
+    ] + source_line(stock)
+    return Section("measures", {"measures": table}, {"year": year, "stock_year": stock_year},
+                   merge_sources(sources))
+
+
 def build(store: Store) -> dict[str, Section]:
     """All sections of the report, keyed by name."""
     trend = section_trend(store)
@@ -264,4 +291,6 @@ def build(store: Store) -> dict[str, Section]:
     share = section_share_gdp(store)
     labour = section_labour(store)
     position = section_position(trend, cis, labour)
-    return {s.key: s for s in (trend, cis, share, labour, position)}
+    both = trend.tables["series"].dropna(subset=["inflow", "outflow"])
+    measures = section_measures(store, int(both["year"].max()))
+    return {s.key: s for s in (trend, cis, share, labour, position, measures)}

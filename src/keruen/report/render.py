@@ -74,13 +74,13 @@ def _figures(sections: dict[str, Section], store: Store, lang: str, out: Path,
         "year": _("Year"), "musd": _("US$ million"),
         "title": _("Kazakhstan: remittances received and paid, {first}–{last}").format(
             first=int(series["year"].min()), last=int(last))}, src_trend, paper_point),
-        fig_dir, "01_kaz_remittances")
+        fig_dir, "01_kaz_remittances", lang)
     ratio = series.dropna(subset=["ratio"])
     svgs["ratio"] = charts.save(charts.ratio_chart(ratio, trend.values["summary"]["mean_of_ratios"], {
         "year": _("Year"), "ratio": _("Paid ÷ received"),
         "mean": _("mean {v}").format(v=format_number(trend.values["summary"]["mean_of_ratios"], lang, 1)),
         "title": _("Kazakhstan: remittances paid per dollar received")}, _src_text(trend.sources, _)),
-        fig_dir, "02_kaz_ratio")
+        fig_dir, "02_kaz_ratio", lang)
 
     def named(frame: pd.DataFrame, column: str, scale: float = 1e6) -> pd.DataFrame:
         return pd.DataFrame({"code": frame["ref_area"],
@@ -90,30 +90,30 @@ def _figures(sections: dict[str, Section], store: Store, lang: str, out: Path,
     svgs["cis_in"] = charts.save(charts.ranked_bars(named(cis.tables["inflows_latest"], "inflow"), "value", {
         "value": _("US$ million"),
         "title": _("Remittances received, CIS countries, {year}").format(year=cis.values["inflow_year"])},
-        _src_text(cis.sources, _)), fig_dir, "03_cis_inflows")
+        _src_text(cis.sources, _)), fig_dir, "03_cis_inflows", lang)
     svgs["cis_out"] = charts.save(charts.ranked_bars(named(cis.tables["outflows_latest"], "outflow"), "value", {
         "value": _("US$ million"),
         "title": _("Remittances paid, CIS countries, {year}").format(year=cis.values["outflow_year"])},
-        _src_text(cis.sources, _)), fig_dir, "04_cis_outflows")
+        _src_text(cis.sources, _)), fig_dir, "04_cis_outflows", lang)
     shares = share.tables["shares"].dropna(subset=["share_derived"])
     svgs["share"] = charts.save(charts.ranked_bars(named(shares, "share_derived", 1.0), "value", {
         "value": _("% of GDP"),
         "title": _("Remittances received as % of GDP, post-Soviet countries, {year}").format(
             year=share.values["derived_year"])}, _src_text(share.sources, _), fmt=",.2f"),
-        fig_dir, "05_share_gdp")
+        fig_dir, "05_share_gdp", lang)
     flagged = _src_text(labour.sources[:1], _) + " — " + _("as stated in the paper")
     imm = labour.tables["immigrants"]
     svgs["immigrants"] = charts.save(charts.ranked_bars(pd.DataFrame({
         "code": imm["counterpart_area"], "name": [area_label(c, lang, _) for c in imm["counterpart_area"]],
         "value": imm["value"]}), "value", {"value": _("persons"),
         "title": _("Labour immigrants arriving in Kazakhstan by country, 2022")}, flagged, fmt=",.0f"),
-        fig_dir, "06_immigrants_by_origin")
+        fig_dir, "06_immigrants_by_origin", lang)
     emi = labour.tables["emigrants"]
     svgs["emigrants"] = charts.save(charts.ranked_bars(pd.DataFrame({
         "code": emi["counterpart_area"], "name": [area_label(c, lang, _) for c in emi["counterpart_area"]],
         "value": emi["value"]}), "value", {"value": _("persons"),
         "title": _("Labour emigrants from Kazakhstan by destination, 2022")}, flagged, fmt=",.0f"),
-        fig_dir, "07_emigrants_by_destination")
+        fig_dir, "07_emigrants_by_destination", lang)
     reg = labour.tables["regions"]
     reg_long = pd.concat([
         pd.DataFrame({"name": [area_label(c, lang, _) for c in reg["region"]], "order": range(len(reg)),
@@ -124,23 +124,23 @@ def _figures(sections: dict[str, Section], store: Store, lang: str, out: Path,
     svgs["regions"] = charts.save(charts.grouped_bars(reg_long, {
         "value": "%", "title": _("Foreign labour migrants by region, {year}").format(
             year=labour.values["region_year"])}, _src_text(labour.sources[:2], _)),
-        fig_dir, "08_regions")
+        fig_dir, "08_regions", lang)
     quota = labour.tables["quota"]
     svgs["quota"] = charts.save(charts.ranked_bars(pd.DataFrame({
         "code": quota["period"], "name": quota["period"], "value": quota["quota"]}), "value", {
         "value": _("persons"), "title": _("Quota for foreign workers")}, flagged, highlight="",
-        fmt=",.0f"), fig_dir, "09_quota")
+        fmt=",.0f"), fig_dir, "09_quota", lang)
     spec = labour.tables["specialists"]
     svgs["specialists"] = charts.save(charts.ranked_bars(pd.DataFrame({
         "code": spec["counterpart_area"], "name": [profession_label(c, _) for c in spec["counterpart_area"]],
         "value": spec["value"]}), "value", {"value": _("persons"),
         "title": _("Emigrant specialists by profession, 2022")}, flagged, highlight="", fmt=",.0f"),
-        fig_dir, "10_specialists")
+        fig_dir, "10_specialists", lang)
     dri = series.dropna(subset=["dri"])
     svgs["dri"] = charts.save(charts.line_chart(dri, "year", "dri", {
         "x": _("Year"), "y": _("(paid − received) ÷ (paid + received)"),
         "title": _("Kazakhstan's donor–recipient index")}, _src_text(trend.sources, _), zero_rule=True),
-        fig_dir, "11_donor_recipient_index")
+        fig_dir, "11_donor_recipient_index", lang)
     return svgs
 
 
