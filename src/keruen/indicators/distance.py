@@ -96,8 +96,11 @@ def distance_decay(m: ArrayLike, d: ArrayLike) -> float:
     if y.sum() <= 0:
         raise EstimationError("no flows to fit")
     log_d = np.log(dist[off])
-    if np.ptp(log_d) == 0:
-        raise EstimationError("all distances are equal: the decay is not identified")
+    if not _identified(np.where(off, np.log(np.where(off, dist, 1.0)), 0.0)):
+        raise EstimationError(
+            "log(distance) is collinear with the origin and destination effects "
+            "(e.g. 3 regions with symmetric distances): the decay is not identified"
+        )
     ii, jj = np.nonzero(off)
     k = y.size
     x = np.zeros((k, 2 * n), dtype=np.float64)
@@ -117,3 +120,25 @@ def distance_decay(m: ArrayLike, d: ArrayLike) -> float:
     if not np.isfinite(beta) or not result.converged:
         raise EstimationError("distance-decay model did not converge")
     return beta
+
+
+def _identified(log_d: FloatArray, *, sweeps: int = 500, tol: float = 1e-9) -> bool:
+    """Whether ``log d`` has variation left after removing origin and destination effects.
+
+    Alternating projections (row then column demeaning over the off-diagonal cells) converge to
+    the residual of ``log d`` on the two sets of dummies; a vanishing residual means the decay
+    coefficient is aliased, which R reports as NA and a pseudo-inverse would silently hide.
+    """
+    n = log_d.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    r = np.where(off, log_d - log_d[off].mean(), 0.0)
+    scale = float(np.sqrt((r**2).sum()))
+    if scale == 0.0:
+        return False
+    for _ in range(sweeps):
+        r = np.where(off, r - (r.sum(axis=1, keepdims=True) / (n - 1)), 0.0)
+        r = np.where(off, r - (r.sum(axis=0, keepdims=True) / (n - 1)), 0.0)
+        row_means = np.abs(r.sum(axis=1)).max() / (n - 1)
+        if row_means <= tol * scale:
+            break
+    return float(np.sqrt((r**2).sum())) > 1e-6 * scale
