@@ -138,3 +138,12 @@ def test_median_definitions_differ_somewhere_so_the_difference_is_documented() -
         )
     ]
     assert differ, "if migest's interpolated median always agreed, the docstring would be wrong"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not np.isnan(REFERENCE[c]["distance_decay"])])
+def test_profiled_decay_fit_matches_migest_glm(case: str) -> None:
+    # Large systems use the profile-likelihood fit instead of the dense GLM: it must give the
+    # same maximum-likelihood coefficient as migest's glm().
+    data = _load(case)
+    beta = distance_decay(data.flows, data.distances, method="profile")
+    assert beta == pytest.approx(REFERENCE[case]["distance_decay"], rel=REL)

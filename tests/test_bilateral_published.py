@@ -169,3 +169,17 @@ def test_distribution_shares_top_k_and_hhi() -> None:
     assert hhi(np.ones(4)) == pytest.approx(0.25)
     assert hhi(np.ones(4), normalized=True) == pytest.approx(0.0)
     assert hhi([0, 0, 7], normalized=True) == pytest.approx(1.0)
+
+
+def test_auto_decay_on_a_large_system_equals_the_statsmodels_glm() -> None:
+    from keruen.indicators.distance import GLM_MAX_REGIONS, distance_decay
+
+    n = GLM_MAX_REGIONS + 1
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 2000, (n, 2))
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2)) + 5
+    m = rng.poisson(rng.gamma(0.8, 100.0, (n, n)) * 400 / d).astype(float)
+    np.fill_diagonal(m, 0)
+    auto = distance_decay(m, d)
+    assert auto == pytest.approx(distance_decay(m, d, method="glm"), rel=1e-8)
+    assert auto < 0  # flows were generated decaying with distance
