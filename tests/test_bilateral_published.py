@@ -183,3 +183,14 @@ def test_auto_decay_on_a_large_system_equals_the_statsmodels_glm() -> None:
     auto = distance_decay(m, d)
     assert auto == pytest.approx(distance_decay(m, d, method="glm"), rel=1e-8)
     assert auto < 0  # flows were generated decaying with distance
+
+
+def test_one_pass_focusing_measures_equal_the_individual_functions() -> None:
+    from keruen import indicators
+
+    rng = np.random.default_rng(5)
+    m = rng.poisson(rng.gamma(0.7, 60.0, (9, 9))).astype(float)
+    m[2, :] = 0  # a region without out-migrants
+    together = indicators.focusing_measures(m)
+    for key, value in together.items():
+        assert value == pytest.approx(getattr(indicators, key)(m), rel=1e-12, abs=1e-15), key

@@ -221,3 +221,61 @@ def acv(m: ArrayLike) -> float:
         return float("nan")
     out, inn = a.sum(axis=1), a.sum(axis=0)
     return float((out / total * cv_orig(a)).sum() + (inn / total * cv_dest(a)).sum())
+
+
+def focusing_measures(m: ArrayLike) -> dict[str, float]:
+    """All system-wide connectivity and focusing measures of this module, in one pass.
+
+    The same values as :func:`connectivity`, :func:`inequality_equal`, :func:`inequality_sim`,
+    :func:`gini_total`, :func:`gini_orig_standardized`, :func:`gini_dest_standardized`,
+    :func:`mwg_orig`, :func:`mwg_dest`, :func:`mwg_mean` and :func:`acv`, sharing the sorts and
+    margins they have in common (several times faster on large systems than calling each).
+    """
+    a = as_flow_matrix(m)
+    n = a.shape[0]
+    if n < 3:
+        raise InputError("focusing measures need at least 3 regions", field="region")
+    total = float(a.sum())
+    if total <= 0:
+        nan = float("nan")
+        return dict.fromkeys(
+            (
+                "connectivity",
+                "inequality_equal",
+                "inequality_sim",
+                "gini_total",
+                "gini_orig_standardized",
+                "gini_dest_standardized",
+                "mwg_orig",
+                "mwg_dest",
+                "mwg_mean",
+                "acv",
+            ),
+            nan,
+        )
+    rows, cols = _off_diagonal(a), _off_diagonal(a.T)
+    out, inn = rows.sum(axis=1), cols.sum(axis=1)
+    s_all = float(_pairwise_abs_sum(np.sort(rows.ravel())))
+    s_rows = _pairwise_abs_sum(np.sort(rows, axis=1))
+    s_cols = _pairwise_abs_sum(np.sort(cols, axis=1))
+    g_orig = np.divide(s_rows, 2.0 * (n - 2) * out, out=np.zeros(n), where=out > 0)
+    g_dest = np.divide(s_cols, 2.0 * (n - 2) * inn, out=np.zeros(n), where=inn > 0)
+    mwg_o = float((out / total * g_orig).sum())
+    mwg_d = float((inn / total * g_dest).sum())
+    mean_r, mean_c = rows.mean(axis=1), cols.mean(axis=1)
+    cv_r = np.divide(rows.std(axis=1), mean_r, out=np.zeros(n), where=mean_r > 0)
+    cv_c = np.divide(cols.std(axis=1), mean_c, out=np.zeros(n), where=mean_c > 0)
+    cells = n * (n - 1)
+    fitted = independence_fit(a)
+    return {
+        "connectivity": float(np.count_nonzero(rows)) / cells,
+        "inequality_equal": 0.5 * float(np.abs(rows / total - 1.0 / cells).sum()),
+        "inequality_sim": 0.5 * float(np.abs(a / total - fitted / fitted.sum()).sum()),
+        "gini_total": s_all / (2.0 * (cells - 1) * total),
+        "gini_orig_standardized": float(s_rows.sum()) / s_all if s_all > 0 else float("nan"),
+        "gini_dest_standardized": float(s_cols.sum()) / s_all if s_all > 0 else float("nan"),
+        "mwg_orig": mwg_o,
+        "mwg_dest": mwg_d,
+        "mwg_mean": 0.5 * (mwg_o + mwg_d),
+        "acv": float((out / total * cv_r).sum() + (inn / total * cv_c).sum()),
+    }
