@@ -194,3 +194,22 @@ def test_one_pass_focusing_measures_equal_the_individual_functions() -> None:
     together = indicators.focusing_measures(m)
     for key, value in together.items():
         assert value == pytest.approx(getattr(indicators, key)(m), rel=1e-12, abs=1e-15), key
+
+
+@pytest.mark.parametrize(
+    ("m", "mwg_in", "mwg_out", "mwg_mean"),
+    [(HYP, 0.1222222, 0.0, 0.06111111), (HYP2, 0.05238095, 0.02083333, 0.03660714)],
+)
+def test_field_ginis_give_migration_indices_documented_weighted_ginis(
+    m, mwg_in, mwg_out, mwg_mean
+) -> None:
+    # migration.indices' weighting (documented values for the P&M systems): in-field Ginis
+    # weighted by out-flow shares, out-field Ginis by in-flow shares, the sum divided by n.
+    # keruen's own mwg_* use the weighted mean instead (see mwg_orig's docstring).
+    n, total = m.shape[0], m.sum()
+    theirs_in = (gini_dest_field(m) * m.sum(axis=1) / total).sum() / n
+    theirs_out = (gini_orig_field(m) * m.sum(axis=0) / total).sum() / n
+    assert theirs_in == pytest.approx(mwg_in, abs=5e-8)
+    assert theirs_out == pytest.approx(mwg_out, abs=5e-8)
+    assert (theirs_in + theirs_out) / 2 == pytest.approx(mwg_mean, abs=5e-8)
+    assert mwg_dest(m) == pytest.approx(np.average(gini_dest_field(m), weights=m.sum(axis=0)))

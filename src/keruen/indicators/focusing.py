@@ -169,10 +169,12 @@ def gini_dest_field(m: ArrayLike, *, corrected: bool = True) -> FloatArray:
 def mwg_orig(m: ArrayLike) -> float:
     """Migration-weighted out-migration Gini: ``Σ_i (O_i/M)·G^O_i`` (Bell et al. 2002).
 
-    Each origin's field Gini is weighted by its own share of all out-migration, so the index
-    stays within [0, 1]. Deliberately differs from migest 2.0 (via migration.indices), which
-    weights origin ``i`` by its *in*-migration share ``D_i/M`` and then divides by ``n``, contrary
-    to its own documented formula and making the index shrink with the number of regions.
+    Bell et al. weight each zone's field Gini by the zone's share of total migration and average
+    the weighted values. keruen takes the weighted mean (weights summing to 1), so the index
+    keeps the [0, 1] range of the field Ginis. Deliberately differs from migest 2.0 (via
+    migration.indices), which divides the weighted sum by ``n`` as well, so the index shrinks
+    like ``1/n`` with the number of regions, and which weights origin ``i`` by its *in*-migration
+    share ``D_i/M``, contrary to its own documented formula.
     """
     a = as_flow_matrix(m)
     total = float(a.sum())
