@@ -163,6 +163,13 @@ def test_square_matrix_file_is_read_and_bad_cells_located(tmp_path: Path) -> Non
     _assert_locates(err, "flows.csv", 3, "B")
 
 
+def test_unknown_region_in_a_matrix_file_names_its_row(tmp_path: Path) -> None:
+    wide = "region,A,B,E\nA,0,1,2\nB,3,0,4\nE,1,1,0\n"
+    err = _error(tmp_path, flows=wide, pop="region,pop\nA,10\nB,20\n")
+    _assert_locates(err, "flows.csv", 1, "region")
+    assert "'E'" in str(err)
+
+
 def test_missing_column(tmp_path: Path) -> None:
     err = _error(tmp_path, pop="region,population\nA,1\n")
     _assert_locates(err, "pop.csv", None, "pop")
