@@ -17,6 +17,7 @@ from keruen.errors import KeruenError
 
 #: command name -> "module:attribute" of the click command implementing it.
 COMMANDS: dict[str, str] = {
+    "indices": "keruen.cli.indices:indices",
     "report": "keruen.cli.report:report",
     "sources": "keruen.cli.store_cmds:sources",
     "query": "keruen.cli.store_cmds:query",
