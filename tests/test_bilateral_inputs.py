@@ -234,4 +234,4 @@ def test_cli_bad_input_is_a_one_line_error_with_exit_code_3(tmp_path: Path) -> N
     p = _write(tmp_path, "pop.csv", POP)
     result = CliRunner().invoke(main, ["indices", "--flows", str(f), "--population", str(p)])
     assert result.exit_code == InputError.exit_code
-    assert "flows.csv, row 5, field 'flow'" in result.output
+    assert "flows.csv, data row 5, field 'flow'" in result.output
