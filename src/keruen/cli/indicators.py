@@ -27,7 +27,8 @@ def _years(text: str) -> list[int]:
               help="ISO alpha-3 code(s); repeat for several.")
 @click.option("--years", default="2010:2024", show_default=True, help="FIRST:LAST or a list.")
 @click.option("--group", default="cis_and_former", show_default=True,
-              help="Country group for the ranks (post_soviet, cis, central_asia, eaeu, ...).")
+              help="Group for the ranks: post_soviet, cis, cis_and_former, central_asia, eaeu, "
+                   "or a comma-separated list of ISO alpha-3 codes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
 def indicators(countries: tuple[str, ...], years: str, group: str, fmt: str) -> None:
@@ -42,7 +43,9 @@ def indicators(countries: tuple[str, ...], years: str, group: str, fmt: str) -> 
 
     for code in countries:
         area(code)  # unknown codes fail here with the valid forms named
-    members = list(dict.fromkeys([*group_members(group), *countries]))
+    group_list = [area(c.strip()).code for c in group.split(",")] if "," in group \
+        else list(group_members(group))
+    members = list(dict.fromkeys([*group_list, *countries]))
     year_list = _years(years)
     with open_store() as store:
         panel, sources = remittance_panel(store, members, year_list)
