@@ -32,15 +32,31 @@ def tidy(rows: list[tuple], dataset: str = "TEST") -> pd.DataFrame:
     """A tidy observation table from (measure, ref_area, period, value) tuples."""
     return pd.DataFrame(
         [
-            {"dataset": dataset, "measure": m, "ref_area": a, "counterpart_area": None,
-             "breakdown": None, "period": p, "value": v, "unit": "persons", "obs_status": "A"}
+            {
+                "dataset": dataset,
+                "measure": m,
+                "ref_area": a,
+                "counterpart_area": None,
+                "breakdown": None,
+                "period": p,
+                "value": v,
+                "unit": "persons",
+                "obs_status": "A",
+            }
             for m, a, p, v in rows
         ]
     )
 
 
-def provenance(sha: str, vintage: str = "v1", release: str = "2024-01-01",
-               dataset: str = "TEST") -> Provenance:
+def provenance(
+    sha: str, vintage: str = "v1", release: str = "2024-01-01", dataset: str = "TEST"
+) -> Provenance:
     """Provenance of a test file (its sha256 given directly)."""
-    return Provenance(dataset=dataset, vintage=vintage, release=release,
-                      publisher="keruen tests", file_name=f"{vintage}.csv", sha256=sha)
+    return Provenance(
+        dataset=dataset,
+        vintage=vintage,
+        release=release,
+        publisher="keruen tests",
+        file_name=f"{vintage}.csv",
+        sha256=sha,
+    )

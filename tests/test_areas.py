@@ -8,11 +8,14 @@ from keruen.areas import area, group_members, is_aggregate, name
 from keruen.errors import UnknownAreaError
 
 
-@pytest.mark.parametrize(("code", "ru", "kk"), [
-    ("KAZ", "Казахстан", "Қазақстан"),
-    ("UZB", "Узбекистан", "Өзбекстан"),
-    ("KZ-47", "Мангистауская область", "Маңғыстау облысы"),
-])
+@pytest.mark.parametrize(
+    ("code", "ru", "kk"),
+    [
+        ("KAZ", "Казахстан", "Қазақстан"),
+        ("UZB", "Узбекистан", "Өзбекстан"),
+        ("KZ-47", "Мангистауская область", "Маңғыстау облысы"),
+    ],
+)
 def test_names_in_three_languages(code: str, ru: str, kk: str) -> None:
     assert name(code, "ru") == ru and name(code, "kk") == kk
     assert name(code, "en") not in (ru, kk)

@@ -26,10 +26,13 @@ def test_every_registered_command_loads_and_has_help() -> None:
 
 def test_a_bad_file_gives_one_line_and_a_non_zero_exit(home: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text("dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,"
-                   "obs_status\nX,pop,KAZ,,,2020,1,persons,A\nX,pop,ZZZ,,,2020,2,persons,A\n")
-    result = CliRunner().invoke(main, ["load", str(bad), "--dataset", "X", "--vintage", "v1",
-                                       "--publisher", "me"])
+    bad.write_text(
+        "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,"
+        "obs_status\nX,pop,KAZ,,,2020,1,persons,A\nX,pop,ZZZ,,,2020,2,persons,A\n"
+    )
+    result = CliRunner().invoke(
+        main, ["load", str(bad), "--dataset", "X", "--vintage", "v1", "--publisher", "me"]
+    )
     assert result.exit_code == 3
     assert "Traceback" not in result.output
     line = result.output.strip()
@@ -39,8 +42,10 @@ def test_a_bad_file_gives_one_line_and_a_non_zero_exit(home: Path, tmp_path: Pat
 
 def test_load_then_query_shows_the_new_vintage(home: Path, tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
-    good.write_text("dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,"
-                    "obs_status\nMYDATA,arrivals,KZ-75,UZB,,2023,1234,persons,A\n")
+    good.write_text(
+        "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,"
+        "obs_status\nMYDATA,arrivals,KZ-75,UZB,,2023,1234,persons,A\n"
+    )
     runner = CliRunner()
     args = ["load", str(good), "--dataset", "MYDATA", "--vintage", "2024-06", "--publisher", "me"]
     first = runner.invoke(main, args)

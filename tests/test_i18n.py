@@ -18,8 +18,9 @@ def _source_messages() -> set[str]:
 
     method_map = [("**/templates/**.j2", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
-    found = extract_from_dir(str(ROOT / "src" / "keruen"), method_map, options_map=options,
-                             keywords={"_": None})
+    found = extract_from_dir(
+        str(ROOT / "src" / "keruen"), method_map, options_map=options, keywords={"_": None}
+    )
     return {msg for _f, _l, msg, _c, _x in found if isinstance(msg, str)}
 
 
@@ -32,7 +33,9 @@ def test_catalogue_translates_every_message_with_the_same_placeholders(lang: str
     assert not missing, f"{lang}: untranslated messages: {missing[:5]}"
     for msgid, text in translated.items():
         assert sorted(re.findall(r"\{(\w*)\}", msgid)) == sorted(re.findall(r"\{(\w*)\}", text)), (
-            lang, msgid)
+            lang,
+            msgid,
+        )
 
 
 def test_translations_are_loaded_and_numbers_follow_the_language() -> None:

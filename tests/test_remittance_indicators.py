@@ -44,10 +44,17 @@ def test_ratio_is_undefined_without_inflows() -> None:
 
 
 def test_measures_table() -> None:
-    panel = pd.DataFrame({"ref_area": ["A", "B"], "period": ["2020", "2020"],
-                          "inflow": [100.0, 900.0], "outflow": [300.0, 100.0],
-                          "gdp": [1e4, 3e3], "population": [10.0, 30.0],
-                          "migrant_stock": [3.0, 0.0]})
+    panel = pd.DataFrame(
+        {
+            "ref_area": ["A", "B"],
+            "period": ["2020", "2020"],
+            "inflow": [100.0, 900.0],
+            "outflow": [300.0, 100.0],
+            "gdp": [1e4, 3e3],
+            "population": [10.0, 30.0],
+            "migrant_stock": [3.0, 0.0],
+        }
+    )
     out = remittance_measures(panel).set_index("ref_area")
     assert out.loc["A", "net"] == -200 and out.loc["A", "ratio"] == 3
     assert out.loc["A", "dri"] == pytest.approx(0.5) and out.loc["B", "dri"] == pytest.approx(-0.8)
@@ -64,21 +71,25 @@ def test_growth_rank_and_ratio_summary() -> None:
 
 
 def test_indicators_command_json_carries_sources(home: Path) -> None:
-    result = CliRunner().invoke(main, ["indicators", "--country", "KAZ", "--years", "2021:2022",
-                                       "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["indicators", "--country", "KAZ", "--years", "2021:2022", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     rows = {r["year"]: r for r in body["rows"]}
     assert set(rows) == {2021, 2022}
     assert rows[2022]["outflow_rank"] == 2  # after Russia, among CIS and former members
     assert rows[2022]["dri"] == pytest.approx(
-        (rows[2022]["outflow"] - rows[2022]["inflow"]) / (rows[2022]["outflow"] + rows[2022]["inflow"]))
+        (rows[2022]["outflow"] - rows[2022]["inflow"])
+        / (rows[2022]["outflow"] + rows[2022]["inflow"])
+    )
     assert {s["column"] for s in body["sources"]} >= {"inflow", "outflow", "gdp"}
 
 
 def test_indicators_command_accepts_a_list_of_codes_as_group(home: Path) -> None:
-    result = CliRunner().invoke(main, ["indicators", "--years", "2022", "--group",
-                                       "KAZ,UZB,TJK,KGZ", "--format", "csv"])
+    result = CliRunner().invoke(
+        main, ["indicators", "--years", "2022", "--group", "KAZ,UZB,TJK,KGZ", "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(io.StringIO(result.stdout))
     assert frame.loc[0, "outflow_rank"] == 1  # Kazakhstan pays out most within Central Asia

@@ -12,9 +12,19 @@ from keruen.cli import main
 from keruen.report.render import render_report
 from keruen.store import Store
 
-FIGURES = ["01_kaz_remittances", "02_kaz_ratio", "03_cis_inflows", "04_cis_outflows",
-           "05_share_gdp", "06_immigrants_by_origin", "07_emigrants_by_destination",
-           "08_regions", "09_quota", "10_specialists", "11_donor_recipient_index"]
+FIGURES = [
+    "01_kaz_remittances",
+    "02_kaz_ratio",
+    "03_cis_inflows",
+    "04_cis_outflows",
+    "05_share_gdp",
+    "06_immigrants_by_origin",
+    "07_emigrants_by_destination",
+    "08_regions",
+    "09_quota",
+    "10_specialists",
+    "11_donor_recipient_index",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,22 +41,29 @@ def test_report_writes_html_and_every_figure_as_png_and_svg(english: Path) -> No
         assert svg.read_text("utf-8").lstrip().startswith("<svg")
     assert html.count("<svg") >= len(FIGURES)  # figures are inlined: the HTML stands alone
     assert "<script" not in html and "http://" not in html.split("<h2>Sources")[0].replace(
-        "http://www.w3.org", "")
+        "http://www.w3.org", ""
+    )
 
 
 def test_every_section_names_its_source_and_vintage(english: Path) -> None:
     html = (english / "index.html").read_text("utf-8")
     assert html.count('class="src"') >= 5
-    for vintage in ("WDI 2025-07-01", "KNOMAD 2023-06", "Kelinbayeva et al. 2025",
-                    "BNS population by region 2000-2023"):
+    for vintage in (
+        "WDI 2025-07-01",
+        "KNOMAD 2023-06",
+        "Kelinbayeva et al. 2025",
+        "BNS population by region 2000-2023",
+    ):
         assert vintage in html
 
 
-def test_two_runs_give_the_same_numbers(snapshot_store: Store, english: Path,
-                                        tmp_path: Path) -> None:
+def test_two_runs_give_the_same_numbers(
+    snapshot_store: Store, english: Path, tmp_path: Path
+) -> None:
     again = render_report(snapshot_store, tmp_path, "en").parent
     assert json.loads((again / "numbers.json").read_text()) == json.loads(
-        (english / "numbers.json").read_text())
+        (english / "numbers.json").read_text()
+    )
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])

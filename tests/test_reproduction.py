@@ -35,11 +35,13 @@ def test_kazakhstan_trend_reproduces_the_series_held(snapshot_store: Store, sect
     series = sections["trend"].tables["series"].set_index("year")
     received = _raw_wdi(snapshot_store, "BX.TRF.PWKR.CD.DT", "KAZ", "WDI 2025-07-01")
     assert series.loc[2010:2024, "inflow"].to_numpy() == pytest.approx(
-        received.loc[2010:2024].to_numpy())
+        received.loc[2010:2024].to_numpy()
+    )
     paid_wdi = _raw_wdi(snapshot_store, "BM.TRF.PWKR.CD.DT", "KAZ", "WDI 2023-05-10")
     # 2010-2021 agree between the WDI and KNOMAD releases; 2022 exists only in KNOMAD
     assert series.loc[2010:2021, "outflow"].to_numpy() == pytest.approx(
-        paid_wdi.loc[2010:2021].to_numpy(), rel=1e-9)
+        paid_wdi.loc[2010:2021].to_numpy(), rel=1e-9
+    )
     knomad = snapshot_store.value("WB_KNOMAD_REMITTANCES", "remittance_outflow", "KAZ", "2022")
     assert series.loc[2022, "outflow"] == pytest.approx(knomad["value"] * 1e6)
 
@@ -50,7 +52,9 @@ def test_outflow_inflow_ratio_and_its_average(sections) -> None:
     assert series["ratio"].to_numpy() == pytest.approx(ratios.to_numpy())
     summary = sections["trend"].values["summary"]
     assert summary["mean_of_ratios"] == pytest.approx(ratios.mean())
-    assert summary["ratio_of_sums"] == pytest.approx(series["outflow"].sum() / series["inflow"].sum())
+    assert summary["ratio_of_sums"] == pytest.approx(
+        series["outflow"].sum() / series["inflow"].sum()
+    )
     # the paper's "about ten times": a reading of a chart, so agreement within a factor band
     assert 7 < summary["mean_of_ratios"] < 13
 
@@ -105,8 +109,13 @@ def test_labour_tables_are_shares_of_the_paper_totals(sections) -> None:
     assert labour.values["labour_balance"] == 400000 - 450000
     spec = labour.tables["specialists"].set_index("counterpart_area")
     # the paper's printed percentages (22%, 20%, 10.8%, 8.9%, 7.4%) follow from its counts
-    printed = {"IT specialists": 22, "Engineering and technical workers": 20,
-               "Medical workers": 10.8, "Scientists and researchers": 8.9, "Teachers": 7.4}
+    printed = {
+        "IT specialists": 22,
+        "Engineering and technical workers": 20,
+        "Medical workers": 10.8,
+        "Scientists and researchers": 8.9,
+        "Teachers": 7.4,
+    }
     for profession, pct in printed.items():
         assert spec.loc[profession, "share"] == pytest.approx(pct, abs=0.35)
 
@@ -127,8 +136,9 @@ def test_quota_implies_a_consistent_labour_force(sections) -> None:
     assert abs(lf.loc["2022"] / lf.loc["2016"] - 1) < 0.05  # the two figures agree within 5 %
 
 
-def test_every_paper_figure_is_reconciled_once_with_a_reason(snapshot_store: Store,
-                                                             recon: pd.DataFrame) -> None:
+def test_every_paper_figure_is_reconciled_once_with_a_reason(
+    snapshot_store: Store, recon: pd.DataFrame
+) -> None:
     figures = snapshot_store.paper_figures()
     stated = recon[~recon["measure"].str.startswith("rank_")]
     assert len(stated) == len(figures)

@@ -22,8 +22,9 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_ingest_adds_rows_with_their_provenance(store: Store) -> None:
-    result = store.ingest(tidy([("pop", "KAZ", "2020", 1.0), ("pop", "UZB", "2020", 2.0)]),
-                          provenance("a" * 64))
+    result = store.ingest(
+        tidy([("pop", "KAZ", "2020", 1.0), ("pop", "UZB", "2020", 2.0)]), provenance("a" * 64)
+    )
     assert result.rows_added == 2 and not result.already_present
     got = store.observations("TEST", "pop")
     assert list(got["ref_area"]) == ["KAZ", "UZB"]
@@ -40,10 +41,13 @@ def test_the_same_file_twice_adds_nothing(store: Store) -> None:
 
 
 def test_a_new_release_is_a_new_vintage_and_queries_use_the_latest(store: Store) -> None:
-    store.ingest(tidy([("pop", "KAZ", "2020", 1.0), ("pop", "KAZ", "2021", 5.0)]),
-                 provenance("a" * 64, "2023 release", "2023-05-01"))
-    store.ingest(tidy([("pop", "KAZ", "2020", 1.5)]),
-                 provenance("b" * 64, "2024 release", "2024-05-01"))
+    store.ingest(
+        tidy([("pop", "KAZ", "2020", 1.0), ("pop", "KAZ", "2021", 5.0)]),
+        provenance("a" * 64, "2023 release", "2023-05-01"),
+    )
+    store.ingest(
+        tidy([("pop", "KAZ", "2020", 1.5)]), provenance("b" * 64, "2024 release", "2024-05-01")
+    )
     assert store.vintages("TEST") == ["2023 release", "2024 release"]
     latest = store.observations("TEST", "pop").set_index("period")
     assert latest.loc["2020", "value"] == 1.5 and latest.loc["2020", "vintage"] == "2024 release"
@@ -68,10 +72,12 @@ def test_a_failure_mid_ingest_leaves_the_store_exactly_as_it_was(store: Store) -
         raise InputError("invalid value 'x'", file="second.csv", row=7, field="value")
 
     with pytest.raises(InputError, match="second.csv"):
-        store.ingest_many([
-            (tidy([("pop", "KAZ", "2020", 1.0)]), provenance("a" * 64)),  # lands first...
-            (corrupt, provenance("b" * 64, "v2")),                         # ...then this fails
-        ])
+        store.ingest_many(
+            [
+                (tidy([("pop", "KAZ", "2020", 1.0)]), provenance("a" * 64)),  # lands first...
+                (corrupt, provenance("b" * 64, "v2")),  # ...then this fails
+            ]
+        )
     assert store.checksum() == before
     assert not store.has_file("a" * 64)
 
@@ -83,8 +89,9 @@ def test_a_corrupt_row_in_a_file_names_file_row_and_field(tmp_path: Path, store:
     frame.to_csv(path, index=False)
     before = store.checksum()
     with pytest.raises(InputError) as err:
-        store.ingest(lambda: validate_observations(read_table(path), path),
-                     provenance(sha256_of(path)))
+        store.ingest(
+            lambda: validate_observations(read_table(path), path), provenance(sha256_of(path))
+        )
     assert (err.value.file, err.value.row, err.value.field) == (str(path), 31, "value")
     assert "population.csv, data row 31, field 'value'" in str(err.value)
     assert store.checksum() == before

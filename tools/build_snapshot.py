@@ -63,7 +63,12 @@ def main(shared: Path) -> None:
     con = duckdb.connect()
     wdi = shared / "wb_wdi" / "wdi_long.csv"
     units = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in WDI_UNITS.items())
-    for vintage in ["wdi_2025-07-01", "wdi_2023-05-10", "datahub_pop_2026-03", "datahub_gdp_2026-03"]:
+    for vintage in [
+        "wdi_2025-07-01",
+        "wdi_2023-05-10",
+        "datahub_pop_2026-03",
+        "datahub_gdp_2026-03",
+    ]:
         write(
             con,
             f"""SELECT 'WB_WDI' AS dataset, indicator AS measure, country_iso3 AS ref_area,
@@ -77,7 +82,7 @@ def main(shared: Path) -> None:
     write(
         con,
         f"""SELECT 'WB_KNOMAD_REMITTANCES' AS dataset, 'remittance_' || flow AS measure,
-               {code('country_iso3')} AS ref_area, NULL AS counterpart_area, NULL AS breakdown,
+               {code("country_iso3")} AS ref_area, NULL AS counterpart_area, NULL AS breakdown,
                CAST(year AS VARCHAR) AS period,
                CASE WHEN usd_million = 0 THEN NULL ELSE usd_million END AS value,
                'USD million' AS unit,
@@ -89,7 +94,7 @@ def main(shared: Path) -> None:
     write(
         con,
         f"""SELECT 'WB_BILATERAL_REMITTANCES' AS dataset, 'bilateral_remittances' AS measure,
-               {code('receiving_iso3')} AS ref_area, {code('sending_iso3')} AS counterpart_area,
+               {code("receiving_iso3")} AS ref_area, {code("sending_iso3")} AS counterpart_area,
                NULL AS breakdown, CAST(year AS VARCHAR) AS period, usd_million AS value,
                'USD million' AS unit, 'E' AS obs_status
             FROM read_csv('{bilat_rem}', header=true)""",
@@ -99,7 +104,7 @@ def main(shared: Path) -> None:
     write(
         con,
         f"""SELECT 'WB_BILATERAL_MIGRANT_STOCKS' AS dataset, 'migrant_stock' AS measure,
-               {code('destination_iso3')} AS ref_area, {code('origin_iso3')} AS counterpart_area,
+               {code("destination_iso3")} AS ref_area, {code("origin_iso3")} AS counterpart_area,
                NULL AS breakdown, CAST(year AS VARCHAR) AS period, migrants AS value,
                'persons' AS unit, 'E' AS obs_status
             FROM read_csv('{bilat_stock}', header=true)""",

@@ -1,6 +1,6 @@
 """Set translations of given msgids in a .po catalogue (used when adding a few strings).
 
-    python tools/fill_po.py LANG JSON_FILE   # JSON: {"msgid": "translation", ...}
+python tools/fill_po.py LANG JSON_FILE   # JSON: {"msgid": "translation", ...}
 """
 
 import json

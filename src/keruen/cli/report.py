@@ -8,10 +8,20 @@ import click
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("report"), show_default=True, help="Folder to write the report into.")
-@click.option("--lang", type=click.Choice(["en", "ru", "kk"]), default=None,
-              help="Language of the report (default: KERUEN_LANG or en).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="Folder to write the report into.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ru", "kk"]),
+    default=None,
+    help="Language of the report (default: KERUEN_LANG or en).",
+)
 def report(out_dir: Path, lang: str | None) -> None:
     """Write index.html, the figures (PNG and SVG) and numbers.json for Kazakhstan."""
     from keruen import settings

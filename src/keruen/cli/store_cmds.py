@@ -10,15 +10,32 @@ import click
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 def sources(fmt: str) -> None:
     """List every file held in the store with its provenance."""
     from keruen.sources.snapshot import open_store
 
     with open_store() as store:
-        frame = store.sources()[["source_id", "dataset", "vintage", "release", "publisher",
-                                 "licence", "n_rows", "sha256", "file_name", "url"]]
+        frame = store.sources()[
+            [
+                "source_id",
+                "dataset",
+                "vintage",
+                "release",
+                "publisher",
+                "licence",
+                "n_rows",
+                "sha256",
+                "file_name",
+                "url",
+            ]
+        ]
     _emit(frame, fmt)
 
 
@@ -29,11 +46,22 @@ def sources(fmt: str) -> None:
 @click.option("--counterpart", multiple=True, help="Counterpart area code(s) (bilateral data).")
 @click.option("--period", "periods", multiple=True, help="Period(s), e.g. 2023.")
 @click.option("--vintage", default=None, help="A vintage name (default: newest per value).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
-def query(dataset: str, measure: tuple[str, ...], areas: tuple[str, ...],
-          counterpart: tuple[str, ...], periods: tuple[str, ...], vintage: str | None,
-          fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def query(
+    dataset: str,
+    measure: tuple[str, ...],
+    areas: tuple[str, ...],
+    counterpart: tuple[str, ...],
+    periods: tuple[str, ...],
+    vintage: str | None,
+    fmt: str,
+) -> None:
     """Print observations of DATASET with their vintage and publisher."""
     from keruen.errors import DataNotAvailableError
     from keruen.sources.snapshot import open_store
@@ -42,11 +70,28 @@ def query(dataset: str, measure: tuple[str, ...], areas: tuple[str, ...],
         known = set(store.sources()["dataset"])
         if dataset not in known:
             raise DataNotAvailableError(
-                f"no dataset {dataset!r} in the store; held: {', '.join(sorted(known))}")
-        frame = store.observations(dataset, measure or None, areas or None, counterpart or None,
-                                   periods or None, vintage=vintage)
-    cols = ["dataset", "measure", "ref_area", "counterpart_area", "period", "value", "unit",
-            "obs_status", "vintage", "publisher"]
+                f"no dataset {dataset!r} in the store; held: {', '.join(sorted(known))}"
+            )
+        frame = store.observations(
+            dataset,
+            measure or None,
+            areas or None,
+            counterpart or None,
+            periods or None,
+            vintage=vintage,
+        )
+    cols = [
+        "dataset",
+        "measure",
+        "ref_area",
+        "counterpart_area",
+        "period",
+        "value",
+        "unit",
+        "obs_status",
+        "vintage",
+        "publisher",
+    ]
     _emit(frame[cols], fmt)
 
 
@@ -58,8 +103,15 @@ def query(dataset: str, measure: tuple[str, ...], areas: tuple[str, ...],
 @click.option("--release", default=None, help="Release date (ISO); default: today.")
 @click.option("--url", default="", help="Where the data came from.")
 @click.option("--licence", default="", help="Licence of the data.")
-def load(file: Path, dataset: str, vintage: str, publisher: str, release: str | None,
-         url: str, licence: str) -> None:
+def load(
+    file: Path,
+    dataset: str,
+    vintage: str,
+    publisher: str,
+    release: str | None,
+    url: str,
+    licence: str,
+) -> None:
     """Ingest a tidy CSV/Parquet FILE (the store's observation columns) as a new vintage."""
     from keruen.errors import InputError
     from keruen.sources.files import read_table, sha256_of
@@ -70,20 +122,36 @@ def load(file: Path, dataset: str, vintage: str, publisher: str, release: str | 
     frame = validate_observations(read_table(file), file)
     wrong = frame.index[frame["dataset"] != dataset]
     if len(wrong):
-        raise InputError(f"dataset {frame.loc[wrong[0], 'dataset']!r} differs from --dataset "
-                         f"{dataset!r}", file=file, row=int(wrong[0]) + 1, field="dataset")
+        raise InputError(
+            f"dataset {frame.loc[wrong[0], 'dataset']!r} differs from --dataset {dataset!r}",
+            file=file,
+            row=int(wrong[0]) + 1,
+            field="dataset",
+        )
     today = dt.date.today().isoformat()
-    prov = Provenance(dataset=dataset, vintage=vintage, release=release or today,
-                      publisher=publisher, file_name=file.name, sha256=sha256_of(file), url=url,
-                      licence=licence, retrieved=today, origin=str(file.resolve()))
+    prov = Provenance(
+        dataset=dataset,
+        vintage=vintage,
+        release=release or today,
+        publisher=publisher,
+        file_name=file.name,
+        sha256=sha256_of(file),
+        url=url,
+        licence=licence,
+        retrieved=today,
+        origin=str(file.resolve()),
+    )
     with open_store() as store:
         result = store.ingest(frame, prov)
     if result.already_present:
-        click.echo(f"keruen: {file} is already in the store (vintage {result.vintage}); "
-                   "nothing added")
+        click.echo(
+            f"keruen: {file} is already in the store (vintage {result.vintage}); nothing added"
+        )
     else:
-        click.echo(f"keruen: added {result.rows_added} observations from {file} as vintage "
-                   f"{result.vintage}")
+        click.echo(
+            f"keruen: added {result.rows_added} observations from {file} as vintage "
+            f"{result.vintage}"
+        )
 
 
 def _emit(frame, fmt: str) -> None:  # type: ignore[no-untyped-def]
@@ -94,6 +162,14 @@ def _emit(frame, fmt: str) -> None:  # type: ignore[no-untyped-def]
     else:
         import pandas as pd
 
-        with pd.option_context("display.max_rows", 500, "display.max_columns", 20,
-                               "display.width", 200, "display.max_colwidth", 40):
+        with pd.option_context(
+            "display.max_rows",
+            500,
+            "display.max_columns",
+            20,
+            "display.width",
+            200,
+            "display.max_colwidth",
+            40,
+        ):
             click.echo(frame.to_string(index=False))

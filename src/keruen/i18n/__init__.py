@@ -33,7 +33,7 @@ def catalogue_path(lang: str):  # type: ignore[no-untyped-def]
 
 @cache
 def translations(lang: str) -> gettext.NullTranslations:
-    """gettext translations for ``lang`` (English: identity)."""
+    """Gettext translations for ``lang`` (English: identity)."""
     check_lang(lang)
     if lang == "en":
         return gettext.NullTranslations()

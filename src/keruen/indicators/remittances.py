@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 
-def outflow_inflow_ratio(outflow: pd.Series | float, inflow: pd.Series | float) -> pd.Series | float:
+def outflow_inflow_ratio(
+    outflow: pd.Series | float, inflow: pd.Series | float
+) -> pd.Series | float:
     """Outflow/inflow ratio: remittances paid ÷ remittances received (NaN where inflow ≤ 0)."""
     inflow_arr = np.asarray(inflow, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -20,7 +22,9 @@ def outflow_inflow_ratio(outflow: pd.Series | float, inflow: pd.Series | float) 
     return pd.Series(ratio, index=outflow.index) if isinstance(outflow, pd.Series) else float(ratio)
 
 
-def donor_recipient_index(outflow: pd.Series | float, inflow: pd.Series | float) -> pd.Series | float:
+def donor_recipient_index(
+    outflow: pd.Series | float, inflow: pd.Series | float
+) -> pd.Series | float:
     """Donor–recipient index (O − I) / (O + I), in [−1, 1].
 
     +1: only remittances paid (the country employs foreign workers: a recipient of labour);
@@ -68,7 +72,7 @@ def remittance_measures(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def rank_within(values: pd.Series, *, descending: bool = True) -> pd.Series:
-    """Rank of each value in its group (1 = largest when ``descending``), ties share the best rank."""
+    """Rank of each value in its group (1 = largest when ``descending``); ties share a rank."""
     return values.rank(ascending=not descending, method="min").astype("Int64")
 
 

@@ -68,9 +68,13 @@ def section_trend(store: Store) -> Section:
     inflow = concept_series(store, "remittances_received", [COUNTRY], years)
     outflow = concept_series(store, "remittances_paid", [COUNTRY], years)
     frame = (
-        inflow[["period", "value"]].rename(columns={"value": "inflow"})
-        .merge(outflow[["period", "value"]].rename(columns={"value": "outflow"}),
-               on="period", how="outer")
+        inflow[["period", "value"]]
+        .rename(columns={"value": "inflow"})
+        .merge(
+            outflow[["period", "value"]].rename(columns={"value": "outflow"}),
+            on="period",
+            how="outer",
+        )
         .assign(year=lambda f: f["period"].astype(int))
         .sort_values("year")
         .reset_index(drop=True)
@@ -85,8 +89,9 @@ def section_trend(store: Store) -> Section:
         "last_outflow_year": int(frame.dropna(subset=["outflow"])["year"].max()),
         "paper_outflow": paid_paper.iloc[0].to_dict() if len(paid_paper) else None,
     }
-    return Section("trend", {"series": frame}, values,
-                   merge_sources(source_line(inflow), source_line(outflow)))
+    return Section(
+        "trend", {"series": frame}, values, merge_sources(source_line(inflow), source_line(outflow))
+    )
 
 
 def _ranked(series: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -101,7 +106,9 @@ def section_cis(store: Store) -> Section:
     inflow = concept_series(store, "remittances_received", members)
     outflow = concept_series(store, "remittances_paid", members)
     inflow_year = str(inflow.dropna(subset=["value"]).query("ref_area == @COUNTRY")["period"].max())
-    outflow_year = str(outflow.dropna(subset=["value"]).query("ref_area == @COUNTRY")["period"].max())
+    outflow_year = str(
+        outflow.dropna(subset=["value"]).query("ref_area == @COUNTRY")["period"].max()
+    )
     in_latest = inflow[inflow["period"] == inflow_year].dropna(subset=["value"])
     in_paper = inflow[inflow["period"] == str(PAPER_YEAR)].dropna(subset=["value"])
     out_latest = outflow[outflow["period"] == outflow_year].dropna(subset=["value"])
@@ -125,9 +132,12 @@ def section_cis(store: Store) -> Section:
         "zero_inflow": sorted(in_paper.loc[in_paper["value"] == 0, "ref_area"]),
         "missing_outflow": sorted(set(members) - set(out_latest["ref_area"])),
     }
-    return Section("cis", tables, values,
-                   merge_sources(source_line(in_latest), source_line(in_paper),
-                                 source_line(out_latest)))
+    return Section(
+        "cis",
+        tables,
+        values,
+        merge_sources(source_line(in_latest), source_line(in_paper), source_line(out_latest)),
+    )
 
 
 def section_share_gdp(store: Store) -> Section:
@@ -138,22 +148,35 @@ def section_share_gdp(store: Store) -> Section:
     gdp = concept_series(store, "gdp", members)
     gdp_year = str(gdp.dropna(subset=["value"])["period"].max())
     inflow = concept_series(store, "remittances_received", members, [gdp_year])
-    derived = inflow[["ref_area", "value"]].rename(columns={"value": "inflow"}).merge(
-        gdp[gdp["period"] == gdp_year][["ref_area", "value"]].rename(columns={"value": "gdp"}),
-        on="ref_area",
+    derived = (
+        inflow[["ref_area", "value"]]
+        .rename(columns={"value": "inflow"})
+        .merge(
+            gdp[gdp["period"] == gdp_year][["ref_area", "value"]].rename(columns={"value": "gdp"}),
+            on="ref_area",
+        )
     )
     derived["share_derived"] = share_of_gdp(derived["inflow"], derived["gdp"])
     off = official[official["period"] == official_year][["ref_area", "value"]].rename(
         columns={"value": "share_official"}
     )
-    table = derived.merge(off, on="ref_area", how="outer").sort_values(
-        "share_derived", ascending=False, na_position="last"
-    ).reset_index(drop=True)
+    table = (
+        derived.merge(off, on="ref_area", how="outer")
+        .sort_values("share_derived", ascending=False, na_position="last")
+        .reset_index(drop=True)
+    )
     table["rank"] = rank_within(table["share_derived"])
     values = {"official_year": int(official_year), "derived_year": int(gdp_year)}
-    return Section("share_gdp", {"shares": table}, values,
-                   merge_sources(source_line(inflow), source_line(gdp[gdp["period"] == gdp_year]),
-                                 source_line(official[official["period"] == official_year])))
+    return Section(
+        "share_gdp",
+        {"shares": table},
+        values,
+        merge_sources(
+            source_line(inflow),
+            source_line(gdp[gdp["period"] == gdp_year]),
+            source_line(official[official["period"] == official_year]),
+        ),
+    )
 
 
 def _with_share(frame: pd.DataFrame, total: float | None) -> pd.DataFrame:
@@ -188,8 +211,11 @@ def section_labour(store: Store) -> Section:
     national = float(pop.loc[pop["ref_area"] == "KZ", "value"].sum())
     reg = regions.rename(columns={"ref_area": "region", "value": "migrant_share"})[
         ["region", "migrant_share"]
-    ].merge(pop[["ref_area", "value"]].rename(columns={"ref_area": "region", "value": "population"}),
-            on="region", how="left")
+    ].merge(
+        pop[["ref_area", "value"]].rename(columns={"ref_area": "region", "value": "population"}),
+        on="region",
+        how="left",
+    )
     reg["population_share"] = 100.0 * reg["population"] / national if national else np.nan
     # location quotient: share of labour migrants ÷ share of residents (> 1: over-represented)
     reg["location_quotient"] = reg["migrant_share"] / reg["population_share"]
@@ -224,7 +250,9 @@ def section_labour(store: Store) -> Section:
         "specialists_total": spec_total,
         "emigrants_all": emig_total,
         "specialist_share": 100.0 * spec_total / emig_total if emig_total else np.nan,
-        "listed_specialist_share": float(specialists["share"].sum()) if len(specialists) else np.nan,
+        "listed_specialist_share": float(specialists["share"].sum())
+        if len(specialists)
+        else np.nan,
         "quota_2024": paper_rows(store, "foreign_workers_under_quota")["value"].sum(),
     }
     tables = {
@@ -234,8 +262,9 @@ def section_labour(store: Store) -> Section:
         "quota": quota_t,
         "specialists": specialists.reset_index(drop=True),
     }
-    return Section("labour", tables, values,
-                   merge_sources(src, source_line(pop), source_line(wb_pop)))
+    return Section(
+        "labour", tables, values, merge_sources(src, source_line(pop), source_line(wb_pop))
+    )
 
 
 def section_position(trend: Section, cis: Section, labour: Section) -> Section:
@@ -260,8 +289,11 @@ def section_position(trend: Section, cis: Section, labour: Section) -> Section:
 
 
 def section_measures(store: Store, year: int) -> Section:
-    """Remittance measures of every post-Soviet country for one year (the latest with both flows
-    held for Kazakhstan); immigrant stock from the latest UN DESA year not after it."""
+    """Remittance measures of every post-Soviet country for one year.
+
+    The year is the latest with both flows held for Kazakhstan; immigrant stock comes from the
+    latest UN DESA year not after it.
+    """
     members = list(group_members("post_soviet"))
     panel, used = remittance_panel(store, members, [year])
     stock = concept_series(store, "migrant_stock", members)
@@ -270,18 +302,22 @@ def section_measures(store: Store, year: int) -> Section:
     if stock_year is not None:
         latest = stock[stock["period"] == str(stock_year)][["ref_area", "value"]]
         panel = panel.drop(columns=["migrant_stock"]).merge(
-            latest.rename(columns={"value": "migrant_stock"}), on="ref_area", how="left")
+            latest.rename(columns={"value": "migrant_stock"}), on="ref_area", how="left"
+        )
     table = remittance_measures(panel)
     table["inflow_rank"] = rank_within(table["inflow"])
     table["outflow_rank"] = rank_within(table["outflow"])
     table = table.sort_values("dri", ascending=False, na_position="last").reset_index(drop=True)
     sources = [
-        {"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage,
-         "licence": r.licence}
+        {"publisher": r.publisher, "dataset": r.dataset, "vintage": r.vintage, "licence": r.licence}
         for r in used.drop_duplicates(["dataset", "vintage"]).itertuples()
     ] + source_line(stock)
-    return Section("measures", {"measures": table}, {"year": year, "stock_year": stock_year},
-                   merge_sources(sources))
+    return Section(
+        "measures",
+        {"measures": table},
+        {"year": year, "stock_year": stock_year},
+        merge_sources(sources),
+    )
 
 
 def build(store: Store) -> dict[str, Section]:

@@ -33,11 +33,19 @@ def _row(fig: pd.Series, computed: float | None, code: str, **params: Any) -> di
     diff = (computed - paper) if computed is not None and not np.isnan(computed) else np.nan
     rel = diff / paper if paper and not np.isnan(diff) else np.nan
     return {
-        "measure": fig["measure"], "ref_area": fig["ref_area"],
-        "counterpart_area": fig["counterpart_area"] if isinstance(fig["counterpart_area"], str) else "",
-        "period": fig["period"], "unit": fig["unit"], "paper": paper,
+        "measure": fig["measure"],
+        "ref_area": fig["ref_area"],
+        "counterpart_area": fig["counterpart_area"]
+        if isinstance(fig["counterpart_area"], str)
+        else "",
+        "period": fig["period"],
+        "unit": fig["unit"],
+        "paper": paper,
         "computed": computed if computed is not None else np.nan,
-        "difference": diff, "relative": rel, "reason": code, "params": params,
+        "difference": diff,
+        "relative": rel,
+        "reason": code,
+        "params": params,
         "original_source": fig["original_source"],
     }
 
@@ -55,11 +63,18 @@ def _paid(store: Store, fig: pd.Series) -> dict[str, Any]:
     got = concept_series(store, "remittances_paid", [fig["ref_area"]])
     same = got[got["period"] == fig["period"]]
     if not same.empty:
-        return _row(fig, float(same["value"].iloc[0]), "other_release",
-                    vintage=same["vintage"].iloc[0])
+        return _row(
+            fig, float(same["value"].iloc[0]), "other_release", vintage=same["vintage"].iloc[0]
+        )
     last = got.dropna(subset=["value"]).sort_values("period").iloc[-1]
-    return _row(fig, None, "not_held", last_period=last["period"], last_value=float(last["value"]),
-                vintage=last["vintage"])
+    return _row(
+        fig,
+        None,
+        "not_held",
+        last_period=last["period"],
+        last_value=float(last["value"]),
+        vintage=last["vintage"],
+    )
 
 
 def _share(shares: pd.DataFrame, fig: pd.Series, section: Section) -> dict[str, Any]:
@@ -87,18 +102,40 @@ def reconcile(store: Store, sections: dict[str, Section]) -> pd.DataFrame:
             rows.append(_share(share.tables["shares"], fig, share))
         elif m == "remittances_paid_to_received_ratio_mean":
             s = trend.values["summary"]
-            rows.append(_row(fig, s["mean_of_ratios"], "ratio_years", first=int(s["first_year"]),
-                             last=int(s["last_year"]), ratio_of_sums=s["ratio_of_sums"]))
+            rows.append(
+                _row(
+                    fig,
+                    s["mean_of_ratios"],
+                    "ratio_years",
+                    first=int(s["first_year"]),
+                    last=int(s["last_year"]),
+                    ratio_of_sums=s["ratio_of_sums"],
+                )
+            )
         elif m == "remittances_to_lmic":
             got = store.observations("WB_WDI", "BX.TRF.PWKR.CD.DT", "LMY", period=fig["period"])
             value = float(got["value"].iloc[0]) if len(got) else None
-            rows.append(_row(fig, value, "aggregate_definition",
-                             vintage=got["vintage"].iloc[0] if len(got) else ""))
+            rows.append(
+                _row(
+                    fig,
+                    value,
+                    "aggregate_definition",
+                    vintage=got["vintage"].iloc[0] if len(got) else "",
+                )
+            )
         elif m == "international_migrants":
             got = concept_series(store, "migrant_stock", [fig["ref_area"]])
             last = got.dropna(subset=["value"]).sort_values("period").iloc[-1]
-            rows.append(_row(fig, None, "not_held", last_period=last["period"],
-                             last_value=float(last["value"]), vintage=last["vintage"]))
+            rows.append(
+                _row(
+                    fig,
+                    None,
+                    "not_held",
+                    last_period=last["period"],
+                    last_value=float(last["value"]),
+                    vintage=last["vintage"],
+                )
+            )
         elif m == "emigrants_specialists":
             total = paper_rows(store, "emigrants_total")["value"].sum()
             rows.append(_row(fig, 0.30 * total, "internal_check", check="thirty_percent"))
@@ -106,40 +143,70 @@ def reconcile(store: Store, sections: dict[str, Section]) -> pd.DataFrame:
             q = labour.tables["quota"]
             match = q[q["period"] == fig["period"]]
             lf = float(match["implied_labour_force"].iloc[0]) if len(match) else np.nan
-            rows.append(_row(fig, None, "internal_check", check="implied_labour_force",
-                             labour_force=lf))
-        elif m in {"labour_immigrants_arrived", "labour_emigrants_departed"} and \
-                fig["counterpart_area"] == "WLD":
+            rows.append(
+                _row(fig, None, "internal_check", check="implied_labour_force", labour_force=lf)
+            )
+        elif (
+            m in {"labour_immigrants_arrived", "labour_emigrants_departed"}
+            and fig["counterpart_area"] == "WLD"
+        ):
             parts = paper_rows(store, m)
             listed = parts.loc[parts["counterpart_area"] != "WLD", "value"].sum()
-            rows.append(_row(fig, None, "internal_check", check="listed_parts",
-                             listed=float(listed)))
+            rows.append(
+                _row(fig, None, "internal_check", check="listed_parts", listed=float(listed))
+            )
         elif m == "labour_migrants_regional_share":
             regions = labour.tables["regions"]
             match = regions[regions["region"] == fig["ref_area"]]
             pop_share = float(match["population_share"].iloc[0]) if len(match) else np.nan
-            rows.append(_row(fig, None, "admin_only_region", population_share=pop_share,
-                             year=labour.values["population_year"]))
+            rows.append(
+                _row(
+                    fig,
+                    None,
+                    "admin_only_region",
+                    population_share=pop_share,
+                    year=labour.values["population_year"],
+                )
+            )
         else:
             rows.append(_row(fig, None, "admin_only"))
     # statements the paper makes about ranks, checked against the ranks computed
     rank_in, n_in = cis.values["rank_inflow_paper_year"]
     rank_out, n_out = cis.values["rank_outflow_latest"]
-    rows.append({
-        "measure": "rank_remittances_received", "ref_area": "KAZ", "counterpart_area": "",
-        "period": "2023", "unit": "rank",
-        "paper": float(n_in), "computed": float(rank_in), "difference": float(rank_in - n_in),
-        "relative": np.nan, "reason": "rank_zero_reporters",
-        "params": {"zero": ", ".join(cis.values["zero_inflow"]), "n": n_in, "rank": rank_in},
-        "original_source": "World Bank",
-    })
-    rows.append({
-        "measure": "rank_remittances_paid", "ref_area": "KAZ", "counterpart_area": "",
-        "period": str(cis.values["outflow_year"]), "unit": "rank", "paper": 2.0,
-        "computed": float(rank_out), "difference": float(rank_out - 2), "relative": np.nan,
-        "reason": "rank_outflow_year",
-        "params": {"year": cis.values["outflow_year"], "n": n_out,
-                   "missing": ", ".join(cis.values["missing_outflow"])},
-        "original_source": "World Bank",
-    })
+    rows.append(
+        {
+            "measure": "rank_remittances_received",
+            "ref_area": "KAZ",
+            "counterpart_area": "",
+            "period": "2023",
+            "unit": "rank",
+            "paper": float(n_in),
+            "computed": float(rank_in),
+            "difference": float(rank_in - n_in),
+            "relative": np.nan,
+            "reason": "rank_zero_reporters",
+            "params": {"zero": ", ".join(cis.values["zero_inflow"]), "n": n_in, "rank": rank_in},
+            "original_source": "World Bank",
+        }
+    )
+    rows.append(
+        {
+            "measure": "rank_remittances_paid",
+            "ref_area": "KAZ",
+            "counterpart_area": "",
+            "period": str(cis.values["outflow_year"]),
+            "unit": "rank",
+            "paper": 2.0,
+            "computed": float(rank_out),
+            "difference": float(rank_out - 2),
+            "relative": np.nan,
+            "reason": "rank_outflow_year",
+            "params": {
+                "year": cis.values["outflow_year"],
+                "n": n_out,
+                "missing": ", ".join(cis.values["missing_outflow"]),
+            },
+            "original_source": "World Bank",
+        }
+    )
     return pd.DataFrame(rows)

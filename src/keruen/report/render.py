@@ -30,8 +30,10 @@ from keruen.store import Store
 
 
 def _src_text(sources: list[dict[str, str]], _: Callable[[str], str]) -> str:
-    parts = [f"{s.get('publisher', '')}, {s.get('vintage', '')} ({s.get('licence', '')})"
-             for s in sources]
+    parts = [
+        f"{s.get('publisher', '')}, {s.get('vintage', '')} ({s.get('licence', '')})"
+        for s in sources
+    ]
     return _("Source: ") + "; ".join(parts)
 
 
@@ -48,8 +50,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _figures(sections: dict[str, Section], store: Store, lang: str, out: Path,
-             _: Callable[[str], str]) -> dict[str, str]:
+def _figures(
+    sections: dict[str, Section], store: Store, lang: str, out: Path, _: Callable[[str], str]
+) -> dict[str, str]:
     """Draw every figure; returns name → inline SVG."""
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -57,90 +60,260 @@ def _figures(sections: dict[str, Section], store: Store, lang: str, out: Path,
     svgs: dict[str, str] = {}
     series = trend.tables["series"]
     inflow_name, outflow_name = _("Remittances received"), _("Remittances paid")
-    long = pd.concat([
-        series[["year", "inflow"]].rename(columns={"inflow": "value"}).assign(flow=inflow_name),
-        series[["year", "outflow"]].rename(columns={"outflow": "value"}).assign(flow=outflow_name),
-    ]).dropna(subset=["value"])
+    long = pd.concat(
+        [
+            series[["year", "inflow"]].rename(columns={"inflow": "value"}).assign(flow=inflow_name),
+            series[["year", "outflow"]]
+            .rename(columns={"outflow": "value"})
+            .assign(flow=outflow_name),
+        ]
+    ).dropna(subset=["value"])
     long["value_musd"] = long["value"] / 1e6
     paper = trend.values["paper_outflow"]
     paper_point = None
     if paper is not None and int(paper["period"]) > trend.values["last_outflow_year"]:
-        paper_point = pd.DataFrame({"year": [int(paper["period"])],
-                                    "value_musd": [paper["value"] / 1e6],
-                                    "label": [_("paid, as stated in the paper")]})
-    src_trend = _src_text(merge_sources(trend.sources, paper_source(store) if paper_point is not None else []), _)
+        paper_point = pd.DataFrame(
+            {
+                "year": [int(paper["period"])],
+                "value_musd": [paper["value"] / 1e6],
+                "label": [_("paid, as stated in the paper")],
+            }
+        )
+    src_trend = _src_text(
+        merge_sources(trend.sources, paper_source(store) if paper_point is not None else []), _
+    )
     last = series["year"].max()
-    svgs["trend"] = charts.save(charts.trend_chart(long, {
-        "year": _("Year"), "musd": _("US$ million"),
-        "title": _("Kazakhstan: remittances received and paid, {first}–{last}").format(
-            first=int(series["year"].min()), last=int(last))}, src_trend, paper_point),
-        fig_dir, "01_kaz_remittances", lang)
+    svgs["trend"] = charts.save(
+        charts.trend_chart(
+            long,
+            {
+                "year": _("Year"),
+                "musd": _("US$ million"),
+                "title": _("Kazakhstan: remittances received and paid, {first}–{last}").format(
+                    first=int(series["year"].min()), last=int(last)
+                ),
+            },
+            src_trend,
+            paper_point,
+        ),
+        fig_dir,
+        "01_kaz_remittances",
+        lang,
+    )
     ratio = series.dropna(subset=["ratio"])
-    svgs["ratio"] = charts.save(charts.ratio_chart(ratio, trend.values["summary"]["mean_of_ratios"], {
-        "year": _("Year"), "ratio": _("Paid ÷ received"),
-        "mean": _("mean {v}").format(v=format_number(trend.values["summary"]["mean_of_ratios"], lang, 1)),
-        "title": _("Kazakhstan: remittances paid per dollar received")}, _src_text(trend.sources, _)),
-        fig_dir, "02_kaz_ratio", lang)
+    svgs["ratio"] = charts.save(
+        charts.ratio_chart(
+            ratio,
+            trend.values["summary"]["mean_of_ratios"],
+            {
+                "year": _("Year"),
+                "ratio": _("Paid ÷ received"),
+                "mean": _("mean {v}").format(
+                    v=format_number(trend.values["summary"]["mean_of_ratios"], lang, 1)
+                ),
+                "title": _("Kazakhstan: remittances paid per dollar received"),
+            },
+            _src_text(trend.sources, _),
+        ),
+        fig_dir,
+        "02_kaz_ratio",
+        lang,
+    )
 
     def named(frame: pd.DataFrame, column: str, scale: float = 1e6) -> pd.DataFrame:
-        return pd.DataFrame({"code": frame["ref_area"],
-                             "name": [area_label(c, lang, _) for c in frame["ref_area"]],
-                             "value": frame[column] / scale})
+        return pd.DataFrame(
+            {
+                "code": frame["ref_area"],
+                "name": [area_label(c, lang, _) for c in frame["ref_area"]],
+                "value": frame[column] / scale,
+            }
+        )
 
-    svgs["cis_in"] = charts.save(charts.ranked_bars(named(cis.tables["inflows_latest"], "inflow"), "value", {
-        "value": _("US$ million"),
-        "title": _("Remittances received, CIS countries, {year}").format(year=cis.values["inflow_year"])},
-        _src_text(cis.sources, _)), fig_dir, "03_cis_inflows", lang)
-    svgs["cis_out"] = charts.save(charts.ranked_bars(named(cis.tables["outflows_latest"], "outflow"), "value", {
-        "value": _("US$ million"),
-        "title": _("Remittances paid, CIS countries, {year}").format(year=cis.values["outflow_year"])},
-        _src_text(cis.sources, _)), fig_dir, "04_cis_outflows", lang)
+    svgs["cis_in"] = charts.save(
+        charts.ranked_bars(
+            named(cis.tables["inflows_latest"], "inflow"),
+            "value",
+            {
+                "value": _("US$ million"),
+                "title": _("Remittances received, CIS countries, {year}").format(
+                    year=cis.values["inflow_year"]
+                ),
+            },
+            _src_text(cis.sources, _),
+        ),
+        fig_dir,
+        "03_cis_inflows",
+        lang,
+    )
+    svgs["cis_out"] = charts.save(
+        charts.ranked_bars(
+            named(cis.tables["outflows_latest"], "outflow"),
+            "value",
+            {
+                "value": _("US$ million"),
+                "title": _("Remittances paid, CIS countries, {year}").format(
+                    year=cis.values["outflow_year"]
+                ),
+            },
+            _src_text(cis.sources, _),
+        ),
+        fig_dir,
+        "04_cis_outflows",
+        lang,
+    )
     shares = share.tables["shares"].dropna(subset=["share_derived"])
-    svgs["share"] = charts.save(charts.ranked_bars(named(shares, "share_derived", 1.0), "value", {
-        "value": _("% of GDP"),
-        "title": _("Remittances received as % of GDP, post-Soviet countries, {year}").format(
-            year=share.values["derived_year"])}, _src_text(share.sources, _), fmt=",.2f"),
-        fig_dir, "05_share_gdp", lang)
+    svgs["share"] = charts.save(
+        charts.ranked_bars(
+            named(shares, "share_derived", 1.0),
+            "value",
+            {
+                "value": _("% of GDP"),
+                "title": _(
+                    "Remittances received as % of GDP, post-Soviet countries, {year}"
+                ).format(year=share.values["derived_year"]),
+            },
+            _src_text(share.sources, _),
+            fmt=",.2f",
+        ),
+        fig_dir,
+        "05_share_gdp",
+        lang,
+    )
     flagged = _src_text(labour.sources[:1], _) + " — " + _("as stated in the paper")
     imm = labour.tables["immigrants"]
-    svgs["immigrants"] = charts.save(charts.ranked_bars(pd.DataFrame({
-        "code": imm["counterpart_area"], "name": [area_label(c, lang, _) for c in imm["counterpart_area"]],
-        "value": imm["value"]}), "value", {"value": _("persons"),
-        "title": _("Labour immigrants arriving in Kazakhstan by country, 2022")}, flagged, fmt=",.0f"),
-        fig_dir, "06_immigrants_by_origin", lang)
+    svgs["immigrants"] = charts.save(
+        charts.ranked_bars(
+            pd.DataFrame(
+                {
+                    "code": imm["counterpart_area"],
+                    "name": [area_label(c, lang, _) for c in imm["counterpart_area"]],
+                    "value": imm["value"],
+                }
+            ),
+            "value",
+            {
+                "value": _("persons"),
+                "title": _("Labour immigrants arriving in Kazakhstan by country, 2022"),
+            },
+            flagged,
+            fmt=",.0f",
+        ),
+        fig_dir,
+        "06_immigrants_by_origin",
+        lang,
+    )
     emi = labour.tables["emigrants"]
-    svgs["emigrants"] = charts.save(charts.ranked_bars(pd.DataFrame({
-        "code": emi["counterpart_area"], "name": [area_label(c, lang, _) for c in emi["counterpart_area"]],
-        "value": emi["value"]}), "value", {"value": _("persons"),
-        "title": _("Labour emigrants from Kazakhstan by destination, 2022")}, flagged, fmt=",.0f"),
-        fig_dir, "07_emigrants_by_destination", lang)
+    svgs["emigrants"] = charts.save(
+        charts.ranked_bars(
+            pd.DataFrame(
+                {
+                    "code": emi["counterpart_area"],
+                    "name": [area_label(c, lang, _) for c in emi["counterpart_area"]],
+                    "value": emi["value"],
+                }
+            ),
+            "value",
+            {
+                "value": _("persons"),
+                "title": _("Labour emigrants from Kazakhstan by destination, 2022"),
+            },
+            flagged,
+            fmt=",.0f",
+        ),
+        fig_dir,
+        "07_emigrants_by_destination",
+        lang,
+    )
     reg = labour.tables["regions"]
-    reg_long = pd.concat([
-        pd.DataFrame({"name": [area_label(c, lang, _) for c in reg["region"]], "order": range(len(reg)),
-                      "value": reg["migrant_share"], "series": _("% of foreign labour migrants (paper)")}),
-        pd.DataFrame({"name": [area_label(c, lang, _) for c in reg["region"]], "order": range(len(reg)),
-                      "value": reg["population_share"], "series": _("% of residents (BNS)")}),
-    ])
-    svgs["regions"] = charts.save(charts.grouped_bars(reg_long, {
-        "value": "%", "title": _("Foreign labour migrants by region, {year}").format(
-            year=labour.values["region_year"])}, _src_text(labour.sources[:2], _)),
-        fig_dir, "08_regions", lang)
+    reg_long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "name": [area_label(c, lang, _) for c in reg["region"]],
+                    "order": range(len(reg)),
+                    "value": reg["migrant_share"],
+                    "series": _("% of foreign labour migrants (paper)"),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "name": [area_label(c, lang, _) for c in reg["region"]],
+                    "order": range(len(reg)),
+                    "value": reg["population_share"],
+                    "series": _("% of residents (BNS)"),
+                }
+            ),
+        ]
+    )
+    svgs["regions"] = charts.save(
+        charts.grouped_bars(
+            reg_long,
+            {
+                "value": "%",
+                "title": _("Foreign labour migrants by region, {year}").format(
+                    year=labour.values["region_year"]
+                ),
+            },
+            _src_text(labour.sources[:2], _),
+        ),
+        fig_dir,
+        "08_regions",
+        lang,
+    )
     quota = labour.tables["quota"]
-    svgs["quota"] = charts.save(charts.ranked_bars(pd.DataFrame({
-        "code": quota["period"], "name": quota["period"], "value": quota["quota"]}), "value", {
-        "value": _("persons"), "title": _("Quota for foreign workers")}, flagged, highlight="",
-        fmt=",.0f"), fig_dir, "09_quota", lang)
+    svgs["quota"] = charts.save(
+        charts.ranked_bars(
+            pd.DataFrame(
+                {"code": quota["period"], "name": quota["period"], "value": quota["quota"]}
+            ),
+            "value",
+            {"value": _("persons"), "title": _("Quota for foreign workers")},
+            flagged,
+            highlight="",
+            fmt=",.0f",
+        ),
+        fig_dir,
+        "09_quota",
+        lang,
+    )
     spec = labour.tables["specialists"]
-    svgs["specialists"] = charts.save(charts.ranked_bars(pd.DataFrame({
-        "code": spec["counterpart_area"], "name": [profession_label(c, _) for c in spec["counterpart_area"]],
-        "value": spec["value"]}), "value", {"value": _("persons"),
-        "title": _("Emigrant specialists by profession, 2022")}, flagged, highlight="", fmt=",.0f"),
-        fig_dir, "10_specialists", lang)
+    svgs["specialists"] = charts.save(
+        charts.ranked_bars(
+            pd.DataFrame(
+                {
+                    "code": spec["counterpart_area"],
+                    "name": [profession_label(c, _) for c in spec["counterpart_area"]],
+                    "value": spec["value"],
+                }
+            ),
+            "value",
+            {"value": _("persons"), "title": _("Emigrant specialists by profession, 2022")},
+            flagged,
+            highlight="",
+            fmt=",.0f",
+        ),
+        fig_dir,
+        "10_specialists",
+        lang,
+    )
     dri = series.dropna(subset=["dri"])
-    svgs["dri"] = charts.save(charts.line_chart(dri, "year", "dri", {
-        "x": _("Year"), "y": _("(paid − received) ÷ (paid + received)"),
-        "title": _("Kazakhstan's donor–recipient index")}, _src_text(trend.sources, _), zero_rule=True),
-        fig_dir, "11_donor_recipient_index", lang)
+    svgs["dri"] = charts.save(
+        charts.line_chart(
+            dri,
+            "year",
+            "dri",
+            {
+                "x": _("Year"),
+                "y": _("(paid − received) ÷ (paid + received)"),
+                "title": _("Kazakhstan's donor–recipient index"),
+            },
+            _src_text(trend.sources, _),
+            zero_rule=True,
+        ),
+        fig_dir,
+        "11_donor_recipient_index",
+        lang,
+    )
     return svgs
 
 
@@ -168,25 +341,40 @@ def render_report(store: Store, out: str | Path, lang: str = "en") -> Path:
     env.filters["musd"] = lambda v: format_number(None if v is None else v / 1e6, lang, 1)
     env.filters["area"] = lambda c: area_label(c, lang, _)
     recon_rows = [
-        dict(r, label=measure_label(r["measure"], _),
-             area=area_label(r["ref_area"], lang, _),
-             counterpart=area_label(r["counterpart_area"], lang, _) if r["counterpart_area"] else "",
-             reason_text=reason_text(r["reason"], r["params"], lang, _))
+        dict(
+            r,
+            label=measure_label(r["measure"], _),
+            area=area_label(r["ref_area"], lang, _),
+            counterpart=area_label(r["counterpart_area"], lang, _) if r["counterpart_area"] else "",
+            reason_text=reason_text(r["reason"], r["params"], lang, _),
+        )
         for r in recon.to_dict("records")
     ]
     swot_rows: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         statement, indicator = swot_text(item, lang, _)
         swot_rows.setdefault(item.quadrant, []).append(
-            {"statement": statement, "indicator": indicator, "holds": item.holds,
-             "source": item.source})
+            {
+                "statement": statement,
+                "indicator": indicator,
+                "holds": item.holds,
+                "source": item.source,
+            }
+        )
     context = {
-        "lang": lang, "version": __version__, "generated": dt.date.today().isoformat(),
-        "s": sections, "svgs": svgs, "recon": recon_rows,
-        "swot": [(quadrant_label(q, _), swot_rows.get(q, []))
-                 for q in ("strengths", "weaknesses", "opportunities", "threats")],
+        "lang": lang,
+        "version": __version__,
+        "generated": dt.date.today().isoformat(),
+        "s": sections,
+        "svgs": svgs,
+        "recon": recon_rows,
+        "swot": [
+            (quadrant_label(q, _), swot_rows.get(q, []))
+            for q in ("strengths", "weaknesses", "opportunities", "threats")
+        ],
         "sources": store.sources().to_dict("records"),
-        "src": lambda sec: _src_text(sec.sources, _), "country": COUNTRY,
+        "src": lambda sec: _src_text(sec.sources, _),
+        "country": COUNTRY,
     }
     html = env.get_template("report.html.j2").render(**context)
     index = out / "index.html"
@@ -199,9 +387,11 @@ def render_report(store: Store, out: str | Path, lang: str = "en") -> Path:
         "share_gdp": sections["share_gdp"].tables["shares"].to_dict("records"),
         "position": sections["position"].values,
         "reconciliation": recon.drop(columns=["params"]).to_dict("records"),
-        "swot": [{"key": i.key, "value": i.value, "period": i.period, "holds": i.holds}
-                 for i in items],
+        "swot": [
+            {"key": i.key, "value": i.value, "period": i.period, "holds": i.holds} for i in items
+        ],
     }
     (out / "numbers.json").write_text(
-        json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+        json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     return index

@@ -36,9 +36,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
             con = duckdb.connect()
             try:
-                frame = con.execute(
-                    "SELECT * FROM read_parquet(?)", [str(path)]
-                ).df()
+                frame = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
             finally:
                 con.close()
             for col in frame.columns:
@@ -46,13 +44,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
                     frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
             return frame
         if suffix in {".csv", ".txt"}:
-            return pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                encoding="utf-8",
-            ).astype("object").where(lambda f: f.notna(), None)
+            return (
+                pd.read_csv(
+                    path,
+                    dtype=str,
+                    keep_default_na=False,
+                    na_values=[""],
+                    encoding="utf-8",
+                )
+                .astype("object")
+                .where(lambda f: f.notna(), None)
+            )
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
     except pd.errors.ParserError as exc:

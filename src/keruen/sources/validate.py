@@ -82,7 +82,8 @@ def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], file: str | P
     if missing:
         raise InputError(
             f"missing column(s) {', '.join(missing)}; the file has "
-            f"{', '.join(map(str, frame.columns)) or 'no columns'}; required: {', '.join(required)}",
+            f"{', '.join(map(str, frame.columns)) or 'no columns'}; "
+            f"required: {', '.join(required)}",
             file=file,
             field=missing[0],
         )
@@ -95,7 +96,9 @@ def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], file: str | P
         )
 
 
-def _validate(frame: pd.DataFrame, schema, columns: tuple[str, ...], file: str | Path) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _validate(
+    frame: pd.DataFrame, schema, columns: tuple[str, ...], file: str | Path
+) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     import pandera.errors
 
     _check_columns(frame, columns, file)

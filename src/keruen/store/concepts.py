@@ -51,10 +51,24 @@ def concept_series(
             continue
         frame = frame.assign(value=frame["value"] * float(cand["scale"]), unit=spec["unit"])
         parts.append(frame)
-    columns = ["ref_area", "period", "value", "unit", "dataset", "measure", "vintage",
-               "release", "publisher", "licence", "url", "obs_status"]
+    columns = [
+        "ref_area",
+        "period",
+        "value",
+        "unit",
+        "dataset",
+        "measure",
+        "vintage",
+        "release",
+        "publisher",
+        "licence",
+        "url",
+        "obs_status",
+    ]
     if not parts:
         return pd.DataFrame(columns=columns)
     both = pd.concat(parts, ignore_index=True)
     both = both.sort_values(["ref_area", "period", "release"], ascending=[True, True, False])
-    return both.drop_duplicates(["ref_area", "period"], keep="first")[columns].reset_index(drop=True)
+    return both.drop_duplicates(["ref_area", "period"], keep="first")[columns].reset_index(
+        drop=True
+    )

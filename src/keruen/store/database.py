@@ -92,7 +92,10 @@ class Store:
     # -- ingest ------------------------------------------------------------------------------
     def has_file(self, sha256: str) -> bool:
         """Whether a file with this sha256 has been ingested."""
-        return self.con.execute("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchone() is not None
+        return (
+            self.con.execute("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchone()
+            is not None
+        )
 
     def ingest(self, frame: pd.DataFrame, provenance: Provenance) -> IngestResult:
         """Ingest one validated table atomically; a file already held adds nothing."""

@@ -22,8 +22,11 @@ PANEL_CONCEPTS = {
 def remittance_panel(
     store: Store, areas: Sequence[str], years: Sequence[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(panel, sources): one row per area and year with inflow, outflow, GDP, population and
-    immigrant stock; ``sources`` lists the dataset and vintage behind each column's values."""
+    """(panel, sources) for the given areas and years.
+
+    ``panel`` has one row per area and year with inflow, outflow, GDP, population and immigrant
+    stock; ``sources`` lists the dataset and vintage behind each column's values.
+    """
     periods = [str(y) for y in years]
     index = pd.MultiIndex.from_product([list(areas), periods], names=["ref_area", "period"])
     panel = pd.DataFrame(index=index).reset_index()
@@ -32,12 +35,15 @@ def remittance_panel(
         series = concept_series(store, concept, list(areas), periods)
         panel = panel.merge(
             series[["ref_area", "period", "value"]].rename(columns={"value": column}),
-            on=["ref_area", "period"], how="left",
+            on=["ref_area", "period"],
+            how="left",
         )
         if not series.empty:
-            used.append(series.assign(column=column)[
-                ["column", "dataset", "measure", "vintage", "publisher", "licence"]
-            ].drop_duplicates())
+            used.append(
+                series.assign(column=column)[
+                    ["column", "dataset", "measure", "vintage", "publisher", "licence"]
+                ].drop_duplicates()
+            )
     panel["year"] = panel["period"].astype(int)
     sources = pd.concat(used, ignore_index=True) if used else pd.DataFrame()
     return panel, sources

@@ -10,8 +10,14 @@ OBSERVATION_COLUMNS = (*OBSERVATION_KEY, "value", "unit", "obs_status")
 #: SDMX OBS_STATUS codes used as status flags.
 OBS_STATUS = {"A": "normal", "E": "estimate", "P": "provisional", "M": "missing"}
 PAPER_COLUMNS = (
-    "measure", "ref_area", "counterpart_area", "period", "value", "unit",
-    "original_source", "where_in_paper",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "period",
+    "value",
+    "unit",
+    "original_source",
+    "where_in_paper",
 )
 
 DDL = """
