@@ -15,7 +15,7 @@ WIDTH = 560
 PALETTE = {"inflow": "#2b8cbe", "outflow": "#e6550d", "paper": "#756bb1", "other": "#9e9ac8"}
 
 
-def _titled(chart: alt.Chart, title: str, source: str) -> alt.Chart:
+def _titled(chart: alt.TopLevelMixin, title: str, source: str) -> alt.TopLevelMixin:
     lines = [part if i == 0 else "  " + part for i, part in enumerate(source.split("; "))]
     return chart.properties(
         title=alt.TitleParams(
@@ -30,7 +30,7 @@ def trend_chart(
     labels: dict[str, str],
     source: str,
     paper_point: pd.DataFrame | None = None,
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """Lines of inflow and outflow (US$ million) by year; optional flagged paper points.
 
     ``series`` has ``year, flow, value_musd`` with ``flow`` holding translated flow names.
@@ -70,7 +70,7 @@ def trend_chart(
 
 def ratio_chart(
     series: pd.DataFrame, mean: float, labels: dict[str, str], source: str
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """Bars of the outflow/inflow ratio by year with a rule at the mean."""
     bars = (
         alt.Chart(series)
@@ -101,7 +101,7 @@ def ranked_bars(
     source: str,
     highlight: str = "KAZ",
     fmt: str = ",.1f",
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """Horizontal bars sorted by ``value`` with one area (``code`` column) highlighted.
 
     ``frame`` has ``code``, ``name`` (translated) and ``value`` columns.
@@ -128,7 +128,7 @@ def ranked_bars(
 
 def grouped_bars(
     frame: pd.DataFrame, labels: dict[str, str], source: str, fmt: str = ",.1f"
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """Horizontal bars of ``value`` per ``name``, one bar per ``series`` (e.g. two measures)."""
     chart = (
         alt.Chart(frame)
@@ -153,7 +153,7 @@ def line_chart(
     labels: dict[str, str],
     source: str,
     zero_rule: bool = False,
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """A single line with points (e.g. the donor–recipient index by year)."""
     line = (
         alt.Chart(frame)
@@ -177,7 +177,7 @@ NUMBER_LOCALES: dict[str, dict[str, object]] = {
 }
 
 
-def save(chart: alt.Chart, out_dir: Path, name: str, lang: str = "en") -> str:
+def save(chart: alt.TopLevelMixin, out_dir: Path, name: str, lang: str = "en") -> str:
     """Write ``name.png`` and ``name.svg`` into ``out_dir``; returns the SVG text for inlining.
 
     Axis numbers follow ``lang``'s conventions (see ``NUMBER_LOCALES``).

@@ -16,7 +16,7 @@ def source_line(frame: pd.DataFrame) -> list[dict[str, str]]:
 
 def merge_sources(*lists: list[dict[str, str]]) -> list[dict[str, str]]:
     """Concatenate source lists, keeping each distinct source once, in order."""
-    seen: dict[tuple[str, ...], dict[str, str]] = {}
+    seen: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
     for items in lists:
         for item in items:
             seen.setdefault(tuple(sorted(item.items())), item)
