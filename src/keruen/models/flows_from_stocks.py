@@ -203,6 +203,8 @@ def _scale_native_born(
     """Adjust native-born (diagonal) stocks so stock growth equals births minus deaths."""
     m0, m1 = m0.copy(), m1.copy()
     dd = (b - d).sum() - (m1 - m0).sum()
+    if abs(dd) <= 1e-9 * max(1.0, m0.sum()):  # floating-point noise, not a discrepancy
+        return m0, m1
     tot1, tot2 = np.trace(m0), np.trace(m1)
     rem = dd % 2
     if _r_round(rem) == 0 and rem != 0:
