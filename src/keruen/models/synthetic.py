@@ -79,13 +79,13 @@ def gravity_panel(
     yrs = list(years)
     wage = wage0[:, None] + np.cumsum(rng.normal(0.02, 0.05, (n_countries, len(yrs))), axis=1)
     unemp = unemp0[:, None] + np.cumsum(rng.normal(0, 0.4, (n_countries, len(yrs))), axis=1)
-    diaspora = rng.normal(5, 1.5, (n_countries, n_countries))
+    diaspora = rng.normal(5, 0.8, (n_countries, n_countries))
     if fixed_effects == "ot_dt":
-        fe_o = rng.normal(0, 0.5, (n_countries, len(yrs)))
-        fe_d = rng.normal(0, 0.5, (n_countries, len(yrs)))
+        fe_o = rng.normal(0, 0.3, (n_countries, len(yrs)))
+        fe_d = rng.normal(0, 0.3, (n_countries, len(yrs)))
     else:
-        fe_o = np.repeat(rng.normal(0, 0.5, (n_countries, 1)), len(yrs), axis=1)
-        fe_d = np.repeat(rng.normal(0, 0.5, (n_countries, 1)), len(yrs), axis=1)
+        fe_o = np.repeat(rng.normal(0, 0.3, (n_countries, 1)), len(yrs), axis=1)
+        fe_d = np.repeat(rng.normal(0, 0.3, (n_countries, 1)), len(yrs), axis=1)
         fe_d = fe_d + rng.normal(0, 0.3, len(yrs))[None, :]
     rows = []
     for o in range(n_countries):
