@@ -214,30 +214,80 @@ def yearly_series(
     return _label(pd.DataFrame({"year": np.arange(start_year, start_year + n_years), "value": y}))
 
 
-def remittance_world(
-    seed: int, *, n_countries: int = 8
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Random bilateral migrant stocks, country incomes and remittance totals.
+@dataclass(frozen=True)
+class SyntheticRemittances:
+    """Migrant stocks, incomes and the true corridors they imply under one allocation rule."""
 
-    Returns ``(stocks, countries, totals)``: ``stocks`` has ``orig, dest, stock`` (migrants
-    born in ``orig`` living in ``dest``), ``countries`` has ``country, income`` (GDP per capita)
-    and ``totals`` has ``country, remittances_received``.
+    stocks: pd.DataFrame
+    income: pd.Series
+    corridors: pd.DataFrame
+    received: pd.Series
+    rule: str
+    synthetic: bool = True
+
+
+def remittance_world(
+    seed: int, *, n_countries: int = 8, rule: str = "stock_host_income", per_migrant: float = 2.0
+) -> SyntheticRemittances:
+    """Random bilateral stocks and incomes, and corridors built from a known rule.
+
+    True corridors: ``R_ij = per_migrant * M_ij * h_ij`` with ``h = 1`` (``stock``),
+    ``y_j / mean(y)`` (``stock_host_income``) or ``max(y_j - y_i, 0) / mean(y)``
+    (``stock_host_origin_income``); ``received`` sums them by receiver ``i``.
     """
     rng = np.random.default_rng(seed)
     names = _names(n_countries)
-    st = rng.lognormal(8, 1.5, (n_countries, n_countries))
+    st = rng.lognormal(8, 1.5, (n_countries, n_countries)) * (
+        rng.random((n_countries, n_countries)) < 0.8
+    )
     np.fill_diagonal(st, 0.0)
+    y = rng.lognormal(9, 0.8, n_countries)
+    if rule == "stock":
+        h = np.ones((n_countries, n_countries))
+    elif rule == "stock_host_income":
+        h = np.broadcast_to(y[None, :] / y.mean(), st.shape)
+    else:
+        h = np.maximum(y[None, :] - y[:, None], 0.0) / y.mean()
+    rem = per_migrant * st * h
     rows = [
         {"orig": names[o], "dest": names[d], "stock": st[o, d]}
         for o in range(n_countries)
         for d in range(n_countries)
         if o != d
     ]
-    countries = pd.DataFrame({"country": names, "income": rng.lognormal(9, 0.8, n_countries)})
-    totals = pd.DataFrame(
-        {"country": names, "remittances_received": rng.lognormal(20, 1, n_countries)}
+    corr = [
+        {"sender": names[d], "receiver": names[o], "remittances": rem[o, d]}
+        for o in range(n_countries)
+        for d in range(n_countries)
+        if rem[o, d] > 0
+    ]
+    income = pd.Series(y, index=pd.Index(names, name="country"), name="income")
+    received = pd.Series(rem.sum(axis=1), index=pd.Index(names, name="country"), name="received")
+    income.attrs["synthetic"] = received.attrs["synthetic"] = True
+    return SyntheticRemittances(
+        _label(pd.DataFrame(rows)), income, _label(pd.DataFrame(corr)), received, rule
     )
-    return _label(pd.DataFrame(rows)), _label(countries), _label(totals)
+
+
+def remittance_outflows(
+    seed: int,
+    *,
+    n_years: int = 10,
+    migrants: float = 5e5,
+    per_migrant: float = 3000.0,
+    remitter_share: float = 0.8,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Yearly remittance outflows sent by a known number of migrants.
+
+    Returns ``(table, true_migrants)``; outflow ``= N_t * p * r_t`` with ``r_t`` drawn within
+    ±20 % of ``per_migrant``, so the truth lies inside a ±30 % sensitivity range.
+    """
+    rng = np.random.default_rng(seed)
+    years = np.arange(2010, 2010 + n_years)
+    n = migrants * np.exp(np.cumsum(rng.normal(0.02, 0.1, n_years)))
+    r = per_migrant * rng.uniform(0.8, 1.2, n_years)
+    table = _label(pd.DataFrame({"year": years, "outflow": n * remitter_share * r}))
+    return table, pd.Series(n, index=years, name="migrants")
 
 
 def network_with_blocks(
