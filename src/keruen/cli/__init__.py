@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "sources": "keruen.cli.store_cmds:sources",
     "query": "keruen.cli.store_cmds:query",
     "load": "keruen.cli.store_cmds:load",
+    "estimate": "keruen.cli.estimate:estimate",
 }
 
 
