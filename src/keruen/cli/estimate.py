@@ -126,8 +126,8 @@ def gravity_cmd(
         outcome=outcome,
         regressors=wanted,
         fixed_effects=fixed_effects,  # type: ignore[arg-type]
-        cluster=cluster,
-    )  # type: ignore[arg-type]
+        cluster=cluster,  # type: ignore[arg-type]
+    )
     write_table(res.coefficients.reset_index(), out)
     extra = [f"observations: {res.n_obs}; dropped as separated: {res.n_separated}"]
     extra += [f"dropped regressor {k}: {v}" for k, v in res.dropped_regressors.items()]

@@ -165,9 +165,8 @@ def stocks_from_flows(
         senders, receivers = order[:k], order[k:]
         out = base[b, senders] * migration_rate * rng.uniform(0.5, 2.0, k)
         pull = rng.uniform(0.2, 1.0, n - k)
-        flows[np.ix_(senders, receivers, [b])] = (out[:, None] * (pull / pull.sum())[None, :])[
-            :, :, None
-        ]
+        block = out[:, None] * (pull / pull.sum())[None, :]
+        flows[np.ix_(senders, receivers, np.array([b]))] = block[:, :, None]
         moved_out = flows[:, :, b].sum(axis=1)
         flows[np.arange(n), np.arange(n), b] = base[b] - moved_out
     start = flows.sum(axis=1).T  # [b, i]
