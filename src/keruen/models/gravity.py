@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import linalg, stats
 
 from keruen.errors import ConvergenceError, InputError, SingularDesignError
+from keruen.models import _ppml_hdfe as _hdfe
 
 FixedEffects = Literal["ot_dt", "o_d_t"]
 
@@ -122,14 +123,13 @@ def _dummies(keys: Mapping[str, pd.Series]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _identified(
-    x: np.ndarray, names: list[str], basis: np.ndarray
+    x: np.ndarray, names: list[str], resid: np.ndarray
 ) -> tuple[list[int], dict[str, str]]:
     """Find the regressors identified given the fixed effects; give reasons for the others.
 
-    A regressor whose residual after projection on the fixed effects (orthonormal ``basis``)
-    vanishes is absorbed; one whose residual is spanned by earlier residuals is collinear.
+    A regressor whose residual ``resid`` after projection on the fixed effects vanishes is
+    absorbed; one whose residual is spanned by earlier residuals is collinear.
     """
-    resid = x - basis @ (basis.T @ x)
     kept: list[int] = []
     dropped: dict[str, str] = {}
     for j, name in enumerate(names):
@@ -178,20 +178,24 @@ def _irls_poisson(
     raise ConvergenceError(f"PPML (IRLS) did not converge in {maxiter} iterations")
 
 
-def _sandwich(x: np.ndarray, y: np.ndarray, mu: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def _sandwich(
+    x: np.ndarray, y: np.ndarray, mu: np.ndarray, groups: np.ndarray, n_params: int | None = None
+) -> np.ndarray:
     """Cluster-robust covariance ``B^-1 M B^-1`` of the Poisson estimating equations.
 
     ``B = X' diag(mu) X``, ``M = sum_g s_g s_g'`` with ``s_g = sum_{i in g} x_i (y_i - mu_i)``,
-    times ``G/(G-1) * (N-1)/(N-K)`` (Cameron & Miller 2015; the statsmodels default).
+    times ``G/(G-1) * (N-1)/(N-K)`` (Cameron & Miller 2015; the statsmodels default), ``K``
+    counting absorbed fixed effects when ``x`` holds demeaned regressors (``n_params``).
     """
     n, k = x.shape
+    big_k = k if n_params is None else n_params
     bread = linalg.inv((x * mu[:, None]).T @ x)
     scores = x * (y - mu)[:, None]
     g_codes, g_index = np.unique(groups, return_inverse=True)
     summed = np.zeros((len(g_codes), k))
     np.add.at(summed, g_index, scores)
     g = len(g_codes)
-    factor = g / (g - 1) * (n - 1) / (n - k) if g > 1 and n > k else 1.0
+    factor = g / (g - 1) * (n - 1) / (n - big_k) if g > 1 and n > big_k else 1.0
     return factor * bread @ (summed.T @ summed) @ bread
 
 
@@ -207,6 +211,7 @@ def ppml_gravity(
     cluster: Literal["pair", "none"] = "pair",
     alpha: float = 0.05,
     maxiter: int = 100,
+    engine: Literal["auto", "dummies", "absorb"] = "auto",
 ) -> GravityResult:
     """Fit a PPML gravity model with fixed effects; see the module docstring for the model.
 
@@ -214,6 +219,9 @@ def ppml_gravity(
     :class:`SingularDesignError` when no regressor is identified or regressors are collinear
     among themselves, and :class:`ConvergenceError` when IRLS does not converge.  Standard
     errors are clustered by pair (``cluster="pair"``) or robust to heteroskedasticity only.
+    ``engine="dummies"`` fits explicit dummy variables, ``"absorb"`` demeans by alternating
+    projections (for large panels); ``"auto"`` picks dummies while the dummy matrix stays
+    under about 40 MB.
     """
     names = list(DEFAULT_REGRESSORS if regressors is None else regressors)
     if regressors is None:
@@ -238,24 +246,37 @@ def ppml_gravity(
     if kept_df.empty:
         raise SingularDesignError("every fixed-effect group has only zero flows")
     keys = {k: v.loc[kept_df.index] for k, v in keys.items()}
-    d, basis = _dummies(keys)
     x = kept_df[names].to_numpy(dtype=float)
-    kept_idx, dropped = _identified(x, names, basis)
+    y = kept_df[outcome].to_numpy()
+    codes = [pd.factorize(v)[0] for v in keys.values()]
+    n_levels = sum(int(c.max()) + 1 for c in codes)
+    if engine == "auto":
+        engine = "dummies" if n_levels * len(y) <= 5_000_000 else "absorb"
+    if engine == "dummies":
+        d, basis = _dummies(keys)
+        resid = x - basis @ (basis.T @ x)
+    else:
+        resid = _hdfe.demean(x, np.ones(len(y)), codes)
+    kept_idx, dropped = _identified(x, names, resid)
     collinear = {k: v for k, v in dropped.items() if v.startswith("collinear")}
     if collinear:
         raise SingularDesignError(f"regressors are collinear: {collinear}")
     if not kept_idx:
         raise SingularDesignError(f"no regressor is identified: {dropped}")
     used = [names[i] for i in kept_idx]
-    design = np.hstack([x[:, kept_idx], d])
-    y = kept_df[outcome].to_numpy()
-    beta, mu, iterations = _irls_poisson(y, design, maxiter)
     k = len(used)
     if cluster == "pair":
         groups = pd.factorize(kept_df[orig].astype(str) + "->" + kept_df[dest].astype(str))[0]
     else:
         groups = np.arange(len(y))
-    cov = _sandwich(design, y, mu, groups)
+    if engine == "dummies":
+        design = np.hstack([x[:, kept_idx], d])
+        beta, mu, iterations = _irls_poisson(y, design, maxiter)
+        cov = _sandwich(design, y, mu, groups)
+    else:
+        beta, mu, _, iterations = _hdfe.irls_poisson_absorbed(y, x[:, kept_idx], codes, maxiter)
+        xt = _hdfe.demean(x[:, kept_idx], mu, codes)
+        cov = _sandwich(xt, y, mu, groups, n_params=k + _hdfe.fe_rank(codes))
     est, se = beta[:k], np.sqrt(np.clip(np.diag(cov)[:k], 0.0, None))
     if not (np.isfinite(est).all() and np.isfinite(se).all()) or (se == 0).any():
         raise SingularDesignError("non-finite estimates or zero standard errors")
@@ -293,6 +314,7 @@ def ppml_gravity(
             "groups with only zero flows carry no information and are dropped",
         ),
         parameters={
+            "engine": engine,
             "outcome": outcome,
             "regressors": names,
             "cluster": cluster,
