@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from keruen.errors import InputError
 from keruen.models.flows_from_stocks import (
@@ -125,3 +127,36 @@ def test_unknown_method_is_an_input_error() -> None:
     syn = stocks_from_flows(1)
     with pytest.raises(InputError, match="unknown method"):
         flows_from_stocks(syn.stock_start, syn.stock_end, method="magic")  # type: ignore[arg-type]
+
+
+def test_ipf_that_cannot_converge_is_a_convergence_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keruen.errors import ConvergenceError
+    from keruen.models import flows_from_stocks as ffs
+
+    syn = stocks_from_flows(5, n_regions=7)
+    s1 = syn.stock_end.copy()
+    s1.iloc[0, 1] += 1000.0  # perturb so that the fit needs more than one IPF cycle
+    s1.iloc[0, 0] -= 1000.0
+    monkeypatch.setattr(ffs, "IPF_MAX_ITER", 1)
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        demographic_accounting(syn.stock_start, s1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(3, 9))
+def test_stayer_model_fits_consistent_margins_exactly(seed: int, n: int) -> None:
+    """With no births/deaths and equal birthplace totals the margins are met cell by cell."""
+    rng = np.random.default_rng(seed)
+    s0 = rng.integers(0, 500, (n, n)).astype(float)
+    np.fill_diagonal(s0, rng.integers(5_000, 50_000, n))
+    s1 = np.vstack([rng.multinomial(int(row.sum()), rng.dirichlet(row + 1.0)) for row in s0])
+    names = [f"R{i}" for i in range(n)]
+    res = demographic_accounting(pd.DataFrame(s0, names, names), pd.DataFrame(s1, names, names))
+    f = res.flows
+    assert (f >= -1e-9).all()
+    # sum over destinations = start stock of each birthplace in each origin, and vice versa
+    np.testing.assert_allclose(f.sum(axis=1), s0.T, atol=0.05)
+    np.testing.assert_allclose(f.sum(axis=0), s1.T, atol=0.05)
+    # stayers are the most who could have stayed
+    idx = np.arange(n)
+    np.testing.assert_allclose(f[idx, idx, :], np.minimum(s0, s1).T, atol=0.05)

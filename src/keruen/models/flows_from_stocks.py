@@ -30,7 +30,7 @@ import pandas as pd
 from keruen.errors import ConvergenceError, EstimationError, InputError
 
 FlowMethod = Literal["demo", "diff", "diff-return"]
-PobTotMethod = Literal["rescale", "open"]
+PobTotMethod = Literal["rescale", "open", "open-dr"]
 
 IPF_TOL = 1e-3
 IPF_MAX_ITER = 100_000
@@ -265,13 +265,17 @@ def _match_birthplace_totals(
             m1, [((0,), m1.sum(axis=1) + dd / 2), ((1,), m1.sum(axis=0))], "rescaling end stocks"
         )
         return a, b
-    # "open": moves into and out of the system absorb the birthplace mismatch
+    # "open": moves into and out of the system absorb the birthplace mismatch, spread like
+    # the start stocks (arrivals) and end stocks (departures); "open-dr" (Abel 2013) swaps them
     rows0, rows1 = m0.sum(axis=1), m1.sum(axis=1)
+    arrive, leave = np.maximum(-dd, 0), np.maximum(dd, 0)
+    in_seed, out_seed = (m0, m1) if how == "open" else (m1, m0)
+    in_rows, out_rows = (rows0, rows1) if how == "open" else (rows1, rows0)
     in_mat = (
-        m0 * np.divide(np.maximum(-dd, 0), rows0, out=np.zeros_like(dd), where=rows0 != 0)[:, None]
+        in_seed * np.divide(arrive, in_rows, out=np.zeros_like(dd), where=in_rows != 0)[:, None]
     )
     out_mat = (
-        m1 * np.divide(np.maximum(dd, 0), rows1, out=np.zeros_like(dd), where=rows1 != 0)[:, None]
+        out_seed * np.divide(leave, out_rows, out=np.zeros_like(dd), where=out_rows != 0)[:, None]
     )
     return m0 - out_mat, m1 - in_mat
 

@@ -79,6 +79,8 @@ add_case("doc_e1_imr_independence", s1, s2, z, z, "ffs_demo example e1, stayer_a
 s1[, ] <- c(1000, 55, 80, 20, 100, 555, 40, 25, 10, 50, 800, 20, 0, 5, 40, 200)
 s2[, ] <- c(1060, 45, 70, 30, 60, 540, 75, 30, 10, 40, 770, 20, 10, 0, 70, 230)
 b <- setNames(c(80, 20, 40, 60), r); d <- setNames(c(70, 30, 50, 10), r)
+add_case("doc_e3_open_dr", s1, s2, b, d, "ffs_demo example e3 (births and deaths, open-dr)",
+         pob = "open-dr")
 add_case("doc_e4_open", s1, s2, b, d, "ffs_demo example e4 (births and deaths, open)",
          pob = "open")
 add_case("doc_e3_rescale", s1, s2, b, d, "ffs_demo example e3/e4 data with default rescale")
