@@ -154,17 +154,13 @@ def stock_difference(
     regions, m0, m1, _, _ = _prepare(stock_start, stock_end, None, None)
     np.fill_diagonal(m0, 0.0)
     np.fill_diagonal(m1, 0.0)
-    change = m1 - m0
-    od = np.clip(change, 0.0, None)
-    if returns:
-        od = od + np.clip(-change, 0.0, None).T
+    change = m1 - m0  # change[b, r]: stock born in b living in r
     n = len(regions)
-    flows = np.zeros((n, n, n))
-    for b in range(n):  # attribute each flow to the birthplace that drives it
-        flows[b, :, b] += np.clip(change[b], 0.0, None)
+    flows = np.zeros((n, n, n))  # flows[orig, dest, birthplace]
+    for b in range(n):
+        flows[b, :, b] += np.clip(change[b], 0.0, None)  # emigration b -> r
         if returns:
-            flows[:, b, b] += np.clip(-change[b], 0.0, None)
-    assert np.allclose(flows.sum(axis=2), od)
+            flows[:, b, b] += np.clip(-change[b], 0.0, None)  # returns r -> b
     return FlowsFromStocksResult(
         regions=tuple(regions),
         flows=flows,
