@@ -163,3 +163,18 @@ def test_large_panels_absorb_the_fixed_effects() -> None:
     res = ppml_gravity(syn.data)
     assert res.parameters["engine"] == "absorb"
     assert res.covers({"log_distance": -1.1})["log_distance"]
+
+
+@pytest.mark.parametrize("engine", ["dummies", "absorb"])
+def test_separation_by_a_regressor_is_detected_dropped_and_explained(engine: str) -> None:
+    syn = gravity_panel(1, n_countries=8, years=range(2016, 2020))
+    df = syn.data.copy()
+    sel = np.random.default_rng(0).random(len(df)) < 0.05
+    df.loc[sel, "flow"] = 0.0
+    df["perfect_zero"] = sel.astype(float)  # 1 exactly where the flow is zero: separation
+    res = ppml_gravity(df, regressors=["log_distance", "perfect_zero"], engine=engine)  # type: ignore[arg-type]
+    assert res.n_separated == int(sel.sum())
+    assert set(res.separated["reason"]) == {"separated by the regressors"}
+    assert res.dropped_regressors == {"perfect_zero": "constant in the estimation sample"}
+    clean = ppml_gravity(df[~sel], regressors=["log_distance"])
+    pd.testing.assert_frame_equal(res.coefficients, clean.coefficients, rtol=1e-8)

@@ -135,6 +135,9 @@ def _identified(
     for j, name in enumerate(names):
         scale = max(float(np.linalg.norm(x[:, j])), 1.0)
         rj = resid[:, j]
+        if np.ptp(x[:, j]) == 0:
+            dropped[name] = "constant in the estimation sample"
+            continue
         if np.linalg.norm(rj) <= 1e-8 * scale:
             dropped[name] = "absorbed by the fixed effects"
             continue
@@ -199,6 +202,54 @@ def _sandwich(
     return factor * bread @ (summed.T @ summed) @ bread
 
 
+def _fit_sample(
+    kept_df: pd.DataFrame,
+    keys: Mapping[str, pd.Series],
+    names: list[str],
+    outcome: str,
+    orig: str,
+    dest: str,
+    cluster: str,
+    engine: str,
+    maxiter: int,
+) -> tuple[list[str], dict[str, str], np.ndarray, np.ndarray, np.ndarray, int, str]:
+    """Identify regressors, fit PPML and return terms, drops, estimates, errors, mu, engine."""
+    x = kept_df[names].to_numpy(dtype=float)
+    y = kept_df[outcome].to_numpy()
+    codes = [pd.factorize(v)[0] for v in keys.values()]
+    n_levels = sum(int(c.max()) + 1 for c in codes)
+    if engine == "auto":
+        engine = "dummies" if n_levels * len(y) <= 5_000_000 else "absorb"
+    if engine == "dummies":
+        d, basis = _dummies(keys)
+        resid = x - basis @ (basis.T @ x)
+    else:
+        resid = _hdfe.demean(x, np.ones(len(y)), codes)
+    kept_idx, dropped = _identified(x, names, resid)
+    collinear = {k: v for k, v in dropped.items() if v.startswith("collinear")}
+    if collinear:
+        raise SingularDesignError(f"regressors are collinear: {collinear}")
+    if not kept_idx:
+        raise SingularDesignError(f"no regressor is identified: {dropped}")
+    k = len(kept_idx)
+    if cluster == "pair":
+        groups = pd.factorize(kept_df[orig].astype(str) + "->" + kept_df[dest].astype(str))[0]
+    else:
+        groups = np.arange(len(y))
+    if engine == "dummies":
+        design = np.hstack([x[:, kept_idx], d])
+        beta, mu, iterations = _irls_poisson(y, design, maxiter)
+        cov = _sandwich(design, y, mu, groups)
+    else:
+        beta, mu, _, iterations = _hdfe.irls_poisson_absorbed(y, x[:, kept_idx], codes, maxiter)
+        xt = _hdfe.demean(x[:, kept_idx], mu, codes)
+        cov = _sandwich(xt, y, mu, groups, n_params=k + _hdfe.fe_rank(codes))
+    est, se = beta[:k], np.sqrt(np.clip(np.diag(cov)[:k], 0.0, None))
+    if not (np.isfinite(est).all() and np.isfinite(se).all()) or (se == 0).any():
+        raise SingularDesignError("non-finite estimates or zero standard errors")
+    return [names[i] for i in kept_idx], dropped, est, se, mu, iterations, engine
+
+
 def ppml_gravity(
     data: pd.DataFrame,
     *,
@@ -241,45 +292,31 @@ def ppml_gravity(
         raise InputError(
             "flows must be non-negative", row=int((df[outcome] < 0).idxmax()) + 1, field=outcome
         )
-    keys = _fe_keys(df, orig, dest, time, fixed_effects)
-    kept_df, separated = drop_separated(df, outcome, keys)
-    if kept_df.empty:
-        raise SingularDesignError("every fixed-effect group has only zero flows")
-    keys = {k: v.loc[kept_df.index] for k, v in keys.items()}
-    x = kept_df[names].to_numpy(dtype=float)
-    y = kept_df[outcome].to_numpy()
-    codes = [pd.factorize(v)[0] for v in keys.values()]
-    n_levels = sum(int(c.max()) + 1 for c in codes)
-    if engine == "auto":
-        engine = "dummies" if n_levels * len(y) <= 5_000_000 else "absorb"
-    if engine == "dummies":
-        d, basis = _dummies(keys)
-        resid = x - basis @ (basis.T @ x)
+    all_keys = _fe_keys(df, orig, dest, time, fixed_effects)
+    kept_df, separated = drop_separated(df, outcome, all_keys)
+    separated = separated.assign(reason="all-zero fixed-effect group")
+    for _ in range(10):
+        if kept_df.empty:
+            raise SingularDesignError("every fixed-effect group has only zero flows")
+        keys = {k: v.loc[kept_df.index] for k, v in all_keys.items()}
+        fit = _fit_sample(kept_df, keys, names, outcome, orig, dest, cluster, engine, maxiter)
+        used, dropped, est, se, mu, iterations, engine_used = fit
+        y = kept_df[outcome].to_numpy()
+        # zero flows whose fitted mean collapses to zero are separated by the regressors
+        # (Correia, Guimaraes & Zylkin 2019): drop them and refit
+        tiny = (y == 0) & (mu < 1e-9 * max(float(y.mean()), 1e-300))
+        if not tiny.any():
+            break
+        separated = pd.concat(
+            [separated, kept_df[tiny].assign(reason="separated by the regressors")]
+        )
+        rest = kept_df[~tiny]
+        kept_df, more = drop_separated(
+            rest, outcome, {k: v.loc[rest.index] for k, v in all_keys.items()}
+        )
+        separated = pd.concat([separated, more.assign(reason="all-zero fixed-effect group")])
     else:
-        resid = _hdfe.demean(x, np.ones(len(y)), codes)
-    kept_idx, dropped = _identified(x, names, resid)
-    collinear = {k: v for k, v in dropped.items() if v.startswith("collinear")}
-    if collinear:
-        raise SingularDesignError(f"regressors are collinear: {collinear}")
-    if not kept_idx:
-        raise SingularDesignError(f"no regressor is identified: {dropped}")
-    used = [names[i] for i in kept_idx]
-    k = len(used)
-    if cluster == "pair":
-        groups = pd.factorize(kept_df[orig].astype(str) + "->" + kept_df[dest].astype(str))[0]
-    else:
-        groups = np.arange(len(y))
-    if engine == "dummies":
-        design = np.hstack([x[:, kept_idx], d])
-        beta, mu, iterations = _irls_poisson(y, design, maxiter)
-        cov = _sandwich(design, y, mu, groups)
-    else:
-        beta, mu, _, iterations = _hdfe.irls_poisson_absorbed(y, x[:, kept_idx], codes, maxiter)
-        xt = _hdfe.demean(x[:, kept_idx], mu, codes)
-        cov = _sandwich(xt, y, mu, groups, n_params=k + _hdfe.fe_rank(codes))
-    est, se = beta[:k], np.sqrt(np.clip(np.diag(cov)[:k], 0.0, None))
-    if not (np.isfinite(est).all() and np.isfinite(se).all()) or (se == 0).any():
-        raise SingularDesignError("non-finite estimates or zero standard errors")
+        raise ConvergenceError("separation could not be resolved in 10 rounds")
     zcrit = stats.norm.ppf(1 - alpha / 2)
     table = pd.DataFrame(
         {
@@ -314,7 +351,7 @@ def ppml_gravity(
             "groups with only zero flows carry no information and are dropped",
         ),
         parameters={
-            "engine": engine,
+            "engine": engine_used,
             "outcome": outcome,
             "regressors": names,
             "cluster": cluster,
@@ -322,5 +359,5 @@ def ppml_gravity(
             "fixed_effects": fixed_effects,
             "reference": "Santos Silva & Tenreyro (2006); Beine et al. (2016)",
         },
-        separated=separated[[orig, dest, time, outcome]].reset_index(drop=True),
+        separated=separated[[orig, dest, time, outcome, "reason"]].reset_index(drop=True),
     )
