@@ -294,8 +294,11 @@ def demographic_accounting(
     (``rescale``) or by moves in and out of the system (``open``); (4) the flows
     ``f[i, j, b]`` with ``sum_j f = S0[b, i]`` and ``sum_i f = S1[b, j]`` are fitted by IPF,
     under quasi-independence with stayers ``f[i, i, b] = min(S0[b, i], S1[b, i])`` when
-    ``stayers`` (default) or under independence with ``seed`` (an origin × destination prior)
-    otherwise.
+    ``stayers`` (default) or under independence otherwise.  ``seed`` is an origin × destination
+    prior (e.g. inverse distance) used in both models; migest 2.0.x ignores it under the stayer
+    assumption, so results with a seed differ from migest there.  One more deliberate
+    difference: a rounding residual in the native-born rescaling goes to the largest region,
+    where migest draws the region at random.
     """
     regions, m0, m1, b, d = _prepare(stock_start, stock_end, births, deaths)
     n = len(regions)
