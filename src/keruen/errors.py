@@ -82,3 +82,11 @@ class EstimationError(KeruenError):
     """A model could not be estimated (singular design, no convergence, bad input)."""
 
     exit_code = 7
+
+
+class ConvergenceError(EstimationError):
+    """An iterative estimator (IPF, IRLS, likelihood optimiser) did not converge."""
+
+
+class SingularDesignError(EstimationError):
+    """A design matrix is rank-deficient in a way that leaves a requested parameter unidentified."""

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "query": "keruen.cli.store_cmds:query",
     "load": "keruen.cli.store_cmds:load",
     "indicators": "keruen.cli.indicators:indicators",
+    "estimate": "keruen.cli.estimate:estimate",
 }
 
 
