@@ -100,7 +100,7 @@ def test_negative_stock_file_fails_with_file_row_and_field(tmp_path: Path) -> No
         ],
     )
     assert res.exit_code == 3
-    assert "s1.csv, row 3, field 'stock'" in res.stderr and "negative" in res.stderr
+    assert "s1.csv, data row 3, field 'stock'" in res.stderr and "negative" in res.stderr
 
 
 def test_regions_that_disagree_fail_cleanly(tmp_path: Path) -> None:
