@@ -21,6 +21,10 @@ COMMANDS: dict[str, str] = {
     "sources": "keruen.cli.store_cmds:sources",
     "query": "keruen.cli.store_cmds:query",
     "load": "keruen.cli.store_cmds:load",
+    "update": "keruen.cli.update:update",
+    "import": "keruen.cli.update:import_",
+    "diff": "keruen.cli.update:diff",
+    "vintages": "keruen.cli.update:vintages",
 }
 
 
