@@ -196,6 +196,7 @@ def fetch(
     params: dict[str, Any] | None = None,
     method: str = "GET",
     data: Any = None,
+    headers: dict[str, str] | None = None,
     max_age: float | None = None,
     cache: DiskCache | None = None,
     label: str | None = None,
@@ -228,7 +229,8 @@ def fetch(
             got_headers = False
             try:
                 with session.request(
-                    method, url, params=params, data=data, timeout=timeout, stream=True
+                    method, url, params=params, data=data, headers=headers, timeout=timeout,
+                    stream=True,
                 ) as resp:
                     got_headers = True
                     if resp.status_code >= 400:
