@@ -49,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Base URL of the Taldau API of Kazakhstan's Bureau of National Statistics.",
     ),
     Setting(
+        "KERUEN_TALDAU_REGISTRY",
+        None,
+        "A TOML file of Taldau indices used instead of the bundled taldau_indices.toml "
+        "(same format; fill in the index ids there).",
+    ),
+    Setting(
         "KERUEN_HTTP_TIMEOUT",
         "30",
         "Seconds to wait for a remote server to connect or send data before a retry.",

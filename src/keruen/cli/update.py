@@ -19,7 +19,8 @@ DATASETS = {
     "worldbank": "WB_WDI",
     "undesa": "UNDESA_IMS",
     "ilostat": "ILOSTAT",
-    "taldau": "KZ_TALDAU",
+    "taldau": "KZ_BNS_MIGRATION",
+    "bns": "KZ_BNS_MIGRATION",
 }
 UPDATABLE = ("worldbank", "ilostat", "taldau")
 IMPORTABLE = ("undesa", "bns", "sdmx", "taldau")
@@ -94,8 +95,11 @@ def update(
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--source", "-s", required=True, type=click.Choice(IMPORTABLE))
 @click.option("--mapping", "-m", type=click.Path(path_type=Path), help="Column mapping (TOML).")
+@click.option("--index", "index_key", default=None, help="Taldau registry key of the file.")
 @click.option("--release", default=None, help="Release date of the file (YYYY-MM-DD).")
-def import_(file: Path, source: str, mapping: Path | None, release: str | None) -> None:
+def import_(
+    file: Path, source: str, mapping: Path | None, index_key: str | None, release: str | None
+) -> None:
     """Ingest FILE downloaded by hand from SOURCE (UN DESA workbook/CSV, BNS table, SDMX)."""
     from keruen.sources.common import ingest_batches
     from keruen.sources.snapshot import open_store
@@ -108,8 +112,10 @@ def import_(file: Path, source: str, mapping: Path | None, release: str | None) 
         from keruen.sources import bns
 
         if mapping is None:
-            raise ConfigError("--mapping is required for --source bns (see keruen/data/bns_mapping_example.toml)")
-        batch = bns.load(file, mapping)
+            raise ConfigError(
+                "--mapping is required for --source bns (see keruen/data/bns_mapping_example.toml)"
+            )
+        batch = bns.load(file, mapping, release=release)
     elif source == "sdmx":
         from keruen.sources import sdmx
 
@@ -117,7 +123,7 @@ def import_(file: Path, source: str, mapping: Path | None, release: str | None) 
     else:
         from keruen.sources import taldau
 
-        batch = taldau.load(file, release=release)
+        batch = taldau.load(file, index_key, release=release)
     with open_store() as store:
         results = ingest_batches(store, [batch])
     _report(results, [batch])
