@@ -132,5 +132,8 @@ def test_fallback_reports_an_update_and_an_unchanged_rerun(
     server: FakeServer, monkeypatch: pytest.MonkeyPatch, store: Store
 ) -> None:
     serve_worldbank(server, monkeypatch, {POP: Reply(GOOD)})
-    assert latest_or_snapshot(store, "WB_WDI", lambda: worldbank.update([POP])).status == "updated"
-    assert latest_or_snapshot(store, "WB_WDI", lambda: worldbank.update([POP])).status == "unchanged"
+    def refresh() -> list[Batch]:
+        return worldbank.update([POP])
+
+    assert latest_or_snapshot(store, "WB_WDI", refresh).status == "updated"
+    assert latest_or_snapshot(store, "WB_WDI", refresh).status == "unchanged"

@@ -66,7 +66,8 @@ def test_ilostat_update_fetches_filters_and_stamps_the_release(
     assert len(batch.frame) == 4 and batch.provenance.release == "2025-06-30"
     store = Store(":memory:")
     ingest_batches(store, [batch])
-    again = ingest_batches(store, sdmx.update_ilostat(["MFL_FWRK_SEX_CBR_NB"], ["KAZ"], "2021:2022"))
+    rerun = sdmx.update_ilostat(["MFL_FWRK_SEX_CBR_NB"], ["KAZ"], "2021:2022")
+    again = ingest_batches(store, rerun)
     assert again[0].already_present
 
 

@@ -22,7 +22,9 @@ def recorded(name: str) -> Any:
     return json.loads((WB / name).read_text())
 
 
-def serve_worldbank(server: FakeServer, monkeypatch: pytest.MonkeyPatch, data: dict[str, Any]) -> None:
+def serve_worldbank(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch, data: dict[str, Any]
+) -> None:
     """Answer /v2/indicator/{id} and /v2/country/{codes}/indicator/{id} from recorded bodies.
 
     ``data`` maps an indicator to its list of pages (each a JSON value) or to a Reply.
@@ -151,3 +153,30 @@ def test_no_upstream_change_adds_no_vintage_and_a_change_adds_one(
     assert len(store.vintages("WB_WDI")) == 2
     latest = store.value("WB_WDI", POP, "KAZ", "2020")
     assert latest["value"] == 3800000.0
+
+
+def test_the_bulk_csv_layout_becomes_tidy_rows_without_aggregates(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "WDIData.csv"
+    path.write_text(
+        "Country Name,Country Code,Indicator Name,Indicator Code,1990,1991\n"
+        "Kazakhstan,KAZ,\"Personal remittances, received (current US$)\",BX.TRF.PWKR.CD.DT,,1.5e8\n"
+        "World,WLD,\"Personal remittances, received (current US$)\",BX.TRF.PWKR.CD.DT,5e11,6e11\n"
+        "Namibia,NAM,\"Personal remittances, received (current US$)\",BX.TRF.PWKR.CD.DT,2,3\n",
+        "utf-8",
+    )
+    batch = worldbank.load_bulk_csv(path, release="2025-07-01")
+    got = {(r.ref_area, r.period): r.value for r in batch.frame.itertuples()}
+    assert got == {("KAZ", "1991"): 1.5e8, ("NAM", "1990"): 2.0, ("NAM", "1991"): 3.0}
+    assert set(batch.frame["unit"]) == {"current USD"}
+
+
+def test_an_unknown_code_in_the_bulk_csv_names_its_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from keruen.errors import InputError
+
+    path = tmp_path / "WDIData.csv"
+    path.write_text(
+        "Country Name,Country Code,Indicator Name,Indicator Code,1990\n"
+        "Kazakhstan,KAZ,x,X.Y,1\nNowhere,QQQ,x,X.Y,2\n", "utf-8")
+    with pytest.raises(InputError) as info:
+        worldbank.parse_bulk_csv(path)
+    assert (info.value.row, info.value.field) == (2, "Country Code")

@@ -30,7 +30,9 @@ def _split(values: Sequence[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _fetch(source: str, indicators: list[str], countries: list[str], years: str | None, aggregates: bool):  # type: ignore[no-untyped-def]
+def _fetch(  # type: ignore[no-untyped-def]
+    source: str, indicators: list[str], countries: list[str], years: str | None, aggregates: bool
+):
     if source == "worldbank":
         from keruen.sources import worldbank
 

@@ -137,9 +137,12 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
     header = int(mapping.get("header_row", 1)) - 1
     try:
         if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            return pd.read_excel(path, sheet_name=mapping.get("sheet", 0), header=header, dtype=object)
+            return pd.read_excel(
+                path, sheet_name=mapping.get("sheet", 0), header=header, dtype=object
+            )
         return pd.read_csv(path, header=header, dtype=str, keep_default_na=False,
-                           sep=mapping.get("separator", ","), encoding=mapping.get("encoding", "utf-8"))
+                           sep=mapping.get("separator", ","),
+                           encoding=mapping.get("encoding", "utf-8"))
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(f"cannot read the table ({exc})", file=path) from None
 
@@ -158,7 +161,9 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         if key not in columns:
             raise InputError(f"[columns] must name the {key} column", file=path, field=key)
     if "measure" not in columns and "measure" not in mapping:
-        raise InputError("give a constant measure or a [columns] measure", file=path, field="measure")
+        raise InputError(
+            "give a constant measure or a [columns] measure", file=path, field="measure"
+        )
     for key in ("dataset", "measure"):
         if key in mapping and not re.fullmatch(CODE_PATTERN, str(mapping[key])):
             raise InputError(f"invalid {key} {mapping[key]!r}; use letters, digits and _ . -",

@@ -45,7 +45,9 @@ def validate_remote(frame: pd.DataFrame, where: str) -> pd.DataFrame:
 
 def content_sha256(frame: pd.DataFrame, *extra: str) -> str:
     """A digest of a tidy table's content (row order ignored) and of ``extra`` strings."""
-    ordered = frame[list(OBSERVATION_COLUMNS)].sort_values(list(OBSERVATION_KEY), na_position="first")
+    ordered = frame[list(OBSERVATION_COLUMNS)].sort_values(
+        list(OBSERVATION_KEY), na_position="first"
+    )
     digest = hashlib.sha256()
     for part in extra:
         digest.update(part.encode())

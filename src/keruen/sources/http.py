@@ -136,7 +136,13 @@ def _session(retries: int, backoff: float, backoff_max: float):  # type: ignore[
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
-    retry = Retry(
+    class CappedRetry(Retry):
+        """Retry whose Retry-After is capped by KERUEN_HTTP_BACKOFF_MAX on any urllib3 2.x."""
+
+        def parse_retry_after(self, retry_after: str) -> float:
+            return min(super().parse_retry_after(retry_after), backoff_max)
+
+    retry = CappedRetry(
         total=retries,
         connect=retries,
         read=retries,
@@ -148,7 +154,6 @@ def _session(retries: int, backoff: float, backoff_max: float):  # type: ignore[
         backoff_factor=backoff,
         backoff_max=backoff_max,
         respect_retry_after_header=True,
-        retry_after_max=max(0, int(backoff_max)),
         raise_on_status=True,
     )
     session = requests.Session()
@@ -170,7 +175,8 @@ def _read_body(resp: Any, label: str) -> bytes:
         return b"".join(chunks)
     from tqdm import tqdm
 
-    with tqdm(total=size, unit="B", unit_scale=True, desc=label, file=sys.stderr, leave=False) as bar:
+    bar = tqdm(total=size, unit="B", unit_scale=True, desc=label, file=sys.stderr, leave=False)
+    with bar:
         for chunk in resp.iter_content(_CHUNK):
             chunks.append(chunk)
             bar.update(len(chunk))

@@ -126,7 +126,9 @@ def parse_message(
             table = table.to_frame("value")
         table = table.reset_index()
         if "TIME_PERIOD" not in table.columns:
-            raise SourceError(f"the SDMX message has no TIME_PERIOD dimension: {list(table.columns)}")
+            raise SourceError(
+                f"the SDMX message has no TIME_PERIOD dimension: {list(table.columns)}"
+            )
         area_dim = next((d for d in _AREA_DIMS if d in table.columns), None)
         if area_dim is None:
             raise SourceError(f"the SDMX message has no REF_AREA dimension: {list(table.columns)}")
@@ -207,7 +209,9 @@ def update_ilostat(
     their number of dimensions, so a positional key cannot be built without the structure).
     """
     if not flows:
-        raise ConfigError("name at least one ILOSTAT dataflow, e.g. --indicators DF_MFL_FWRK_SEX_CBR_NB")
+        raise ConfigError(
+            "name at least one ILOSTAT dataflow, e.g. --indicators DF_MFL_FWRK_SEX_CBR_NB"
+        )
     params: dict[str, Any] = {}
     if years:
         first, _, last = years.partition(":")

@@ -55,7 +55,9 @@ def registry(path: str | Path | None = None) -> dict[str, TaldauIndex]:
                 resources.files("keruen.data").joinpath("taldau_indices.toml").read_text("utf-8"))
         entries = tomllib.loads(text).get("index", [])
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"unreadable Taldau registry ({exc})", file=source or "taldau_indices.toml") from None
+        raise InputError(
+            f"unreadable Taldau registry ({exc})", file=source or "taldau_indices.toml"
+        ) from None
     out = {}
     for i, entry in enumerate(entries, start=1):
         try:
@@ -77,8 +79,9 @@ def fetch_index(index: TaldauIndex) -> tuple[str, Any]:
     """Ask Taldau for one index; returns (url, parsed JSON)."""
     if not index.index_id:
         raise ConfigError(
-            f"the Taldau index id of {index.key!r} is not known yet (the bundled registry leaves it "
-            "empty rather than guess); fill it in a registry file named by KERUEN_TALDAU_REGISTRY"
+            f"the Taldau index id of {index.key!r} is not known yet (the bundled registry "
+            "leaves it empty rather than guess); fill it in a registry file named by "
+            "KERUEN_TALDAU_REGISTRY"
         )
     url = f"{base_url()}/GetIndexData/{index.index_id}"
     params = {"period": index.period, "dics": index.dics}
@@ -89,7 +92,9 @@ def _term(row: dict[str, Any], pos: int, what: str, where: str) -> Any:
     try:
         return row["termNames"][pos]
     except (IndexError, TypeError):
-        raise SourceError(f"{where}: the answer's shape changed: no {what} at termNames[{pos}]") from None
+        raise SourceError(
+            f"{where}: the answer's shape changed: no {what} at termNames[{pos}]"
+        ) from None
 
 
 def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.DataFrame:
@@ -129,7 +134,9 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
             try:
                 value = number_of(period["value"]) if period["value"] is not None else None
             except ValueError:
-                raise SourceError(f"{where}: row {n}: non-numeric value {period['value']!r}") from None
+                raise SourceError(
+                    f"{where}: row {n}: non-numeric value {period['value']!r}"
+                ) from None
             if value is None:
                 continue
             records.append({
@@ -165,13 +172,16 @@ def update(keys: list[str]) -> list[Batch]:
         url, payload = fetch_index(index)
         frame = validate_remote(parse_index(payload, index, url), url)
         sha = content_sha256(frame, "taldau", index.key, index.index_id)
-        batches.append(Batch(frame, _provenance(index, frame, sha, today(), f"api:{index.key}", url)))
+        prov = _provenance(index, frame, sha, today(), f"api:{index.key}", url)
+        batches.append(Batch(frame, prov))
     return batches
 
 
 def load(path: str | Path, key: str | None = None, *, release: str | None = None) -> Batch:
-    """Import a Taldau JSON answer saved to a file; ``key`` names its registry entry
-    (default: the file name's stem)."""
+    """Import a Taldau JSON answer saved to a file, ``key`` naming its registry entry.
+
+    ``key`` defaults to the file name's stem.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path)

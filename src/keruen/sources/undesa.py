@@ -34,8 +34,9 @@ RELEASES = {2015: "2015-12-01", 2017: "2017-12-01", 2019: "2019-09-01", 2020: "2
             2024: "2025-01-14"}
 #: M49 codes that are not ISO 3166-1 countries but are kept.
 M49_EXTRA = {900: "WLD", 830: "CHI"}
-_SEX = {"": None, "both": None, "total": None, "both sexes": None, "male": "sex=male", "males": "sex=male",
-        "female": "sex=female", "females": "sex=female", "m": "sex=male", "f": "sex=female"}
+_SEX = {"": None, "both": None, "total": None, "both sexes": None, "male": "sex=male",
+        "males": "sex=male", "female": "sex=female", "females": "sex=female", "m": "sex=male",
+        "f": "sex=female"}
 _MISSING = {"..", "…", "-", ""}
 
 
@@ -248,8 +249,7 @@ def load(path: str | Path, *, release: str | None = None) -> Batch:
         publisher=PUBLISHER,
         file_name=path.name,
         sha256=sha256_of(path),
-        title=f"International Migrant Stock {edition or ''}: by destination, origin and sex".replace(
-            "  ", " "),
+        title=f"International Migrant Stock {edition or ''}: by destination, origin and sex",
         url="https://www.un.org/development/desa/pd/content/international-migrant-stock",
         licence="United Nations terms of use (free to reuse with attribution)",
         notes=f"Imported from {path.name}; ref_area = destination, counterpart_area = origin; "

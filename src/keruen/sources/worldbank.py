@@ -19,13 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from keruen import settings
 from keruen.areas import area, wb_metadata
-from keruen.errors import ConfigError, SourceError, UnknownAreaError
+from keruen.errors import ConfigError, InputError, SourceError, UnknownAreaError
 from keruen.sources.common import Batch, content_sha256, empty_observations, today, validate_remote
 from keruen.sources.http import fetch
 from keruen.store import Provenance
@@ -69,7 +70,9 @@ def raise_for_api_error(payload: Any, url: str) -> None:
                 for m in messages
                 if isinstance(m, dict)
             ]
-            raise SourceError(f"{url}: the World Bank API answered with an error: {'; '.join(parts)}")
+            raise SourceError(
+                f"{url}: the World Bank API answered with an error: {'; '.join(parts)}"
+            )
 
 
 def _split(payload: Any, url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -77,7 +80,8 @@ def _split(payload: Any, url: str) -> tuple[dict[str, Any], list[dict[str, Any]]
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], dict)):
         raise SourceError(
             f"{url}: the answer's shape changed: expected [header, rows], got "
-            f"{type(payload).__name__} of length {len(payload) if hasattr(payload, '__len__') else '?'}"
+            f"{type(payload).__name__} of length "
+            f"{len(payload) if hasattr(payload, '__len__') else '?'}"
         )
     header, rows = payload
     if rows is None:
@@ -301,3 +305,83 @@ def update(
         )
         batches.append(Batch(frame, prov))
     return batches
+
+
+# -- bulk download (WDIData.csv / WDICSV.csv) ---------------------------------------------------
+BULK_ID_COLUMNS = ("Country Name", "Country Code", "Indicator Name", "Indicator Code")
+
+
+def parse_bulk_csv(path: str | Path, *, include_aggregates: bool = False) -> pd.DataFrame:
+    """The WDI bulk CSV (one row per country × indicator, one column per year) → tidy rows.
+
+    Empty cells are left out (the file has no other marker of missing data). Unknown economy
+    codes raise :class:`InputError` naming the row; aggregates are left out unless asked for.
+    """
+    path = Path(path)
+    try:
+        head = pd.read_csv(path, nrows=0, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"not a readable WDI CSV ({exc})", file=path) from None
+    missing = [c for c in BULK_ID_COLUMNS if c not in head.columns]
+    if missing:
+        raise InputError(f"not the WDI bulk layout: no column {missing[0]!r}", file=path,
+                         field=missing[0])
+    years = [c for c in head.columns if re.fullmatch(r"\d{4}", str(c))]
+    if not years:
+        raise InputError("not the WDI bulk layout: no year columns", file=path, field="1960")
+    dtypes: dict[str, Any] = {c: "string" for c in BULK_ID_COLUMNS} | {y: "float64" for y in years}
+    try:
+        wide = pd.read_csv(path, usecols=[*BULK_ID_COLUMNS, *years], dtype=dtypes,
+                           keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except ValueError as exc:  # a non-numeric year cell
+        raise InputError(f"a year column holds a non-number ({exc})", file=path) from None
+    codes = wide["Country Code"].astype(str)
+    known = {c: (is_aggregate(c), _known(c)) for c in codes.unique()}
+    bad = [c for c, (_, ok) in known.items() if not ok]
+    if bad:
+        row = int((codes == bad[0]).to_numpy().nonzero()[0][0]) + 1
+        raise InputError(f"unknown economy code {bad[0]!r}", file=path, row=row,
+                         field="Country Code")
+    if not include_aggregates:
+        wide = wide[~codes.map(lambda c: known[c][0])]
+    long = wide.melt(id_vars=["Country Code", "Indicator Name", "Indicator Code"],
+                     value_vars=years, var_name="period", value_name="value")
+    long = long[long["value"].notna()]
+    units = {name: unit_of(IndicatorMetadata("", name, "", "", "", ""))
+             for name in long["Indicator Name"].unique()}
+    return pd.DataFrame({
+        "dataset": DATASET,
+        "measure": long["Indicator Code"].astype(object).to_numpy(),
+        "ref_area": long["Country Code"].astype(object).to_numpy(),
+        "counterpart_area": None,
+        "breakdown": None,
+        "period": long["period"].astype(object).to_numpy(),
+        "value": long["value"].to_numpy(),
+        "unit": long["Indicator Name"].map(units).astype(object).replace("", None).to_numpy(),
+        "obs_status": "A",
+    })
+
+
+def _known(code: str) -> bool:
+    try:
+        area(code)
+    except UnknownAreaError:
+        return False
+    return True
+
+
+def load_bulk_csv(path: str | Path, *, release: str, include_aggregates: bool = False) -> Batch:
+    """Parse and validate a WDI bulk CSV into one batch (vintage ``WDI bulk <release>``)."""
+    from keruen.sources.files import sha256_of
+    from keruen.sources.validate import validate_observations
+
+    path = Path(path)
+    frame = validate_observations(parse_bulk_csv(path, include_aggregates=include_aggregates), path)
+    prov = Provenance(
+        dataset=DATASET, vintage=f"WDI bulk {release}", release=release, publisher=PUBLISHER,
+        file_name=path.name, sha256=sha256_of(path),
+        title="World Development Indicators (bulk CSV)",
+        url="https://databank.worldbank.org/data/download/WDI_CSV.zip", licence=LICENCE,
+        retrieved=today(), notes="Imported from the bulk CSV; empty cells left out.",
+    )
+    return Batch(frame, prov)
