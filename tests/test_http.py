@@ -120,3 +120,17 @@ def test_the_network_is_blocked_in_tests() -> None:
 
     with pytest.raises(OSError, match="must not touch the network"):
         socket.create_connection(("93.184.216.34", 80), timeout=1)
+
+
+def test_progress_is_shown_on_a_terminal_only(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    big = b"x" * (2 << 20)
+    server.route("/big", Reply(big))
+    assert fetch(server.url + "/big").content == big
+    assert "B/s" not in capsys.readouterr().err  # not a TTY: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert fetch(server.url + "/big").content == big
+    assert "big" in capsys.readouterr().err  # the bar, labelled with the file name

@@ -189,8 +189,10 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, requests.exceptions.RetryError):
         reason = getattr(exc.args[0], "reason", None) if exc.args else None
         return f"the server kept failing ({reason or exc})"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(reason or exc):
+        limit = settings.get("KERUEN_HTTP_TIMEOUT")
+        return f"timed out (no answer within KERUEN_HTTP_TIMEOUT={limit} s)"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "the answer was cut short (truncated body)"
     return f"{type(exc).__name__}: {exc}"
