@@ -21,9 +21,10 @@ DATASETS = {
     "ilostat": "ILOSTAT",
     "taldau": "KZ_BNS_MIGRATION",
     "bns": "KZ_BNS_MIGRATION",
+    "wdi": "WB_WDI",
 }
 UPDATABLE = ("worldbank", "ilostat", "taldau")
-IMPORTABLE = ("undesa", "bns", "sdmx", "taldau")
+IMPORTABLE = ("undesa", "bns", "sdmx", "taldau", "wdi")
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -102,7 +103,11 @@ def update(
 def import_(
     file: Path, source: str, mapping: Path | None, index_key: str | None, release: str | None
 ) -> None:
-    """Ingest FILE downloaded by hand from SOURCE (UN DESA workbook/CSV, BNS table, SDMX)."""
+    """Ingest FILE downloaded by hand from SOURCE.
+
+    undesa: IMS workbook or tidy CSV; bns: CSV/XLSX table with --mapping; sdmx: SDMX-ML/JSON
+    message; taldau: saved Taldau JSON answer (--index KEY); wdi: WDI bulk CSV (--release).
+    """
     from keruen.sources.common import ingest_batches
     from keruen.sources.snapshot import open_store
 
@@ -118,6 +123,12 @@ def import_(
                 "--mapping is required for --source bns (see keruen/data/bns_mapping_example.toml)"
             )
         batch = bns.load(file, mapping, release=release)
+    elif source == "wdi":
+        from keruen.sources import worldbank
+
+        if release is None:
+            raise ConfigError("--release is required for a WDI bulk CSV (its 'Last Updated' date)")
+        batch = worldbank.load_bulk_csv(file, release=release)
     elif source == "sdmx":
         from keruen.sources import sdmx
 
