@@ -1,20 +1,58 @@
-"""Shared fixtures: no internet, a private KERUEN_HOME, tiny retry delays, a loopback server."""
+"""Shared fixtures: the snapshot store, small tidy tables, no internet, a loopback server.
+
+Every test runs with the internet blocked (any non-loopback connection raises; tests marked
+``live`` excepted), with a private KERUEN_HOME and HTTP retry delays small enough for a fast
+suite.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 
-DATA = Path(__file__).parent / "data"
+from keruen.sources.snapshot import open_store
+from keruen.store import Provenance, Store
+from tests.fakeserver import FakeServer
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def snapshot_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store holding the bundled real-data snapshot (treat as read-only)."""
+    store = open_store(tmp_path_factory.mktemp("snapshot") / "keruen.duckdb", quiet=True)
+    yield store
+    store.close()
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty KERUEN_HOME for CLI tests."""
+    monkeypatch.setenv("KERUEN_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def tidy(rows: list[tuple], dataset: str = "TEST") -> pd.DataFrame:
+    """A tidy observation table from (measure, ref_area, period, value) tuples."""
+    return pd.DataFrame(
+        [
+            {"dataset": dataset, "measure": m, "ref_area": a, "counterpart_area": None,
+             "breakdown": None, "period": p, "value": v, "unit": "persons", "obs_status": "A"}
+            for m, a, p, v in rows
+        ]
+    )
+
+
+def provenance(sha: str, vintage: str = "v1", release: str = "2024-01-01",
+               dataset: str = "TEST") -> Provenance:
+    """Provenance of a test file (its sha256 given directly)."""
+    return Provenance(dataset=dataset, vintage=vintage, release=release,
+                      publisher="keruen tests", file_name=f"{vintage}.csv", sha256=sha)
 
 
 def _is_loopback(address: object) -> bool:
@@ -63,103 +101,6 @@ def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KERUEN_HTTP_BACKOFF", "0.001")
     monkeypatch.setenv("KERUEN_HTTP_BACKOFF_MAX", "0.01")
     monkeypatch.setenv("KERUEN_CACHE_TTL", "0")
-
-
-@dataclass
-class Reply:
-    """One scripted answer of the fake server."""
-
-    body: bytes | str = b""
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds to wait before answering (time-out tests)
-    truncate_to: int | None = None  # announce the full length, send only this many bytes
-
-    def payload(self) -> bytes:
-        return self.body.encode() if isinstance(self.body, str) else self.body
-
-
-class FakeServer:
-    """An HTTP server on 127.0.0.1 answering each path prefix from a script of replies.
-
-    Replies for a prefix are used in order; the last one repeats. A callable route receives
-    (path, query) and returns a Reply. Every request is recorded in ``requests``.
-    """
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[Reply] | Callable[[str, dict[str, list[str]]], Reply]] = {}
-        self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep test output clean
-                pass
-
-            def _answer(self) -> None:
-                parts = urlsplit(self.path)
-                query = parse_qs(parts.query)
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    query.update(parse_qs(self.rfile.read(length).decode()))
-                reply = server.next_reply(self.command, parts.path, query)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                payload = reply.payload()
-                try:
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    sent = payload if reply.truncate_to is None else payload[: reply.truncate_to]
-                    self.wfile.write(sent)
-                    self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-                if reply.truncate_to is not None:
-                    self.close_connection = True
-
-            do_GET = _answer
-            do_POST = _answer
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    def next_reply(self, method: str, path: str, query: dict[str, list[str]]) -> Reply:
-        with self._lock:
-            self.requests.append((method, path, query))
-            for prefix in sorted(self.routes, key=len, reverse=True):
-                if path.startswith(prefix):
-                    route = self.routes[prefix]
-                    if callable(route):
-                        return route(path, query)
-                    return route.pop(0) if len(route) > 1 else route[0]
-        return Reply(b"no route", status=404)
-
-    def route(
-        self, prefix: str, *replies: Reply | Callable[[str, dict[str, list[str]]], Reply]
-    ) -> None:
-        if len(replies) == 1 and callable(replies[0]) and not isinstance(replies[0], Reply):
-            self.routes[prefix] = replies[0]
-        else:
-            self.routes[prefix] = list(replies)  # type: ignore[arg-type]
-
-    def hits(self, prefix: str = "/") -> int:
-        return sum(1 for _, path, _ in self.requests if path.startswith(prefix))
-
-    def __enter__(self) -> FakeServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture

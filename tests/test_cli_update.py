@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from keruen.cli import main
 from keruen.sources.snapshot import open_store
-from tests.conftest import FakeServer, Reply
+from tests.fakeserver import FakeServer, Reply
 from tests.test_worldbank import POP, recorded, serve_worldbank
 
 
@@ -69,7 +69,7 @@ def test_update_without_indicators_is_a_usage_error() -> None:
 
 
 def test_import_sdmx_taldau_and_wdi_files(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import DATA
+    from tests.fakeserver import DATA
 
     runner = CliRunner()
     sdmx_run = runner.invoke(main, ["import", str(DATA / "sdmx" / "ilostat_generic.xml"),

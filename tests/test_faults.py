@@ -13,7 +13,7 @@ from keruen.sources import worldbank
 from keruen.sources.common import Batch, ingest_batches
 from keruen.sources.fallback import StaleDataWarning, latest_or_snapshot
 from keruen.store import Store
-from tests.conftest import FakeServer, Reply
+from tests.fakeserver import FakeServer, Reply
 from tests.test_worldbank import POP, recorded, serve_worldbank
 
 GOOD = json.dumps(recorded("data_SM.POP.TOTL_2015-2020.json"))

@@ -10,7 +10,7 @@ import pytest
 
 from keruen.errors import SourceError
 from keruen.sources.http import DiskCache, fetch
-from tests.conftest import FakeServer, Reply
+from tests.fakeserver import FakeServer, Reply
 
 
 def test_a_500_then_success_is_retried_and_returns_the_good_body(server: FakeServer) -> None:

@@ -10,7 +10,7 @@ from keruen.errors import InputError, SourceError
 from keruen.sources import sdmx
 from keruen.sources.common import ingest_batches
 from keruen.store import Store
-from tests.conftest import DATA, FakeServer, Reply
+from tests.fakeserver import DATA, FakeServer, Reply
 
 SD = DATA / "sdmx"
 GOOD = (SD / "ilostat_generic.xml").read_bytes()

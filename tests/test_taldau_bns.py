@@ -15,7 +15,7 @@ from keruen.sources import bns, taldau
 from keruen.sources.common import ingest_batches
 from keruen.sources.snapshot import open_store
 from keruen.store import Store
-from tests.conftest import DATA, FakeServer, Reply
+from tests.fakeserver import DATA, FakeServer, Reply
 
 TD = DATA / "taldau"
 ARRIVALS = (TD / "migration_arrivals_by_region.json").read_text("utf-8")

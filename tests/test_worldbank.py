@@ -11,7 +11,7 @@ from keruen.errors import ConfigError, SourceError
 from keruen.sources import worldbank
 from keruen.sources.common import ingest_batches
 from keruen.store import Store
-from tests.conftest import DATA, FakeServer, Reply
+from tests.fakeserver import DATA, FakeServer, Reply
 
 WB = DATA / "worldbank"
 POP = "SM.POP.TOTL"

@@ -104,11 +104,11 @@ def area(code: str) -> Area:
         row = _kz_regions()[code]
         kind: AreaKind = "country" if code == "KZ" else "subdivision"
         return Area(code, kind, {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]})
-    if code in _OTHER_AREAS:
-        return Area(code, "other", {"en": _OTHER_AREAS[code]})
     meta = wb_metadata().get(code)
     if meta is not None and meta["is_aggregate"] == "True":
         return Area(code, "aggregate", {"en": meta["country_name"]})
+    if code in _OTHER_AREAS:
+        return Area(code, "other", {"en": _OTHER_AREAS[code]})
     if code in groups():
         return Area(code, "group", {"en": code.replace("_", " ")})
     raise UnknownAreaError(

@@ -25,7 +25,8 @@ class ConfigError(KeruenError, ValueError):
 class InputError(KeruenError, ValueError):
     """A user-supplied file or table is missing, unreadable or malformed.
 
-    ``file``, ``row`` (1-based data row, header excluded) and ``field`` locate the fault.
+    ``file``, ``row`` (1-based data row: the first row after the header is 1) and ``field``
+    locate the fault.
     """
 
     exit_code = 3
@@ -46,7 +47,7 @@ class InputError(KeruenError, ValueError):
         if self.file is not None:
             where.append(self.file)
         if row is not None:
-            where.append(f"row {row}")
+            where.append(f"data row {row}")
         if field is not None:
             where.append(f"field {field!r}")
         prefix = ", ".join(where)

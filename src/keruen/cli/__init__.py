@@ -17,10 +17,12 @@ from keruen.errors import KeruenError
 
 #: command name -> "module:attribute" of the click command implementing it.
 COMMANDS: dict[str, str] = {
+    "indices": "keruen.cli.indices:indices",
     "report": "keruen.cli.report:report",
     "sources": "keruen.cli.store_cmds:sources",
     "query": "keruen.cli.store_cmds:query",
     "load": "keruen.cli.store_cmds:load",
+    "indicators": "keruen.cli.indicators:indicators",
     "update": "keruen.cli.update:update",
     "import": "keruen.cli.update:import_",
     "diff": "keruen.cli.update:diff",

@@ -60,7 +60,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty (no header row)", file=path) from None
     except Exception as exc:  # duckdb raises its own classes for corrupt Parquet
-        if type(exc).__module__.startswith("duckdb"):
-            raise InputError(f"corrupt or unreadable Parquet: {exc}", file=path) from None
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):
+            reason = str(exc).splitlines()[0]
+            raise InputError(f"corrupt or unreadable Parquet: {reason}", file=path) from None
         raise
     raise InputError(f"unsupported file type {suffix!r}; use .csv or .parquet", file=path)

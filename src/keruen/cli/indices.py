@@ -1,0 +1,55 @@
+"""``keruen indices``: system-wide bilateral migration measures of one flow table."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import click
+
+
+@click.command("indices")
+@click.option(
+    "--flows",
+    "flows_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV of flows: orig,dest,flow (or a square matrix with a label column).",
+)
+@click.option(
+    "--population",
+    "population_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="CSV of populations: region,pop.",
+)
+@click.option(
+    "--distance",
+    "distance_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV of distances: orig,dest,dist (adds mean, median distance and distance decay).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+    help="One JSON object, or an aligned two-column table.",
+)
+def indices(flows_path: str, population_path: str, distance_path: str | None, fmt: str) -> None:
+    """Print migration impact, focusing, intensity (and distance) measures (Bell et al. 2002)."""
+    from keruen.indicators.summary import bilateral_summary
+    from keruen.sources.tables import load_bilateral
+
+    data = load_bilateral(flows_path, population_path, distance_path)
+    values = bilateral_summary(data.flows, data.population, data.distances)
+    if fmt == "json":
+        clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
+        click.echo(json.dumps(clean))
+        return
+    width = max(len(k) for k in values)
+    click.echo(f"{'measure':<{width}}  value")
+    for key, value in values.items():
+        click.echo(f"{key:<{width}}  {value:.6g}")

@@ -1,0 +1,1 @@
+"""Figures: Altair charts written as PNG and SVG (vl-convert, no browser needed)."""

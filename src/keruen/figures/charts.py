@@ -1,0 +1,136 @@
+"""Chart builders. Each takes a tidy frame and already-translated labels, returns an Altair chart.
+
+Every chart carries its source line as a subtitle-like footer, so a PNG or SVG that leaves the
+report still says where its numbers come from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+WIDTH = 560
+PALETTE = {"inflow": "#2b8cbe", "outflow": "#e6550d", "paper": "#756bb1", "other": "#9e9ac8"}
+
+
+def _titled(chart: alt.Chart, title: str, source: str) -> alt.Chart:
+    lines = [part if i == 0 else "  " + part for i, part in enumerate(source.split("; "))]
+    return chart.properties(
+        title=alt.TitleParams(text=title, subtitle=lines, subtitleFontSize=9,
+                              subtitleColor="#555", anchor="start"),
+        width=WIDTH,
+    )
+
+
+def trend_chart(series: pd.DataFrame, labels: dict[str, str], source: str,
+                paper_point: pd.DataFrame | None = None) -> alt.Chart:
+    """Lines of inflow and outflow (US$ million) by year; optional flagged paper points.
+
+    ``series`` has ``year, flow, value_musd`` with ``flow`` holding translated flow names.
+    """
+    base = alt.Chart(series).mark_line(point=True).encode(
+        x=alt.X("year:O", title=labels["year"]),
+        y=alt.Y("value_musd:Q", title=labels["musd"]),
+        color=alt.Color("flow:N", title=None, sort=list(dict.fromkeys(series["flow"])),
+                        scale=alt.Scale(domain=list(dict.fromkeys(series["flow"])),
+                                        range=[PALETTE["inflow"], PALETTE["outflow"]])),
+        tooltip=["year", "flow", alt.Tooltip("value_musd:Q", format=",.1f")],
+    )
+    layers = [base]
+    if paper_point is not None and not paper_point.empty:
+        layers.append(
+            alt.Chart(paper_point).mark_point(shape="diamond", size=120, filled=True,
+                                              color=PALETTE["paper"]).encode(
+                x="year:O", y="value_musd:Q", tooltip=["label", "value_musd"])
+        )
+        layers.append(
+            alt.Chart(paper_point).mark_text(dx=8, dy=-8, align="left", fontSize=10,
+                                             color=PALETTE["paper"]).encode(
+                x="year:O", y="value_musd:Q", text="label:N")
+        )
+    return _titled(alt.layer(*layers), labels["title"], source)
+
+
+def ratio_chart(series: pd.DataFrame, mean: float, labels: dict[str, str], source: str) -> alt.Chart:
+    """Bars of the outflow/inflow ratio by year with a rule at the mean."""
+    bars = alt.Chart(series).mark_bar(color=PALETTE["outflow"]).encode(
+        x=alt.X("year:O", title=labels["year"]),
+        y=alt.Y("ratio:Q", title=labels["ratio"]),
+        tooltip=["year", alt.Tooltip("ratio:Q", format=".2f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"mean": [mean], "label": [labels["mean"]]})).mark_rule(
+        strokeDash=[4, 3], color="#333").encode(y="mean:Q")
+    text = alt.Chart(pd.DataFrame({"mean": [mean], "label": [labels["mean"]]})).mark_text(
+        align="left", dx=4, dy=-6, fontSize=10).encode(y="mean:Q", text="label:N", x=alt.value(0))
+    return _titled(bars + rule + text, labels["title"], source)
+
+
+def ranked_bars(frame: pd.DataFrame, value: str, labels: dict[str, str], source: str,
+                highlight: str = "KAZ", fmt: str = ",.1f") -> alt.Chart:
+    """Horizontal bars sorted by ``value`` with one area (``code`` column) highlighted.
+
+    ``frame`` has ``code``, ``name`` (translated) and ``value`` columns.
+    """
+    chart = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("name:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title=labels["value"]),
+        color=alt.condition(alt.datum.code == highlight, alt.value(PALETTE["outflow"]),
+                            alt.value(PALETTE["inflow"])),
+        tooltip=["name", alt.Tooltip(f"{value}:Q", format=fmt)],
+    )
+    text = chart.mark_text(align="left", dx=3, fontSize=9, color="#333").encode(
+        text=alt.Text(f"{value}:Q", format=fmt), color=alt.value("#333"))
+    return _titled(chart + text, labels["title"], source)
+
+
+def grouped_bars(frame: pd.DataFrame, labels: dict[str, str], source: str,
+                 fmt: str = ",.1f") -> alt.Chart:
+    """Horizontal bars of ``value`` per ``name``, one bar per ``series`` (e.g. two measures)."""
+    chart = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("name:N", sort=alt.SortField("order"), title=None),
+        yOffset="series:N",
+        x=alt.X("value:Q", title=labels["value"]),
+        color=alt.Color("series:N", title=None,
+                        scale=alt.Scale(range=[PALETTE["inflow"], PALETTE["other"]])),
+        tooltip=["name", "series", alt.Tooltip("value:Q", format=fmt)],
+    )
+    return _titled(chart, labels["title"], source)
+
+
+def line_chart(frame: pd.DataFrame, x: str, y: str, labels: dict[str, str], source: str,
+               zero_rule: bool = False) -> alt.Chart:
+    """A single line with points (e.g. the donor–recipient index by year)."""
+    line = alt.Chart(frame).mark_line(point=True, color=PALETTE["outflow"]).encode(
+        x=alt.X(f"{x}:O", title=labels["x"]),
+        y=alt.Y(f"{y}:Q", title=labels["y"]),
+        tooltip=[x, alt.Tooltip(f"{y}:Q", format=".3f")],
+    )
+    if zero_rule:
+        line = line + alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#888").encode(y="z:Q")
+    return _titled(line, labels["title"], source)
+
+
+#: d3-format number conventions per language (Russian and Kazakh: 1 234,5).
+NUMBER_LOCALES: dict[str, dict[str, object]] = {
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
+    "ru": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
+    "kk": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
+}
+
+
+def save(chart: alt.Chart, out_dir: Path, name: str, lang: str = "en") -> str:
+    """Write ``name.png`` and ``name.svg`` into ``out_dir``; returns the SVG text for inlining.
+
+    Axis numbers follow ``lang``'s conventions (see ``NUMBER_LOCALES``).
+    """
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
+    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
+    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    (out_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
+    (out_dir / f"{name}.png").write_bytes(png)
+    return svg

@@ -1,0 +1,145 @@
+"""Reconciliation: every figure the paper states beside the value computed from the store.
+
+Each row gets the computed value where a comparable one exists, the difference, and a reason
+code (with parameters) that the report renders in its language:
+
+- ``same_release``: same World Bank release as the paper; differences are rounding;
+- ``derived_share``: no official %-of-GDP value held for the year; derived from inflows ÷ GDP;
+- ``gdp_vintage``: derived share differs beyond rounding because the GDP vintage differs;
+- ``not_held``: the series we hold ends before the paper's year (latest held value shown);
+- ``ratio_years``: a multi-year average computed over the years held;
+- ``other_release``: a different release/period of the same source is held;
+- ``aggregate_definition``: a World Bank aggregate whose country set differs from the paper's;
+- ``internal_check``: no independent series; checked against the paper's own other figures;
+- ``admin_only``: administrative figure published only through the paper; nothing to compare.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from keruen.report.analysis import Section, paper_rows
+from keruen.store import Store
+from keruen.store.concepts import concept_series
+
+ROUNDING_TOLERANCE = 0.005  # relative: a paper figure printed to 3-4 significant digits
+
+
+def _row(fig: pd.Series, computed: float | None, code: str, **params: Any) -> dict[str, Any]:
+    paper = float(fig["value"])
+    diff = (computed - paper) if computed is not None and not np.isnan(computed) else np.nan
+    rel = diff / paper if paper and not np.isnan(diff) else np.nan
+    return {
+        "measure": fig["measure"], "ref_area": fig["ref_area"],
+        "counterpart_area": fig["counterpart_area"] if isinstance(fig["counterpart_area"], str) else "",
+        "period": fig["period"], "unit": fig["unit"], "paper": paper,
+        "computed": computed if computed is not None else np.nan,
+        "difference": diff, "relative": rel, "reason": code, "params": params,
+        "original_source": fig["original_source"],
+    }
+
+
+def _received(store: Store, fig: pd.Series) -> dict[str, Any]:
+    got = concept_series(store, "remittances_received", [fig["ref_area"]], [fig["period"]])
+    if got.empty:
+        return _row(fig, None, "not_held")
+    value = float(got["value"].iloc[0])
+    code = "same_release" if abs(value / fig["value"] - 1) < ROUNDING_TOLERANCE else "other_release"
+    return _row(fig, value, code, vintage=got["vintage"].iloc[0])
+
+
+def _paid(store: Store, fig: pd.Series) -> dict[str, Any]:
+    got = concept_series(store, "remittances_paid", [fig["ref_area"]])
+    same = got[got["period"] == fig["period"]]
+    if not same.empty:
+        return _row(fig, float(same["value"].iloc[0]), "other_release",
+                    vintage=same["vintage"].iloc[0])
+    last = got.dropna(subset=["value"]).sort_values("period").iloc[-1]
+    return _row(fig, None, "not_held", last_period=last["period"], last_value=float(last["value"]),
+                vintage=last["vintage"])
+
+
+def _share(shares: pd.DataFrame, fig: pd.Series, section: Section) -> dict[str, Any]:
+    row = shares[shares["ref_area"] == fig["ref_area"]]
+    if row.empty or str(section.values["derived_year"]) != str(fig["period"]):
+        return _row(fig, None, "not_held", official_year=section.values["official_year"])
+    value = float(row["share_derived"].iloc[0])
+    # the paper prints one decimal: agreement means the derived share rounds to its figure
+    code = "derived_share" if round(value, 1) == round(float(fig["value"]), 1) else "gdp_vintage"
+    return _row(fig, value, code, official_year=section.values["official_year"])
+
+
+def reconcile(store: Store, sections: dict[str, Section]) -> pd.DataFrame:
+    """One row per figure stated in the paper (plus its ranking statements), in paper order."""
+    figs = store.paper_figures()
+    trend, cis, share, labour = (sections[k] for k in ("trend", "cis", "share_gdp", "labour"))
+    rows: list[dict[str, Any]] = []
+    for _, fig in figs.iterrows():
+        m = fig["measure"]
+        if m == "remittances_received":
+            rows.append(_received(store, fig))
+        elif m == "remittances_paid":
+            rows.append(_paid(store, fig))
+        elif m == "remittances_received_pct_gdp":
+            rows.append(_share(share.tables["shares"], fig, share))
+        elif m == "remittances_paid_to_received_ratio_mean":
+            s = trend.values["summary"]
+            rows.append(_row(fig, s["mean_of_ratios"], "ratio_years", first=int(s["first_year"]),
+                             last=int(s["last_year"]), ratio_of_sums=s["ratio_of_sums"]))
+        elif m == "remittances_to_lmic":
+            got = store.observations("WB_WDI", "BX.TRF.PWKR.CD.DT", "LMY", period=fig["period"])
+            value = float(got["value"].iloc[0]) if len(got) else None
+            rows.append(_row(fig, value, "aggregate_definition",
+                             vintage=got["vintage"].iloc[0] if len(got) else ""))
+        elif m == "international_migrants":
+            got = concept_series(store, "migrant_stock", [fig["ref_area"]])
+            last = got.dropna(subset=["value"]).sort_values("period").iloc[-1]
+            rows.append(_row(fig, None, "not_held", last_period=last["period"],
+                             last_value=float(last["value"]), vintage=last["vintage"]))
+        elif m == "emigrants_specialists":
+            total = paper_rows(store, "emigrants_total")["value"].sum()
+            rows.append(_row(fig, 0.30 * total, "internal_check", check="thirty_percent"))
+        elif m == "foreign_workers_quota_share_of_workforce":
+            q = labour.tables["quota"]
+            match = q[q["period"] == fig["period"]]
+            lf = float(match["implied_labour_force"].iloc[0]) if len(match) else np.nan
+            rows.append(_row(fig, None, "internal_check", check="implied_labour_force",
+                             labour_force=lf))
+        elif m in {"labour_immigrants_arrived", "labour_emigrants_departed"} and \
+                fig["counterpart_area"] == "WLD":
+            parts = paper_rows(store, m)
+            listed = parts.loc[parts["counterpart_area"] != "WLD", "value"].sum()
+            rows.append(_row(fig, None, "internal_check", check="listed_parts",
+                             listed=float(listed)))
+        elif m == "labour_migrants_regional_share":
+            regions = labour.tables["regions"]
+            match = regions[regions["region"] == fig["ref_area"]]
+            pop_share = float(match["population_share"].iloc[0]) if len(match) else np.nan
+            rows.append(_row(fig, None, "admin_only_region", population_share=pop_share,
+                             year=labour.values["population_year"]))
+        else:
+            rows.append(_row(fig, None, "admin_only"))
+    # statements the paper makes about ranks, checked against the ranks computed
+    rank_in, n_in = cis.values["rank_inflow_paper_year"]
+    rank_out, n_out = cis.values["rank_outflow_latest"]
+    rows.append({
+        "measure": "rank_remittances_received", "ref_area": "KAZ", "counterpart_area": "",
+        "period": "2023", "unit": "rank",
+        "paper": float(n_in), "computed": float(rank_in), "difference": float(rank_in - n_in),
+        "relative": np.nan, "reason": "rank_zero_reporters",
+        "params": {"zero": ", ".join(cis.values["zero_inflow"]), "n": n_in, "rank": rank_in},
+        "original_source": "World Bank",
+    })
+    rows.append({
+        "measure": "rank_remittances_paid", "ref_area": "KAZ", "counterpart_area": "",
+        "period": str(cis.values["outflow_year"]), "unit": "rank", "paper": 2.0,
+        "computed": float(rank_out), "difference": float(rank_out - 2), "relative": np.nan,
+        "reason": "rank_outflow_year",
+        "params": {"year": cis.values["outflow_year"], "n": n_out,
+                   "missing": ", ".join(cis.values["missing_outflow"])},
+        "original_source": "World Bank",
+    })
+    return pd.DataFrame(rows)

@@ -1,0 +1,56 @@
+"""The command line and settings: clean one-line errors, documented settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from keruen.cli import COMMANDS, main
+from keruen.settings import SETTINGS
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+
+
+def test_every_setting_is_documented() -> None:
+    text = DOCS.read_text("utf-8")
+    for setting in SETTINGS:
+        assert f"`{setting.env}`" in text, f"{setting.env} missing from docs/settings.md"
+
+
+def test_every_registered_command_loads_and_has_help() -> None:
+    for name in COMMANDS:
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+
+
+def test_a_bad_file_gives_one_line_and_a_non_zero_exit(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,"
+                   "obs_status\nX,pop,KAZ,,,2020,1,persons,A\nX,pop,ZZZ,,,2020,2,persons,A\n")
+    result = CliRunner().invoke(main, ["load", str(bad), "--dataset", "X", "--vintage", "v1",
+                                       "--publisher", "me"])
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
+    line = result.output.strip()
+    assert line.count("\n") == 0
+    assert "bad.csv, data row 2, field 'ref_area': invalid value 'ZZZ'" in line
+
+
+def test_load_then_query_shows_the_new_vintage(home: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,"
+                    "obs_status\nMYDATA,arrivals,KZ-75,UZB,,2023,1234,persons,A\n")
+    runner = CliRunner()
+    args = ["load", str(good), "--dataset", "MYDATA", "--vintage", "2024-06", "--publisher", "me"]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0 and "added 1 observations" in first.output
+    second = runner.invoke(main, args)
+    assert second.exit_code == 0 and "already in the store" in second.output
+    shown = runner.invoke(main, ["query", "MYDATA", "--format", "csv"])
+    assert "MYDATA,arrivals,KZ-75,UZB,2023,1234.0,persons,A,2024-06,me" in shown.output
+
+
+def test_query_of_an_unknown_dataset_names_the_held_ones(home: Path) -> None:
+    result = CliRunner().invoke(main, ["query", "NOPE"])
+    assert result.exit_code == 5 and "WB_WDI" in result.output
