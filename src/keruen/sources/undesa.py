@@ -167,7 +167,7 @@ def parse_workbook(path: str | Path, sheet: str | None = None) -> tuple[pd.DataF
                 except ValueError:
                     raise InputError(
                         f"invalid value {cell!r} (worksheet row {i}); expected a number or '..'",
-                        file=path, row=i, field=headers[j] or f"column {j + 1}",
+                        file=path, row=i - (h + 1), field=headers[j] or f"column {j + 1}",
                     ) from None
             records.append(_record(dest, orig, sex, year, value))
     return _frame(records), edition
