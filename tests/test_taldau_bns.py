@@ -199,3 +199,14 @@ def test_region_and_country_names() -> None:
     assert bns.region_code("Атлантида") is None
     assert bns.country_code("Российская Федерация") == "RUS"
     assert bns.country_code("Узбекистан") == "UZB"
+
+
+def test_a_registry_entry_with_an_unknown_field_is_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reg.toml"
+    path.write_text('[[index]]\nkey = "x"\ndataset = "D"\nmeasure = "m"\ntitle = "t"\n'
+                    'unit = "u"\nindex_id = 1\nperiod = 7\ndics = "67"\nregion = 0\n', "utf-8")
+    monkeypatch.setenv("KERUEN_TALDAU_REGISTRY", str(path))
+    with pytest.raises(InputError, match="entry number 1.*region"):
+        taldau.registry()

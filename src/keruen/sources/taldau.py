@@ -61,11 +61,14 @@ def registry(path: str | Path | None = None) -> dict[str, TaldauIndex]:
     out = {}
     for i, entry in enumerate(entries, start=1):
         try:
-            item = TaldauIndex(**{k: (str(v) if k in {"index_id", "period", "dics"} else v)
-                                  for k, v in entry.items()})
+            fields: dict[str, Any] = {
+                k: (str(v) if k in {"index_id", "period", "dics"} else v) for k, v in entry.items()
+            }
+            item = TaldauIndex(**fields)
         except TypeError as exc:
-            raise InputError(f"bad registry entry ({exc})", file=source or "taldau_indices.toml",
-                             row=i) from None
+            raise InputError(
+                f"bad registry entry number {i} ({exc})", file=source or "taldau_indices.toml"
+            ) from None
         out[item.key] = item
     return out
 

@@ -251,7 +251,7 @@ def load(path: str | Path, *, release: str | None = None) -> Batch:
         sha256=sha256_of(path),
         title=f"International Migrant Stock {edition or ''}: by destination, origin and sex",
         url="https://www.un.org/development/desa/pd/content/international-migrant-stock",
-        licence="United Nations terms of use (free to reuse with attribution)",
+        licence="CC BY 3.0 IGO",
         notes=f"Imported from {path.name}; ref_area = destination, counterpart_area = origin; "
               f"'..' cells and regional rows left out. content sha256 {content_sha256(frame)[:16]}",
     )
