@@ -134,3 +134,34 @@ def test_progress_is_shown_on_a_terminal_only(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     assert fetch(server.url + "/big").content == big
     assert "big" in capsys.readouterr().err  # the bar, labelled with the file name
+
+
+def test_a_process_killed_mid_write_leaves_a_readable_cache(tmp_path: Path) -> None:
+    """A real crash: the writer is SIGKILLed after writing its temp file, before the rename."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "c"
+    cache = DiskCache(folder)
+    key = DiskCache.key("GET", "u", None)
+    cache.put(key, "u", b"version 1")
+    child = subprocess.Popen(
+        [sys.executable, "-c",
+         "import os, time, sys\n"
+         "os.fsync = lambda fd: time.sleep(60)  # hang between write and rename\n"
+         "from keruen.sources.http import DiskCache\n"
+         f"DiskCache({str(folder)!r}).put({key!r}, 'u', b'version 2' * 100000)\n"],
+        env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not list(folder.rglob("*.tmp")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert list(folder.rglob("*.tmp")), "the writer never started"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    hit = DiskCache(folder).get(key)
+    assert hit is not None and hit.content == b"version 1"
