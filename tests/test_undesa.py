@@ -14,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from keruen.cli import main
-from keruen.errors import InputError
+from keruen.errors import InputError, SourceError
 from keruen.sources import undesa
+from keruen.sources.common import ingest_batches
 from keruen.sources.snapshot import open_store
 from keruen.store import Store
+from tests.fakeserver import FakeServer, Reply
 
 YEARS = [1990, 1995, 2000, 2005, 2010, 2015, 2020]
 # (name, M49 code): a region, two countries of destination, the world as origin, origins
@@ -167,3 +169,52 @@ def test_in_memory_ingest(tmp_path: Path) -> None:
     batch = undesa.load(path)
     store.ingest(batch.frame, batch.provenance)
     assert len(store.observations("UNDESA_IMS", breakdown="*")) == len(batch.frame)
+
+
+def _workbook_bytes(tmp_path: Path, **kw: object) -> bytes:
+    path = tmp_path / "served.xlsx"
+    make_workbook(path, **kw)  # type: ignore[arg-type]
+    return path.read_bytes()
+
+
+def test_update_downloads_the_workbook_and_is_idempotent(
+    tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERUEN_UNDESA_IMS_URL", server.url + "/files/ims_2020.xlsx")
+    server.route("/files/", Reply(_workbook_bytes(tmp_path)))
+    store = Store(":memory:")
+    [batch] = undesa.update()
+    assert batch.provenance.url.endswith("/files/ims_2020.xlsx")
+    ingest_batches(store, [batch])
+    assert ingest_batches(store, undesa.update())[0].already_present
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("truncated", "truncated"),
+    ("html", "not the expected workbook"),
+    ("layout", "Location code of destination"),
+    ("503", "503"),
+])
+def test_update_faults_end_in_a_source_error_and_leave_the_store_unchanged(
+    fault: str, message: str, tmp_path: Path, server: FakeServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KERUEN_UNDESA_IMS_URL", server.url + "/files/ims_2020.xlsx")
+    good = _workbook_bytes(tmp_path)
+    server.route("/files/", Reply(good))
+    store = Store(":memory:")
+    ingest_batches(store, undesa.update())
+    before = store.checksum()
+    other = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Country", "Migrants"])
+    book.save(other)
+    server.route("/files/", {
+        "truncated": Reply(good, truncate_to=len(good) // 2),
+        "html": Reply(b"<html><body>Page moved</body></html>"),
+        "layout": Reply(other.read_bytes()),
+        "503": Reply(b"", status=503),
+    }[fault])
+    with pytest.raises(SourceError, match=message):
+        ingest_batches(store, undesa.update())
+    assert store.checksum() == before

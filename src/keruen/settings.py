@@ -44,6 +44,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Base URL of ILOSTAT's SDMX REST web service used by `keruen update ilostat`.",
     ),
     Setting(
+        "KERUEN_UNDESA_IMS_URL",
+        "https://www.un.org/development/desa/pd/sites/www.un.org.development.desa.pd/files/"
+        "undesa_pd_2020_ims_stock_by_sex_destination_and_origin.xlsx",
+        "URL of the UN DESA International Migrant Stock workbook (destination x origin x sex) "
+        "fetched by `keruen update undesa`.",
+    ),
+    Setting(
         "KERUEN_TALDAU_URL",
         "https://taldau.stat.gov.kz/ru/Api",
         "Base URL of the Taldau API of Kazakhstan's Bureau of National Statistics.",

@@ -23,7 +23,7 @@ DATASETS = {
     "bns": "KZ_BNS_MIGRATION",
     "wdi": "WB_WDI",
 }
-UPDATABLE = ("worldbank", "ilostat", "taldau")
+UPDATABLE = ("worldbank", "ilostat", "taldau", "undesa")
 IMPORTABLE = ("undesa", "bns", "sdmx", "taldau", "wdi")
 
 
@@ -48,6 +48,10 @@ def _fetch(  # type: ignore[no-untyped-def]
         from keruen.sources import taldau
 
         return taldau.update(indicators)
+    if source == "undesa":
+        from keruen.sources import undesa
+
+        return undesa.update()
     raise ConfigError(f"unknown source {source!r}; updatable: {', '.join(UPDATABLE)}")
 
 

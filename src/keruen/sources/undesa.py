@@ -15,14 +15,17 @@ or M49; e.g. ``year,dest_iso3,origin_iso3,stock``) gives the same observations.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from keruen.errors import InputError
-from keruen.sources.common import Batch, content_sha256, empty_observations
+from keruen import settings
+from keruen.errors import InputError, SourceError
+from keruen.sources.common import Batch, content_sha256, empty_observations, today
 from keruen.sources.files import read_table, sha256_of
+from keruen.sources.http import fetch
 from keruen.sources.validate import validate_observations
 from keruen.store import Provenance
 
@@ -256,3 +259,24 @@ def load(path: str | Path, *, release: str | None = None) -> Batch:
               f"'..' cells and regional rows left out. content sha256 {content_sha256(frame)[:16]}",
     )
     return Batch(frame, prov)
+
+
+def update(url: str | None = None, *, release: str | None = None) -> list[Batch]:
+    """Download the IMS workbook (setting ``KERUEN_UNDESA_IMS_URL``) and parse it.
+
+    A body that is not a readable workbook in the published layout (truncated, an HTML error
+    page, a changed layout) is a :class:`SourceError`; the store is not touched here.
+    """
+    import tempfile
+
+    url = url or str(settings.get("KERUEN_UNDESA_IMS_URL"))
+    resp = fetch(url, label="UN DESA IMS workbook")
+    name = url.rsplit("/", 1)[-1] or "ims.xlsx"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (name if name.endswith(".xlsx") else f"{name}.xlsx")
+        path.write_bytes(resp.content)
+        try:
+            batch = load(path, release=release)
+        except InputError as exc:
+            raise SourceError(f"{url}: not the expected workbook: {exc.reason}") from None
+    return [Batch(batch.frame, replace(batch.provenance, url=url, retrieved=today()))]
