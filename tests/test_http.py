@@ -165,3 +165,13 @@ def test_a_process_killed_mid_write_leaves_a_readable_cache(tmp_path: Path) -> N
         child.wait(timeout=10)
     hit = DiskCache(folder).get(key)
     assert hit is not None and hit.content == b"version 1"
+
+
+def test_a_refused_connection_is_a_clean_source_error() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(SourceError, match="cannot connect"):
+        fetch(f"http://127.0.0.1:{port}/x")

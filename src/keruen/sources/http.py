@@ -195,6 +195,11 @@ def _describe(exc: BaseException) -> str:
         return f"timed out (no answer within KERUEN_HTTP_TIMEOUT={limit} s)"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "the answer was cut short (truncated body)"
+    text = str(reason or exc)
+    if "NameResolution" in text or "Name or service not known" in text:
+        return "cannot resolve the server's name (offline, or a wrong URL setting?)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"cannot connect ({type(reason).__name__ if reason else 'connection error'})"
     return f"{type(exc).__name__}: {exc}"
 
 
