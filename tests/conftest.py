@@ -1,7 +1,15 @@
-"""Shared fixtures: a store with the bundled snapshot (built once) and small tidy tables."""
+"""Shared fixtures: the snapshot store, small tidy tables, no internet, a loopback server.
+
+Every test runs with the internet blocked (any non-loopback connection raises; tests marked
+``live`` excepted), with a private KERUEN_HOME and HTTP retry delays small enough for a fast
+suite.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +17,7 @@ import pytest
 
 from keruen.sources.snapshot import open_store
 from keruen.store import Provenance, Store
+from tests.fakeserver import FakeServer
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -33,6 +33,64 @@ SETTINGS: tuple[Setting, ...] = (
         "en",
         "Default language of reports and labels: en, ru or kk.",
     ),
+    Setting(
+        "KERUEN_WORLDBANK_URL",
+        "https://api.worldbank.org/v2",
+        "Base URL of the World Bank Indicators API (v2) used by `keruen update worldbank`.",
+    ),
+    Setting(
+        "KERUEN_ILOSTAT_URL",
+        "https://sdmx.ilo.org/rest",
+        "Base URL of ILOSTAT's SDMX REST web service used by `keruen update ilostat`.",
+    ),
+    Setting(
+        "KERUEN_UNDESA_IMS_URL",
+        "https://www.un.org/development/desa/pd/sites/www.un.org.development.desa.pd/files/"
+        "undesa_pd_2020_ims_stock_by_sex_destination_and_origin.xlsx",
+        "URL of the UN DESA International Migrant Stock workbook (destination x origin x sex) "
+        "fetched by `keruen update undesa`.",
+    ),
+    Setting(
+        "KERUEN_TALDAU_URL",
+        "https://taldau.stat.gov.kz/ru/Api",
+        "Base URL of the Taldau API of Kazakhstan's Bureau of National Statistics.",
+    ),
+    Setting(
+        "KERUEN_TALDAU_REGISTRY",
+        None,
+        "A TOML file of Taldau indices used instead of the bundled taldau_indices.toml "
+        "(same format; fill in the index ids there).",
+    ),
+    Setting(
+        "KERUEN_HTTP_TIMEOUT",
+        "30",
+        "Seconds to wait for a remote server to connect or send data before a retry.",
+    ),
+    Setting(
+        "KERUEN_HTTP_RETRIES",
+        "4",
+        "How many times a failed request (time-out, HTTP 429 or 5xx) is retried.",
+    ),
+    Setting(
+        "KERUEN_HTTP_BACKOFF",
+        "1.0",
+        "Base of the exponential back-off between retries, in seconds (1, 2, 4, ... capped).",
+    ),
+    Setting(
+        "KERUEN_HTTP_BACKOFF_MAX",
+        "60",
+        "Longest wait between two retries in seconds; also caps a server's Retry-After.",
+    ),
+    Setting(
+        "KERUEN_CACHE_DIR",
+        None,
+        "Folder of the on-disk HTTP cache; default: <KERUEN_HOME>/cache/http.",
+    ),
+    Setting(
+        "KERUEN_CACHE_TTL",
+        "86400",
+        "Seconds a cached answer is reused without asking the server again (0: always ask).",
+    ),
 )
 
 
@@ -57,3 +115,21 @@ def home() -> Path:
 def store_path() -> Path:
     """Where the default store lives: ``<home>/keruen.duckdb``."""
     return home() / "keruen.duckdb"
+
+
+def number(env: str) -> float:
+    """A numeric setting; raises :class:`ConfigError` naming the variable if it is not one."""
+    value = get(env)
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {env} must be a number, got {value!r}") from None
+    if result < 0:
+        raise ConfigError(f"setting {env} must not be negative, got {value!r}")
+    return result
+
+
+def cache_dir() -> Path:
+    """Folder of the on-disk HTTP cache (``KERUEN_CACHE_DIR`` or ``<home>/cache/http``)."""
+    value = get("KERUEN_CACHE_DIR")
+    return Path(value).expanduser() if value else home() / "cache" / "http"

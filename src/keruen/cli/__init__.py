@@ -24,6 +24,10 @@ COMMANDS: dict[str, str] = {
     "load": "keruen.cli.store_cmds:load",
     "indicators": "keruen.cli.indicators:indicators",
     "estimate": "keruen.cli.estimate:estimate",
+    "update": "keruen.cli.update:update",
+    "import": "keruen.cli.update:import_",
+    "diff": "keruen.cli.update:diff",
+    "vintages": "keruen.cli.update:vintages",
 }
 
 

@@ -1,0 +1,188 @@
+"""``keruen update``, ``keruen import``, ``keruen diff`` and ``keruen vintages``.
+
+``update`` fetches a source and ingests a new vintage (nothing if upstream did not change);
+``import`` ingests a file downloaded by hand; ``diff`` lists values revised between a dataset's
+newest vintage and the one before; ``vintages`` lists the vintages held per dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from keruen.errors import ConfigError
+
+#: source name on the command line -> dataset it fills (for ``diff`` and messages).
+DATASETS = {
+    "worldbank": "WB_WDI",
+    "undesa": "UNDESA_IMS",
+    "ilostat": "ILOSTAT",
+    "taldau": "KZ_BNS_MIGRATION",
+    "bns": "KZ_BNS_MIGRATION",
+    "wdi": "WB_WDI",
+}
+UPDATABLE = ("worldbank", "ilostat", "taldau", "undesa")
+IMPORTABLE = ("undesa", "bns", "sdmx", "taldau", "wdi")
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _fetch(  # type: ignore[no-untyped-def]
+    source: str, indicators: list[str], countries: list[str], years: str | None, aggregates: bool
+):
+    if source == "worldbank":
+        from keruen.sources import worldbank
+
+        return worldbank.update(
+            indicators, countries or None, years, include_aggregates=aggregates
+        )
+    if source == "ilostat":
+        from keruen.sources import sdmx
+
+        return sdmx.update_ilostat(indicators, countries or None, years)
+    if source == "taldau":
+        from keruen.sources import taldau
+
+        return taldau.update(indicators)
+    if source == "undesa":
+        from keruen.sources import undesa
+
+        return undesa.update()
+    raise ConfigError(f"unknown source {source!r}; updatable: {', '.join(UPDATABLE)}")
+
+
+def _report(results, batches) -> None:  # type: ignore[no-untyped-def]
+    for result, batch in zip(results, batches, strict=True):
+        prov = batch.provenance
+        if result.already_present:
+            click.echo(
+                f"{prov.dataset}: unchanged upstream (already held as vintage {result.vintage!r})"
+            )
+        else:
+            click.echo(
+                f"{prov.dataset}: added vintage {result.vintage!r} "
+                f"({result.rows_added} observations; {prov.title})"
+            )
+
+
+@click.command()
+@click.argument("source", type=click.Choice(UPDATABLE))
+@click.option("--indicators", "-i", multiple=True, help="Indicator codes (comma-separated).")
+@click.option("--countries", "-c", multiple=True, help="ISO alpha-3 codes (default: all).")
+@click.option("--years", "-y", default=None, help="YYYY or YYYY:YYYY.")
+@click.option("--aggregates/--no-aggregates", default=False, help="Keep regional aggregates.")
+@click.option("--refresh", is_flag=True, help="Ignore the HTTP cache and ask the server again.")
+def update(
+    source: str,
+    indicators: tuple[str, ...],
+    countries: tuple[str, ...],
+    years: str | None,
+    aggregates: bool,
+    refresh: bool,
+) -> None:
+    """Fetch SOURCE and ingest a new vintage (nothing is added if upstream did not change)."""
+    import os
+
+    from keruen.sources.common import ingest_batches
+    from keruen.sources.snapshot import open_store
+
+    if refresh:
+        os.environ["KERUEN_CACHE_TTL"] = "0"
+    batches = _fetch(source, _split(indicators), _split(countries), years, aggregates)
+    with open_store() as store:
+        results = ingest_batches(store, batches)
+    _report(results, batches)
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--source", "-s", required=True, type=click.Choice(IMPORTABLE))
+@click.option("--mapping", "-m", type=click.Path(path_type=Path), help="Column mapping (TOML).")
+@click.option("--index", "index_key", default=None, help="Taldau registry key of the file.")
+@click.option("--release", default=None, help="Release date of the file (YYYY-MM-DD).")
+def import_(
+    file: Path, source: str, mapping: Path | None, index_key: str | None, release: str | None
+) -> None:
+    """Ingest FILE downloaded by hand from SOURCE.
+
+    undesa: IMS workbook or tidy CSV; bns: CSV/XLSX table with --mapping; sdmx: SDMX-ML/JSON
+    message; taldau: saved Taldau JSON answer (--index KEY); wdi: WDI bulk CSV (--release).
+    """
+    from keruen.sources.common import ingest_batches
+    from keruen.sources.snapshot import open_store
+
+    if source == "undesa":
+        from keruen.sources import undesa
+
+        batch = undesa.load(file, release=release)
+    elif source == "bns":
+        from keruen.sources import bns
+
+        if mapping is None:
+            raise ConfigError(
+                "--mapping is required for --source bns (see keruen/data/bns_mapping_example.toml)"
+            )
+        batch = bns.load(file, mapping, release=release)
+    elif source == "wdi":
+        from keruen.sources import worldbank
+
+        if release is None:
+            raise ConfigError("--release is required for a WDI bulk CSV (its 'Last Updated' date)")
+        batch = worldbank.load_bulk_csv(file, release=release)
+    elif source == "sdmx":
+        from keruen.sources import sdmx
+
+        batch = sdmx.load(file, release=release)
+    else:
+        from keruen.sources import taldau
+
+        batch = taldau.load(file, index_key, release=release)
+    with open_store() as store:
+        results = ingest_batches(store, [batch])
+    _report(results, [batch])
+
+
+@click.command()
+@click.argument("source")
+@click.option("--vintage", default=None, help="Vintage to compare with its predecessor.")
+@click.option("--limit", default=50, show_default=True, help="Rows to show (0: all).")
+def diff(source: str, vintage: str | None, limit: int) -> None:
+    """List values revised between SOURCE's newest vintage and the previous one.
+
+    SOURCE is a source name (worldbank, undesa, ilostat, taldau) or a dataset (e.g. WB_WDI).
+    """
+    from keruen.sources.revisions import revisions
+    from keruen.sources.snapshot import open_store
+
+    dataset = DATASETS.get(source, source)
+    with open_store(quiet=True) as store:
+        changed = revisions(store, dataset, vintage)
+    if changed.empty:
+        click.echo(f"{dataset}: no value revised in the newest vintage")
+        return
+    click.echo(
+        f"{dataset}: {len(changed)} value(s) revised in {changed['new_vintage'].iloc[0]!r}"
+    )
+    shown = changed if limit == 0 else changed.head(limit)
+    cols = ["measure", "ref_area", "counterpart_area", "breakdown", "period",
+            "old_value", "new_value", "old_vintage"]
+    click.echo(shown[cols].to_string(index=False, na_rep="-"))
+
+
+@click.command()
+@click.argument("dataset", required=False)
+def vintages(dataset: str | None) -> None:
+    """List the vintages held, per dataset (newest last)."""
+    from keruen.sources.snapshot import open_store
+
+    with open_store(quiet=True) as store:
+        table = store.sources()
+    if dataset:
+        table = table[table["dataset"] == DATASETS.get(dataset, dataset)]
+    table = table.sort_values(["dataset", "release", "source_id"])
+    cols = ["dataset", "vintage", "release", "n_rows", "retrieved", "title"]
+    click.echo(table[cols].to_string(index=False, na_rep="-", max_colwidth=60))

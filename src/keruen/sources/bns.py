@@ -1,0 +1,248 @@
+"""Kazakhstan's Bureau of National Statistics (BNS): names → codes, and tables downloaded by hand.
+
+:func:`region_code` and :func:`country_code` turn the names BNS and Taldau print (Russian,
+Kazakh or English; "г. Астана", "Южно-Казахстанская область"…) into ISO 3166-2:KZ and
+ISO 3166-1 alpha-3 codes. :func:`load` imports a CSV or XLSX table given a small TOML mapping
+that says which column holds the region, period, value and (optionally) measure, origin
+country and sex, e.g.::
+
+    dataset = "KZ_BNS_MIGRATION"
+    unit = "persons"
+    measure = "migration_arrivals"      # a constant, or name a column below
+    [columns]
+    region = "Регион"
+    period = "Год"
+    value = "Прибыло, человек"
+    # measure = "Показатель"   counterpart = "Страна"   sex = "Пол"
+    [measures]                          # optional: labels in the measure column → codes
+    "Прибывшие" = "migration_arrivals"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from keruen.areas import _reference_rows, name
+from keruen.errors import InputError
+from keruen.sources.common import Batch, content_sha256, empty_observations, today
+from keruen.sources.files import sha256_of
+from keruen.sources.validate import CODE_PATTERN, validate_observations
+from keruen.store import Provenance
+
+PUBLISHER = "Bureau of National Statistics of the Republic of Kazakhstan"
+_STOP = {"г", "город", "city", "қаласы", "каласы", "обл"}
+#: Names used in older publications or without a region word.
+_REGION_ALIASES = {
+    "южно казахстанская область": "KZ-61",
+    "south kazakhstan region": "KZ-61",
+    "казахстан": "KZ",
+    "всего": "KZ",
+    "республика казахстан всего": "KZ",
+    "kazakhstan": "KZ",
+    "нур султан": "KZ-71",
+    "астана": "KZ-71",
+    "алматы": "KZ-75",
+    "шымкент": "KZ-79",
+}
+_COUNTRY_ALIASES = {
+    "россия": "RUS", "российская федерация": "RUS", "киргизия": "KGZ", "кыргызстан": "KGZ",
+    "кыргызская республика": "KGZ", "молдова": "MDA", "беларусь": "BLR", "белоруссия": "BLR",
+    "таджикистан": "TJK", "туркменистан": "TKM", "туркмения": "TKM", "узбекистан": "UZB",
+    "грузия": "GEO", "армения": "ARM", "азербайджан": "AZE", "украина": "UKR",
+    "германия": "DEU", "китай": "CHN", "турция": "TUR", "сша": "USA", "монголия": "MNG",
+    "латвия": "LVA", "литва": "LTU", "эстония": "EST", "израиль": "ISR", "корея": "KOR",
+}
+_SEX = {"мужчины": "sex=male", "женщины": "sex=female", "male": "sex=male", "female": "sex=female",
+        "ерлер": "sex=male", "әйелдер": "sex=female", "м": "sex=male", "ж": "sex=female"}
+_TOTAL = {"", "всего", "оба пола", "total", "both", "барлығы"}
+_MISSING = {"", "-", "–", "—", "…", "...", "x", "х", ".."}
+
+
+def normalise(text: str) -> str:
+    """Lower-case words of a place name without punctuation or "г."/"город"."""
+    words = re.sub(r"[^\w]+", " ", str(text).lower().replace("ё", "е")).split()
+    return " ".join(w for w in words if w not in _STOP)
+
+
+@cache
+def _regions() -> dict[str, str]:
+    out = dict(_REGION_ALIASES)
+    for row in _reference_rows("kz_regions.csv"):
+        out[row["code"].lower()] = row["code"]
+        for col in ("name_en", "name_ru", "name_kk"):
+            out[normalise(row[col])] = row["code"]
+    return out
+
+
+def region_code(label: Any) -> str | None:
+    """ISO 3166-2:KZ code (``KZ`` for the whole country) of a region name or code, or None."""
+    text = str(label).strip()
+    if re.fullmatch(r"KZ(-\d{2})?", text):
+        return text
+    return _regions().get(normalise(text))
+
+
+@cache
+def _countries() -> dict[str, str]:
+    import pycountry
+
+    out = {}
+    for country in pycountry.countries:
+        for lang in ("en", "ru", "kk"):
+            out[normalise(name(country.alpha_3, lang))] = country.alpha_3  # type: ignore[arg-type]
+        out[normalise(country.name)] = country.alpha_3
+    out.update(_COUNTRY_ALIASES)
+    return out
+
+
+def country_code(label: Any) -> str | None:
+    """ISO alpha-3 code of a country name (Russian, Kazakh or English) or code, or None."""
+    text = str(label).strip()
+    if re.fullmatch(r"[A-Z]{3}", text):
+        return text
+    return _countries().get(normalise(text))
+
+
+def period_of(value: Any) -> str | None:
+    """A period from a year, ISO date or "dd.mm.yyyy" cell (or a "2023 год" label)."""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    text = str(value).strip()
+    if m := re.fullmatch(r"(\d{4})(\.0)?(\s*(год|г\.?|жыл))?", text):
+        return m.group(1)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00)?", text):
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    if m := re.fullmatch(r"(\d{2})\.(\d{2})\.(\d{4})", text):
+        return f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
+    return None
+
+
+def number_of(value: Any) -> float | None:
+    """A number from a cell written with spaces or a decimal comma; None for "-", "…"."""
+    if isinstance(value, (int, float)) and not pd.isna(value):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if text.lower() in _MISSING or text == "nan":
+        return None
+    return float(text.replace(",", "."))
+
+
+def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
+    header = int(mapping.get("header_row", 1)) - 1
+    try:
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            return pd.read_excel(
+                path, sheet_name=mapping.get("sheet", 0), header=header, dtype=object
+            )
+        return pd.read_csv(path, header=header, dtype=str, keep_default_na=False,
+                           sep=mapping.get("separator", ","),
+                           encoding=mapping.get("encoding", "utf-8"))
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read the table ({exc})", file=path) from None
+
+
+def read_mapping(path: str | Path) -> dict[str, Any]:
+    """Read and check a mapping file (see the module docstring)."""
+    path = Path(path)
+    try:
+        mapping = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"unreadable mapping ({exc})", file=path) from None
+    columns = mapping.get("columns")
+    if not isinstance(columns, dict):
+        raise InputError("the mapping needs a [columns] table", file=path, field="columns")
+    for key in ("region", "period", "value"):
+        if key not in columns:
+            raise InputError(f"[columns] must name the {key} column", file=path, field=key)
+    if "measure" not in columns and "measure" not in mapping:
+        raise InputError(
+            "give a constant measure or a [columns] measure", file=path, field="measure"
+        )
+    for key in ("dataset", "measure"):
+        if key in mapping and not re.fullmatch(CODE_PATTERN, str(mapping[key])):
+            raise InputError(f"invalid {key} {mapping[key]!r}; use letters, digits and _ . -",
+                             file=path, field=key)
+    return mapping
+
+
+def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
+    """A BNS table → tidy observations, following ``mapping``."""
+    path = Path(path)
+    table = _read(path, mapping)
+    columns: dict[str, str] = mapping["columns"]
+    for role, column in columns.items():
+        if column not in table.columns:
+            raise InputError(
+                f"the mapping names a {role} column {column!r} that the table lacks; its "
+                f"columns: {', '.join(map(str, table.columns))}", file=path, field=column)
+    records = []
+    for i, row in enumerate(table.to_dict("records"), start=1):
+        def fail(role: str, what: str, _i: int = i, _row: dict[str, Any] = row) -> InputError:
+            return InputError(f"{what} {_row[columns[role]]!r}", file=path, row=_i,
+                              field=columns[role])
+
+        if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
+            continue
+        region = region_code(row[columns["region"]])
+        if region is None:
+            raise fail("region", "unknown region (expected a Kazakh region name or KZ-xx code)")
+        period = period_of(row[columns["period"]])
+        if period is None:
+            raise fail("period", "invalid period (expected a year, YYYY-MM-DD or dd.mm.yyyy)")
+        try:
+            value = number_of(row[columns["value"]])
+        except ValueError:
+            raise fail("value", "invalid number") from None
+        if value is None:
+            continue
+        measure = mapping.get("measure")
+        if "measure" in columns:
+            label = str(row[columns["measure"]]).strip()
+            measure = mapping.get("measures", {}).get(label, label)
+            if not re.fullmatch(CODE_PATTERN, measure):
+                raise fail("measure", "measure label without a code in [measures]")
+        counterpart = None
+        if "counterpart" in columns:
+            counterpart = country_code(row[columns["counterpart"]])
+            if counterpart is None:
+                raise fail("counterpart", "unknown country")
+        breakdown = None
+        if "sex" in columns:
+            sex = str(row[columns["sex"]]).strip().lower()
+            if sex not in _TOTAL:
+                breakdown = _SEX.get(sex)
+                if breakdown is None:
+                    raise fail("sex", "unknown sex label")
+        records.append({
+            "dataset": mapping.get("dataset", "KZ_BNS"), "measure": measure, "ref_area": region,
+            "counterpart_area": counterpart, "breakdown": breakdown, "period": period,
+            "value": value, "unit": mapping.get("unit"), "obs_status": "A",
+        })
+    return pd.DataFrame.from_records(records) if records else empty_observations()
+
+
+def load(path: str | Path, mapping_path: str | Path, *, release: str | None = None) -> Batch:
+    """Import a BNS table with its mapping; one batch whose vintage is the file."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    mapping = read_mapping(mapping_path)
+    frame = validate_observations(parse_table(path, mapping), path)
+    release = release or str(mapping.get("release") or today())
+    dataset = str(mapping.get("dataset", "KZ_BNS"))
+    prov = Provenance(
+        dataset=dataset, vintage=f"BNS {path.stem} {release}", release=release,
+        publisher=PUBLISHER, file_name=path.name, sha256=sha256_of(path),
+        title=str(mapping.get("title", f"BNS table {path.name}")),
+        url=str(mapping.get("url", "https://stat.gov.kz")), licence=str(mapping.get("licence", "")),
+        retrieved=today(),
+        notes=f"Imported by hand with mapping {Path(mapping_path).name}; "
+              f"content sha256 {content_sha256(frame)[:16]}",
+    )
+    return Batch(frame, prov)
