@@ -41,31 +41,70 @@ def tidy(rows: list[tuple], dataset: str = "TEST") -> pd.DataFrame:
     """A tidy observation table from (measure, ref_area, period, value) tuples."""
     return pd.DataFrame(
         [
-            {
-                "dataset": dataset,
-                "measure": m,
-                "ref_area": a,
-                "counterpart_area": None,
-                "breakdown": None,
-                "period": p,
-                "value": v,
-                "unit": "persons",
-                "obs_status": "A",
-            }
+            {"dataset": dataset, "measure": m, "ref_area": a, "counterpart_area": None,
+             "breakdown": None, "period": p, "value": v, "unit": "persons", "obs_status": "A"}
             for m, a, p, v in rows
         ]
     )
 
 
-def provenance(
-    sha: str, vintage: str = "v1", release: str = "2024-01-01", dataset: str = "TEST"
-) -> Provenance:
+def provenance(sha: str, vintage: str = "v1", release: str = "2024-01-01",
+               dataset: str = "TEST") -> Provenance:
     """Provenance of a test file (its sha256 given directly)."""
-    return Provenance(
-        dataset=dataset,
-        vintage=vintage,
-        release=release,
-        publisher="keruen tests",
-        file_name=f"{vintage}.csv",
-        sha256=sha,
-    )
+    return Provenance(dataset=dataset, vintage=vintage, release=release,
+                      publisher="keruen tests", file_name=f"{vintage}.csv", sha256=sha)
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = str(address[0])
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return isinstance(address, (str, bytes))  # AF_UNIX paths are local
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Any socket connection to a non-loopback address fails (live tests excepted)."""
+    if request.node.get_closest_marker("live"):
+        return
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guard(address: object) -> None:
+        if not _is_loopback(address):
+            raise OSError(f"tests must not touch the network (tried to connect to {address!r})")
+
+    def connect(self: socket.socket, address: object) -> None:
+        guard(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        guard(address)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh home (store and cache) per test and retry delays small enough for a fast suite."""
+    monkeypatch.setenv("KERUEN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("KERUEN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "0.5")
+    monkeypatch.setenv("KERUEN_HTTP_RETRIES", "2")
+    monkeypatch.setenv("KERUEN_HTTP_BACKOFF", "0.001")
+    monkeypatch.setenv("KERUEN_HTTP_BACKOFF_MAX", "0.01")
+    monkeypatch.setenv("KERUEN_CACHE_TTL", "0")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    """A scripted HTTP server on loopback, stopped at the end of the test."""
+    with FakeServer() as srv:
+        yield srv
