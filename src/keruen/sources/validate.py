@@ -7,6 +7,7 @@ the bad value and what was expected.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -22,23 +23,43 @@ PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?|-Q[1-4]|-\d{
 CODE_PATTERN = r"^[A-Za-z0-9_.:=+\-]+$"
 
 
+def _matching(pattern: str):  # type: ignore[no-untyped-def]
+    """A vectorised pandera check: each cell matches ``pattern`` (each distinct value tried once)."""
+    from pandera.pandas import Check
+
+    regex = re.compile(pattern)
+
+    def check(values: pd.Series) -> pd.Series:
+        distinct = pd.unique(values.dropna())
+        good = {v for v in distinct if isinstance(v, str) and regex.match(v)}
+        return values.isna() | values.isin(good)
+
+    return Check(check, element_wise=False, error=f"matches {pattern}")
+
+
+def _known_codes(codes: pd.Series) -> pd.Series:
+    """Element-wise "is a known area code", looking each distinct code up once."""
+    distinct = pd.unique(codes.dropna())
+    known = {c for c in distinct if isinstance(c, str) and is_known(c)}
+    return codes.isin(known)
+
+
 @cache
 def _observation_schema():  # type: ignore[no-untyped-def]
     from pandera.pandas import Check, Column, DataFrameSchema
 
-    known_area = Check(lambda s: s.map(is_known), element_wise=False, error="known area code")
+    known_area = Check(_known_codes, element_wise=False, error="known area code")
     optional_area = Check(
-        lambda s: s.isna() | s.map(lambda v: isinstance(v, str) and is_known(v)),
-        error="known area code or empty",
+        lambda s: s.isna() | _known_codes(s), error="known area code or empty"
     )
     return DataFrameSchema(
         {
-            "dataset": Column(str, Check.str_matches(CODE_PATTERN)),
-            "measure": Column(str, Check.str_matches(CODE_PATTERN)),
+            "dataset": Column(str, _matching(CODE_PATTERN)),
+            "measure": Column(str, _matching(CODE_PATTERN)),
             "ref_area": Column(str, known_area),
             "counterpart_area": Column(str, optional_area, nullable=True),
-            "breakdown": Column(str, Check.str_matches(CODE_PATTERN), nullable=True),
-            "period": Column(str, Check.str_matches(PERIOD_PATTERN)),
+            "breakdown": Column(str, _matching(CODE_PATTERN), nullable=True),
+            "period": Column(str, _matching(PERIOD_PATTERN)),
             "value": Column(float, nullable=True, coerce=True),
             "unit": Column(str, nullable=True),
             "obs_status": Column(str, Check.isin(list(OBS_STATUS))),
@@ -54,7 +75,7 @@ def _paper_schema():  # type: ignore[no-untyped-def]
 
     return DataFrameSchema(
         {
-            "measure": Column(str, Check.str_matches(CODE_PATTERN)),
+            "measure": Column(str, _matching(CODE_PATTERN)),
             "ref_area": Column(str),
             "counterpart_area": Column(str, nullable=True),
             "period": Column(str),
