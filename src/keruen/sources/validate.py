@@ -71,7 +71,7 @@ def _observation_schema():  # type: ignore[no-untyped-def]
 
 @cache
 def _paper_schema():  # type: ignore[no-untyped-def]
-    from pandera.pandas import Check, Column, DataFrameSchema
+    from pandera.pandas import Column, DataFrameSchema
 
     return DataFrameSchema(
         {
