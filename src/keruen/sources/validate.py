@@ -24,7 +24,7 @@ CODE_PATTERN = r"^[A-Za-z0-9_.:=+\-]+$"
 
 
 def _matching(pattern: str):  # type: ignore[no-untyped-def]
-    """A vectorised pandera check: each cell matches ``pattern`` (each distinct value tried once)."""
+    """A vectorised pandera check: cells match ``pattern`` (each distinct value tried once)."""
     from pandera.pandas import Check
 
     regex = re.compile(pattern)
