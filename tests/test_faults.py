@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,19 @@ def test_fallback_reports_an_update_and_an_unchanged_rerun(
 
     assert latest_or_snapshot(store, "WB_WDI", refresh).status == "updated"
     assert latest_or_snapshot(store, "WB_WDI", refresh).status == "unchanged"
+
+
+def test_report_refresh_failure_falls_back_loudly_and_still_writes_the_report(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch, home: object, tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+
+    monkeypatch.setenv("KERUEN_WORLDBANK_URL", server.url + "/v2")
+    server.route("/v2/", Reply("down", status=503))  # every World Bank request fails
+    result = CliRunner().invoke(main, ["report", "--refresh", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "WARNING: update of WB_WDI failed" in result.stderr
+    assert "falling back to the latest stored vintage" in result.stderr
+    assert (tmp_path / "r" / "index.html").exists()
