@@ -59,3 +59,14 @@ def test_load_then_query_shows_the_new_vintage(home: Path, tmp_path: Path) -> No
 def test_query_of_an_unknown_dataset_names_the_held_ones(home: Path) -> None:
     result = CliRunner().invoke(main, ["query", "NOPE"])
     assert result.exit_code == 5 and "WB_WDI" in result.output
+
+
+def test_the_cli_reference_is_generated_from_the_current_help() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "gen_cli_docs.py"
+    spec = importlib.util.spec_from_file_location("gen_cli_docs", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.DOC.read_text("utf-8") == module.render(), (
+        "docs/cli.md is stale: run python tools/gen_cli_docs.py")
