@@ -31,7 +31,9 @@ def _estimate(value: float = 10.0, rate: float = 0.01) -> Estimate:
         method="test method",
         assumptions=("closed world",),
         parameters={"death_rate": rate},
-        inputs=({"dataset": "UNDESA_IMS", "vintage": "IMS 2019 revision", "release": "2019-09-01"},),
+        inputs=(
+            {"dataset": "UNDESA_IMS", "vintage": "IMS 2019 revision", "release": "2019-09-01"},
+        ),
     )
 
 

@@ -126,6 +126,7 @@ def section_gravity(store: Store, stocks: dict[str, pd.DataFrame] | None = None)
             coefs.append(pd.DataFrame({"term": [name], "fixed_effects": [fe], "dropped": [why]}))
     table = pd.concat(coefs, ignore_index=True)
     main = fits["ot_dt"]
+    pvals = main.coefficients["p_value"]
     used = [*stocks.values(), gdp, pop]
     est_rows = [
         {
@@ -145,6 +146,9 @@ def section_gravity(store: Store, stocks: dict[str, pd.DataFrame] | None = None)
         "countries": countries,
         "n_pairs_periods": n_all,
         "n_no_income": int(no_income.sum()),
+        "significant": [t for t in pvals.index if pvals[t] < 0.05],
+        "insignificant": [t for t in pvals.index if pvals[t] >= 0.05],
+        "diaspora": float(main.coefficients["estimate"].get("log_diaspora", np.nan)),
         "fits": {
             fe: {
                 "n_obs": r.n_obs,

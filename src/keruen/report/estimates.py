@@ -321,6 +321,7 @@ def section_corridors(store: Store) -> Section:
         "kaz_paid_allocated": out_total,
         "kaz_paid_wb": wb_out,
         "labour_origins_share": ca_ours / out_total if out_total else np.nan,
+        "russia_share": float(ours.get((COUNTRY, "RUS"), 0.0)) / out_total if out_total else np.nan,
         "labour_origins_share_wb": ca_wb / wb_out if wb_out else np.nan,
         "wb_lacks": sorted(
             c for c in LABOUR_ORIGINS if (COUNTRY, c) not in wb_s.index and (COUNTRY, c) in ours
