@@ -24,6 +24,11 @@ FIGURES = [
     "09_quota",
     "10_specialists",
     "11_donor_recipient_index",
+    "12_kaz_estimated_flows",
+    "13_remittance_corridors",
+    "14_implied_migrants",
+    "15_remittance_forecasts",
+    "16_kaz_migration_system",
 ]
 
 

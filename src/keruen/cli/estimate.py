@@ -167,3 +167,36 @@ def forecast_cmd(
         for m, r in res.backtest.iterrows()
     ]
     _provenance(res.method, res.assumptions, [*bt, f"verdict: {res.verdict}"])
+
+
+@estimate.command("kazakhstan")
+@click.option(
+    "--store/--no-store",
+    "keep",
+    default=True,
+    show_default=True,
+    help="Write the estimates into the store (status E, provenance in `keruen sources`).",
+)
+def kazakhstan_cmd(keep: bool) -> None:
+    """Compute the report's estimates for Kazakhstan from the store and store them.
+
+    Flows from UN DESA stocks, remittance corridors, remittance-implied migrants, gravity,
+    forecasts and migration systems. Re-running on the same inputs adds nothing.
+    """
+    from keruen.report.dynamics import estimated_sections, estimates_of
+    from keruen.sources.snapshot import open_store
+    from keruen.store.estimates import provenance_of, store_estimates
+
+    with open_store() as store:
+        estimates = estimates_of(estimated_sections(store))
+        if keep:
+            results = store_estimates(store, estimates)
+        for i, est in enumerate(estimates):
+            prov = provenance_of(est)
+            if keep:
+                done = results[i]
+                state = "already held" if done.already_present else f"{done.rows_added} rows added"
+            else:
+                state = "not stored"
+            click.echo(f"{est.dataset}\t{prov.vintage}\t{len(est.rows)} rows\t{state}")
+            _provenance(est.method, est.assumptions)

@@ -19,7 +19,11 @@ def _titled(chart: alt.TopLevelMixin, title: str, source: str) -> alt.TopLevelMi
     lines = [part if i == 0 else "  " + part for i, part in enumerate(source.split("; "))]
     return chart.properties(
         title=alt.TitleParams(
-            text=title, subtitle=lines, subtitleFontSize=9, subtitleColor="#555", anchor="start"
+            text=title.split("\n") if "\n" in title else title,
+            subtitle=lines,
+            subtitleFontSize=9,
+            subtitleColor="#555",
+            anchor="start",
         ),
         width=WIDTH,
     )
@@ -167,6 +171,85 @@ def line_chart(
     if zero_rule:
         line = line + alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#888").encode(y="z:Q")
     return _titled(line, labels["title"], source)
+
+
+def range_bars(
+    frame: pd.DataFrame, labels: dict[str, str], source: str, fmt: str = ",.0f"
+) -> alt.TopLevelMixin:
+    """Bars of ``value`` per ``x`` and ``series`` with a rule from ``low`` to ``high`` on each.
+
+    Optional ``alt`` column: a second estimate drawn as a point on the same bar.
+    """
+    colors = alt.Scale(range=[PALETTE["inflow"], PALETTE["outflow"], PALETTE["other"]])
+    base = alt.Chart(frame).encode(
+        x=alt.X("x:N", title=labels["x"]),
+        xOffset="series:N",
+        color=alt.Color("series:N", title=None, scale=colors),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("value:Q", title=labels["y"]),
+        tooltip=["x", "series", alt.Tooltip("value:Q", format=fmt)],
+    )
+    ranges = base.mark_rule(color="#222", strokeWidth=1.5).encode(y="low:Q", y2="high:Q")
+    layers = [bars, ranges]
+    if "alt" in frame:
+        layers.append(
+            base.mark_point(shape="diamond", filled=True, size=45, color="#222").encode(
+                y="alt:Q", color=alt.value("#222")
+            )
+        )
+    return _titled(alt.layer(*layers), labels["title"], source)
+
+
+def band_chart(
+    frame: pd.DataFrame,
+    labels: dict[str, str],
+    source: str,
+    rules: pd.DataFrame | None = None,
+    fmt: str = ",.1f",
+    palette: list[str] | None = None,
+) -> alt.TopLevelMixin:
+    """Lines of ``value`` by ``year`` per ``series``; shaded ``lower``–``upper`` where given.
+
+    ``rules`` (columns ``value, label``) draws labelled horizontal reference lines; ``palette``
+    gives one colour per series in order of appearance.
+    """
+    order = list(dict.fromkeys(frame["series"]))
+    default = [PALETTE["inflow"], PALETTE["outflow"], PALETTE["paper"], "#31a354", "#636363"]
+    colors = alt.Scale(domain=order, range=(palette or default)[: len(order)])
+    x = alt.X("year:Q", title=labels["x"], axis=alt.Axis(format="d"))
+    band = (
+        alt.Chart(frame.dropna(subset=["lower", "upper"]))
+        .mark_area(opacity=0.25)
+        .encode(x=x, y="lower:Q", y2="upper:Q", color=alt.Color("series:N", scale=colors))
+    )
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=labels["y"]),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=colors,
+                sort=order,
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
+            ),
+            tooltip=["year", "series", alt.Tooltip("value:Q", format=fmt)],
+        )
+    )
+    layers = [band, lines]
+    if rules is not None and not rules.empty:
+        layers.append(
+            alt.Chart(rules).mark_rule(strokeDash=[4, 3], color="#333").encode(y="value:Q")
+        )
+        layers.append(
+            alt.Chart(rules)
+            .mark_text(align="left", dx=4, dy=-6, fontSize=10)
+            .encode(y="value:Q", text="label:N", x=alt.value(0))
+        )
+    return _titled(alt.layer(*layers), labels["title"], source)
 
 
 #: d3-format number conventions per language (Russian and Kazakh: 1 234,5).

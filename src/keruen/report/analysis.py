@@ -321,7 +321,9 @@ def section_measures(store: Store, year: int) -> Section:
 
 
 def build(store: Store) -> dict[str, Section]:
-    """All sections of the report, keyed by name."""
+    """All sections of the report, keyed by name (estimated sections last)."""
+    from keruen.report.dynamics import estimated_sections
+
     trend = section_trend(store)
     cis = section_cis(store)
     share = section_share_gdp(store)
@@ -329,4 +331,5 @@ def build(store: Store) -> dict[str, Section]:
     position = section_position(trend, cis, labour)
     both = trend.tables["series"].dropna(subset=["inflow", "outflow"])
     measures = section_measures(store, int(both["year"].max()))
-    return {s.key: s for s in (trend, cis, share, labour, position, measures)}
+    observed = {s.key: s for s in (trend, cis, share, labour, position, measures)}
+    return observed | estimated_sections(store)

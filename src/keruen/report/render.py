@@ -15,8 +15,15 @@ from keruen import __version__
 from keruen.figures import charts
 from keruen.i18n import check_lang, format_number, translations
 from keruen.report.analysis import COUNTRY, Section, build, paper_source
+from keruen.report.dynamics import estimates_of
 from keruen.report.provenance import merge_sources
 from keruen.report.reconcile import reconcile
+from keruen.report.render_estimates import (
+    estimate_figures,
+    estimate_numbers,
+    model_label,
+    term_label,
+)
 from keruen.report.swot import swot
 from keruen.report.text import (
     area_label,
@@ -27,6 +34,7 @@ from keruen.report.text import (
     swot_text,
 )
 from keruen.store import Store
+from keruen.store.estimates import store_estimates
 
 
 def _src_text(sources: list[dict[str, str]], _: Callable[[str], str]) -> str:
@@ -314,11 +322,17 @@ def _figures(
         "11_donor_recipient_index",
         lang,
     )
-    return svgs
+    return svgs | estimate_figures(sections, lang, fig_dir, _)
 
 
-def render_report(store: Store, out: str | Path, lang: str = "en") -> Path:
-    """Compute, draw and write the report into ``out``; returns the path of ``index.html``."""
+def render_report(
+    store: Store, out: str | Path, lang: str = "en", *, keep_estimates: bool = True
+) -> Path:
+    """Compute, draw and write the report into ``out``; returns the path of ``index.html``.
+
+    With ``keep_estimates`` the model estimates are written into the store first (status E,
+    idempotent), so the report's source list names them and ``keruen query`` finds them.
+    """
     import jinja2
 
     check_lang(lang)
@@ -327,6 +341,8 @@ def render_report(store: Store, out: str | Path, lang: str = "en") -> Path:
     tr = translations(lang)
     _ = tr.gettext
     sections = build(store)
+    if keep_estimates:
+        store_estimates(store, estimates_of(sections))
     recon = reconcile(store, sections)
     items = swot(sections)
     svgs = _figures(sections, store, lang, out, _)
@@ -340,6 +356,10 @@ def render_report(store: Store, out: str | Path, lang: str = "en") -> Path:
     env.filters["num"] = lambda v, d=1: format_number(v, lang, d)
     env.filters["musd"] = lambda v: format_number(None if v is None else v / 1e6, lang, 1)
     env.filters["area"] = lambda c: area_label(c, lang, _)
+    env.filters["term"] = lambda t: term_label(t, _)
+    env.filters["permille"] = lambda xs: ", ".join(format_number(1000 * x, lang, 0) for x in xs)
+    env.filters["model"] = lambda m: model_label(m, _)
+    env.filters["measure"] = lambda m: measure_label(m, _)
     recon_rows = [
         dict(
             r,
@@ -390,6 +410,7 @@ def render_report(store: Store, out: str | Path, lang: str = "en") -> Path:
         "swot": [
             {"key": i.key, "value": i.value, "period": i.period, "holds": i.holds} for i in items
         ],
+        "estimates": estimate_numbers(sections),
     }
     (out / "numbers.json").write_text(
         json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str), encoding="utf-8"

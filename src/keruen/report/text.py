@@ -70,6 +70,7 @@ def area_label(code: str, lang: str, _: Gettext) -> str:
         "LMY": _("Low- and middle-income countries"),
         "CIS": _("CIS"),
         "Europe": _("Europe"),
+        "ROW": _("Rest of the world"),
     }
     if code in special:
         return special[code]
