@@ -128,129 +128,101 @@ def _figures(
         lang,
     )
 
-    def named(frame: pd.DataFrame, column: str, scale: float = 1e6) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "code": frame["ref_area"],
-                "name": [area_label(c, lang, _) for c in frame["ref_area"]],
-                "value": frame[column] / scale,
-            }
-        )
+    def bars(
+        name: str,
+        codes: Any,
+        names: Any,
+        values: Any,
+        unit: str,
+        title: str,
+        source: str,
+        **kw: Any,
+    ) -> str:
+        frame = pd.DataFrame({"code": list(codes), "name": list(names), "value": list(values)})
+        chart = charts.ranked_bars(frame, "value", {"value": unit, "title": title}, source, **kw)
+        return charts.save(chart, fig_dir, name, lang)
 
-    svgs["cis_in"] = charts.save(
-        charts.ranked_bars(
-            named(cis.tables["inflows_latest"], "inflow"),
-            "value",
-            {
-                "value": _("US$ million"),
-                "title": _("Remittances received, CIS countries, {year}").format(
-                    year=cis.values["inflow_year"]
-                ),
-            },
-            _src_text(cis.sources, _),
+    def areas(codes: pd.Series) -> list[str]:
+        return [area_label(c, lang, _) for c in codes]
+
+    musd = _("US$ million")
+    for key, table, column, year, title in (
+        (
+            "cis_in",
+            "inflows_latest",
+            "inflow",
+            "inflow_year",
+            _("Remittances received, CIS countries, {year}"),
         ),
-        fig_dir,
-        "03_cis_inflows",
-        lang,
-    )
-    svgs["cis_out"] = charts.save(
-        charts.ranked_bars(
-            named(cis.tables["outflows_latest"], "outflow"),
-            "value",
-            {
-                "value": _("US$ million"),
-                "title": _("Remittances paid, CIS countries, {year}").format(
-                    year=cis.values["outflow_year"]
-                ),
-            },
-            _src_text(cis.sources, _),
+        (
+            "cis_out",
+            "outflows_latest",
+            "outflow",
+            "outflow_year",
+            _("Remittances paid, CIS countries, {year}"),
         ),
-        fig_dir,
-        "04_cis_outflows",
-        lang,
-    )
+    ):
+        frame = cis.tables[table]
+        svgs[key] = bars(
+            "03_cis_inflows" if key == "cis_in" else "04_cis_outflows",
+            frame["ref_area"],
+            areas(frame["ref_area"]),
+            frame[column] / 1e6,
+            musd,
+            title.format(year=cis.values[year]),
+            _src_text(cis.sources, _),
+        )
     shares = share.tables["shares"].dropna(subset=["share_derived"])
-    svgs["share"] = charts.save(
-        charts.ranked_bars(
-            named(shares, "share_derived", 1.0),
-            "value",
-            {
-                "value": _("% of GDP"),
-                "title": _(
-                    "Remittances received as % of GDP, post-Soviet countries, {year}"
-                ).format(year=share.values["derived_year"]),
-            },
-            _src_text(share.sources, _),
-            fmt=",.2f",
-        ),
-        fig_dir,
+    svgs["share"] = bars(
         "05_share_gdp",
-        lang,
+        shares["ref_area"],
+        areas(shares["ref_area"]),
+        shares["share_derived"],
+        _("% of GDP"),
+        _("Remittances received as % of GDP, post-Soviet countries, {year}").format(
+            year=share.values["derived_year"]
+        ),
+        _src_text(share.sources, _),
+        fmt=",.2f",
     )
     flagged = _src_text(labour.sources[:1], _) + " — " + _("as stated in the paper")
-    imm = labour.tables["immigrants"]
-    svgs["immigrants"] = charts.save(
-        charts.ranked_bars(
-            pd.DataFrame(
-                {
-                    "code": imm["counterpart_area"],
-                    "name": [area_label(c, lang, _) for c in imm["counterpart_area"]],
-                    "value": imm["value"],
-                }
-            ),
-            "value",
-            {
-                "value": _("persons"),
-                "title": _("Labour immigrants arriving in Kazakhstan by country, 2022"),
-            },
-            flagged,
-            fmt=",.0f",
-        ),
-        fig_dir,
+    persons = _("persons")
+    imm, emi = labour.tables["immigrants"], labour.tables["emigrants"]
+    svgs["immigrants"] = bars(
         "06_immigrants_by_origin",
-        lang,
+        imm["counterpart_area"],
+        areas(imm["counterpart_area"]),
+        imm["value"],
+        persons,
+        _("Labour immigrants arriving in Kazakhstan by country, 2022"),
+        flagged,
+        fmt=",.0f",
     )
-    emi = labour.tables["emigrants"]
-    svgs["emigrants"] = charts.save(
-        charts.ranked_bars(
-            pd.DataFrame(
-                {
-                    "code": emi["counterpart_area"],
-                    "name": [area_label(c, lang, _) for c in emi["counterpart_area"]],
-                    "value": emi["value"],
-                }
-            ),
-            "value",
-            {
-                "value": _("persons"),
-                "title": _("Labour emigrants from Kazakhstan by destination, 2022"),
-            },
-            flagged,
-            fmt=",.0f",
-        ),
-        fig_dir,
+    svgs["emigrants"] = bars(
         "07_emigrants_by_destination",
-        lang,
+        emi["counterpart_area"],
+        areas(emi["counterpart_area"]),
+        emi["value"],
+        persons,
+        _("Labour emigrants from Kazakhstan by destination, 2022"),
+        flagged,
+        fmt=",.0f",
     )
     reg = labour.tables["regions"]
     reg_long = pd.concat(
         [
             pd.DataFrame(
                 {
-                    "name": [area_label(c, lang, _) for c in reg["region"]],
+                    "name": areas(reg["region"]),
                     "order": range(len(reg)),
-                    "value": reg["migrant_share"],
-                    "series": _("% of foreign labour migrants (paper)"),
+                    "value": reg[column],
+                    "series": label,
                 }
-            ),
-            pd.DataFrame(
-                {
-                    "name": [area_label(c, lang, _) for c in reg["region"]],
-                    "order": range(len(reg)),
-                    "value": reg["population_share"],
-                    "series": _("% of residents (BNS)"),
-                }
-            ),
+            )
+            for column, label in (
+                ("migrant_share", _("% of foreign labour migrants (paper)")),
+                ("population_share", _("% of residents (BNS)")),
+            )
         ]
     )
     svgs["regions"] = charts.save(
@@ -269,40 +241,28 @@ def _figures(
         lang,
     )
     quota = labour.tables["quota"]
-    svgs["quota"] = charts.save(
-        charts.ranked_bars(
-            pd.DataFrame(
-                {"code": quota["period"], "name": quota["period"], "value": quota["quota"]}
-            ),
-            "value",
-            {"value": _("persons"), "title": _("Quota for foreign workers")},
-            flagged,
-            highlight="",
-            fmt=",.0f",
-        ),
-        fig_dir,
+    svgs["quota"] = bars(
         "09_quota",
-        lang,
+        quota["period"],
+        quota["period"],
+        quota["quota"],
+        persons,
+        _("Quota for foreign workers"),
+        flagged,
+        highlight="",
+        fmt=",.0f",
     )
     spec = labour.tables["specialists"]
-    svgs["specialists"] = charts.save(
-        charts.ranked_bars(
-            pd.DataFrame(
-                {
-                    "code": spec["counterpart_area"],
-                    "name": [profession_label(c, _) for c in spec["counterpart_area"]],
-                    "value": spec["value"],
-                }
-            ),
-            "value",
-            {"value": _("persons"), "title": _("Emigrant specialists by profession, 2022")},
-            flagged,
-            highlight="",
-            fmt=",.0f",
-        ),
-        fig_dir,
+    svgs["specialists"] = bars(
         "10_specialists",
-        lang,
+        spec["counterpart_area"],
+        [profession_label(c, _) for c in spec["counterpart_area"]],
+        spec["value"],
+        persons,
+        _("Emigrant specialists by profession, 2022"),
+        flagged,
+        highlight="",
+        fmt=",.0f",
     )
     dri = series.dropna(subset=["dri"])
     svgs["dri"] = charts.save(
