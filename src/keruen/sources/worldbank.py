@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from keruen import settings
-from keruen.areas import area, wb_metadata
+from keruen.areas import area, is_known, wb_metadata
 from keruen.errors import ConfigError, InputError, SourceError, UnknownAreaError
 from keruen.sources.common import Batch, content_sha256, empty_observations, today, validate_remote
 from keruen.sources.http import fetch
@@ -336,7 +336,7 @@ def parse_bulk_csv(path: str | Path, *, include_aggregates: bool = False) -> pd.
     except ValueError as exc:  # a non-numeric year cell
         raise InputError(f"a year column holds a non-number ({exc})", file=path) from None
     codes = wide["Country Code"].astype(str)
-    known = {c: (is_aggregate(c), _known(c)) for c in codes.unique()}
+    known = {c: (is_aggregate(c), is_known(c)) for c in codes.unique()}
     bad = [c for c, (_, ok) in known.items() if not ok]
     if bad:
         row = int((codes == bad[0]).to_numpy().nonzero()[0][0]) + 1
@@ -360,14 +360,6 @@ def parse_bulk_csv(path: str | Path, *, include_aggregates: bool = False) -> pd.
         "unit": long["Indicator Name"].map(units).astype(object).replace("", None).to_numpy(),
         "obs_status": "A",
     })
-
-
-def _known(code: str) -> bool:
-    try:
-        area(code)
-    except UnknownAreaError:
-        return False
-    return True
 
 
 def load_bulk_csv(path: str | Path, *, release: str, include_aggregates: bool = False) -> Batch:
