@@ -66,7 +66,12 @@ def _paid(store: Store, fig: pd.Series) -> dict[str, Any]:
         return _row(
             fig, float(same["value"].iloc[0]), "other_release", vintage=same["vintage"].iloc[0]
         )
-    last = got.dropna(subset=["value"]).sort_values("period").iloc[-1]
+    return _not_held_latest(fig, got)
+
+
+def _not_held_latest(fig: pd.Series, held: pd.DataFrame) -> dict[str, Any]:
+    """A 'not held' row naming the latest period, value and vintage that the store does hold."""
+    last = held.dropna(subset=["value"]).sort_values("period").iloc[-1]
     return _row(
         fig,
         None,
@@ -125,17 +130,7 @@ def reconcile(store: Store, sections: dict[str, Section]) -> pd.DataFrame:
             )
         elif m == "international_migrants":
             got = concept_series(store, "migrant_stock", [fig["ref_area"]])
-            last = got.dropna(subset=["value"]).sort_values("period").iloc[-1]
-            rows.append(
-                _row(
-                    fig,
-                    None,
-                    "not_held",
-                    last_period=last["period"],
-                    last_value=float(last["value"]),
-                    vintage=last["vintage"],
-                )
-            )
+            rows.append(_not_held_latest(fig, got))
         elif m == "emigrants_specialists":
             total = paper_rows(store, "emigrants_total")["value"].sum()
             rows.append(_row(fig, 0.30 * total, "internal_check", check="thirty_percent"))
