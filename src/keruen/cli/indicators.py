@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
+
+from keruen.cli.output import emit, format_option
 
 
 def _years(text: str) -> list[int]:
@@ -41,13 +41,7 @@ def _years(text: str) -> list[int]:
     help="Group for the ranks: post_soviet, cis, cis_and_former, central_asia, eaeu, "
     "or a comma-separated list of ISO alpha-3 codes.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 def indicators(countries: tuple[str, ...], years: str, group: str, fmt: str) -> None:
     """Remittance measures of countries by year, with their sources.
 
@@ -108,20 +102,10 @@ def indicators(countries: tuple[str, ...], years: str, group: str, fmt: str) -> 
                 indent=1,
             )
         )
-    elif fmt == "csv":
-        out.to_csv(sys.stdout, index=False)
     else:
-        import pandas as pd
-
-        with pd.option_context(
-            "display.max_columns",
-            30,
-            "display.width",
-            220,
-            "display.float_format",
-            "{:,.3f}".format,
-        ):
-            click.echo(out.to_string(index=False))
+        emit(out, fmt, float_format="{:,.3f}")
+        if fmt == "csv":
+            return
         click.echo(f"\nRanks within group {group!r} ({len(members)} countries).")
         for r in sources.drop_duplicates(["column", "dataset", "vintage"]).itertuples():
             click.echo(

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 import click
 
+from keruen.cli.output import emit, format_option
+
 
 @click.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 def sources(fmt: str) -> None:
     """List every file held in the store with its provenance."""
     from keruen.sources.snapshot import open_store
@@ -36,7 +31,7 @@ def sources(fmt: str) -> None:
                 "url",
             ]
         ]
-    _emit(frame, fmt)
+    emit(frame, fmt)
 
 
 @click.command()
@@ -46,13 +41,7 @@ def sources(fmt: str) -> None:
 @click.option("--counterpart", multiple=True, help="Counterpart area code(s) (bilateral data).")
 @click.option("--period", "periods", multiple=True, help="Period(s), e.g. 2023.")
 @click.option("--vintage", default=None, help="A vintage name (default: newest per value).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 def query(
     dataset: str,
     measure: tuple[str, ...],
@@ -92,7 +81,7 @@ def query(
         "vintage",
         "publisher",
     ]
-    _emit(frame[cols], fmt)
+    emit(frame[cols], fmt)
 
 
 @click.command()
@@ -152,24 +141,3 @@ def load(
             f"keruen: added {result.rows_added} observations from {file} as vintage "
             f"{result.vintage}"
         )
-
-
-def _emit(frame, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
-    elif fmt == "json":
-        click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        import pandas as pd
-
-        with pd.option_context(
-            "display.max_rows",
-            500,
-            "display.max_columns",
-            20,
-            "display.width",
-            200,
-            "display.max_colwidth",
-            40,
-        ):
-            click.echo(frame.to_string(index=False))
