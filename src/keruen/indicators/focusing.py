@@ -12,6 +12,20 @@ from numpy.typing import ArrayLike
 from keruen.errors import EstimationError, InputError
 from keruen.indicators.flows import FloatArray, as_flow_matrix
 
+#: Keys of :func:`focusing_measures`, in output order.
+FOCUSING_KEYS: tuple[str, ...] = (
+    "connectivity",
+    "inequality_equal",
+    "inequality_sim",
+    "gini_total",
+    "gini_orig_standardized",
+    "gini_dest_standardized",
+    "mwg_orig",
+    "mwg_dest",
+    "mwg_mean",
+    "acv",
+)
+
 
 def _off_diagonal(a: FloatArray) -> FloatArray:
     """Return the ``n × (n−1)`` array of each row's flows to the other regions, in column order."""
@@ -240,21 +254,7 @@ def focusing_measures(m: ArrayLike) -> dict[str, float]:
     total = float(a.sum())
     if total <= 0:
         nan = float("nan")
-        return dict.fromkeys(
-            (
-                "connectivity",
-                "inequality_equal",
-                "inequality_sim",
-                "gini_total",
-                "gini_orig_standardized",
-                "gini_dest_standardized",
-                "mwg_orig",
-                "mwg_dest",
-                "mwg_mean",
-                "acv",
-            ),
-            nan,
-        )
+        return dict.fromkeys(FOCUSING_KEYS, nan)
     rows, cols = _off_diagonal(a), _off_diagonal(a.T)
     out, inn = rows.sum(axis=1), cols.sum(axis=1)
     s_all = float(_pairwise_abs_sum(np.sort(rows.ravel())))
