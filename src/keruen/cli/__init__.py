@@ -44,12 +44,33 @@ class _LazyGroup(click.Group):
         module_name, attr = target.split(":")
         return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, but an unknown command is answered with the nearest known ones."""
+        name = click.utils.make_str(args[0])
+        if self.get_command(ctx, name) is None and not name.startswith("-"):
+            import difflib
+
+            near = difflib.get_close_matches(name.lower(), self.list_commands(ctx), n=3)
+            hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+            ctx.fail(f"No such command {name!r}.{hint}")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeruenError as exc:
             click.echo(f"keruen: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            # a file the user named cannot be written or read (read-only folder, disk full…)
+            if exc.filename is None and exc.errno is None:
+                raise
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            reason = exc.strerror or str(exc)
+            click.echo(f"keruen: error: {where}{reason}", err=True)
+            sys.exit(3)
 
 
 @click.group(cls=_LazyGroup)

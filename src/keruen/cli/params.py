@@ -9,7 +9,8 @@ prints as one line (``keruen: error: ...``) with a suggestion where there is a n
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,3 +229,31 @@ def resolve_names(asked: Iterable[str], held: Iterable[str], what: str, option: 
                 f"{option}: no {what} {name!r}" + did_you_mean(closest(name, held_list))
             )
     return out
+
+
+@contextmanager
+def naming_inputs(files: Mapping[str, str | Path | None]) -> Iterator[None]:
+    """Make an error raised inside name the input file it concerns.
+
+    Models do no I/O, so their errors name a field (``births``, ``year``) but no file.
+    ``files`` maps a field or argument name to the file it was read from (``None``: an option,
+    not a file). An :class:`InputError` without a file gets the file of its field (or, when the
+    field is not listed, every input file); another :class:`KeruenError` gets the input files
+    appended.
+    """
+    from keruen.errors import InputError, KeruenError
+
+    paths = {k: str(v) for k, v in files.items() if v is not None}
+    every = ", ".join(dict.fromkeys(paths.values()))
+    try:
+        yield
+    except InputError as exc:
+        if exc.file is not None or not every or (exc.field in files and exc.field not in paths):
+            raise
+        file = paths.get(exc.field or "", every)
+        raise InputError(exc.reason, file=file, row=exc.row, field=exc.field) from None
+    except KeruenError as exc:
+        if not every or every in str(exc):
+            raise
+        new = type(exc)(f"{exc} (inputs: {every})")
+        raise new from None
