@@ -58,6 +58,30 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _csv_field(value: Any) -> str:
+    if _is_missing(value):
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value)
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text, made safe by :func:`neutralise`.
+
+    Lines end in LF; a field is quoted when it holds a comma, a quote, CR or LF (pandas and the
+    csv module leave a bare CR unquoted, which splits the row for RFC 4180 readers); floats are
+    written exactly (``repr``).
+    """
+    safe = neutralise(frame)
+    lines = [",".join(_csv_field(str(c)) for c in safe.columns)]
+    lines += [",".join(_csv_field(v) for v in row) for row in safe.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
 def decimals_for(values: pd.Series) -> int:
     """Decimals that show a numeric column sensibly.
 
@@ -144,7 +168,7 @@ def emit(
     """
     fmt = fmt.lower()
     if fmt == "csv":
-        neutralise(frame).to_csv(sys.stdout, index=False)
+        sys.stdout.write(to_csv(frame))
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:
