@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,8 @@ from keruen.cli import main
 from keruen.cli.output import neutralise_cell
 from keruen.store import Provenance, Store
 from tests.cli_store import built_store, store_home  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("store_home")
 
 FORMULA_MEASURE = "=1+1"
 FORMULA_PUBLISHER = "=cmd|' /C calc'!A0"
@@ -53,6 +56,10 @@ def _load_hostile(store_path: Path) -> None:
         store.ingest(frame, prov)
 
 
+def _store_path() -> Path:
+    return Path(os.environ["KERUEN_HOME"]) / "keruen.duckdb"
+
+
 def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -64,8 +71,8 @@ def _assert_inert(rows: list[dict[str, str]]) -> None:
                 pytest.fail(f"column {column} carries a live formula: {cell!r}")
 
 
-def test_query_csv_neutralises_formulas_and_keeps_negative_numbers(store_home: Path) -> None:
-    _load_hostile(store_home)
+def test_query_csv_neutralises_formulas_and_keeps_negative_numbers() -> None:
+    _load_hostile(_store_path())
     result = CliRunner().invoke(main, ["query", "HOSTILE", "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = _rows(result.stdout)
@@ -77,8 +84,8 @@ def test_query_csv_neutralises_formulas_and_keeps_negative_numbers(store_home: P
     _assert_inert(rows)
 
 
-def test_sources_csv_neutralises_a_formula_publisher(store_home: Path) -> None:
-    _load_hostile(store_home)
+def test_sources_csv_neutralises_a_formula_publisher() -> None:
+    _load_hostile(_store_path())
     result = CliRunner().invoke(main, ["sources", "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = _rows(result.stdout)
