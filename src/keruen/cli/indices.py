@@ -40,10 +40,9 @@ import click
 )
 def indices(flows_path: str, population_path: str, distance_path: str | None, fmt: str) -> None:
     """Print migration impact, focusing, intensity (and distance) measures (Bell et al. 2002)."""
+    from keruen.cli.params import naming_inputs
     from keruen.indicators.summary import bilateral_summary
     from keruen.sources.tables import load_bilateral
-
-    from keruen.cli.params import naming_inputs
 
     data = load_bilateral(flows_path, population_path, distance_path)
     files = {
