@@ -179,7 +179,7 @@ def diff(source: str, vintage: str | None, limit: int) -> None:
     shown = changed if limit == 0 else changed.head(limit)
     cols = ["measure", "ref_area", "counterpart_area", "breakdown", "period",
             "old_value", "new_value", "old_vintage"]
-    emit(shown[cols].reset_index(drop=True), "table")
+    click.echo(shown[cols].to_string(index=False, na_rep="-"))
 
 
 @click.command()
