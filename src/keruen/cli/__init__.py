@@ -7,6 +7,8 @@ libraries are imported inside the commands, so ``keruen --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import io
+import os
 import sys
 from typing import Any
 
@@ -63,6 +65,13 @@ class _LazyGroup(click.Group):
         except KeruenError as exc:
             click.echo(f"keruen: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # the reader went away (`keruen query … | head`): stop quietly, as Unix tools do
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError, io.UnsupportedOperation):
+                pass
+            sys.exit(1)
         except OSError as exc:
             # a file the user named cannot be written or read (read-only folder, disk full…)
             if exc.filename is None and exc.errno is None:

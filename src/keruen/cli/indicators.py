@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from keruen.cli.output import emit, format_option
-from keruen.cli.params import AreaList, YearRange, Years, flat
+from keruen.cli.params import AreaList, YearRange, Years, closest, did_you_mean, flat
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,13 +108,21 @@ def indicators(countries: tuple[tuple[str, ...], ...], years: Years, group: str,
     import json
 
     from keruen.areas import group_members, groups
+    from keruen.errors import UnknownAreaError
     from keruen.indicators.remittances import growth_rate, rank_within, remittance_measures
     from keruen.sources.snapshot import open_store
     from keruen.store.panels import remittance_panel
 
     chosen = flat(countries)
     if "," in group or group.lower() not in groups():
-        group_list = list(AreaList(("country", "aggregate")).convert(group, None, None))
+        try:
+            group_list = list(AreaList(("country", "aggregate")).convert(group, None, None))
+        except UnknownAreaError as exc:
+            near = closest(group, groups())
+            reason = f"unknown group {group!r}{did_you_mean(near)}" if near else str(exc)
+            raise UnknownAreaError(
+                f"--group: {reason.removeprefix('value: ')} (groups: {', '.join(sorted(groups()))})"
+            ) from None
     else:
         group_list = list(group_members(group.lower()))
     members = list(dict.fromkeys([*group_list, *chosen]))

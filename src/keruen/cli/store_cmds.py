@@ -81,9 +81,10 @@ def dataset_name(held: Iterable[str], name: str) -> str:
         return name
     if name.upper() in by_upper:
         return by_upper[name.upper()]
+    hint = did_you_mean(closest(name, held_set))
     raise DataNotAvailableError(
-        f"no dataset {name!r} in the store{did_you_mean(closest(name, held_set))} "
-        f"held: {', '.join(held_set)}".replace("? held:", "? Held:").replace(" held:", "; held:")
+        f"no dataset {name!r} in the store{hint}{' Held' if hint else '; held'}: "
+        + ", ".join(held_set)
     )
 
 
