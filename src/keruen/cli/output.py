@@ -46,15 +46,32 @@ def neutralise_cell(value: Any) -> Any:
     return "'" + value
 
 
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with :func:`neutralise_cell` applied to its text columns (numbers untouched)."""
+def _text_columns(frame: pd.DataFrame) -> list[str]:
     import pandas as pd
 
+    return [
+        c
+        for c in frame.columns
+        if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
+    ]
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`neutralise_cell` applied to its text columns (numbers untouched).
+
+    Each distinct value is checked once (columns repeat their values a lot).
+    """
     out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
-            out[column] = series.map(neutralise_cell, na_action="ignore")
+    for column in _text_columns(out):
+        changed = {}
+        for value in out[column].dropna().unique():
+            safe = neutralise_cell(value)
+            if safe is not value:
+                changed[value] = safe
+        if changed:
+            out[column] = out[column].map(
+                lambda v, m=changed: m.get(v, v) if isinstance(v, str) else v
+            )
     return out
 
 
@@ -72,11 +89,18 @@ def _csv_field(value: Any) -> str:
 def to_csv(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text, made safe by :func:`neutralise`.
 
-    Lines end in LF; a field is quoted when it holds a comma, a quote, CR or LF (pandas and the
-    csv module leave a bare CR unquoted, which splits the row for RFC 4180 readers); floats are
-    written exactly (``repr``).
+    Lines end in LF and floats are written exactly, as pandas writes them. pandas (like the csv
+    module) leaves a field holding a bare CR unquoted, which splits the row for RFC 4180
+    readers; when a text cell holds one, every field is written here with such fields quoted.
     """
     safe = neutralise(frame)
+    has_cr = any(
+        isinstance(v, str) and "\r" in v
+        for c in _text_columns(safe)
+        for v in safe[c].dropna().unique()
+    )
+    if not has_cr:
+        return str(safe.to_csv(index=False, lineterminator="\n"))
     lines = [",".join(_csv_field(str(c)) for c in safe.columns)]
     lines += [",".join(_csv_field(v) for v in row) for row in safe.itertuples(index=False)]
     return "\n".join(lines) + "\n"
