@@ -124,3 +124,8 @@ def test_decimals_follow_the_magnitude_of_the_column() -> None:
     assert decimals_for(pd.Series([3.0, 4.0])) == 0
     shown = humanise(pd.DataFrame({"v": [1234567.891, None, float("nan")], "t": ["a", None, "b"]}))
     assert list(shown["v"]) == ["1,234,568", "", ""] and list(shown["t"]) == ["a", "", "b"]
+
+
+def test_a_mistyped_estimate_command_suggests_the_nearest() -> None:
+    code, _, err = _run("estimate", "forcast")
+    assert code == 2 and "Did you mean 'forecast'" in err

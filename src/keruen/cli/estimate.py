@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from keruen.cli import SuggestingGroup
 from keruen.cli.params import OutputFile, naming_inputs
 from keruen.errors import ConfigError
 
@@ -27,7 +28,7 @@ def _provenance(method: str, assumptions: Iterable[str], extra: Iterable[str] = 
         click.echo(f"# {e}", err=True)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def estimate() -> None:
     """Estimate what official statistics leave out, with method and assumptions stated."""
 
