@@ -12,13 +12,14 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from keruen.cli import main
-from keruen.cli.output import decimals_for, humanise
+from keruen.cli.output import decimals_for, humanise, significant
 from tests.cli_store import built_store, store_home  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("store_home")
@@ -129,3 +130,31 @@ def test_decimals_follow_the_magnitude_of_the_column() -> None:
 def test_a_mistyped_estimate_command_suggests_the_nearest() -> None:
     code, _, err = _run("estimate", "forcast")
     assert code == 2 and "Did you mean 'forecast'" in err
+
+
+def test_the_indices_table_has_no_scientific_notation_or_nan(tmp_path: Path) -> None:
+    flows, pop = tmp_path / "flows.csv", tmp_path / "pop.csv"
+    flows.write_text("orig,dest,flow\nA,B,10\nB,A,5\nA,C,1\nC,A,7\nB,C,3\nC,B,2\n")
+    pop.write_text("region,pop\nA,1000000000\nB,2000000000\nC,3000000000\n")  # rates ~1e-7
+    code, out, err = _run(
+        "indices", "--flows", str(flows), "--population", str(pop), "--format", "table"
+    )
+    assert code == 0, err
+    assert not RAW_MARKERS.search(out), out
+    anmr = next(line for line in out.splitlines() if line.startswith("anmr"))
+    assert float(anmr.split()[1]) > 0 and "e" not in anmr.split()[1]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (8.33333333e-08, "0.0000000833333"),
+        (17.857142857, "17.8571"),
+        (1.0, "1"),
+        (1234567.0, "1,234,567"),
+        (float("nan"), ""),
+        (0.0, "0"),
+    ],
+)
+def test_significant_digits_without_exponents(value: float, text: str) -> None:
+    assert significant(value) == text

@@ -40,6 +40,7 @@ import click
 )
 def indices(flows_path: str, population_path: str, distance_path: str | None, fmt: str) -> None:
     """Print migration impact, focusing, intensity (and distance) measures (Bell et al. 2002)."""
+    from keruen.cli.output import significant
     from keruen.cli.params import naming_inputs
     from keruen.indicators.summary import bilateral_summary
     from keruen.sources.tables import load_bilateral
@@ -64,4 +65,4 @@ def indices(flows_path: str, population_path: str, distance_path: str | None, fm
     width = max(len(k) for k in values)
     click.echo(f"{'measure':<{width}}  value")
     for key, value in values.items():
-        click.echo(f"{key:<{width}}  {value:.6g}")
+        click.echo(f"{key:<{width}}  {significant(value)}".rstrip())

@@ -154,6 +154,22 @@ def _number(value: float | None, places: int, grouping: str) -> str:
     return format(value, f"{grouping}.{places}f")
 
 
+def significant(value: float | None, digits: int = 6) -> str:
+    """``value`` to ``digits`` significant digits in positional notation (never ``1e-07``).
+
+    Trailing zeros are dropped, thousands are grouped; missing is blank, infinities ``∞``/``-∞``.
+    """
+    if value is None or math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    places = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def humanise(frame: pd.DataFrame, units: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``frame`` as text for reading.
 
