@@ -69,5 +69,4 @@ def test_the_cli_reference_is_generated_from_the_current_help() -> None:
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     assert module.DOC.read_text("utf-8") == module.render(), (
-        "docs/cli.md is stale: run python tools/gen_cli_docs.py"
-    )
+        "docs/cli.md is stale: run python tools/gen_cli_docs.py")

@@ -72,31 +72,19 @@ def test_import_sdmx_taldau_and_wdi_files(tmp_path, monkeypatch) -> None:  # typ
     from tests.fakeserver import DATA
 
     runner = CliRunner()
-    sdmx_run = runner.invoke(
-        main, ["import", str(DATA / "sdmx" / "ilostat_generic.xml"), "-s", "sdmx"]
-    )
+    sdmx_run = runner.invoke(main, ["import", str(DATA / "sdmx" / "ilostat_generic.xml"),
+                                    "-s", "sdmx"])
     assert sdmx_run.exit_code == 0 and "ILOSTAT: added vintage" in sdmx_run.output
 
-    taldau_run = runner.invoke(
-        main,
-        [
-            "import",
-            str(DATA / "taldau" / "migration_arrivals_by_region.json"),
-            "-s",
-            "taldau",
-            "--release",
-            "2024-05-01",
-        ],
-    )
+    taldau_run = runner.invoke(main, ["import", str(DATA / "taldau" /
+                                                    "migration_arrivals_by_region.json"),
+                                      "-s", "taldau", "--release", "2024-05-01"])
     assert taldau_run.exit_code == 0, taldau_run.output
     assert "KZ_BNS_MIGRATION: added vintage" in taldau_run.output
 
     wdi = tmp_path / "WDIData.csv"
-    wdi.write_text(
-        "Country Name,Country Code,Indicator Name,Indicator Code,2020\n"
-        "Kazakhstan,KAZ,Population (people),SP.POP.TOTL,19000000\n",
-        "utf-8",
-    )
+    wdi.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2020\n"
+                   "Kazakhstan,KAZ,Population (people),SP.POP.TOTL,19000000\n", "utf-8")
     no_release = runner.invoke(main, ["import", str(wdi), "-s", "wdi"])
     assert no_release.exit_code == 2 and "--release" in no_release.output
     ok = runner.invoke(main, ["import", str(wdi), "-s", "wdi", "--release", "2099-12-01"])
@@ -104,5 +92,4 @@ def test_import_sdmx_taldau_and_wdi_files(tmp_path, monkeypatch) -> None:  # typ
     with open_store(quiet=True) as store:
         assert store.value("WB_WDI", "SP.POP.TOTL", "KAZ", "2020")["value"] == 19000000.0
         assert store.value("KZ_BNS_MIGRATION", "migration_arrivals", "KZ-71", "2023")[
-            "vintage"
-        ].startswith("Taldau migration_arrivals_by_region")
+            "vintage"].startswith("Taldau migration_arrivals_by_region")
