@@ -361,9 +361,12 @@ def indicators(
     table = remittance_measures(panel)
     for col in ("inflow", "outflow"):
         table[f"{col}_rank"] = table.groupby("year")[col].transform(rank_within)
-        table[f"{col}_growth_pct"] = table.groupby("ref_area", group_keys=False)[col].apply(
-            lambda v: growth_rate(v.set_axis(table.loc[v.index, "year"])).set_axis(v.index)
-        )
+    out = table[table["ref_area"].isin(wanted)].sort_values(["ref_area", "year"])
+    for col in ("inflow", "outflow"):  # growth only for the countries asked about
+        out[f"{col}_growth_pct"] = pd.concat(
+            [growth_rate(g.set_index("year")[col]).set_axis(g.index)
+             for _, g in out.groupby("ref_area")]
+        ) if len(out) else pd.Series(dtype=float)
     cols = [
         "ref_area",
         "year",
@@ -380,7 +383,7 @@ def indicators(
         "inflow_rank",
         "outflow_rank",
     ]
-    out = table[table["ref_area"].isin(wanted)][cols].sort_values(["ref_area", "year"])
+    out = out[cols]
     out = out.reset_index(drop=True)
     out.attrs["sources"] = used.to_dict(orient="records") if not used.empty else []
     out.attrs["group"] = members

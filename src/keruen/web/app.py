@@ -425,6 +425,14 @@ def create_app(
 
         return HTMLResponse(render_docs(app.openapi()))
 
+    import threading
+
+    from keruen.web.pages import router as pages_router
+    from keruen.web.pages import vega_bundle
+
+    app.include_router(pages_router(run))
+    # building the Vega bundle takes seconds: start it now, not on the first chart's request
+    threading.Thread(target=vega_bundle, name="keruen-vega-bundle", daemon=True).start()
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("keruen.web").joinpath("static"))),
