@@ -117,9 +117,19 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 class _CursorStore(Store):
     """A :class:`Store` over one cursor of the app's shared read-only connection."""
 
-    def __init__(self, con: Any, path: str) -> None:  # noqa: D107 - no super(): no new file
-        self.con = con
+    def __init__(self, con: Any, path: str) -> None:  # no super(): it would open the file
+        self._cursor = con
         self.path = path
+        self.read_only = True
+
+    @property  # type: ignore[override,misc]
+    def con(self) -> Any:
+        """The request's cursor."""
+        return self._cursor
+
+    def close(self) -> None:
+        """Close the request's cursor (the app's connection stays open)."""
+        self._cursor.close()
 
 
 def _codes(text: str | None) -> list[str] | None:
@@ -170,8 +180,6 @@ def create_app(
     The store is created and the bundled snapshot loaded first if needed; the app itself only
     ever opens it read-only.
     """
-    import duckdb
-
     from keruen import settings
     from keruen.sources.snapshot import open_store
 
@@ -179,12 +187,8 @@ def create_app(
     if not Path(path).exists():
         with open_store(path, quiet=True):
             pass  # create the store and load the snapshot once, before going read-only
-    try:
-        base = duckdb.connect(path, read_only=True)
-    except duckdb.Error as exc:
-        from keruen.errors import StoreError
-
-        raise StoreError(f"cannot open the store at {path} read-only: {exc}") from None
+    # the store's own read-only connection (same DuckDB settings as every other reader)
+    base = Store(path, read_only=True).con
     timeout = (
         query_timeout if query_timeout is not None else settings.number("KERUEN_WEB_QUERY_TIMEOUT")
     )
@@ -210,12 +214,14 @@ def create_app(
         store = _CursorStore(cursor, path)
         try:
             with anyio.fail_after(timeout):
-                return await anyio.to_thread.run_sync(work, store, abandon_on_cancel=True)
+                result = await anyio.to_thread.run_sync(work, store, abandon_on_cancel=True)
         except TimeoutError:
-            cursor.interrupt()
+            cursor.interrupt()  # the abandoned thread's query stops; its cursor is dropped
             raise problems.ApiProblem(
                 503, "timeout", f"the query took longer than {timeout:g} s and was cancelled"
             ) from None
+        cursor.close()
+        return result
 
     # -- errors: one shape, never a stack trace ---------------------------------------------
     @app.exception_handler(problems.ApiProblem)
