@@ -122,8 +122,8 @@ class _CursorStore(Store):
         self.path = path
         self.read_only = True
 
-    @property  # type: ignore[override,misc]
-    def con(self) -> Any:
+    @property
+    def con(self) -> Any:  # type: ignore[override]
         """The request's cursor."""
         return self._cursor
 
