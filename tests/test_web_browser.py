@@ -37,7 +37,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = ["", "country/KAZ", "country/TKM", "sources"]
+PAGES = ["", "country/KAZ", "country/TKM", "bilateral?country=KAZ&role=origin", "sources"]
 WIDTHS = [390, 1440]
 
 
@@ -97,7 +97,7 @@ def test_every_page_loads_cleanly_and_fits_the_screen(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
-        name = (path.replace("/", "_") or "home") + f"_{lang}_{width}.png"
+        name = (path.split("?")[0].replace("/", "_") or "home") + f"_{lang}_{width}.png"
         page.screenshot(path=str(artifacts / name), full_page=True)
     context.close()
     assert errors == []
@@ -130,4 +130,15 @@ def test_choosing_a_country_shows_the_apis_numbers(browser, base_url: str) -> No
     ).json()
     expected = api["data"][0]["inflow"] / 1e6
     assert float(received.replace(",", "")) == pytest.approx(expected, abs=0.05)
+    page.close()
+
+
+def test_the_world_map_renders_one_shape_per_country(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(
+        f"{base_url}/en/bilateral?country=KAZ&role=destination&year=2019", wait_until="networkidle"
+    )
+    shapes = page.locator("#chart-map svg path[role='graphics-symbol']")
+    shapes.first.wait_for(timeout=30_000)
+    assert shapes.count() >= 170  # Natural Earth 1:110m has 177 countries
     page.close()

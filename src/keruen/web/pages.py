@@ -13,7 +13,7 @@ import json
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from fastapi import APIRouter, Path, Query, Request
@@ -58,6 +58,55 @@ def vega_bundle() -> str:
     import vl_convert
 
     return str(vl_convert.javascript_bundle())  # type: ignore[call-arg]
+
+
+@cache
+def geojson(name: str) -> bytes:
+    """A bundled outline file (``data/geo``): ``world`` or ``kz_regions``."""
+    files = {
+        "world": "world_countries_ne110m.geojson",
+        "kz_regions": "kz_regions_2022_osm_simplified.geojson",
+    }
+    return resources.files("keruen.data.geo").joinpath(files[name]).read_bytes()
+
+
+def _choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
+    """A world map coloured by ``value`` per ISO3 (log scale); countries without one grey."""
+    import altair as alt
+
+    shapes = alt.Data(
+        url="/geo/world.geojson", format=alt.DataFormat(property="features", type="json")
+    )
+    chart = (
+        alt.Chart(shapes)
+        .mark_geoshape(stroke="#fff", strokeWidth=0.4, invalid=None)  # keep unreported: grey
+        .transform_lookup(
+            lookup="properties.iso3",
+            from_=alt.LookupData(alt.Data(values=values), key="iso3", fields=["value", "name"]),
+        )
+        .transform_calculate(
+            label=f"isValid(datum.name) ? datum.name : datum.properties.name",
+            shown=f"isValid(datum.value) ? format(datum.value, ',') : '{missing}'",
+        )
+        .encode(
+            color=alt.condition(
+                "isValid(datum.value)",
+                alt.Color(
+                    "value:Q",
+                    scale=alt.Scale(type="log", scheme="blues"),
+                    title=None,
+                    legend=alt.Legend(orient="bottom", format="~s"),
+                ),
+                alt.value("#d9d9d9"),
+            ),
+            tooltip=[alt.Tooltip("label:N", title=None), alt.Tooltip("shown:N", title=None)],
+        )
+        .project("equalEarth")
+        .properties(title=title, width="container", height=380)
+        .configure_title(fontSize=14)
+        .configure_legend(labelFontSize=12)
+    )
+    return _script_json(chart.to_dict())
 
 
 def peer_group(code: str) -> str:
@@ -235,6 +284,80 @@ def router(run: Any) -> APIRouter:
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
             sources=ind.attrs.get("sources", []),
+        )
+
+    @pages.get("/geo/{name}.geojson")
+    async def geo(name: str = Path(pattern="^(world|kz_regions)$")) -> Response:
+        return Response(
+            geojson(name),
+            media_type="application/geo+json",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @pages.get("/{lang}/bilateral")
+    async def bilateral(
+        lang: str = Lang,
+        country: str = Query("KAZ", pattern="^[A-Za-z]{3}$"),
+        role: Literal["destination", "origin"] = "destination",
+        year: int = Query(2019, ge=1900, le=2100),
+        dataset: Literal[
+            "UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"
+        ] = "UNDESA_IMS",
+    ) -> HTMLResponse:
+        from keruen.areas import area, name
+
+        code = area(country.upper()).code
+        t = labels()[lang]
+
+        def work(store: Any) -> tuple[pd.DataFrame, list[int]]:
+            years = sorted(
+                int(p)
+                for p in store.con.execute(
+                    "SELECT DISTINCT o.period FROM observations o JOIN sources s USING (source_id) "
+                    "WHERE o.dataset = ? AND o.counterpart_area <> 'WLD'",
+                    [dataset],
+                ).df()["period"]
+            )
+            where = {"destination": code} if role == "destination" else {"origin": code}
+            frame = api.bilateral(dataset, year, store=store, **where)  # type: ignore[arg-type]
+            return frame, years
+
+        frame, years = await run(work)
+        other = "origin" if role == "destination" else "destination"
+        is_country = [area(c).kind == "country" for c in frame[other]]
+        frame = frame.loc[pd.Series(is_country, index=frame.index, dtype=bool)]
+        values = [
+            {"iso3": c, "value": float(v), "name": name(c, lang)}  # type: ignore[arg-type]
+            for c, v in zip(frame[other], frame["value"], strict=True)
+        ]
+        unit = str(frame["unit"].iloc[0]) if len(frame) else ""
+        kind = "map_rem_" if dataset == "WB_BILATERAL_REMITTANCES" else "map_"
+        title = t[f"{kind}{role}"].format(country=name(code, lang))  # type: ignore[arg-type]
+        spec = _choropleth(values, title, t["not_reported"]) if values else None
+        best = frame.sort_values("value", ascending=False).head(20)
+        rows = [
+            {"code": c, "name": name(c, lang), "value": _num(v, lang, 0)}  # type: ignore[arg-type]
+            for c, v in zip(best[other], best["value"], strict=True)
+        ]
+        countries = api.areas("country", lang).sort_values("name")  # type: ignore[arg-type]
+        return _page(
+            "bilateral.html.j2",
+            lang,
+            f"bilateral?country={code}&role={role}&year={year}",
+            code=code,
+            country_name=name(code, lang),
+            role=role,
+            year=year,
+            years=years,  # type: ignore[arg-type]
+            dataset=dataset,
+            spec=spec,
+            rows=rows,
+            unit=unit,
+            other=other,
+            countries=countries[["code", "name"]].to_dict(orient="records"),
+            source=frame[["publisher", "vintage", "licence"]]
+            .drop_duplicates()
+            .to_dict(orient="records"),
         )
 
     @pages.get("/{lang}/sources")

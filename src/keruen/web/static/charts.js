@@ -10,3 +10,12 @@
     });
   });
 })();
+// Year slider: show the chosen year beside it and reload the page when it is released.
+(function () {
+  "use strict";
+  var slider = document.getElementById("year");
+  var shown = document.getElementById("year-value");
+  if (!slider || !shown) { return; }
+  slider.addEventListener("input", function () { shown.textContent = slider.value; });
+  slider.addEventListener("change", function () { slider.form.submit(); });
+})();
