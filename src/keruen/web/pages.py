@@ -85,7 +85,7 @@ def _choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Marku
             from_=alt.LookupData(alt.Data(values=values), key="iso3", fields=["value", "name"]),
         )
         .transform_calculate(
-            label=f"isValid(datum.name) ? datum.name : datum.properties.name",
+            label="isValid(datum.name) ? datum.name : datum.properties.name",
             shown=f"isValid(datum.value) ? format(datum.value, ',') : '{missing}'",
         )
         .encode(
@@ -345,7 +345,7 @@ def router(run: Any) -> APIRouter:
             lang,
             f"bilateral?country={code}&role={role}&year={year}",
             code=code,
-            country_name=name(code, lang),
+            country_name=name(code, lang),  # type: ignore[arg-type]
             role=role,
             year=year,
             years=years,  # type: ignore[arg-type]
