@@ -307,3 +307,12 @@ def test_a_64_kb_url_gets_414_from_the_real_server(store_path: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_indicator_rows_can_name_the_source_of_each_input(client: TestClient) -> None:
+    r = client.get("/api/v1/indicators", params={"country": "KAZ", "start": 2021, "end": 2021,
+                                                 "provenance": "true"})
+    row = r.json()["data"][0]
+    assert row["inflow_vintage"] == "WDI 2025-07-01"
+    assert row["inflow_source"] == "WB_WDI/BX.TRF.PWKR.CD.DT"
+    assert row["outflow_publisher"] and row["outflow_unit"] == "current USD"

@@ -329,6 +329,7 @@ def indicators(
     years: int | Iterable[int] = range(2010, 2025),
     group: str | Sequence[str] = "cis_and_former",
     *,
+    provenance: bool = False,
     store: Store | None = None,
 ) -> pd.DataFrame:
     """Remittance measures of countries by year, ranked within a group.
@@ -338,7 +339,9 @@ def indicators(
     immigrant, year-on-year growth (%) and rank within the group (1 = largest). The dataset and
     vintage behind each input column are in ``frame.attrs["sources"]`` (a list of records), the
     unit of each column in ``frame.attrs["units"]`` and the ranking group in
-    ``frame.attrs["group"]``.
+    ``frame.attrs["group"]``. With ``provenance=True`` each row also names, for every input
+    (inflow, outflow, gdp, population, migrant_stock), the ``<input>_source`` (dataset/measure),
+    ``_vintage``, ``_unit``, ``_publisher``, ``_licence`` and ``_url`` its value came from.
     """
     from keruen.areas import group_members
     from keruen.indicators.remittances import growth_rate, rank_within, remittance_measures
@@ -354,19 +357,27 @@ def indicators(
     if not year_list:
         raise ConfigError("no years given")
 
-    def work(s: Store) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return remittance_panel(s, members, year_list)
+    def work(s: Store) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+        panel, used = remittance_panel(s, members, year_list)
+        rows = _input_provenance(s, wanted, year_list) if provenance else None
+        return panel, used, rows
 
-    panel, used = _with_store(store, work)
+    panel, used, rows = _with_store(store, work)
     table = remittance_measures(panel)
     for col in ("inflow", "outflow"):
         table[f"{col}_rank"] = table.groupby("year")[col].transform(rank_within)
     out = table[table["ref_area"].isin(wanted)].sort_values(["ref_area", "year"])
     for col in ("inflow", "outflow"):  # growth only for the countries asked about
-        out[f"{col}_growth_pct"] = pd.concat(
-            [growth_rate(g.set_index("year")[col]).set_axis(g.index)
-             for _, g in out.groupby("ref_area")]
-        ) if len(out) else pd.Series(dtype=float)
+        out[f"{col}_growth_pct"] = (
+            pd.concat(
+                [
+                    growth_rate(g.set_index("year")[col]).set_axis(g.index)
+                    for _, g in out.groupby("ref_area")
+                ]
+            )
+            if len(out)
+            else pd.Series(dtype=float)
+        )
     cols = [
         "ref_area",
         "year",
@@ -383,11 +394,37 @@ def indicators(
         "inflow_rank",
         "outflow_rank",
     ]
-    out = out[cols]
-    out = out.reset_index(drop=True)
+    out = out[cols].reset_index(drop=True)
+    if rows is not None:
+        out = out.merge(rows, on=["ref_area", "year"], how="left")
     out.attrs["sources"] = used.to_dict(orient="records") if not used.empty else []
     out.attrs["group"] = members
     out.attrs["units"] = INDICATOR_UNITS
+    return out
+
+
+def _input_provenance(store: Store, countries: list[str], years: list[int]) -> pd.DataFrame:
+    """Per country and year, the source of each input value of :func:`indicators`."""
+    from keruen.store.concepts import concept_series
+    from keruen.store.panels import PANEL_CONCEPTS
+
+    index = pd.MultiIndex.from_product([countries, years], names=["ref_area", "year"])
+    out = pd.DataFrame(index=index).reset_index()
+    for column, concept in PANEL_CONCEPTS.items():
+        series = concept_series(store, concept, countries, [str(y) for y in years])
+        part = pd.DataFrame(
+            {
+                "ref_area": series["ref_area"],
+                "year": series["period"].astype(int),
+                f"{column}_source": series["dataset"] + "/" + series["measure"],
+                f"{column}_vintage": series["vintage"],
+                f"{column}_unit": series["unit"],
+                f"{column}_publisher": series["publisher"],
+                f"{column}_licence": series["licence"],
+                f"{column}_url": series["url"],
+            }
+        )
+        out = out.merge(part, on=["ref_area", "year"], how="left")
     return out
 
 

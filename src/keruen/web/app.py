@@ -358,6 +358,9 @@ def create_app(
         group: Annotated[
             str, Query(max_length=2000, pattern=r"^[A-Za-z0-9_\-]+(,[A-Za-z0-9_\-]+)*$")
         ] = "cis_and_former",
+        provenance: Annotated[
+            bool, Query(description="Add, per row, the source of each input value.")
+        ] = False,
         format: Format = None,
         limit: Limit = 1000,
         offset: Offset = 0,
@@ -365,7 +368,9 @@ def create_app(
         codes = _codes(country) or []
         years = _years(start, end) or []
         groups = group if "," not in group else _codes(group)
-        frame = await run(lambda s: api.indicators(codes, years, groups, store=s))  # type: ignore[arg-type]
+        frame = await run(
+            lambda s: api.indicators(codes, years, groups, provenance=provenance, store=s)  # type: ignore[arg-type]
+        )
         return answer(
             request,
             frame,
