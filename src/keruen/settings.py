@@ -91,6 +91,18 @@ SETTINGS: tuple[Setting, ...] = (
         "86400",
         "Seconds a cached answer is reused without asking the server again (0: always ask).",
     ),
+    # -- web (keruen serve) ---------------------------------------------------------------
+    Setting(
+        "KERUEN_WEB_QUERY_TIMEOUT",
+        "10",
+        "Seconds one REST API request may spend on its query before it is cancelled (HTTP 503).",
+    ),
+    Setting(
+        "KERUEN_WEB_CORS_ORIGINS",
+        None,
+        "Comma-separated origins allowed to call the REST API from other sites (CORS); "
+        "default: none (CORS off).",
+    ),
 )
 
 
