@@ -316,3 +316,21 @@ def test_indicator_rows_can_name_the_source_of_each_input(client: TestClient) ->
     assert row["inflow_vintage"] == "WDI 2025-07-01"
     assert row["inflow_source"] == "WB_WDI/BX.TRF.PWKR.CD.DT"
     assert row["outflow_publisher"] and row["outflow_unit"] == "current USD"
+
+
+def test_the_cli_prints_the_python_apis_indicators(store_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One definition: `keruen indicators` and keruen.api.indicators give the same numbers."""
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+
+    monkeypatch.setenv("KERUEN_HOME", str(store_path.parent))
+    result = CliRunner().invoke(
+        main, ["indicators", "--country", "UZB", "--years", "2015:2020", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    printed = pd.DataFrame(json.loads(result.output)["rows"])
+    with Store(store_path, read_only=True) as s:
+        expected = kr.indicators("UZB", range(2015, 2021), store=s)
+    assert printed["inflow"].tolist() == pytest.approx(expected["inflow"].tolist())
+    assert printed["dri"].tolist() == pytest.approx(expected["dri"].tolist())

@@ -10,8 +10,6 @@ from keruen.cli.output import emit, format_option
 from keruen.cli.params import AreaList, YearRange, Years, closest, did_you_mean, flat
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from keruen.store import Store
 
 
@@ -39,38 +37,6 @@ def _held_years(store: Store, countries: list[str]) -> list[int]:
         series = concept_series(store, concept, countries)
         years.update(int(p) for p in series["period"] if str(p).isdigit())
     return sorted(years)
-
-
-def _provenance(store: Store, countries: list[str], years: list[int]) -> pd.DataFrame:
-    """Per country and year, where each input value came from.
-
-    Columns ``<input>_source`` (dataset/measure), ``_vintage``, ``_unit``, ``_publisher``,
-    ``_licence``, ``_url`` for each input of the panel (inflow, outflow, gdp, population,
-    migrant_stock), as chosen by :func:`keruen.store.concepts.concept_series`.
-    """
-    import pandas as pd
-
-    from keruen.store.concepts import concept_series
-    from keruen.store.panels import PANEL_CONCEPTS
-
-    index = pd.MultiIndex.from_product([countries, years], names=["ref_area", "year"])
-    out = pd.DataFrame(index=index).reset_index()
-    for column, concept in PANEL_CONCEPTS.items():
-        series = concept_series(store, concept, countries, [str(y) for y in years])
-        part = pd.DataFrame(
-            {
-                "ref_area": series["ref_area"],
-                "year": series["period"].astype(int),
-                f"{column}_source": series["dataset"] + "/" + series["measure"],
-                f"{column}_vintage": series["vintage"],
-                f"{column}_unit": series["unit"],
-                f"{column}_publisher": series["publisher"],
-                f"{column}_licence": series["licence"],
-                f"{column}_url": series["url"],
-            }
-        )
-        out = out.merge(part, on=["ref_area", "year"], how="left")
-    return out
 
 
 @click.command()
@@ -107,11 +73,12 @@ def indicators(countries: tuple[tuple[str, ...], ...], years: Years, group: str,
     """
     import json
 
+    import pandas as pd
+
+    from keruen.api import indicators as indicator_table
     from keruen.areas import group_members, groups
     from keruen.errors import UnknownAreaError
-    from keruen.indicators.remittances import growth_rate, rank_within, remittance_measures
     from keruen.sources.snapshot import open_store
-    from keruen.store.panels import remittance_panel
 
     chosen = flat(countries)
     if "," in group or group.lower() not in groups():
@@ -125,44 +92,19 @@ def indicators(countries: tuple[tuple[str, ...], ...], years: Years, group: str,
             ) from None
     else:
         group_list = list(group_members(group.lower()))
-    members = list(dict.fromkeys([*group_list, *chosen]))
     with open_store() as store:
         year_list = years.resolve(_held_years(store, chosen), "--years")
-        panel, sources = remittance_panel(store, members, year_list)
-        provenance = _provenance(store, chosen, year_list) if fmt != "table" else None
-    measures = remittance_measures(panel)
-    for col in ("inflow", "outflow"):
-        measures[f"{col}_rank"] = measures.groupby("year")[col].transform(rank_within)
-        measures[f"{col}_growth_pct"] = measures.groupby("ref_area", group_keys=False)[col].apply(
-            lambda s: growth_rate(s.set_axis(measures.loc[s.index, "year"])).set_axis(s.index)
-        )
-    out = measures[measures["ref_area"].isin(chosen)].drop(columns=["period"])
-    cols = [
-        "ref_area",
-        "year",
-        "inflow",
-        "outflow",
-        "net",
-        "ratio",
-        "dri",
-        "share_gdp",
-        "inflow_per_capita",
-        "outflow_per_migrant",
-        "inflow_growth_pct",
-        "outflow_growth_pct",
-        "inflow_rank",
-        "outflow_rank",
-    ]
-    out = out[cols].sort_values(["ref_area", "year"]).reset_index(drop=True)
-    if provenance is not None:
-        out = out.merge(provenance, on=["ref_area", "year"], how="left")
+        # one definition: the Python API, the REST API and this command compute the same table
+        out = indicator_table(chosen, year_list, group_list, provenance=fmt != "table", store=store)
+    members = out.attrs["group"]
+    sources = pd.DataFrame(out.attrs["sources"])
     if fmt == "json":
         click.echo(
             json.dumps(
                 {
                     "group": group,
                     "rows": json.loads(out.to_json(orient="records")),
-                    "sources": json.loads(sources.to_json(orient="records")),
+                    "sources": out.attrs["sources"],
                 },
                 ensure_ascii=False,
                 indent=1,
@@ -173,6 +115,8 @@ def indicators(countries: tuple[tuple[str, ...], ...], years: Years, group: str,
         if fmt == "csv":
             return
         click.echo(f"\nRanks within group {group!r} ({len(members)} countries).")
+        if sources.empty:
+            return
         for r in sources.drop_duplicates(["column", "dataset", "vintage"]).itertuples():
             click.echo(
                 f"  {r.column}: {r.publisher}, {r.dataset} {r.measure}, {r.vintage} ({r.licence})"
