@@ -91,6 +91,20 @@ SETTINGS: tuple[Setting, ...] = (
         "86400",
         "Seconds a cached answer is reused without asking the server again (0: always ask).",
     ),
+    # -- store and ingest (owner: store) --
+    Setting(
+        "KERUEN_LOCK_TIMEOUT",
+        "60",
+        "Seconds a command waits for another keruen process that holds the store (a writer "
+        "excludes everyone; readers exclude writers) before it gives up with an error.",
+    ),
+    Setting(
+        "KERUEN_MEMORY_LIMIT",
+        "1GB",
+        "DuckDB memory limit for ingest and queries (e.g. 512MB, 2GB); larger data spill to "
+        "temporary files beside the store.",
+    ),
+    # -- end of store and ingest --
 )
 
 
