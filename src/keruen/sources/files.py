@@ -99,6 +99,7 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
 
     from keruen.sources.validate import check_columns, check_relation
     from keruen.store.schema import OBSERVATION_COLUMNS, PAPER_COLUMNS
+    from keruen.store.connect import cancelled
     from keruen.store.staging import open_staging
 
     path = Path(path)
@@ -125,6 +126,8 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
         try:
             con.execute(f"CREATE TABLE raw0 AS SELECT * FROM {reader}", [str(path)])
         except duckdb.Error as exc:
+            if cancelled():
+                raise
             if suffix == ".parquet":
                 reason = str(exc).strip().splitlines()[0][:200]
                 raise InputError(f"corrupt or unreadable Parquet: {reason}", file=path) from None

@@ -9,14 +9,97 @@ short window of a commit, and a process that meets another's lock waits (up to
 from __future__ import annotations
 
 import re
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from keruen.errors import StoreError
+
+T = TypeVar("T")
+
+
+class LoadInterrupted(StoreError):
+    """The user interrupted a load or write (Ctrl-C); nothing was written."""
+
+    exit_code = 130
+
+
+_ACTIVE: set[Any] = set()  # DuckDB connections a Ctrl-C interrupts
+_CANCEL = threading.Event()
+
+
+def cancelled() -> bool:
+    """Whether Ctrl-C was pressed during the current :func:`interruptible` run."""
+    return _CANCEL.is_set()
+
+
+class active:  # noqa: N801 - used as a context manager
+    """Within ``with active(con):``, Ctrl-C interrupts ``con``'s running statement."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def __enter__(self) -> Any:
+        _ACTIVE.add(self.con)
+        if _CANCEL.is_set():
+            self.con.interrupt()
+        return self.con
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE.discard(self.con)
+
+
+def interruptible(work: Callable[[], T], what: str = "the load") -> T:
+    """Run ``work`` so that Ctrl-C interrupts the DuckDB statements it runs.
+
+    DuckDB keeps SIGINT to itself while a statement runs, so ``work`` runs in a helper thread
+    and the main thread, which receives the signal, interrupts every connection marked
+    :class:`active`; the work then fails and :class:`LoadInterrupted` is raised. Called from
+    any other thread (or nested), ``work`` simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # e.g. started with nohup or `&`
+        return work()
+    box: dict[str, Any] = {}
+    _CANCEL.clear()
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # handed back to the main thread
+            box["error"] = exc
+
+    def on_sigint(signum: int, frame: object) -> None:
+        _CANCEL.set()
+        for con in list(_ACTIVE):
+            try:
+                con.interrupt()
+            except Exception:  # noqa: BLE001 - a closed connection needs no interrupt
+                pass
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        worker = threading.Thread(target=run, name="keruen-work", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if "error" in box:
+        if _CANCEL.is_set() and not isinstance(box["error"], LoadInterrupted):
+            raise LoadInterrupted(
+                f"interrupted (Ctrl-C) during {what}; nothing was written, the store is unchanged"
+            ) from None
+        raise box["error"]
+    return box["result"]  # type: ignore[no-any-return]
+
 
 _LOCK = re.compile(r"Could not set lock|Conflicting lock|lock on file", re.IGNORECASE)
 _PID = re.compile(r"\(PID (\d+)\)")

@@ -9,9 +9,7 @@ it, and any vintage stays queryable by name.
 from __future__ import annotations
 
 import hashlib
-import signal
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,16 @@ import duckdb
 import pandas as pd
 
 from keruen.errors import DataNotAvailableError, StoreError
-from keruen.store.connect import connect, describe_open_error, duckdb_config, first_line
+from keruen.store.connect import (
+    LoadInterrupted,
+    active,
+    cancelled,
+    connect,
+    describe_open_error,
+    duckdb_config,
+    first_line,
+    interruptible,
+)
 from keruen.store.schema import DDL, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
 
 
@@ -31,40 +38,6 @@ def _reason(exc: BaseException) -> str:
     if "File too large" in text:
         return "the file size limit was reached"
     return first_line(exc)
-
-
-def _interruptible(con: Any, work: Callable[[threading.Event], Any]) -> Any:
-    """Run ``work(cancel)`` so that Ctrl-C interrupts DuckDB and sets ``cancel``.
-
-    DuckDB holds on to SIGINT while a statement runs, so the work runs in a helper thread and
-    the main thread, which receives the signal, interrupts the connection.
-    """
-    cancel = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        return work(cancel)
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["result"] = work(cancel)
-        except BaseException as exc:  # handed back to the main thread
-            box["error"] = exc
-
-    def on_sigint(signum: int, frame: object) -> None:
-        cancel.set()
-        con.interrupt()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        worker = threading.Thread(target=run, name="keruen-ingest", daemon=True)
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.05)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +69,7 @@ class IngestResult:
     vintage: str
 
 
+
 _PLAIN = """
 SELECT o.*, s.vintage, s.release, s.publisher, s.licence, s.url, s.title, s.source_id AS sid
 FROM observations o JOIN sources s USING (source_id)
@@ -110,12 +84,6 @@ QUALIFY row_number() OVER (
     PARTITION BY {", ".join("o." + k for k in OBSERVATION_KEY)}
     ORDER BY s.release DESC, s.source_id DESC) = 1
 """
-
-
-class LoadInterrupted(StoreError):
-    """The user interrupted a write (Ctrl-C); it was rolled back."""
-
-    exit_code = 130
 
 
 class Store:
@@ -189,6 +157,13 @@ class Store:
             self._query("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchall() != []
         )
 
+    def held(self, sha256: str) -> IngestResult | None:
+        """The ingest that brought the file with this sha256, if the store holds it."""
+        rows = self._query(
+            "SELECT source_id, vintage FROM sources WHERE sha256 = ?", [sha256]
+        ).fetchall()
+        return IngestResult(int(rows[0][0]), 0, True, str(rows[0][1])) if rows else None
+
     def ingest(self, frame: pd.DataFrame | Any, provenance: Provenance) -> IngestResult:
         """Ingest one validated table atomically; a file already held adds nothing."""
         return self.ingest_many([(frame, provenance)])[0]
@@ -206,36 +181,34 @@ class Store:
         if self.read_only:
             raise StoreError(f"the store at {self.path} was opened read-only")
         if self.path == ":memory:":
-            return self._transaction(self.con, items, threading.Event())
+            return interruptible(lambda: self._transaction(self.con, items), "a write")
         self.close()  # DuckDB: one process may not hold the file read-only and read-write
         con = connect(self.path, read_only=False, config=duckdb_config())
         try:
-            return _interruptible(con, lambda cancel: self._transaction(con, items, cancel))
+            return interruptible(lambda: self._transaction(con, items), "a write")
         finally:
             con.close()
 
     def _transaction(
-        self,
-        con: Any,
-        items: Iterable[tuple[pd.DataFrame | Any, Provenance]],
-        cancel: threading.Event,
+        self, con: Any, items: Iterable[tuple[pd.DataFrame | Any, Provenance]]
     ) -> list[IngestResult]:
         results: list[IngestResult] = []
         con.execute("BEGIN TRANSACTION")
         try:
-            for frame, prov in items:
-                if cancel.is_set():
-                    break
-                results.append(self._ingest_one(con, frame, prov))
-            if cancel.is_set():
-                raise LoadInterrupted("interrupted")
-            con.execute("COMMIT")
+            with active(con):
+                for frame, prov in items:
+                    if cancelled():
+                        break
+                    results.append(self._ingest_one(con, frame, prov))
+                if cancelled():
+                    raise LoadInterrupted("interrupted")
+                con.execute("COMMIT")
         except BaseException as exc:
             try:
                 con.execute("ROLLBACK")
             except duckdb.Error:
                 pass  # the failed COMMIT already ended the transaction
-            if cancel.is_set():
+            if cancelled():
                 raise LoadInterrupted(
                     f"interrupted (Ctrl-C); nothing was written, the store at {self.path} "
                     "is unchanged"

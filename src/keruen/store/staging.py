@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from keruen.errors import StoreError
-from keruen.store.connect import duckdb_config, first_line
+from keruen.store.connect import _ACTIVE, duckdb_config, first_line
 from keruen.store.schema import OBSERVATION_COLUMNS, PAPER_COLUMNS
 
 #: Rows per Arrow batch when streaming a staged table into the store.
@@ -56,6 +56,7 @@ class Staged:
 
     def batches(self) -> Any:
         """The staged rows as a streaming Arrow ``RecordBatchReader``."""
+        _ACTIVE.add(self.con)  # the store's INSERT pulls from this connection
         return self.con.sql(self.select_sql()).to_arrow_reader(BATCH_ROWS)
 
     def close(self) -> None:
@@ -63,6 +64,7 @@ class Staged:
         if self._closed:
             return
         self._closed = True
+        _ACTIVE.discard(self.con)
         self.con.close()
         if self.path is not None:
             for suffix in ("", ".wal"):
@@ -81,6 +83,7 @@ def open_staging(kind: str, file: str | Path, *, in_memory: bool = False) -> Sta
     if in_memory:
         con = duckdb.connect(":memory:", config=config)
         con.execute("SET enable_progress_bar = false")
+        _ACTIVE.add(con)
         return Staged(con, kind, str(file))
     folder = work_dir()
     try:
@@ -99,4 +102,5 @@ def open_staging(kind: str, file: str | Path, *, in_memory: bool = False) -> Sta
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error as exc:
         raise StoreError(f"cannot create a staging database in {folder}: {first_line(exc)}") from None
+    _ACTIVE.add(con)  # Ctrl-C interrupts whatever runs on it
     return Staged(con, kind, str(file), path=Path(name))
