@@ -161,8 +161,7 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
     joins = ""
     if kind == "observations":
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _known_areas AS "
-            "SELECT unnest(?::VARCHAR[]) AS code",
+            "CREATE OR REPLACE TEMP TABLE _known_areas AS SELECT unnest(?::VARCHAR[]) AS code",
             [list(known_area_codes())],
         )
         joins = (
@@ -199,22 +198,27 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
 
 
 def _check_duplicates(con: Any, file: str | Path) -> None:
-    """Duplicate observation keys, found by GROUP BY; names the first repeat and its original."""
+    """Duplicate observation keys, found by GROUP BY; names the first repeat and its original.
+
+    Keys are first grouped by a 64-bit hash (small groups, so large files stay within the
+    memory limit); only rows whose hash repeats are compared by their full key.
+    """
     key = ", ".join(OBSERVATION_KEY)
-    joined = " AND ".join(f"raw.{k} IS NOT DISTINCT FROM d.{k}" for k in OBSERVATION_KEY)
+    joined = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in OBSERVATION_KEY)
     hit = con.execute(
-        f"WITH d AS (SELECT {key}, min(_row) AS _first FROM raw GROUP BY ALL "
-        f"HAVING count(*) > 1) "
-        f"SELECT raw._row, d._first FROM raw JOIN d ON {joined} "
-        f"WHERE raw._row > d._first ORDER BY raw._row LIMIT 1"
+        f"WITH h AS (SELECT hash({key}) AS _h FROM raw GROUP BY _h HAVING count(*) > 1), "
+        f"c AS (SELECT _row, {key} FROM raw WHERE hash({key}) IN (SELECT _h FROM h)), "
+        f"d AS (SELECT {key}, min(_row) AS _first FROM c GROUP BY ALL HAVING count(*) > 1) "
+        f"SELECT c._row, d._first FROM c JOIN d ON {joined} "
+        f"WHERE c._row > d._first ORDER BY c._row LIMIT 1"
     ).fetchall()
     if hit:
-        hit = hit[0]
+        row, first = hit[0]
         raise InputError(
             "duplicate observation: the same dataset, measure, areas, breakdown and period "
-            f"appear twice (first at data row {int(hit[1])})",
+            f"appear twice (first at data row {int(first)})",
             file=file,
-            row=int(hit[0]),
+            row=int(row),
             field="period",
         )
 

@@ -69,7 +69,6 @@ class IngestResult:
     vintage: str
 
 
-
 _PLAIN = """
 SELECT o.*, s.vintage, s.release, s.publisher, s.licence, s.url, s.title, s.source_id AS sid
 FROM observations o JOIN sources s USING (source_id)
@@ -153,9 +152,7 @@ class Store:
     # -- ingest ------------------------------------------------------------------------------
     def has_file(self, sha256: str) -> bool:
         """Whether a file with this sha256 has been ingested."""
-        return (
-            self._query("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchall() != []
-        )
+        return self._query("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchall() != []
 
     def held(self, sha256: str) -> IngestResult | None:
         """The ingest that brought the file with this sha256, if the store holds it."""

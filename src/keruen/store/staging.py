@@ -77,11 +77,27 @@ class Staged:
         self.close()
 
 
+def memory_limit_bytes() -> float:
+    """``KERUEN_MEMORY_LIMIT`` in bytes (DuckDB syntax such as ``512MB``; inf if unset)."""
+    import re
+
+    from keruen.settings import get
+
+    text = (get("KERUEN_MEMORY_LIMIT") or "").strip().upper().replace(" ", "")
+    match = re.fullmatch(r"([0-9.]+)(B|KB|KIB|MB|MIB|GB|GIB|TB|TIB)?", text)
+    if not match:
+        return float("inf")
+    unit = (match.group(2) or "B").replace("I", "")
+    scale = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
+    return float(match.group(1)) * scale
+
+
 def open_staging(kind: str, file: str | Path, *, in_memory: bool = False) -> Staged:
     """A new, empty staging database (a temporary DuckDB file unless ``in_memory``)."""
     config = duckdb_config()
     if in_memory:
-        con = duckdb.connect(":memory:", config=config)
+        spill = str(work_dir() / "spill")  # created by DuckDB only if it must spill
+        con = duckdb.connect(":memory:", config=config | {"temp_directory": spill})
         con.execute("SET enable_progress_bar = false")
         _ACTIVE.add(con)
         return Staged(con, kind, str(file))
@@ -101,6 +117,8 @@ def open_staging(kind: str, file: str | Path, *, in_memory: bool = False) -> Sta
         con = duckdb.connect(name, config=config)
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error as exc:
-        raise StoreError(f"cannot create a staging database in {folder}: {first_line(exc)}") from None
+        raise StoreError(
+            f"cannot create a staging database in {folder}: {first_line(exc)}"
+        ) from None
     _ACTIVE.add(con)  # Ctrl-C interrupts whatever runs on it
     return Staged(con, kind, str(file), path=Path(name))
