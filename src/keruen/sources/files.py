@@ -1,5 +1,8 @@
-"""Reading tidy tables from files (CSV or Parquet): into DuckDB staging (``stage_file``, used by
-``load`` and the snapshot) or into pandas (``read_table``), with errors that name the file."""
+"""Reading tidy tables from files (CSV or Parquet), with errors that name the file.
+
+``stage_file`` (``load`` and the snapshot) reads into DuckDB staging and validates there;
+``read_table`` reads into pandas for the import parsers.
+"""
 
 from __future__ import annotations
 
@@ -131,8 +134,9 @@ def _csv_error(exc: Exception, path: Path) -> InputError:
 
 
 def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool = False) -> Any:
-    """Read a tidy CSV/Parquet file with DuckDB's readers into a staging database and validate
-    it there (see :mod:`keruen.sources.validate`); returns the :class:`Staged` table.
+    """Read a tidy CSV/Parquet file into a staging DuckDB and validate it there.
+
+    Returns the :class:`~keruen.store.staging.Staged` table (rules: :mod:`keruen.sources.validate`).
 
     CSV: UTF-8, comma-separated, header row; every column read as text, empty cells missing
     (nothing else, not "NA", Namibia's code). Rows are numbered in file order (data row 1 is
@@ -142,8 +146,8 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
     import duckdb
 
     from keruen.sources.validate import check_columns, check_relation
-    from keruen.store.schema import OBSERVATION_COLUMNS, PAPER_COLUMNS
     from keruen.store.connect import cancelled
+    from keruen.store.schema import OBSERVATION_COLUMNS, PAPER_COLUMNS
     from keruen.store.staging import memory_limit_bytes, open_staging
 
     path = Path(path)

@@ -47,8 +47,10 @@ _EXPECTED = {
 
 @cache
 def known_area_codes() -> tuple[str, ...]:
-    """The codes of every known area (as :func:`keruen.areas.area` resolves them, in their
-    canonical upper-case spelling): the reference table validation joins against."""
+    """The codes of every known area: the reference table validation joins against.
+
+    As :func:`keruen.areas.area` resolves them, in their canonical upper-case spelling.
+    """
     import pycountry
 
     from keruen import areas
