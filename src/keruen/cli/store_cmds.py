@@ -129,14 +129,16 @@ def _load(
 ) -> Any:
     """Stage and validate ``file`` outside the store's lock, then commit it in one short write."""
     from keruen.sources.files import sha256_of, stage_file
+    from keruen.settings import store_path
     from keruen.sources.snapshot import open_store
-    from keruen.store import Provenance
+    from keruen.store import Provenance, Store
 
     sha256 = sha256_of(file) if file.is_file() else ""
-    with open_store() as store:  # creates the store (and loads the snapshot) on first use
-        held = store.held(sha256)
-    if held is not None:
-        return held
+    if store_path().exists():  # a file already held is not read again
+        with Store(read_only=True) as store:
+            held = store.held(sha256)
+        if held is not None:
+            return held
     with stage_file(file) as staged:
         _check_dataset(staged, dataset, file)
         today = dt.date.today().isoformat()
