@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from keruen.errors import InputError, StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def sha256_of(path: Path) -> str:
@@ -30,6 +31,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
     Empty cells become missing values; nothing else (not "NA", Namibia's code) does.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from keruen.errors import InputError
 from keruen.sources.files import read_table, sha256_of, stage_file
-from keruen.sources.validate import validate_observations, validate_paper_figures
 from keruen.store import IngestResult, Provenance, Store
 from keruen.store.staging import Staged
 
@@ -73,6 +72,8 @@ def manifest() -> tuple[SnapshotFile, ...]:
 
 def load_validated(path: Path, kind: str = "observations"):  # type: ignore[no-untyped-def]
     """Read and validate one tidy file (observations or paper figures) into pandas."""
+    from keruen.sources.validate import validate_observations, validate_paper_figures
+
     frame = read_table(path)
     if kind == "paper_figures":
         return validate_paper_figures(frame, path)
@@ -81,7 +82,7 @@ def load_validated(path: Path, kind: str = "observations"):  # type: ignore[no-u
 
 def pending_files(store: Store) -> list[SnapshotFile]:
     """The bundled files the store does not hold yet."""
-    held = set(store.sources()["sha256"])
+    held = store.held_files()
     return [f for f in manifest() if f.provenance.sha256 not in held]
 
 

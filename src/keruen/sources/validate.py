@@ -17,12 +17,13 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from keruen.errors import InputError
 from keruen.store.schema import OBS_STATUS, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
+
+if TYPE_CHECKING:  # pandas only for the pandas-table entry points
+    import pandas as pd
 
 #: Periods: a year, year-month, date, quarter, or a year range (e.g. 2010-2023).
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?|-Q[1-4]|-\d{4})?$"
@@ -227,6 +228,8 @@ def _check_duplicates(con: Any, file: str | Path) -> None:
 
 def _as_text(series: pd.Series) -> pd.Series:
     """Text cells (missing as None) for DuckDB; strings pass unchanged."""
+    import pandas as pd
+
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         series = series.astype(object)
     mask = series.notna()
@@ -236,6 +239,8 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 
 def _frame_relation(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
     out = {"_row": range(1, len(frame) + 1)}
     for col in columns:
         series = frame[col].reset_index(drop=True)
@@ -248,6 +253,7 @@ def _frame_relation(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFra
 
 def _validate_frame(frame: pd.DataFrame, kind: str, file: str | Path) -> pd.DataFrame:
     import duckdb
+    import pandas as pd
 
     columns = PAPER_COLUMNS if kind == "paper_figures" else OBSERVATION_COLUMNS
     check_columns([str(c) for c in frame.columns], columns, file)

@@ -12,12 +12,11 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
-from keruen.errors import DataNotAvailableError, StoreError
+from keruen.errors import ConfigError, DataNotAvailableError, StoreError
 from keruen.store.connect import (
     LoadInterrupted,
     active,
@@ -29,6 +28,9 @@ from keruen.store.connect import (
     interruptible,
 )
 from keruen.store.schema import DDL, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
+
+if TYPE_CHECKING:  # pandas is imported by DuckDB only when a query returns a DataFrame
+    import pandas as pd
 
 
 def _reason(exc: BaseException) -> str:
@@ -291,6 +293,10 @@ class Store:
             return dataset
         return names[0] if names else None
 
+    def held_files(self) -> set[str]:
+        """The sha256 of every file held."""
+        return {str(r[0]) for r in self._query("SELECT sha256 FROM sources").fetchall()}
+
     def vintages(self, dataset: str) -> list[str]:
         """The vintages held for ``dataset``, oldest release first."""
         rows = self._query(
@@ -383,6 +389,36 @@ class Store:
         if len(ids) <= 1:
             return _PLAIN.format(where=where), params
         return _LATEST.format(where=where), params
+
+    def summarise(
+        self,
+        dataset: str,
+        by: Sequence[str] = ("measure",),
+        *,
+        measure: str | Sequence[str] | None = None,
+        ref_area: str | Sequence[str] | None = None,
+        period: str | Sequence[str] | None = None,
+        vintage: str | None = None,
+    ) -> pd.DataFrame:
+        """Count, sum, mean, min and max of ``value`` per group of ``by`` columns, in SQL.
+
+        Over the same rows :meth:`observations` returns (newest vintage per value, totals only,
+        missing values excluded), grouped inside DuckDB so only the groups reach pandas.
+        """
+        allowed = {"measure", "ref_area", "counterpart_area", "breakdown", "period", "unit"}
+        bad = [c for c in by if c not in allowed]
+        if bad:
+            raise ConfigError(f"cannot group by {bad[0]!r}; choose: {', '.join(sorted(allowed))}")
+        sql, params = self._observations_sql(
+            dataset, measure, ref_area, None, period, None, vintage
+        )
+        cols = ", ".join(by)
+        return self._query(
+            f"SELECT {cols}, count(value) AS n, sum(value) AS sum, avg(value) AS mean, "
+            f"min(value) AS min, max(value) AS max FROM ({sql}) WHERE obs_status <> 'M' "
+            f"GROUP BY {cols} ORDER BY {cols}",
+            params,
+        ).df()
 
     def value(self, dataset: str, measure: str, ref_area: str, period: str, **kw: Any) -> pd.Series:
         """One observation (with provenance) as a row; raises if the store holds none."""
