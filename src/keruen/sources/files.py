@@ -213,6 +213,8 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
                 selects.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
         # rowid follows file order (DuckDB preserves insertion order by default)
         con.execute(f"CREATE VIEW raw AS SELECT rowid + 1 AS _row, {', '.join(selects)} FROM raw0")
+        staged.table = "raw0"
+        staged.catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
         try:
             staged.n_rows = check_relation(con, kind, path)
         except duckdb.Error as exc:

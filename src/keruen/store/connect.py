@@ -147,20 +147,13 @@ def duckdb_config() -> dict[str, Any]:
     return {"memory_limit": limit} if limit else {}
 
 
-def connect(path: str, *, read_only: bool, config: dict[str, Any] | None = None) -> Any:
-    """``duckdb.connect`` that waits (bounded) while another process holds the file's lock."""
-    if path != ":memory:":
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(describe_open_error(path, exc)) from None
+def _waiting(path: str, opener: Callable[[], T]) -> T:
+    """Call ``opener`` until it stops meeting another process's lock (bounded, said once)."""
     deadline = time.monotonic() + lock_timeout()
     delay, warned = 0.02, False
     while True:
         try:
-            con = duckdb.connect(path, read_only=read_only, config=config or {})
-            con.execute("SET enable_progress_bar = false")
-            return con
+            return opener()
         except duckdb.Error as exc:
             if not is_lock_conflict(exc):
                 raise StoreError(describe_open_error(path, exc)) from None
@@ -182,3 +175,25 @@ def connect(path: str, *, read_only: bool, config: dict[str, Any] | None = None)
                 warned = True
             time.sleep(min(delay, max(left, 0.001)))
             delay = min(delay * 1.5, 0.25)
+
+
+def connect(path: str, *, read_only: bool, config: dict[str, Any] | None = None) -> Any:
+    """``duckdb.connect`` that waits (bounded) while another process holds the file's lock."""
+    if path != ":memory:":
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(describe_open_error(path, exc)) from None
+
+    def opener() -> Any:
+        con = duckdb.connect(path, read_only=read_only, config=config or {})
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    return _waiting(path, opener)
+
+
+def attach(con: Any, path: str, alias: str) -> None:
+    """``ATTACH`` the store at ``path`` read-write to ``con``, waiting (bounded) like connect."""
+    escaped = path.replace("'", "''")
+    _waiting(path, lambda: con.execute(f"ATTACH '{escaped}' AS {alias}"))

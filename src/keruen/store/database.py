@@ -20,6 +20,7 @@ from keruen.errors import ConfigError, DataNotAvailableError, StoreError
 from keruen.store.connect import (
     LoadInterrupted,
     active,
+    attach,
     cancelled,
     connect,
     describe_open_error,
@@ -179,6 +180,18 @@ class Store:
         """
         if self.read_only:
             raise StoreError(f"the store at {self.path} was opened read-only")
+        items = list(items)
+        from keruen.store.staging import Staged
+
+        staged = [f for f, _ in items if isinstance(f, Staged)]
+        if (
+            self.path != ":memory:"
+            and items
+            and len(staged) == len(items)
+            and len({id(f.con) for f in staged}) == 1
+            and all(f.catalog for f in staged)
+        ):
+            return self._ingest_attached(staged[0].con, items)
         if self.path == ":memory:":
             return interruptible(lambda: self._transaction(self.con, items), "a write")
         self.close()  # DuckDB: one process may not hold the file read-only and read-write
@@ -187,6 +200,25 @@ class Store:
             return interruptible(lambda: self._transaction(con, items), "a write")
         finally:
             con.close()
+
+    def _ingest_attached(self, con: Any, items: list[tuple[Any, Provenance]]) -> list[IngestResult]:
+        """Write staged tables from their own connection, the store attached read-write to it.
+
+        The rows go from the staging database to the store inside DuckDB (no copy through
+        Python or Arrow); the store is attached only for this transaction.
+        """
+        self.close()
+        home = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        attach(con, self.path, "keruen_store")
+        try:
+            con.execute("USE keruen_store")
+            return interruptible(lambda: self._transaction(con, items), "a write")
+        finally:
+            try:
+                con.execute(f'USE "{home}"')
+                con.execute("DETACH keruen_store")
+            except duckdb.Error:
+                pass  # a connection broken by the failure is closed by its owner
 
     def _transaction(
         self, con: Any, items: Iterable[tuple[pd.DataFrame | Any, Provenance]]
@@ -249,6 +281,12 @@ class Store:
             if prov.kind == "paper_figures"
             else ("observations", OBSERVATION_COLUMNS)
         )
+        if isinstance(frame, Staged) and frame.con is con:  # attached: copy inside DuckDB
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
+                f"SELECT *, {int(source_id)} FROM ({frame.select_sql(qualified=True)})"
+            )
+            return IngestResult(int(source_id), n_rows, False, vintage)
         if isinstance(frame, Staged):
             staged: Any = frame.batches()
         else:

@@ -39,6 +39,8 @@ class Staged:
     file: str
     n_rows: int = 0
     path: Path | None = None
+    table: str = "raw"
+    catalog: str = ""
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -46,13 +48,18 @@ class Staged:
         """The store columns of this kind of table."""
         return PAPER_COLUMNS if self.kind == "paper_figures" else OBSERVATION_COLUMNS
 
-    def select_sql(self) -> str:
-        """SQL returning the staged rows in the store's types (file order: insertion order kept)."""
+    def select_sql(self, qualified: bool = False) -> str:
+        """SQL returning the staged rows in the store's types (file order: insertion order kept).
+
+        ``qualified`` names the table with its catalog, for use while another database is the
+        connection's default (the store, attached for the write).
+        """
         cols = [
             "TRY_CAST(value AS DOUBLE) AS value" if c == "value" else f"CAST({c} AS VARCHAR) AS {c}"
             for c in self.columns
         ]
-        return f"SELECT {', '.join(cols)} FROM raw"
+        source = f'"{self.catalog}".main.{self.table}' if qualified else self.table
+        return f"SELECT {', '.join(cols)} FROM {source}"
 
     def batches(self) -> Any:
         """The staged rows as a streaming Arrow ``RecordBatchReader``."""
