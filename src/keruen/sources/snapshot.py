@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from keruen.errors import InputError
-from keruen.sources.files import read_table, sha256_of, stage_file
+from keruen.sources.files import sha256_of, stage_file
 from keruen.store import IngestResult, Provenance, Store
 from keruen.store.staging import Staged
 
@@ -68,16 +68,6 @@ def manifest() -> tuple[SnapshotFile, ...]:
         )
         files.append(SnapshotFile(path, prov))
     return tuple(files)
-
-
-def load_validated(path: Path, kind: str = "observations"):  # type: ignore[no-untyped-def]
-    """Read and validate one tidy file (observations or paper figures) into pandas."""
-    from keruen.sources.validate import validate_observations, validate_paper_figures
-
-    frame = read_table(path)
-    if kind == "paper_figures":
-        return validate_paper_figures(frame, path)
-    return validate_observations(frame, path)
 
 
 def pending_files(store: Store) -> list[SnapshotFile]:
