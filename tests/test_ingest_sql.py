@@ -220,3 +220,27 @@ def test_queries_match_datasets_ignoring_case_and_filter_before_the_window(
         point = store.observations("Test", "pop", "UZB", period="2020")
         assert list(point["value"]) == [2.0]
         assert store.resolve_dataset("test") == "TEST" and store.resolve_dataset("nope") is None
+
+
+def test_summarise_groups_in_sql_exactly_as_pandas_groups_the_observations(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import provenance
+
+    rows = [
+        ("pop", a, str(y), float(i))
+        for i, (a, y) in enumerate((a, y) for a in ("KAZ", "UZB", "KGZ") for y in range(2000, 2010))
+    ]
+    with Store(tmp_path / "k.duckdb") as store:
+        store.ingest(tidy(rows), provenance("a" * 64, "v1", "2023-01-01"))
+        store.ingest(
+            tidy([("pop", "KAZ", "2000", 100.0), ("gdp", "KAZ", "2000", 7.0)]),
+            provenance("b" * 64, "v2", "2024-01-01"),
+        )
+        got = store.summarise("test", ["measure", "ref_area"]).set_index(["measure", "ref_area"])
+        frame = store.observations("TEST")
+    want = frame.groupby(["measure", "ref_area"])["value"].agg(["count", "sum", "mean"])
+    assert list(got.index) == list(want.index)
+    assert (got["n"].to_numpy() == want["count"].to_numpy()).all()
+    assert got["sum"].to_numpy() == pytest.approx(want["sum"].to_numpy())
+    assert got.loc[("pop", "KAZ"), "max"] == 100.0  # the newer vintage's value, not the older
