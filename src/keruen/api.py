@@ -271,8 +271,8 @@ def series(
         if frame.empty:
             held = s.con.execute(
                 "SELECT 1 FROM observations WHERE measure = ? LIMIT 1", [measure]
-            ).fetchone()
-            if held is None:
+            ).fetchall()
+            if not held:
                 raise DataNotAvailableError(
                     f"no measure {measure!r} in the store; see keruen.api.measures() and "
                     "keruen.api.concepts()"

@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -61,7 +61,7 @@ def sources(fmt: str) -> None:
     """List every file held in the store with its provenance."""
     from keruen.sources.snapshot import open_store
 
-    with open_store() as store:
+    with open_store(read_only=True) as store:
         frame = store.sources()
     first = [c for c in [*SOURCE_TABLE_COLUMNS, "sha256"] if c in frame.columns]
     frame = frame[first + [c for c in frame.columns if c not in first]]
@@ -190,7 +190,7 @@ def query(
     from keruen.cli.params import flat, resolve_names
     from keruen.sources.snapshot import open_store
 
-    with open_store() as store:
+    with open_store(read_only=True) as store:
         catalogue = store.sources()
         dataset = dataset_name(catalogue["dataset"], dataset)
         kinds = set(catalogue.loc[catalogue["dataset"] == dataset, "kind"])
@@ -275,36 +275,11 @@ def load(
     licence: str,
 ) -> None:
     """Ingest a tidy CSV/Parquet FILE (the store's observation columns) as a new vintage."""
-    from keruen.errors import InputError
-    from keruen.sources.files import read_table, sha256_of
-    from keruen.sources.snapshot import open_store
-    from keruen.sources.validate import validate_observations
-    from keruen.store import Provenance
+    from keruen.store.connect import interruptible
 
-    frame = validate_observations(read_table(file), file)
-    wrong = frame.index[frame["dataset"] != dataset]
-    if len(wrong):
-        raise InputError(
-            f"dataset {frame.loc[wrong[0], 'dataset']!r} differs from --dataset {dataset!r}",
-            file=file,
-            row=int(wrong[0]) + 1,
-            field="dataset",
-        )
-    today = dt.date.today().isoformat()
-    prov = Provenance(
-        dataset=dataset,
-        vintage=vintage,
-        release=release or today,
-        publisher=publisher,
-        file_name=file.name,
-        sha256=sha256_of(file),
-        url=url,
-        licence=licence,
-        retrieved=today,
-        origin=str(file.resolve()),
+    result = interruptible(
+        lambda: _load(file, dataset, vintage, publisher, release, url, licence), "the load"
     )
-    with open_store() as store:
-        result = store.ingest(frame, prov)
     if result.already_present:
         click.echo(
             f"keruen: {file} is already in the store (vintage {result.vintage}); nothing added"
@@ -313,4 +288,60 @@ def load(
         click.echo(
             f"keruen: added {result.rows_added} observations from {file} as vintage "
             f"{result.vintage}"
+        )
+
+
+def _load(
+    file: Path,
+    dataset: str,
+    vintage: str,
+    publisher: str,
+    release: str | None,
+    url: str,
+    licence: str,
+) -> Any:
+    """Stage and validate ``file`` outside the store's lock, then commit it in one short write."""
+    from keruen.settings import store_path
+    from keruen.sources.files import sha256_of, stage_file
+    from keruen.sources.snapshot import open_store
+    from keruen.store import Provenance, Store
+
+    sha256 = sha256_of(file) if file.is_file() else ""
+    if store_path().exists():  # a file already held is not read again
+        with Store(read_only=True) as store:
+            held = store.held(sha256)
+        if held is not None:
+            return held
+    with stage_file(file) as staged:
+        _check_dataset(staged, dataset, file)
+        today = dt.date.today().isoformat()
+        prov = Provenance(
+            dataset=dataset,
+            vintage=vintage,
+            release=release or today,
+            publisher=publisher,
+            file_name=file.name,
+            sha256=sha256,
+            url=url,
+            licence=licence,
+            retrieved=today,
+            origin=str(file.resolve()),
+        )
+        with open_store() as store:
+            return store.ingest(staged, prov)
+
+
+def _check_dataset(staged: object, dataset: str, file: Path) -> None:
+    """Every row of a staged file must belong to ``--dataset``."""
+    from keruen.errors import InputError
+
+    rows = staged.con.execute(  # type: ignore[attr-defined]
+        "SELECT _row, dataset FROM raw WHERE dataset <> ? ORDER BY _row LIMIT 1", [dataset]
+    ).fetchall()
+    if rows:
+        raise InputError(
+            f"dataset {rows[0][1]!r} differs from --dataset {dataset!r}",
+            file=file,
+            row=int(rows[0][0]),
+            field="dataset",
         )
