@@ -173,7 +173,9 @@ def test_the_byte_cap_counts_every_answer_of_one_run(
 
 
 def test_an_unwritable_cache_is_reported_once_and_the_answer_still_returned(
-    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import errno
@@ -191,7 +193,9 @@ def test_an_unwritable_cache_is_reported_once_and_the_answer_still_returned(
 
 
 def test_a_cache_dir_that_is_a_file_is_a_warning_not_a_traceback(
-    server: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     blocker = tmp_path / "file"
@@ -235,8 +239,10 @@ def test_the_sidecar_records_the_sha256_of_the_body(tmp_path: Path) -> None:
     cache = DiskCache(tmp_path / "c")
     resp = cache.put(DiskCache.key("GET", "u", None), "u", b"abc")
     meta = json.loads(next((tmp_path / "c").rglob("*.json")).read_text())
-    assert meta["sha256"] == resp.sha256 == (
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert (
+        meta["sha256"]
+        == resp.sha256
+        == ("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     )
 
 
@@ -273,11 +279,14 @@ def test_a_process_killed_mid_write_leaves_a_readable_cache(tmp_path: Path) -> N
     key = DiskCache.key("GET", "u", None)
     cache.put(key, "u", b"version 1")
     child = subprocess.Popen(
-        [sys.executable, "-c",
-         "import os, time, sys\n"
-         "os.fsync = lambda fd: time.sleep(60)  # hang between write and rename\n"
-         "from keruen.sources.http import DiskCache\n"
-         f"DiskCache({str(folder)!r}).put({key!r}, 'u', b'version 2' * 100000)\n"],
+        [
+            sys.executable,
+            "-c",
+            "import os, time, sys\n"
+            "os.fsync = lambda fd: time.sleep(60)  # hang between write and rename\n"
+            "from keruen.sources.http import DiskCache\n"
+            f"DiskCache({str(folder)!r}).put({key!r}, 'u', b'version 2' * 100000)\n",
+        ],
         env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
     )
     try:

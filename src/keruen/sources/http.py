@@ -91,6 +91,7 @@ class Budget:
     asked: int = 0
     not_modified: int = 0
     from_cache: int = 0
+    oldest_cached: float | None = None  # fetch time of the oldest cached answer used offline
     memo: dict[str, Response] = field(default_factory=dict)
 
     @classmethod
@@ -423,6 +424,7 @@ def fetch(
     if budget.offline:
         hit = _offline_answer(cache, key, shown)
         budget.from_cache += 1
+        budget.oldest_cached = min(budget.oldest_cached or hit.fetched_at, hit.fetched_at)
         budget.memo[key] = hit
         return hit
     retries = int(settings.number("KERUEN_HTTP_RETRIES"))
@@ -448,14 +450,23 @@ def fetch(
                 budget.asked += 1
                 limit = min(timeout, left)
                 with session.request(
-                    method, url, params=params, data=data, headers=sent,
-                    timeout=(limit, limit), stream=True,
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=sent,
+                    timeout=(limit, limit),
+                    stream=True,
                 ) as resp:
                     if resp.status_code == 304 and cached_entry is not None:
                         budget.not_modified += 1
                         answer = Response(
-                            cached_entry.url or shown, cached_entry.content, cached_entry.sha256,
-                            time.time(), True, not_modified=True,
+                            cached_entry.url or shown,
+                            cached_entry.content,
+                            cached_entry.sha256,
+                            time.time(),
+                            True,
+                            not_modified=True,
                         )
                         budget.memo[key] = answer
                         return answer
@@ -493,7 +504,12 @@ def fetch(
 
 
 def _sleep_before_retry(
-    budget: Budget, shown: str, last: str, attempt: int, backoff: float, backoff_max: float,
+    budget: Budget,
+    shown: str,
+    last: str,
+    attempt: int,
+    backoff: float,
+    backoff_max: float,
     retry_after: float | None,
 ) -> None:
     """Back off (or honour ``Retry-After``, capped), never past the deadline."""

@@ -28,7 +28,7 @@ from keruen import settings
 from keruen.areas import area, is_known, wb_metadata
 from keruen.errors import ConfigError, InputError, SourceError, UnknownAreaError
 from keruen.sources.common import Batch, content_sha256, empty_observations, today, validate_remote
-from keruen.sources.http import fetch
+from keruen.sources.http import current_budget, fetch
 from keruen.store import Provenance
 from keruen.store.schema import OBS_STATUS
 
@@ -91,7 +91,34 @@ def _split(payload: Any, url: str) -> tuple[dict[str, Any], list[dict[str, Any]]
     for key in ("page", "pages", "total"):
         if key not in header:
             raise SourceError(f"{url}: the answer's shape changed: the header lacks {key!r}")
+        header_int(header, key, url)
     return header, rows
+
+
+def header_int(header: dict[str, Any], key: str, url: str) -> int:
+    """A non-negative whole number from the answer's header (``pages``, ``total``...)."""
+    value = header.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SourceError(f"{url}: the answer's header has a non-integer {key!r}: {value!r}")
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 15:
+        raise SourceError(f"{url}: the answer's header has an invalid {key!r}: {value!r:.40}")
+    return int(text)
+
+
+def check_pages(header: dict[str, Any], url: str, per_page: int) -> int:
+    """The page count announced, checked against ``total`` and the update's page cap."""
+    pages, total = header_int(header, "pages", url), header_int(header, "total", url)
+    if str(header.get("per_page", "")).strip().isdigit():
+        per_page = int(str(header["per_page"]).strip()) or per_page  # the API echoes it
+    needed = -(-total // per_page) if per_page else pages
+    if pages > max(needed, 1):
+        raise SourceError(
+            f"{url}: the answer announces {pages} pages for {total} rows of {per_page} per "
+            "page; the header is inconsistent"
+        )
+    current_budget().charge_pages(pages, url)
+    return pages
 
 
 # -- fetching ---------------------------------------------------------------------------------
@@ -141,7 +168,7 @@ def fetch_indicator(
                 params["date"] = date
             payload = fetch(url, params=params, label=f"{indicator} p{page}").json()
             header, _ = _split(payload, url)
-            last = int(header["pages"])
+            last = check_pages(header, url, PER_PAGE)
             pages.append((url, payload))
             page += 1
     return pages
@@ -215,7 +242,7 @@ def parse_pages(
     seen: dict[str, int] = {}
     for url, payload in pages:
         header, rows = _split(payload, url)
-        expected[url] = int(header["total"])
+        expected[url] = header_int(header, "total", url)
         seen[url] = seen.get(url, 0) + len(rows)
         if header.get("lastupdated"):
             updated.add(str(header["lastupdated"]))
