@@ -73,7 +73,10 @@ def _report(results, batches, budget=None) -> None:  # type: ignore[no-untyped-d
                 f"vintage {result.vintage!r}{how})"
             )
         elif result.already_present:
-            click.echo(f"{prov.dataset}: already held as vintage {result.vintage!r}")
+            click.echo(
+                f"{prov.dataset}: unchanged (this content is already held as vintage "
+                f"{result.vintage!r})"
+            )
         else:
             click.echo(
                 f"{prov.dataset}: added vintage {result.vintage!r} "
