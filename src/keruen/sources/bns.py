@@ -138,7 +138,7 @@ def number_of(value: Any) -> float | None:
     BNS tables print "1 234 567" and "98 765,0"; a cell that is not such a number (``true``,
     ``1_000``, ``inf``, ``1e309``, "1,234.5") raises :class:`ValueError` saying why.
     """
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None:
         return None
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", " ")
@@ -157,7 +157,7 @@ _MAPPING_KEYS = {
 
 def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
     """The table as text cells, its header on row ``header_row`` (1-based)."""
-    from keruen.sources.readers import check_csv_width, limits, xlsx_rows
+    from keruen.sources.readers import csv_header_width, limits, xlsx_rows
 
     header = int(mapping.get("header_row", 1))
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
@@ -186,13 +186,15 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
                              dtype=object)
         table.attrs["rows"] = numbers
         return table
+    import csv
+
     max_rows, _ = limits()
     options: dict[str, Any] = {
         "sep": mapping.get("separator", ","), "encoding": mapping.get("encoding", "utf-8"),
     }
     try:
-        head_only = pd.read_csv(path, header=header - 1, nrows=0, **options)
-        check_csv_width(path, len(head_only.columns))
+        csv_header_width(path, header_row=header, sep=options["sep"],
+                         encoding=options["encoding"])
         return pd.read_csv(path, header=header - 1, dtype=str, keep_default_na=False,
                            nrows=max_rows, **options)
     except UnicodeDecodeError as exc:
@@ -201,7 +203,7 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
             file=path, field="encoding") from None
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty", file=path) from None
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, pd.errors.ParserError, csv.Error) as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read the table ({reason})", file=path) from None
 
