@@ -10,7 +10,7 @@ the command must either
   exactly as before (``Store.checksum()``); or
 * succeed correctly: the value stored is finite and equals the number the cell states.
 
-Examples per test: ``KERUEN_ADVERSARIAL_EXAMPLES`` (default 8, plus the explicit ``@example``
+Examples per test: ``KERUEN_ADVERSARIAL_EXAMPLES`` (default 5, plus the explicit ``@example``
 cases); each failing example costs one ``Store.checksum()``, which dominates the run time.
 
 The files are SYNTHETIC (built by tests/hostile.py). Commands run in-process (CliRunner) on a
@@ -60,7 +60,7 @@ numbers = st.one_of(
 labels = st.one_of(st.sampled_from(LABEL_TEXTS), st.text(max_size=12))
 ENCODINGS = ["utf-8", "utf-8-sig", "latin-1", "utf-16", "nul"]
 SETTINGS = settings(
-    max_examples=int(os.environ.get("KERUEN_ADVERSARIAL_EXAMPLES", "8")),
+    max_examples=int(os.environ.get("KERUEN_ADVERSARIAL_EXAMPLES", "5")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
