@@ -360,3 +360,15 @@ def test_long_messages_are_cut_to_a_readable_length() -> None:
                              file="x.csv"))
     assert len(message) <= 600 and message.endswith("more characters]")
     assert shorten("a\nb") == "a b"
+
+
+@pytest.mark.parametrize("source", ["sdmx", "taldau", "undesa", "wdi"])
+def test_a_file_over_the_byte_limit_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    monkeypatch.setenv("KERUEN_INPUT_MAX_BYTES", "100")
+    files = {"undesa": undesa_file(tmp_path, "5" * 200), "sdmx": sdmx_file(tmp_path, "5"),
+             "taldau": taldau_file(tmp_path, 5.0), "wdi": wdi_file(tmp_path, "5" * 200)}
+    result = CliRunner().invoke(main, ["import", str(files[source]), "-s", source,
+                                       "--release", "2024-01-01"])
+    assert result.exit_code == 3 and "KERUEN_INPUT_MAX_BYTES=100" in result.output

@@ -112,6 +112,11 @@ SETTINGS: tuple[Setting, ...] = (
         "rejected rather than read into memory).",
     ),
     Setting(
+        "KERUEN_INPUT_MAX_BYTES",
+        "1073741824",
+        "Largest file `keruen import` reads (default 1 GiB); a larger one is refused at once.",
+    ),
+    Setting(
         "KERUEN_INPUT_MAX_COLUMNS",
         "2000",
         "Most columns read from one imported spreadsheet or CSV file.",

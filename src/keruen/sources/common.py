@@ -162,7 +162,10 @@ def release_in_file(text: Any, file: str | Path, field: str = "release") -> str:
 
 
 def check_input_file(path: str | Path) -> Path:
-    """A file given to ``keruen import`` must exist and be a regular, readable file."""
+    """Check a file given to ``keruen import``: a regular, readable file within the size limit.
+
+    The limit is ``KERUEN_INPUT_MAX_BYTES``; each failure is an :class:`InputError`.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path)
@@ -173,6 +176,14 @@ def check_input_file(path: str | Path) -> Path:
     try:
         with path.open("rb"):
             pass
+        size = path.stat().st_size
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
+    from keruen import settings
+
+    limit = int(settings.number("KERUEN_INPUT_MAX_BYTES"))
+    if size > limit:
+        raise InputError(
+            f"the file has {size} bytes, more than KERUEN_INPUT_MAX_BYTES={limit}", file=path
+        )
     return path
