@@ -218,3 +218,25 @@ def test_the_byte_cap_ends_an_update_with_a_clear_error(
     )
     result = CliRunner().invoke(main, ["update", "worldbank", "-i", POP])
     assert result.exit_code == 6 and "KERUEN_UPDATE_MAX_BYTES=2000" in result.output
+
+
+def test_a_byte_per_interval_server_ends_promptly_with_one_error(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "30")
+    monkeypatch.setenv("KERUEN_UPDATE_DEADLINE", "1")
+    body = json.dumps(recorded("data_SM.POP.TOTL_2015-2020.json"))
+    serve_worldbank(server, monkeypatch, {POP: Reply(body, trickle=0.05)})
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["update", "worldbank", "-i", POP])
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 6 and "deadline" in result.output
+    assert result.output.count("keruen: error:") == 1
+
+
+def test_refresh_and_offline_together_are_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["update", "worldbank", "-i", POP, "--offline",
+                                       "--refresh"])
+    assert result.exit_code == 2 and "contradict" in result.output
