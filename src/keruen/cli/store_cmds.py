@@ -306,6 +306,9 @@ def _load(
     from keruen.sources.snapshot import open_store
     from keruen.store import Provenance, Store
 
+    from keruen.sources.common import release_date
+
+    release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
     if store_path().exists():  # a file already held is not read again
         with Store(read_only=True) as store:
