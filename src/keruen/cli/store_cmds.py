@@ -302,11 +302,10 @@ def _load(
 ) -> Any:
     """Stage and validate ``file`` outside the store's lock, then commit it in one short write."""
     from keruen.settings import store_path
+    from keruen.sources.common import release_date
     from keruen.sources.files import sha256_of, stage_file
     from keruen.sources.snapshot import open_store
     from keruen.store import Provenance, Store
-
-    from keruen.sources.common import release_date
 
     release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
