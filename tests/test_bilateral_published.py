@@ -154,9 +154,50 @@ def test_distance_mean_and_median_by_hand() -> None:
     d = np.array([[0, 10, 20], [10, 0, 30], [20, 30, 0]], float)
     assert mean_distance(m, d) == pytest.approx((30 + 20 + 60 + 80) / 10)
     # Ten migrants: 3 at 10 km, 5 at 20 km, 2 at 30 km -> 5th and 6th both 20 km.
-    assert median_distance(m, d) == 20.0
+    assert median_distance(m, d, method="plain") == 20.0
+    # Interpolated: the 20 km flows (4 then 1) are centred at 3 + 4/2 = 5 = half of 10.
+    assert median_distance(m, d) == pytest.approx(20.0)
     m2 = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]], float)
-    assert median_distance(m2, d) == pytest.approx(20.0)  # (10 + 30) / 2
+    assert median_distance(m2, d, method="plain") == pytest.approx(20.0)  # (10 + 30) / 2
+    assert median_distance(m2, d) == pytest.approx(20.0)  # centres 0.5, 1.5; half = 1
+
+
+def test_interpolated_and_plain_median_distance_by_hand() -> None:
+    # 2 migrants move 10 km, 1 moves 30 km, 1 moves 50 km (S = 4, half = 2).
+    m = np.array([[0, 2, 0], [0, 0, 1], [1, 0, 0]], float)
+    d = np.array([[0, 10, 50], [10, 0, 30], [50, 30, 0]], float)
+    # Plain: the cumulative flow reaches 2 exactly at 10 km -> mean of 10 and 30.
+    assert median_distance(m, d, method="plain") == pytest.approx(20.0)
+    # Interpolated: centres 1 (10 km), 2.5 (30 km), 3.5 (50 km); 2 is 2/3 of the way 1 -> 2.5.
+    assert median_distance(m, d) == pytest.approx(10 + (2 - 1) / (2.5 - 1) * 20)
+    with pytest.raises(ValueError, match="unknown median method"):
+        median_distance(m, d, method="mean")  # type: ignore[arg-type]
+    assert np.isnan(median_distance(np.zeros((3, 3)), d))
+
+
+@pytest.mark.parametrize(
+    ("x", "w", "expected"),
+    [
+        # matrixStats' documentation examples as quoted in its issue tracker (#125, and
+        # easystats/datawizard#101): 2.038462 and 3.477778.
+        ([1, 2, 3, 4], [0.49, 0.01, 0.25, 0.25], 2 + (0.5 - 0.495) / (0.625 - 0.495)),
+        ([3.7, 3.3, 3.5, 2.8], [5, 5, 4, 1], 3.3 + (7.5 - 3.5) / (8 - 3.5) * 0.2),
+        ([10, 11, 12], [1, 1, 1], 11.0),  # equal weights: the ordinary median
+        ([1, 2, 3, 4], [1, 1, 1, 1], 2.5),
+        ([7.0], [3.0], 7.0),
+        ([1, 5, 9], [0, 2, 0], 5.0),  # zero weights are dropped
+        ([1, 2], [0, 0], float("nan")),
+    ],
+)
+def test_weighted_median_follows_the_matrixstats_definition(x, w, expected) -> None:
+    from keruen.indicators import weighted_median
+
+    got = weighted_median(x, w)
+    if np.isnan(expected):
+        assert np.isnan(got)
+    else:
+        assert got == pytest.approx(expected, rel=1e-12)
+    assert weighted_median(x[::-1], w[::-1]) == pytest.approx(got, rel=1e-12, nan_ok=True)
 
 
 def test_distribution_shares_top_k_and_hhi() -> None:

@@ -54,27 +54,74 @@ def mean_distance(m: ArrayLike, d: ArrayLike) -> float:
     return float((flows * dist).sum()) / total if total > 0 else float("nan")
 
 
-def median_distance(m: ArrayLike, d: ArrayLike) -> float:
-    """Median distance moved by a migrant, Bell et al. (2002): the flow-weighted median.
+MedianMethod = Literal["interpolate", "plain"]
 
-    The smallest distance at which the cumulative flow reaches half of all migrants; if it is
-    reached exactly, the mean of that distance and the next one. For integer flows this is the
-    ordinary median of one distance per migrant. Deliberately differs from migest, which uses
-    ``matrixStats::weightedMedian``'s interpolation between neighbouring distances, a value no
-    migrant need have moved.
+
+def median_distance(m: ArrayLike, d: ArrayLike, *, method: MedianMethod = "interpolate") -> float:
+    """Flow-weighted median migration distance (Bell et al. 2002, §7).
+
+    Only pairs with a positive flow count. ``method="interpolate"`` (default) is the
+    interpolated weighted median of :func:`weighted_median`, the definition of
+    ``matrixStats::weightedMedian`` that migest's ``index_distance`` uses, so keruen reports
+    migest's number. ``method="plain"`` is the median distance of one migrant: the smallest
+    distance at which the cumulative flow reaches half of all migrants, or, if it is reached
+    exactly, the mean of that distance and the next one (for integer flows, the ordinary
+    median of one distance per migrant) -- a distance some migrant actually moved.
     """
     flows, dist = _pairs(m, d)
     keep = flows > 0
     if not keep.any():
         return float("nan")
-    order = np.argsort(dist[keep], kind="stable")
-    x, w = dist[keep][order], flows[keep][order]
-    cum = np.cumsum(w)
+    if method == "interpolate":
+        return weighted_median(dist[keep], flows[keep])
+    if method == "plain":
+        return _plain_weighted_median(dist[keep], flows[keep])
+    raise ValueError(f"unknown median method {method!r}")
+
+
+def weighted_median(x: ArrayLike, w: ArrayLike) -> float:
+    """Interpolated weighted median, as documented for ``matrixStats::weightedMedian``.
+
+    Sort the values ``x_(1) ≤ … ≤ x_(K)`` with their positive weights ``w_(k)``, total ``S``.
+    Each value sits at the centre of its weight on the cumulative scale,
+    ``c_k = Σ_{i<k} w_(i) + w_(k)/2``; the median is the linear interpolation at ``S/2``
+    between the two neighbouring values ``x_(k−1)`` and ``x_(k)`` with
+    ``c_(k−1) < S/2 ≤ c_k`` (``x_(1)`` or ``x_(K)`` outside ``[c_1, c_K]``). With equal
+    weights this is the ordinary median. Zero weights are dropped (an empty pair is no
+    observation). Equal values are ordered by decreasing weight, so the result does not depend
+    on the input order; matrixStats orders ties as its internal quicksort leaves them, which is
+    not documented, so with tied values next to ``S/2`` the two can differ.
+    """
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ws = np.asarray(w, dtype=np.float64).ravel()
+    if xs.shape != ws.shape:
+        raise ValueError(f"x and w differ in length: {xs.size} != {ws.size}")
+    keep = ws > 0
+    if not keep.any():
+        return float("nan")
+    xs, ws = xs[keep], ws[keep]
+    order = np.lexsort((-ws, xs))
+    xs, ws = xs[order], ws[order]
+    centre = np.cumsum(ws) - ws / 2.0
+    half = float(ws.sum()) / 2.0
+    k = int(np.searchsorted(centre, half, side="left"))
+    if k == 0:
+        return float(xs[0])
+    if k == xs.size:
+        return float(xs[-1])
+    frac = (half - centre[k - 1]) / (centre[k] - centre[k - 1])
+    return float(xs[k - 1] + frac * (xs[k] - xs[k - 1]))
+
+
+def _plain_weighted_median(x: FloatArray, w: FloatArray) -> float:
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    cum = np.cumsum(ws)
     half = cum[-1] / 2.0
     k = int(np.searchsorted(cum, half, side="left"))
-    if np.isclose(cum[k], half, rtol=1e-12, atol=0.0) and k + 1 < len(x):
-        return float((x[k] + x[k + 1]) / 2.0)
-    return float(x[k])
+    if np.isclose(cum[k], half, rtol=1e-12, atol=0.0) and k + 1 < len(xs):
+        return float((xs[k] + xs[k + 1]) / 2.0)
+    return float(xs[k])
 
 
 #: Above this many regions :func:`distance_decay` profiles out the fixed effects by default:
