@@ -220,7 +220,7 @@ def test_plain_and_interpolated_medians_differ_somewhere_in_the_references() -> 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not np.isnan(REFERENCE[c]["distance_decay"])])
 def test_profiled_decay_fit_matches_migest_glm(case: str) -> None:
-    # Large systems use the profile-likelihood fit instead of the dense GLM: it must give the
+    # keruen always uses the profile-likelihood fit instead of a dense GLM: it must give the
     # same maximum-likelihood coefficient as migest's glm().
     data = _load(case)
     beta = distance_decay(data.flows, data.distances, method="profile")
