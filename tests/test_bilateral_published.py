@@ -275,3 +275,32 @@ def test_decay_fit_at_any_size_does_not_load_statsmodels() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_weighted_median_equals_the_definition_applied_to_the_fully_sorted_values() -> None:
+    # weighted_median orders ties only around the half-way point; on random small samples
+    # with many ties it must equal the definition applied after sorting everything by
+    # (value, decreasing weight).
+    from keruen.indicators import weighted_median
+
+    rng = np.random.default_rng(20261128)
+    for _ in range(400):
+        k = int(rng.integers(1, 30))
+        x = rng.integers(0, 6, k).astype(float)
+        w = rng.integers(0, 4, k).astype(float)
+        if w.sum() == 0:
+            continue
+        keep = w > 0
+        order = np.lexsort((-w[keep], x[keep]))
+        xs, ws = x[keep][order], w[keep][order]
+        centre = np.cumsum(ws) - ws / 2
+        half = ws.sum() / 2
+        j = int(np.searchsorted(centre, half))
+        if j == 0:
+            expected = xs[0]
+        elif j == xs.size:
+            expected = xs[-1]
+        else:
+            frac = (half - centre[j - 1]) / (centre[j] - centre[j - 1])
+            expected = xs[j - 1] + frac * (xs[j] - xs[j - 1])
+        assert weighted_median(x, w) == pytest.approx(expected, rel=1e-12), (x, w)

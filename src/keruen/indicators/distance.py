@@ -100,17 +100,27 @@ def weighted_median(x: ArrayLike, w: ArrayLike) -> float:
     if not keep.any():
         return float("nan")
     xs, ws = xs[keep], ws[keep]
-    order = np.lexsort((-ws, xs))
+    order = np.argsort(xs)
     xs, ws = xs[order], ws[order]
-    centre = np.cumsum(ws) - ws / 2.0
-    half = float(ws.sum()) / 2.0
+    cum = np.cumsum(ws)
+    half = float(cum[-1]) / 2.0
+    # Only the runs of equal values around the half-way point can change the result: the run
+    # holding it and its two neighbours. Order those by decreasing weight and search there.
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    ends = np.r_[starts[1:], xs.size]
+    j = int(np.searchsorted(cum[ends - 1], half, side="left"))
+    lo, hi = int(starts[max(j - 1, 0)]), int(ends[min(j + 1, starts.size - 1)])
+    sx, sw = xs[lo:hi], ws[lo:hi]
+    local = np.lexsort((-sw, sx))
+    sx, sw = sx[local], sw[local]
+    centre = (float(cum[lo - 1]) if lo > 0 else 0.0) + np.cumsum(sw) - sw / 2.0
     k = int(np.searchsorted(centre, half, side="left"))
     if k == 0:
-        return float(xs[0])
-    if k == xs.size:
-        return float(xs[-1])
+        return float(sx[0])
+    if k == sx.size:
+        return float(sx[-1])
     frac = (half - centre[k - 1]) / (centre[k] - centre[k - 1])
-    return float(xs[k - 1] + frac * (xs[k] - xs[k - 1]))
+    return float(sx[k - 1] + frac * (sx[k] - sx[k - 1]))
 
 
 def _plain_weighted_median(x: FloatArray, w: FloatArray) -> float:
