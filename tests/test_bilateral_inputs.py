@@ -347,3 +347,25 @@ def test_cli_reads_wide_flows_and_distances_like_long_ones(tmp_path: Path) -> No
         outs.append(json.loads(result.output))
     assert outs[0] == outs[1]
     assert set(outs[0]) == BASE_KEYS | DISTANCE_KEYS
+
+
+def test_cli_median_option_selects_the_median_definition(tmp_path: Path) -> None:
+    from keruen.indicators import median_distance
+
+    f = _write(tmp_path, "flows.csv", FLOWS)
+    p = _write(tmp_path, "pop.csv", POP)
+    d = _write(tmp_path, "dist.csv", DIST)
+    data = load_bilateral(f, p, d)
+    runner = CliRunner()
+    got = {}
+    for method in ("interpolate", "plain"):
+        args = ["indices", "--flows", str(f), "--population", str(p), "--distance", str(d)]
+        result = runner.invoke(main, [*args, "--median", method])
+        assert result.exit_code == 0, result.output
+        got[method] = json.loads(result.output)["distance_median"]
+        assert got[method] == pytest.approx(
+            median_distance(data.flows, data.distances, method=method)  # type: ignore[arg-type]
+        )
+    default = runner.invoke(main, [*args])
+    assert json.loads(default.output)["distance_median"] == got["interpolate"]
+    assert got["interpolate"] != got["plain"]
