@@ -200,6 +200,16 @@ def _decay_glm(a: FloatArray, log_d: FloatArray) -> float:
     return beta
 
 
+def _matvec(a: FloatArray, v: FloatArray) -> FloatArray:
+    """``a @ v`` without BLAS threads: memory-bound anyway, and steady on a busy machine."""
+    return np.einsum("ij,j->i", a, v)
+
+
+def _vecmat(v: FloatArray, a: FloatArray) -> FloatArray:
+    """``v @ a`` without BLAS threads (see :func:`_matvec`)."""
+    return np.einsum("i,ij->j", v, a)
+
+
 def _ipf(
     seed: FloatArray,
     out: FloatArray,
@@ -212,12 +222,12 @@ def _ipf(
     """Row and column factors scaling ``seed`` to the margins ``out``, ``inn`` (from ``col``)."""
     n = seed.shape[0]
     scale = max(float(out.max()), float(inn.max()))
-    denom = seed @ col
+    denom = _matvec(seed, col)
     for _ in range(max_iter):
         row = np.divide(out, denom, out=np.zeros(n), where=denom > 0)
-        cden = row @ seed
+        cden = _vecmat(row, seed)
         col = np.divide(inn, cden, out=np.zeros(n), where=cden > 0)
-        denom = seed @ col
+        denom = _matvec(seed, col)
         if np.abs(row * denom - out).max() <= tol * scale:
             return row, col
     raise EstimationError("the origin and destination effects did not converge")
@@ -236,8 +246,8 @@ def _profile_curvature(x: FloatArray, mu: FloatArray, *, sweeps: int = 8) -> flo
     r = np.zeros(x.shape[0])
     c = np.zeros(x.shape[1])
     for _ in range(sweeps):
-        r = np.divide(rx - mu @ c, rw, out=np.zeros_like(rw), where=rw > 0)
-        c = np.divide(cx - r @ mu, cw, out=np.zeros_like(cw), where=cw > 0)
+        r = np.divide(rx - _matvec(mu, c), rw, out=np.zeros_like(rw), where=rw > 0)
+        c = np.divide(cx - _vecmat(r, mu), cw, out=np.zeros_like(cw), where=cw > 0)
     return float((mx * x).sum() - r @ rx - c @ cx)
 
 
