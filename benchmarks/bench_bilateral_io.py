@@ -87,7 +87,7 @@ def numpy_compute(m: np.ndarray, pop: np.ndarray, d: np.ndarray | None) -> dict[
         f, x = m[off], d[off]
         out["distance_mean"] = float((f * x).sum() / f.sum())
         keep = f > 0
-        order = np.argsort(x[keep])
+        order = np.lexsort((-f[keep], x[keep]))  # ties by decreasing flow, as keruen
         xs, ws = x[keep][order], f[keep][order]
         centre = np.cumsum(ws) - ws / 2
         half = ws.sum() / 2
