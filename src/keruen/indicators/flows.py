@@ -83,7 +83,7 @@ def matrix_from_long(
                 file=source,
                 field=col,
             )
-    values = _numeric_column(table[value], field=value, source=source)
+    values = numeric_column(table[value], field=value, source=source)
     o_codes, o_uniques, o_empty = label_codes(table[orig])
     d_codes, d_uniques, d_empty = label_codes(table[dest])
     _raise_first(
@@ -201,7 +201,7 @@ def _raise_first(
     raise InputError(reason, file=source, row=row, field=field)
 
 
-def _numeric_column(
+def numeric_column(
     column: pd.Series, *, field: str, source: str | None, rows: NDArray | None = None
 ) -> FloatArray:
     """Parse a column as finite non-negative floats, raising on the first bad row (vectorised).
@@ -253,7 +253,7 @@ def population_vector(
         for col in (region, pop):
             if col not in population.columns:
                 raise InputError(f"missing column {col!r}", file=source, field=col)
-        values = _numeric_column(population[pop], field=pop, source=source)
+        values = numeric_column(population[pop], field=pop, source=source)
         mapping: dict[str, float] = {}
         rows: dict[str, int] = {}
         for pos, lab in enumerate(population[region].astype("object")):

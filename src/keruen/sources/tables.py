@@ -28,9 +28,9 @@ import pandas as pd
 from keruen.errors import InputError
 from keruen.indicators.flows import (
     FloatArray,
-    _numeric_column,
     check_pairs,
     label_codes,
+    numeric_column,
     population_vector,
     recode,
 )
@@ -200,7 +200,7 @@ def _read_square(
     if flat.dtype == object:
         flat = flat.where(flat.notna(), None)
     try:
-        values = _numeric_column(flat, field=columns[2], source=str(path))
+        values = numeric_column(flat, field=columns[2], source=str(path))
     except InputError as exc:
         k = (exc.row or 1) - 1
         reason = exc.reason
@@ -252,7 +252,7 @@ def _long_flows(
     frame: pd.DataFrame, pop_labels: list[str], path: str | Path
 ) -> tuple[FloatArray, list[str]]:
     source = str(path)
-    values = _numeric_column(frame["flow"], field="flow", source=source)
+    values = numeric_column(frame["flow"], field="flow", source=source)
     o_codes, o_uniq, o_empty = label_codes(frame["orig"])
     d_codes, d_uniq, d_empty = label_codes(frame["dest"])
     empty = o_empty | d_empty
@@ -321,7 +321,7 @@ def _long_distances(frame: pd.DataFrame, labels: list[str], path: str | Path) ->
     keep = (o_idx >= 0) & (d_idx >= 0)
     rows = np.flatnonzero(keep) + 1
     column = frame["dist"][keep]
-    values = _numeric_column(column, field="dist", source=source, rows=rows)
+    values = numeric_column(column, field="dist", source=source, rows=rows)
     o_k, d_k = o_idx[keep], d_idx[keep]
     n = len(labels)
     check_pairs(
