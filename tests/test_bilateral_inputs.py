@@ -369,3 +369,20 @@ def test_cli_median_option_selects_the_median_definition(tmp_path: Path) -> None
     default = runner.invoke(main, [*args])
     assert json.loads(default.output)["distance_median"] == got["interpolate"]
     assert got["interpolate"] != got["plain"]
+
+
+def test_rows_with_too_many_cells_are_refused_with_their_row(tmp_path: Path) -> None:
+    # pandas would silently shift such a row into an index and misread every cell of it.
+    err = _error(tmp_path, flows=FLOWS.replace("B,A,3\n", "B,A,3,9\n"))
+    assert err.file is not None and err.file.endswith("flows.csv")
+    assert err.row == 4 and "4 cells" in str(err)
+    wide = "region,A,B,C,D\nA,0,10,5,7\nB,3,0,8,2,1\nC,6,4,0,9\nD,1,12,3,0\n"
+    err = _error(tmp_path, flows=wide)
+    assert err.row == 2 and "\n" not in str(err)
+
+
+def test_infinite_flows_are_refused(tmp_path: Path) -> None:
+    for cell in ("inf", "-Infinity", "1e309"):
+        err = _error(tmp_path, flows=FLOWS.replace("A,D,7", f"A,D,{cell}"))
+        _assert_locates(err, "flows.csv", 3, "flow")
+        assert "np.float64" not in str(err)

@@ -225,7 +225,7 @@ def numeric_column(
         return x
     k = int(np.argmax(bad))
     row = int(rows[k]) if rows is not None else k + 1
-    cell = raw.iloc[k] if raw is not None else x[k]
+    cell = raw.iloc[k] if raw is not None else float(x[k])
     if missing[k]:
         reason = "value is missing"
     elif notnum[k]:

@@ -18,6 +18,9 @@ excluded) and the field. The pure checks live in :mod:`keruen.indicators.flows`.
 
 from __future__ import annotations
 
+import csv
+import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,23 +63,49 @@ def _read(
     if not path.is_file():
         raise InputError("file not found", file=path)
     try:
-        frame = pd.read_csv(
-            path,
-            dtype=dtype,  # type: ignore[arg-type]
-            keep_default_na=False,
-            na_values=[""],
-            encoding="utf-8",
-            **kw,  # type: ignore[arg-type]
-        )
+        with warnings.catch_warnings():
+            # index_col=False: a row with more cells than the header is a ParserWarning (pandas
+            # would otherwise shift it into an index), which is made an error here.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=dtype,  # type: ignore[arg-type]
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8",
+                index_col=False,
+                **kw,  # type: ignore[arg-type]
+            )
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty", file=path) from None
     except pd.errors.ParserError as exc:
-        raise InputError(f"malformed CSV: {exc}", file=path) from None
+        text = " ".join(str(exc).split())
+        cells = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+        if cells:
+            width, line, saw = (int(g) for g in cells.groups())
+            reason = f"the row has {saw} cells, the header {width}"
+            raise InputError(reason, file=path, row=line - 1) from None
+        raise InputError(f"malformed CSV: {text}", file=path) from None
+    except pd.errors.ParserWarning:
+        raise _ragged_row(path) from None
     if strip:
         frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _ragged_row(path: Path) -> InputError:
+    """The error for the first data row with more cells than the header (rare: read again)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        width = len(next(rows))
+        for k, cells in enumerate(rows, start=1):
+            if len(cells) > width:
+                return InputError(
+                    f"the row has {len(cells)} cells, the header {width}", file=path, row=k
+                )
+    return InputError("malformed CSV: a row has more cells than the header", file=path)
 
 
 def read_csv_text(path: str | Path) -> pd.DataFrame:
