@@ -115,16 +115,27 @@ def read_csv_text(path: str | Path) -> pd.DataFrame:
 
 
 def _header(path: str | Path) -> list[str]:
-    """The raw column names of a CSV (as written, not stripped)."""
-    return [str(c) for c in _read(path, str, strip=False, nrows=0).columns]
+    """The raw column names of a CSV (as written, not stripped), from its first line."""
+    path = Path(path)
+    first: list[str] | None = None
+    if path.is_file():
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                first = next(csv.reader(fh), None)
+        except (UnicodeDecodeError, csv.Error):
+            first = None
+    if not first:  # let pandas say what is wrong (missing, empty, not UTF-8, ...)
+        return [str(c) for c in _read(path, str, strip=False, nrows=0).columns]
+    return first
 
 
-def _read_typed(path: str | Path, labels: list[str], values: list[str]) -> pd.DataFrame:
+def _read_typed(
+    path: str | Path, raw: list[str], labels: list[str], values: list[str]
+) -> pd.DataFrame:
     """Read label columns as categoricals and value columns as floats.
 
     On a cell that is not a plain number, re-read everything as text so the checks can name it.
     """
-    raw = _header(path)
     stripped = {str(c).strip(): c for c in raw}
     dtype: dict[str, str] = {}
     for col in labels:
@@ -174,24 +185,25 @@ def _read_pairs(
     path: str | Path, columns: tuple[str, str, str], *, what: str
 ) -> pd.DataFrame | _Square:
     """Read a long ``orig,dest,value`` table, or a square matrix with a label column."""
-    header = [str(c).strip() for c in _header(path)]
+    raw = _header(path)
+    header = [str(c).strip() for c in raw]
     if set(columns) <= set(header):
-        frame = _read_typed(path, list(columns[:2]), [columns[2]])
+        frame = _read_typed(path, raw, list(columns[:2]), [columns[2]])
         _require(frame, columns, path)
         return frame
-    return _read_square(path, header, columns, what=what)
+    return _read_square(path, raw, columns, what=what)
 
 
 def _read_square(
-    path: str | Path, header: list[str], columns: tuple[str, str, str], *, what: str
+    path: str | Path, raw: list[str], columns: tuple[str, str, str], *, what: str
 ) -> _Square:
+    header = [str(c).strip() for c in raw]
     if len(header) < 3:
         raise InputError(
             f"expected columns {','.join(columns)} or a square matrix with a label column",
             file=path,
             field=header[0] if header else None,
         )
-    raw = _header(path)
     dtype = {raw[0]: "str", **{c: "float64" for c in raw[1:]}}
     try:
         frame = _read(path, dtype)
