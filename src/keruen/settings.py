@@ -91,6 +91,32 @@ SETTINGS: tuple[Setting, ...] = (
         "86400",
         "Seconds a cached answer is reused without asking the server again (0: always ask).",
     ),
+    # -- web (keruen serve) ---------------------------------------------------------------
+    Setting(
+        "KERUEN_WEB_QUERY_TIMEOUT",
+        "10",
+        "Seconds one REST API request may spend on its query before it is cancelled (HTTP 503).",
+    ),
+    Setting(
+        "KERUEN_WEB_CORS_ORIGINS",
+        None,
+        "Comma-separated origins allowed to call the REST API from other sites (CORS); "
+        "default: none (CORS off).",
+    ),
+    # -- store and ingest (owner: store) --
+    Setting(
+        "KERUEN_LOCK_TIMEOUT",
+        "60",
+        "Seconds a command waits for another keruen process that holds the store (a writer "
+        "excludes everyone; readers exclude writers) before it gives up with an error.",
+    ),
+    Setting(
+        "KERUEN_MEMORY_LIMIT",
+        "1GB",
+        "DuckDB memory limit for ingest and queries (e.g. 512MB, 2GB); larger data spill to "
+        "temporary files beside the store.",
+    ),
+    # -- end of store and ingest --
 )
 
 

@@ -52,13 +52,26 @@ def indices(
     flows_path: str, population_path: str, distance_path: str | None, median: str, fmt: str
 ) -> None:
     """Print migration impact, focusing, intensity (and distance) measures (Bell et al. 2002)."""
+    from keruen.cli.output import significant
+    from keruen.cli.params import naming_inputs
     from keruen.indicators.distance import MedianMethod
     from keruen.indicators.summary import bilateral_summary
     from keruen.sources.tables import load_bilateral
 
     data = load_bilateral(flows_path, population_path, distance_path)
     method: MedianMethod = "plain" if median == "plain" else "interpolate"
-    values = bilateral_summary(data.flows, data.population, data.distances, median=method)
+    files = {
+        "flow": flows_path,
+        "region": flows_path,
+        "orig": flows_path,
+        "dest": flows_path,
+        "pop": population_path,
+        "population": population_path,
+        "dist": distance_path,
+        "distance": distance_path,
+    }
+    with naming_inputs(files):
+        values = bilateral_summary(data.flows, data.population, data.distances, median=method)
     if fmt == "json":
         clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
         click.echo(json.dumps(clean))
@@ -66,4 +79,4 @@ def indices(
     width = max(len(k) for k in values)
     click.echo(f"{'measure':<{width}}  value")
     for key, value in values.items():
-        click.echo(f"{key:<{width}}  {value:.6g}")
+        click.echo(f"{key:<{width}}  {significant(value)}".rstrip())

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from keruen.cli.output import emit, format_option
+from keruen.cli.params import AreaList, flat
 from keruen.errors import ConfigError
 
 #: source name on the command line -> dataset it fills (for ``diff`` and messages).
@@ -72,7 +74,13 @@ def _report(results, batches) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @click.argument("source", type=click.Choice(UPDATABLE))
 @click.option("--indicators", "-i", multiple=True, help="Indicator codes (comma-separated).")
-@click.option("--countries", "-c", multiple=True, help="ISO alpha-3 codes (default: all).")
+@click.option(
+    "--countries",
+    "-c",
+    multiple=True,
+    type=AreaList(("country", "aggregate"), expand_groups=True),
+    help="ISO alpha-3 codes, comma-separated or repeated (default: all).",
+)
 @click.option("--years", "-y", default=None, help="YYYY or YYYY:YYYY.")
 @click.option("--aggregates/--no-aggregates", default=False, help="Keep regional aggregates.")
 @click.option("--refresh", is_flag=True, help="Ignore the HTTP cache and ask the server again.")
@@ -92,7 +100,7 @@ def update(
 
     if refresh:
         os.environ["KERUEN_CACHE_TTL"] = "0"
-    batches = _fetch(source, _split(indicators), _split(countries), years, aggregates)
+    batches = _fetch(source, _split(indicators), flat(countries), years, aggregates)
     with open_store() as store:
         results = ingest_batches(store, batches)
     _report(results, batches)
@@ -155,11 +163,12 @@ def diff(source: str, vintage: str | None, limit: int) -> None:
 
     SOURCE is a source name (worldbank, undesa, ilostat, taldau) or a dataset (e.g. WB_WDI).
     """
+    from keruen.cli.store_cmds import dataset_name
     from keruen.sources.revisions import revisions
     from keruen.sources.snapshot import open_store
 
-    dataset = DATASETS.get(source, source)
     with open_store(quiet=True) as store:
+        dataset = dataset_name(store.sources()["dataset"], DATASETS.get(source.lower(), source))
         changed = revisions(store, dataset, vintage)
     if changed.empty:
         click.echo(f"{dataset}: no value revised in the newest vintage")
@@ -175,14 +184,18 @@ def diff(source: str, vintage: str | None, limit: int) -> None:
 
 @click.command()
 @click.argument("dataset", required=False)
-def vintages(dataset: str | None) -> None:
-    """List the vintages held, per dataset (newest last)."""
+@format_option
+def vintages(dataset: str | None, fmt: str) -> None:
+    """List the vintages held, per dataset (newest last); DATASET in any letter case."""
+    from keruen.cli.store_cmds import dataset_name
     from keruen.sources.snapshot import open_store
 
     with open_store(quiet=True) as store:
         table = store.sources()
     if dataset:
-        table = table[table["dataset"] == DATASETS.get(dataset, dataset)]
-    table = table.sort_values(["dataset", "release", "source_id"])
+        wanted = dataset_name(table["dataset"], DATASETS.get(dataset.lower(), dataset))
+        table = table[table["dataset"] == wanted]
+    table = table.sort_values(["dataset", "release", "source_id"]).reset_index(drop=True)
+    table["ingested_at"] = table["ingested_at"].astype(str)
     cols = ["dataset", "vintage", "release", "n_rows", "retrieved", "title"]
-    click.echo(table[cols].to_string(index=False, na_rep="-", max_colwidth=60))
+    emit(table[cols + [c for c in table.columns if c not in cols]], fmt, table_columns=cols)
