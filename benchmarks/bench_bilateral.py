@@ -94,13 +94,15 @@ def baseline(m: np.ndarray, pop: np.ndarray, d: np.ndarray | None = None) -> dic
     for _ in range(45):  # bisection on the decreasing profile score
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if score(mid) > 0 else (lo, mid)
-    order = np.argsort(d[off])
-    dist_sorted, w_sorted = d[off][order], f[order]
-    cum = np.cumsum(w_sorted)
-    k = np.searchsorted(cum, cum[-1] / 2)
-    median = dist_sorted[k]
-    if cum[k] == cum[-1] / 2:
-        median = (dist_sorted[k] + dist_sorted[k + 1 :][w_sorted[k + 1 :] > 0][0]) / 2
+    # Interpolated weighted median (matrixStats' definition, as migest): values at the centre
+    # of their weight, ties by decreasing weight, linear interpolation at half the total.
+    keep = f > 0
+    order = np.lexsort((-f[keep], d[off][keep]))
+    xs, ws = d[off][keep][order], f[keep][order]
+    centre = np.cumsum(ws) - ws / 2
+    half = ws.sum() / 2
+    k = int(np.searchsorted(centre, half))
+    median = xs[k - 1] + (half - centre[k - 1]) / (centre[k] - centre[k - 1]) * (xs[k] - xs[k - 1])
     out["distance_mean"] = (f * d[off]).sum() / total
     out["distance_median"] = median
     out["distance_decay"] = 0.5 * (lo + hi)

@@ -14,7 +14,7 @@ import click
     "flows_path",
     required=True,
     type=click.Path(dir_okay=False),
-    help="CSV of flows: orig,dest,flow (or a square matrix with a label column).",
+    help="CSV of flows: orig,dest,flow, or a square matrix with a label column.",
 )
 @click.option(
     "--population",
@@ -28,7 +28,17 @@ import click
     "distance_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="CSV of distances: orig,dest,dist (adds mean, median distance and distance decay).",
+    help="CSV of distances: orig,dest,dist, or a square matrix with a label column (adds mean, "
+    "median distance and distance decay).",
+)
+@click.option(
+    "--median",
+    "median",
+    type=click.Choice(["interpolate", "plain"]),
+    default="interpolate",
+    show_default=True,
+    help="Median distance: migest's interpolated weighted median, or the plain median distance "
+    "of one migrant.",
 )
 @click.option(
     "--format",
@@ -38,14 +48,18 @@ import click
     show_default=True,
     help="One JSON object, or an aligned two-column table.",
 )
-def indices(flows_path: str, population_path: str, distance_path: str | None, fmt: str) -> None:
+def indices(
+    flows_path: str, population_path: str, distance_path: str | None, median: str, fmt: str
+) -> None:
     """Print migration impact, focusing, intensity (and distance) measures (Bell et al. 2002)."""
     from keruen.cli.output import significant
     from keruen.cli.params import naming_inputs
+    from keruen.indicators.distance import MedianMethod
     from keruen.indicators.summary import bilateral_summary
     from keruen.sources.tables import load_bilateral
 
     data = load_bilateral(flows_path, population_path, distance_path)
+    method: MedianMethod = "plain" if median == "plain" else "interpolate"
     files = {
         "flow": flows_path,
         "region": flows_path,
@@ -57,7 +71,7 @@ def indices(flows_path: str, population_path: str, distance_path: str | None, fm
         "distance": distance_path,
     }
     with naming_inputs(files):
-        values = bilateral_summary(data.flows, data.population, data.distances)
+        values = bilateral_summary(data.flows, data.population, data.distances, median=method)
     if fmt == "json":
         clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
         click.echo(json.dumps(clean))

@@ -10,6 +10,7 @@ from keruen.indicators.distance import (
     distance_decay,
     mean_distance,
     median_distance,
+    weighted_median,
 )
 from keruen.indicators.distribution import hhi, shares, top_k_share
 from keruen.indicators.flows import (
@@ -101,4 +102,5 @@ __all__ = [
     "turnover",
     "velocity",
     "velocity_matrix",
+    "weighted_median",
 ]

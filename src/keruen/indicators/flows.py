@@ -73,7 +73,8 @@ def matrix_from_long(
     ``regions`` fixes the labels and their order (pairs absent from the table are zero); a region
     in the table but not in ``regions`` is an error. Without ``regions`` the labels are the sorted
     union of origins and destinations. Rows are reported 1-based in table order. Duplicate pairs,
-    non-numeric, missing or negative values raise :class:`InputError`.
+    non-numeric, missing or negative values raise :class:`InputError`. Vectorised: label columns
+    may be text or pandas categoricals, the value column text or numbers.
     """
     for col in (orig, dest, value):
         if col not in table.columns:
@@ -82,69 +83,158 @@ def matrix_from_long(
                 file=source,
                 field=col,
             )
-    o = table[orig].astype("object").to_numpy()
-    d = table[dest].astype("object").to_numpy()
-    values = _numeric_column(table[value], field=value, source=source)
-    for pos in range(len(table)):
-        for lab, field in ((o[pos], orig), (d[pos], dest)):
-            if lab is None or (isinstance(lab, float) and np.isnan(lab)) or str(lab).strip() == "":
-                raise InputError("region label is empty", file=source, row=pos + 1, field=field)
-    o = np.array([str(x) for x in o], dtype=object)
-    d = np.array([str(x) for x in d], dtype=object)
+    values = numeric_column(table[value], field=value, source=source)
+    o_codes, o_uniques, o_empty = label_codes(table[orig])
+    d_codes, d_uniques, d_empty = label_codes(table[dest])
+    _raise_first(
+        [(o_empty, "region label is empty", orig), (d_empty, "region label is empty", dest)],
+        source,
+    )
     if regions is None:
-        labels = sorted(set(o) | set(d))
+        labels = sorted(set(o_uniques) | set(d_uniques))
     else:
         labels = [str(r) for r in regions]
-    index = {lab: k for k, lab in enumerate(labels)}
+    o_idx = recode(o_codes, o_uniques, labels)
+    d_idx = recode(d_codes, d_uniques, labels)
     n = len(labels)
-    out = np.zeros((n, n), dtype=np.float64)
-    seen: dict[tuple[str, str], int] = {}
-    for pos in range(len(table)):
-        for lab, field in ((o[pos], orig), (d[pos], dest)):
-            if lab not in index:
-                raise InputError(
-                    f"unknown region {lab!r}: it has no row in the population table",
-                    file=source,
-                    row=pos + 1,
-                    field=field,
-                )
-        key = (o[pos], d[pos])
-        if key in seen:
-            raise InputError(
-                f"duplicate pair {key[0]!r} -> {key[1]!r} (first at row {seen[key]})",
-                file=source,
-                row=pos + 1,
-                field=f"{orig},{dest}",
-            )
-        seen[key] = pos + 1
-        out[index[key[0]], index[key[1]]] = values[pos]
+    check_pairs(o_idx, d_idx, o_uniques, o_codes, d_uniques, d_codes, n, orig, dest, source)
     if n < 2:
         raise InputError("a flow table needs at least 2 regions", file=source, field=orig)
+    out = np.zeros((n, n), dtype=np.float64)
+    out[o_idx, d_idx] = values
     np.fill_diagonal(out, 0.0)
     return out, labels
 
 
-def _numeric_column(column: pd.Series, *, field: str, source: str | None) -> FloatArray:
-    """Parse a column as finite non-negative floats, raising on the first bad row."""
-    raw = column.astype("object").to_numpy()
-    result = np.empty(len(raw), dtype=np.float64)
-    for pos, cell in enumerate(raw):
-        if cell is None or (isinstance(cell, str) and cell.strip() == ""):
-            raise InputError("value is missing", file=source, row=pos + 1, field=field)
-        try:
-            x = float(cell)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"not a number: {cell!r}", file=source, row=pos + 1, field=field
-            ) from None
-        if not np.isfinite(x):
-            raise InputError(
-                f"not a finite number: {cell!r}", file=source, row=pos + 1, field=field
-            )
-        if x < 0:
-            raise InputError(f"negative value {x:g}", file=source, row=pos + 1, field=field)
-        result[pos] = x
-    return result
+def label_codes(column: pd.Series) -> tuple[NDArray[np.int64], list[str], NDArray[np.bool_]]:
+    """Factorise a label column: per-row codes into its distinct labels, and empty-label rows.
+
+    A categorical column is used as it is (no per-row Python work); missing or blank labels are
+    flagged in the returned mask (their code is meaningless).
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy(dtype=np.int64)
+        cats = [str(c) for c in column.cat.categories]
+    else:
+        raw_codes, uniq = pd.factorize(column.astype("object"), use_na_sentinel=True)
+        codes = np.asarray(raw_codes, dtype=np.int64)
+        cats = [str(c) for c in uniq]
+    blank = np.array([c.strip() == "" for c in cats] + [True], dtype=bool)
+    empty = blank[np.where(codes < 0, len(cats), codes)]
+    return codes, cats, empty
+
+
+def recode(codes: NDArray[np.int64], uniques: Sequence[str], labels: Sequence[str]) -> NDArray:
+    """Map codes into ``uniques`` to positions in ``labels`` (−1 where a label is unknown)."""
+    index = {lab: k for k, lab in enumerate(labels)}
+    lookup = np.array([index.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+    return lookup[np.where(codes < 0, len(uniques), codes)]
+
+
+def check_pairs(
+    o_idx: NDArray,
+    d_idx: NDArray,
+    o_uniques: Sequence[str],
+    o_codes: NDArray,
+    d_uniques: Sequence[str],
+    d_codes: NDArray,
+    n: int,
+    orig: str,
+    dest: str,
+    source: str | None,
+    rows: NDArray | None = None,
+) -> None:
+    """Raise at the first row with an unknown region (−1 index) or a repeated ordered pair.
+
+    ``rows`` gives the 1-based row reported for each entry (default: position + 1).
+    """
+    row_of = (lambda k: int(rows[k])) if rows is not None else (lambda k: k + 1)
+    unknown = (o_idx < 0) | (d_idx < 0)
+    first_unknown = int(np.argmax(unknown)) if unknown.any() else len(o_idx)
+    dup_at, first = len(o_idx), 0
+    if first_unknown > 0:
+        key = o_idx[:first_unknown] * max(n, 1) + d_idx[:first_unknown]
+        dup = pd.Series(key).duplicated(keep="first").to_numpy()
+        if dup.any():
+            dup_at = int(np.argmax(dup))
+            first = int(np.argmax(key == key[dup_at]))
+    if first_unknown < dup_at and first_unknown < len(o_idx):
+        k = first_unknown
+        if o_idx[k] < 0:
+            lab, field = o_uniques[o_codes[k]], orig
+        else:
+            lab, field = d_uniques[d_codes[k]], dest
+        raise InputError(
+            f"unknown region {lab!r}: it has no row in the population table",
+            file=source,
+            row=row_of(k),
+            field=field,
+        )
+    if dup_at < len(o_idx):
+        k = dup_at
+        raise InputError(
+            f"duplicate pair {o_uniques[o_codes[k]]!r} -> {d_uniques[d_codes[k]]!r} "
+            f"(first at row {row_of(first)})",
+            file=source,
+            row=row_of(k),
+            field=f"{orig},{dest}",
+        )
+
+
+def _raise_first(
+    checks: Sequence[tuple[NDArray[np.bool_], str, str]],
+    source: str | None,
+    rows: NDArray | None = None,
+) -> None:
+    """Raise for the earliest row flagged by any mask (ties: the first check listed)."""
+    best: tuple[int, int] | None = None
+    for order, (mask, _, _) in enumerate(checks):
+        if mask.any():
+            k = int(np.argmax(mask))
+            if best is None or k < best[0]:
+                best = (k, order)
+    if best is None:
+        return
+    k, order = best
+    _, reason, field = checks[order]
+    row = int(rows[k]) if rows is not None else k + 1
+    raise InputError(reason, file=source, row=row, field=field)
+
+
+def numeric_column(
+    column: pd.Series, *, field: str, source: str | None, rows: NDArray | None = None
+) -> FloatArray:
+    """Parse a column as finite non-negative floats, raising on the first bad row (vectorised).
+
+    A numeric column's NaN is a missing value; text is parsed by :func:`pandas.to_numeric`
+    (so ``1_000`` or ``1,5`` are not numbers). ``rows`` gives the reported 1-based rows.
+    """
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(x)
+        notnum = np.zeros(len(x), dtype=bool)
+        raw = None
+    else:
+        raw = column.astype("object")
+        text = raw.where(raw.notna(), "").astype(str)
+        missing = (text.str.strip() == "").to_numpy()
+        x = pd.to_numeric(text.where(~missing, "0"), errors="coerce").to_numpy(dtype=np.float64)
+        notnum = np.isnan(x) & ~missing
+    bad = missing | notnum | ~np.isfinite(x) | (x < 0)
+    if not bad.any():
+        return x
+    k = int(np.argmax(bad))
+    row = int(rows[k]) if rows is not None else k + 1
+    cell = raw.iloc[k] if raw is not None else float(x[k])
+    if missing[k]:
+        reason = "value is missing"
+    elif notnum[k]:
+        reason = f"not a number: {cell!r}"
+    elif not np.isfinite(x[k]):
+        reason = f"not a finite number: {cell!r}"
+    else:
+        reason = f"negative value {x[k]:g}"
+    raise InputError(reason, file=source, row=row, field=field)
 
 
 def population_vector(
@@ -163,7 +253,7 @@ def population_vector(
         for col in (region, pop):
             if col not in population.columns:
                 raise InputError(f"missing column {col!r}", file=source, field=col)
-        values = _numeric_column(population[pop], field=pop, source=source)
+        values = numeric_column(population[pop], field=pop, source=source)
         mapping: dict[str, float] = {}
         rows: dict[str, int] = {}
         for pos, lab in enumerate(population[region].astype("object")):

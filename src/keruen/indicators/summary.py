@@ -21,12 +21,17 @@ DISTANCE_KEYS: tuple[str, ...] = ("distance_mean", "distance_median", "distance_
 
 
 def bilateral_summary(
-    m: ArrayLike, population: ArrayLike, distances: ArrayLike | None = None
+    m: ArrayLike,
+    population: ArrayLike,
+    distances: ArrayLike | None = None,
+    *,
+    median: distance.MedianMethod = "interpolate",
 ) -> dict[str, float]:
     """Impact, connectivity, focusing and intensity measures (plus distance ones if given).
 
     The keys are :data:`SUMMARY_KEYS` (+ :data:`DISTANCE_KEYS`); each value is documented by the
-    function of the same name in :mod:`keruen.indicators`.
+    function of the same name in :mod:`keruen.indicators`; ``median`` is the method of
+    :func:`~keruen.indicators.distance.median_distance` (migest's interpolated one by default).
     """
     a = as_flow_matrix(m)
     out: dict[str, float] = {
@@ -40,6 +45,6 @@ def bilateral_summary(
     }
     if distances is not None:
         out["distance_mean"] = distance.mean_distance(a, distances)
-        out["distance_median"] = distance.median_distance(a, distances)
+        out["distance_median"] = distance.median_distance(a, distances, method=median)
         out["distance_decay"] = distance.distance_decay(a, distances)
     return out
