@@ -140,9 +140,15 @@ def section_cis(store: Store, scope: Scope | None = None) -> Section:
     outflow = reported(concept_series(store, "remittances_paid", members))
 
     def latest(frame: pd.DataFrame) -> str | None:
-        own = frame[frame["ref_area"] == country]
-        pool = own if len(own) else frame
-        return str(pool["period"].max()) if len(pool) else None
+        """The country's latest year, unless it is a year few peers report (then the group's
+        latest year that at least half the best-covered year's reporters report)."""
+        if frame.empty:
+            return None
+        counts = frame.groupby("period")["ref_area"].nunique()
+        covered = counts[counts >= 0.5 * counts.max()]
+        own = frame.loc[frame["ref_area"] == country, "period"]
+        own = own[own.isin(covered.index)]
+        return str(own.max()) if len(own) else str(covered.index.max())
 
     inflow_year, outflow_year = latest(inflow), latest(outflow)
     in_latest = inflow[inflow["period"] == inflow_year]

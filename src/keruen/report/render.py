@@ -101,13 +101,8 @@ def _tables(sections: dict[str, Section], out: Output) -> None:
         out.table("balance", b.tables["balance"], "thousand persons; current US$", b.sources)
     if "labour" in sections:
         lab = sections["labour"]
-        for key, unit in (
-            ("immigrants", "persons"),
-            ("emigrants", "persons"),
-            ("regions", "percent"),
-            ("quota", "persons"),
-            ("specialists", "persons"),
-        ):
+        # immigrants, emigrants and specialists are figures only: their CSV sits by the figure
+        for key, unit in (("regions", "percent"), ("quota", "persons")):
             out.table(key, lab.tables[key], unit, lab.sources)
     if "flows" in sections:
         f = sections["flows"]
