@@ -140,8 +140,10 @@ def section_cis(store: Store, scope: Scope | None = None) -> Section:
     outflow = reported(concept_series(store, "remittances_paid", members))
 
     def latest(frame: pd.DataFrame) -> str | None:
-        """The country's latest year, unless it is a year few peers report (then the group's
-        latest year that at least half the best-covered year's reporters report)."""
+        """The country's latest year among the years at least half the peers report.
+
+        Else the group's latest such year (the country is then listed as not reported).
+        """
         if frame.empty:
             return None
         counts = frame.groupby("period")["ref_area"].nunique()

@@ -62,12 +62,10 @@ def recon_view(recon: pd.DataFrame, loc: Locale) -> dict[str, list[dict[str, Any
         else:
             where = loc.area(area)
 
-        def show(v: float) -> str:
-            return (
-                ""
-                if v is None or (isinstance(v, float) and np.isnan(v))
-                else loc.num(v / scale, digits)
-            )
+        def show(v: float, scale: float = scale, digits: int = digits) -> str:
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                return ""
+            return loc.num(v / scale, digits)
 
         rel = r["relative"]
         row = {

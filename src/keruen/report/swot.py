@@ -57,8 +57,9 @@ def _judge(independent: bool, meets: bool) -> Verdict:
 
 
 def swot(sections: dict[str, Section]) -> list[SwotItem]:
-    """The SWOT items computed from the report's sections (any country; the items resting on
-    Kazakhstan's administrative figures appear only where those are held).
+    """The SWOT items computed from the report's sections (any country).
+
+    The items resting on Kazakhstan's administrative figures appear only where those are held.
     """
     trend, cis, share = (sections[k] for k in ("trend", "cis", "share_gdp"))
     labour = sections.get("labour")
