@@ -111,6 +111,10 @@ def publisher_label(publisher: str, _: Gettext) -> str:
             "Kelinbayeva et al. (2025), Al-Farabi Kazakh National University"
         ),
         "keruen (estimate)": _("keruen (estimate)"),
+        "World Bank (WDI, KNOMAD)": _("World Bank (WDI, KNOMAD)"),
+        "Kelinbayeva et al. 2025 (Migration Committee)": _(
+            "Kelinbayeva et al. 2025 (Migration Committee)"
+        ),
         "figures quoted with citation": _("figures quoted with citation"),
     }
     return labels.get(publisher, publisher)
