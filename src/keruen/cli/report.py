@@ -94,7 +94,7 @@ def _releases_used(store: object) -> str:
     "that fails, say so and use the latest stored vintage or the snapshot.",
 )
 def report(
-    out_dir: Path, lang: str | None, countries: str, group: str | None, refresh: bool
+    out_dir: Path, lang: str | None, countries: str, group: str | None, pdf: bool, refresh: bool
 ) -> None:
     """Write index.html, the figures (PNG and SVG), CSV files and numbers.json."""
     from keruen import settings
@@ -116,4 +116,11 @@ def report(
             group=group,
             progress=lambda msg: click.echo(f"keruen: {msg}", err=True),
         )
+    if pdf:
+        from keruen.report.browser import write_pdf
+
+        folders = [out_dir] if len(codes) == 1 else [out_dir / c for c in codes]
+        for folder in folders:
+            click.echo(f"keruen: printing {folder / 'report.pdf'}", err=True)
+            write_pdf(folder / "index.html", folder / "report.pdf")
     click.echo(f"keruen: report written to {index}")

@@ -341,7 +341,7 @@ def fig_balance(balance: Section, country: str, loc: Locale, out: Output) -> Non
         "balance",
         "17_net_migration",
         chart,
-        frame[["year", "value", "series"]],
+        frame,
         "thousand persons",
         balance.sources[:1],
     )
