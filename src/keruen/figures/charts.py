@@ -7,6 +7,7 @@ report still says where its numbers come from.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import altair as alt
 import pandas as pd
@@ -15,7 +16,7 @@ from keruen.report.files import write_bytes, write_text
 
 WIDTH = 560
 #: Vega-Lite's treatment of missing values: break the line, keep the year on the axis.
-GAPS = "break-paths-show-domains"
+GAPS: Literal["break-paths-show-domains"] = "break-paths-show-domains"
 PALETTE = {"inflow": "#2b8cbe", "outflow": "#e6550d", "paper": "#756bb1", "other": "#9e9ac8"}
 
 

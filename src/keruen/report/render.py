@@ -68,7 +68,8 @@ def vega_bundle() -> str:
     """Vega, Vega-Lite and Vega-Embed as one script (shipped by vl-convert-python; no CDN)."""
     import vl_convert as vlc
 
-    return vlc.javascript_bundle().replace("</script", "<\\/script")
+    bundle: str = vlc.javascript_bundle()  # type: ignore[call-arg]  # snippet is optional
+    return bundle.replace("</script", "<\\/script")
 
 
 def _figures(sections: dict[str, Section], store: Store, loc: Locale, out: Output) -> None:

@@ -42,10 +42,10 @@ def parse_countries(text: str) -> list[str]:
         raise ConfigError("--country: give at least one ISO 3166-1 alpha-3 code, e.g. KAZ")
     for code in codes:
         try:
-            kind = area(code).kind
+            is_country = area(code).kind == "country"
         except UnknownAreaError:
-            kind = "unknown"
-        if kind != "country" or len(code) != 3:
+            is_country = False
+        if not is_country or len(code) != 3:
             raise ConfigError(
                 f"--country: {code!r} is not an ISO 3166-1 alpha-3 country code (e.g. KAZ, UZB)"
             )
