@@ -88,6 +88,12 @@ def _releases_used(store: object) -> str:
     "World Bank region.",
 )
 @click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each report to report.pdf beside its index.html (needs Chromium and the "
+    "playwright package).",
+)
+@click.option(
     "--refresh",
     is_flag=True,
     help="First fetch the newest World Bank release of the report's indicators; if "

@@ -63,6 +63,9 @@ def trend_chart(
             tooltip=["year", "flow", alt.Tooltip("value_musd:Q", format=",.1f")],
         )
     )
+    # clicking a legend entry highlights that series (interactive HTML only)
+    pick = alt.selection_point(fields=["flow"], bind="legend")
+    base = base.add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)))
     layers = [base]
     if paper_point is not None and not paper_point.empty:
         layers.append(
@@ -257,6 +260,10 @@ def band_chart(
             ),
             tooltip=["year", "series", alt.Tooltip("value:Q", format=fmt)],
         )
+    )
+    pick = alt.selection_point(fields=["series"], bind="legend")
+    lines = lines.add_params(pick).encode(
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2))
     )
     layers = [band, lines]
     if zero_rule:
