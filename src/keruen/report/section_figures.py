@@ -23,7 +23,7 @@ def source_text(sources: list[dict[str, str]], loc: Locale) -> str:
 
     parts = [
         f"{publisher_label(s.get('publisher', ''), loc._)}, {s.get('vintage', '')}"
-        + (f" ({s['licence']})" if s.get("licence") else "")
+        + (f" ({publisher_label(s['licence'], loc._)})" if s.get("licence") else "")
         for s in sources
     ]
     return loc._("Source: ") + "; ".join(parts)

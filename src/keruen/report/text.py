@@ -116,6 +116,7 @@ def publisher_label(publisher: str, _: Gettext) -> str:
             "Kelinbayeva et al. 2025 (Migration Committee)"
         ),
         "figures quoted with citation": _("figures quoted with citation"),
+        "Open data (stat.gov.kz terms of use)": _("Open data (stat.gov.kz terms of use)"),
     }
     return labels.get(publisher, publisher)
 
