@@ -71,7 +71,7 @@ def identifiers(store: Store) -> set[str]:
     published): proper names of releases, shown as published."""
     src = store.sources()
     words: set[str] = set()
-    for col in ("dataset", "vintage", "origin", "url", "file_name", "sha256", "licence"):
+    for col in ("dataset", "vintage", "origin", "url", "file_name", "sha256"):
         for value in src[col].dropna().astype(str):
             words |= set(re.findall(r"[A-Za-zÀ-ÿ]+", value))
     return words
