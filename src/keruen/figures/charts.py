@@ -59,6 +59,7 @@ def trend_chart(
                     domain=list(dict.fromkeys(series["flow"])),
                     range=[PALETTE["inflow"], PALETTE["outflow"]],
                 ),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
             tooltip=["year", "flow", alt.Tooltip("value_musd:Q", format=",.1f")],
         )

@@ -121,16 +121,25 @@ def _bars(
     loc: Locale,
     highlight: str = "",
     fmt: str = ",.1f",
+    missing: list[str] | None = None,
 ) -> None:
-    """Ranked horizontal bars of the rows of ``frame`` (``code, name, value``) that are held."""
+    """Ranked horizontal bars of the rows of ``frame`` (``code, name, value``) that are held.
+
+    ``missing`` (area codes) are named under the chart as not reported, so a country absent
+    from the bars is visibly absent, not silently dropped.
+    """
     held = frame.dropna(subset=["value"])
     if held.empty:
         return
+    source = source_text(sources, loc)
+    if missing:
+        note = loc._("Not reported (left out, not counted as zero): {areas}.")
+        source += "; " + note.format(areas=", ".join(loc.area(c) for c in missing))
     chart = charts.ranked_bars(
         held,
         "value",
         {"value": unit_label, "title": title},
-        source_text(sources, loc),
+        source,
         highlight=highlight,
         fmt=fmt,
     )
@@ -181,6 +190,7 @@ def fig_peers(cis: Section, loc: Locale, out: Output) -> None:
             cis.sources,
             loc,
             highlight=country,
+            missing=cis.values[f"not_reported_{table}"],
         )
 
 
@@ -206,6 +216,7 @@ def fig_share(share: Section, country: str, loc: Locale, out: Output) -> None:
         loc,
         highlight=country,
         fmt=",.2f",
+        missing=share.values["not_reported"],
     )
 
 
