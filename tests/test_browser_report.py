@@ -13,12 +13,13 @@ import json
 import math
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from keruen.report.browser import CHROMIUM_ARGS, wait_for_charts, write_pdf
+from keruen.report.browser import CHROMIUM_ARGS, wait_for_charts
 from keruen.report.render import render_report
 from keruen.store import Store
 
@@ -182,7 +183,11 @@ def test_csv_next_to_each_chart_equals_the_data_it_draws(browser, reports: dict[
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
 def test_pdf_renders_and_contains_every_section(reports: dict[str, Path], artefacts: Path) -> None:
-    pdf = write_pdf(reports["en"], artefacts / "report_en.pdf")
+    # in a process of its own, as `keruen report --pdf` runs it (this process already drives a
+    # browser through Playwright's sync API, which allows one at a time)
+    pdf = artefacts / "report_en.pdf"
+    code = f"from keruen.report.browser import write_pdf; write_pdf({str(reports['en'])!r}, {str(pdf)!r})"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=600)
     assert pdf.read_bytes()[:5] == b"%PDF-"
     pages = subprocess.run(
         ["pdftoppm", "-r", "30", "-png", str(pdf), str(artefacts / "pdf_page")],

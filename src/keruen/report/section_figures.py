@@ -190,7 +190,9 @@ def fig_peers(cis: Section, loc: Locale, out: Output) -> None:
             cis.sources,
             loc,
             highlight=country,
-            missing=cis.values[f"not_reported_{table}"],
+            missing=cis.values[
+                "not_reported_inflow_latest" if key == "cis_in" else "not_reported_outflow_latest"
+            ],
         )
 
 
