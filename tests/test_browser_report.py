@@ -186,7 +186,10 @@ def test_pdf_renders_and_contains_every_section(reports: dict[str, Path], artefa
     # in a process of its own, as `keruen report --pdf` runs it (this process already drives a
     # browser through Playwright's sync API, which allows one at a time)
     pdf = artefacts / "report_en.pdf"
-    code = f"from keruen.report.browser import write_pdf; write_pdf({str(reports['en'])!r}, {str(pdf)!r})"
+    code = (
+        "from keruen.report.browser import write_pdf; "
+        f"write_pdf({str(reports['en'])!r}, {str(pdf)!r})"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=600)
     assert pdf.read_bytes()[:5] == b"%PDF-"
     pages = subprocess.run(
