@@ -6,7 +6,6 @@ opened from disk, its interactive charts are left to render, then Chromium print
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -24,10 +23,7 @@ CHROMIUM_ARGS = (
 
 
 def chromium_path() -> str | None:
-    """The Chromium executable: ``KERUEN_CHROMIUM`` if set, else ``chromium`` on the PATH."""
-    explicit = os.environ.get("KERUEN_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
+    """The Chromium executable: ``chromium`` (or ``chromium-browser``) on the PATH."""
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
         if found:
@@ -40,8 +36,8 @@ def launch(playwright: object) -> object:
     path = chromium_path()
     if path is None:
         raise ConfigError(
-            "--pdf needs Chromium: install it (Debian: apt-get install chromium) or set "
-            "KERUEN_CHROMIUM to its path"
+            "--pdf needs Chromium: install it (Debian: apt-get install chromium) so that "
+            "'chromium' is on the PATH"
         )
     return playwright.chromium.launch(  # type: ignore[attr-defined]
         executable_path=path, args=list(CHROMIUM_ARGS)
