@@ -79,7 +79,11 @@ def test_reconciliation_view_has_units_one_money_scale_and_origin_to_destination
     rows = view["compared"] + view["quoted"]
     assert len(rows) == len(recon) and all(r["unit"] for r in rows)
     assert all(r["computed"] for r in view["compared"])
-    assert not any(r["computed"] for r in view["quoted"])
+    assert not any(r["computed"] for r in view["quoted"] if "30%" not in r["reason"])
+    internal = recon[recon["reason"] == "internal_check"]
+    assert len(view["quoted"]) == int(recon["computed"].isna().sum()) + int(
+        internal["computed"].notna().sum()
+    )
     paid = next(r for r in rows if r["label"] == "Remittances paid")
     assert paid["unit"] == "US$ million" and paid["paper"] == "2,809.0"
     arrivals = [r["area"] for r in rows if r["label"] == "Labour immigrants arrived"]

@@ -36,7 +36,7 @@ def _unit(unit: str, loc: Locale) -> tuple[str, float, int]:
     if u in ("percent", "percent of labour force", "percent of international labour migrants"):
         return "%", 1.0, 1
     if u == "percent of GDP":
-        return loc._("% of GDP"), 1.0, 1
+        return loc._("% of GDP"), 1.0, 2
     if u == "rank":
         return loc._("rank"), 1.0, 0
     if u == "ratio":
@@ -57,7 +57,7 @@ def recon_view(recon: pd.DataFrame, loc: Locale) -> dict[str, list[dict[str, Any
             where = f"{loc.area(cp)} → {loc.area(area)}"
         elif cp and m in OUT_OF_AREA:
             where = f"{loc.area(area)} → {loc.area(cp)}"
-        elif cp:
+        elif cp and cp != "WLD":
             where = f"{loc.area(area)} ({loc.area(cp)})"
         else:
             where = loc.area(area)
@@ -81,6 +81,9 @@ def recon_view(recon: pd.DataFrame, loc: Locale) -> dict[str, list[dict[str, Any
             "reason": reason_text(r["reason"], r["params"], loc.lang, loc._),
         }
         computed = r["computed"]
-        key = "quoted" if computed is None or np.isnan(computed) else "compared"
+        # an internal check (the paper's figure against its own other figures) is not a
+        # comparison with data: it goes with the figures quoted from the paper only
+        quoted = computed is None or np.isnan(computed) or r["reason"] == "internal_check"
+        key = "quoted" if quoted else "compared"
         out[key].append(row)
     return out
