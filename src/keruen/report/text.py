@@ -117,6 +117,9 @@ def publisher_label(publisher: str, _: Gettext) -> str:
         ),
         "figures quoted with citation": _("figures quoted with citation"),
         "Open data (stat.gov.kz terms of use)": _("Open data (stat.gov.kz terms of use)"),
+        "CC BY 4.0 (keruen estimates; inputs keep their own licences)": _(
+            "CC BY 4.0 (keruen estimates; inputs keep their own licences)"
+        ),
     }
     return labels.get(publisher, publisher)
 
