@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -35,12 +37,18 @@ FAILING = ("error", "pageerror")
 
 
 @pytest.fixture(scope="module")
-def artefacts(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
-    folder = tmp_path_factory.mktemp("browser_artefacts")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+def artefacts() -> Path:
+    """A stable folder (emptied at the start of a run) for screenshots and the PDF; its path
+    is printed, past pytest's output capture, when the module starts and ends."""
+    folder = Path(
+        os.environ.get("KERUEN_TEST_ARTEFACTS")
+        or Path(tempfile.gettempdir()) / "keruen-test-artefacts" / "browser"
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"\nbrowser test screenshots and PDF go to {folder}", file=sys.__stderr__)
     yield folder
-    if reporter is not None:
-        reporter.write_line(f"browser test screenshots and PDF kept in {folder}")
+    print(f"\nbrowser test screenshots and PDF kept in {folder}", file=sys.__stderr__)
 
 
 @pytest.fixture(scope="module")
