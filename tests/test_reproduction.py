@@ -63,15 +63,52 @@ def test_outflow_inflow_ratio_and_its_average(sections) -> None:
 def test_2023_inflows_match_the_paper_to_its_rounding(recon: pd.DataFrame, area: str) -> None:
     row = recon[(recon["measure"] == "remittances_received") & (recon["ref_area"] == area)].iloc[0]
     assert abs(row["computed"] - row["paper"]) <= 0.5e6 + 1e-6  # paper prints US$ millions
-    assert row["reason"] == "same_release"
+    # WDI 2025-07-01 was released after the paper (2025-04-27): it agrees, but is not the
+    # release the paper used, and the reconciliation must not claim it is
+    assert row["params"]["release"] > row["params"]["published"]
+    assert row["reason"] == "later_release_agrees"
+
+
+def test_reconciliation_view_has_units_one_money_scale_and_origin_to_destination(
+    recon: pd.DataFrame,
+) -> None:
+    from keruen.report.locale import Locale
+    from keruen.report.reconcile_view import recon_view
+
+    view = recon_view(recon, Locale("en"))
+    rows = view["compared"] + view["quoted"]
+    assert len(rows) == len(recon) and all(r["unit"] for r in rows)
+    assert all(r["computed"] for r in view["compared"])
+    assert not any(r["computed"] for r in view["quoted"] if "30%" not in r["reason"])
+    internal = recon[recon["reason"] == "internal_check"]
+    assert len(view["quoted"]) == int(recon["computed"].isna().sum()) + int(
+        internal["computed"].notna().sum()
+    )
+    paid = next(r for r in rows if r["label"] == "Remittances paid")
+    assert paid["unit"] == "US$ million" and paid["paper"] == "2,809.0"
+    arrivals = [r["area"] for r in rows if r["label"] == "Labour immigrants arrived"]
+    assert "Kyrgyzstan → Kazakhstan" in arrivals  # immigrants come FROM Kyrgyzstan
+    departures = [r["area"] for r in rows if r["label"] == "Labour emigrants departed"]
+    assert "Kazakhstan → Russian Federation" in departures
+    specialists = [r for r in rows if r["label"] == "Emigrant specialists by profession"]
+    assert {r["breakdown"] for r in specialists} >= {"IT specialists", "Teachers"}
+    assert all(r["area"] == "Kazakhstan" for r in specialists)
+    ranks = [r for r in rows if r["unit"] == "rank"]
+    assert ranks and all("." not in r["paper"] for r in ranks)
+    # each %-of-GDP row that differs gives its own country's reason
+    for r in rows:
+        if r["label"] == "Remittances received, % of GDP" and "GDP release" in r["reason"]:
+            assert r["area"] in r["reason"]
 
 
 def test_cis_ranks(sections) -> None:
     cis = sections["cis"]
     inflows = cis.tables["inflows_paper_year"]
-    reporting = inflows[inflows["inflow"] > 0]
-    # Kazakhstan is last among the countries that report a positive inflow (the paper's claim)
-    assert reporting.sort_values("inflow").iloc[0]["ref_area"] == "KAZ"
+    # Kazakhstan is last among the countries that report an inflow (the paper's claim); the
+    # non-reporter (Turkmenistan, a 0 in WDI) is not ranked at all
+    assert (inflows["inflow"] > 0).all() and "TKM" not in set(inflows["ref_area"])
+    assert inflows.sort_values("inflow").iloc[0]["ref_area"] == "KAZ"
+    assert int(inflows.loc[inflows["ref_area"] == "KAZ", "rank"].iloc[0]) == len(inflows)
     outflows = cis.tables["outflows_latest"].sort_values("outflow", ascending=False)
     assert list(outflows["ref_area"][:2]) == ["RUS", "KAZ"]
     assert cis.values["rank_outflow_latest"][0] == 2

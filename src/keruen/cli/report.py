@@ -1,4 +1,4 @@
-"""``keruen report``: regenerate the Kazakhstan report from the store."""
+"""``keruen report``: regenerate the report of one or several countries from the store."""
 
 from __future__ import annotations
 
@@ -16,33 +16,117 @@ REPORT_INDICATORS = (
 )
 
 
+def _refresh(store: object, countries: list[str]) -> None:
+    """Fetch the newest World Bank release; on failure print ONE line naming what is used.
+
+    The fallback names, per indicator, the release the report will actually read (the newest
+    stored vintage holding that indicator), not the newest vintage of the whole dataset.
+    """
+    from keruen.errors import SourceError
+    from keruen.sources import worldbank
+    from keruen.sources.common import ingest_batches
+
+    try:
+        results = ingest_batches(
+            store,  # type: ignore[arg-type]
+            worldbank.update(REPORT_INDICATORS, countries, "2000:2100"),
+        )
+    except SourceError as exc:
+        used = _releases_used(store)
+        click.echo(
+            f"keruen: WARNING: update of WB_WDI failed ({exc}); falling back to the latest "
+            f"stored vintage of each indicator: {used}",
+            err=True,
+        )
+        return
+    added = sorted({r.vintage for r in results if not r.already_present})
+    status = f"updated ({', '.join(added)})" if added else "unchanged upstream"
+    click.echo(f"keruen: World Bank data: {status}", err=True)
+
+
+def _releases_used(store: object) -> str:
+    """'indicator vintage' of the newest stored vintage of each report indicator."""
+    parts = []
+    for ind in REPORT_INDICATORS:
+        obs = store.observations("WB_WDI", ind)  # type: ignore[attr-defined]
+        if obs.empty:
+            parts.append(f"{ind} none held")
+            continue
+        newest = obs.sort_values("release").iloc[-1]
+        parts.append(f"{ind} {newest['vintage']} (released {newest['release']})")
+    return "; ".join(parts)
+
+
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("report"), show_default=True, help="Folder to write the report into.")
-@click.option("--lang", type=click.Choice(["en", "ru", "kk"]), default=None,
-              help="Language of the report (default: KERUEN_LANG or en).")
-@click.option("--refresh", is_flag=True,
-              help="First fetch the newest World Bank release of the report's indicators; if "
-                   "that fails, say so and use the latest stored vintage or the snapshot.")
-def report(out_dir: Path, lang: str | None, refresh: bool) -> None:
-    """Write index.html, the figures (PNG and SVG) and numbers.json for Kazakhstan."""
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    help="Folder to write the report into.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ru", "kk"]),
+    default=None,
+    help="Language of the report (default: KERUEN_LANG or en).",
+)
+@click.option(
+    "--country",
+    "countries",
+    default="KAZ",
+    show_default=True,
+    help="ISO3 code of the country, or several separated by commas (one folder "
+    "each plus an index).",
+)
+@click.option(
+    "--group",
+    default=None,
+    help="Peer group to compare with (e.g. cis_and_former, central_asia, eaeu, "
+    "post_soviet); default: chosen from the country's memberships, else its "
+    "World Bank region.",
+)
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each report to report.pdf beside its index.html (needs Chromium and the "
+    "playwright package).",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="First fetch the newest World Bank release of the report's indicators; if "
+    "that fails, say so and use the latest stored vintage or the snapshot.",
+)
+def report(
+    out_dir: Path, lang: str | None, countries: str, group: str | None, pdf: bool, refresh: bool
+) -> None:
+    """Write index.html, the figures (PNG and SVG), CSV files and numbers.json."""
     from keruen import settings
     from keruen.areas import group_members
-    from keruen.report.render import render_report
+    from keruen.report.render import render_countries
+    from keruen.report.scope import parse_countries
     from keruen.sources.snapshot import open_store
 
     lang = lang or settings.get("KERUEN_LANG") or "en"
+    codes = parse_countries(countries)
     with open_store() as store:
         if refresh:
-            from keruen.sources import worldbank
-            from keruen.sources.fallback import latest_or_snapshot
+            _refresh(store, sorted(set(group_members("post_soviet")) | set(codes)))
+        index = render_countries(
+            store,
+            out_dir,
+            codes,
+            lang,
+            group=group,
+            progress=lambda msg: click.echo(f"keruen: {msg}", err=True),
+        )
+    if pdf:
+        from keruen.report.browser import write_pdf
 
-            countries = sorted(set(group_members("post_soviet")) | {"KAZ"})
-            fresh = latest_or_snapshot(
-                store, "WB_WDI",
-                lambda: worldbank.update(REPORT_INDICATORS, countries, "2000:2100"),
-            )
-            click.echo(f"keruen: World Bank data: {fresh.status} (vintage {fresh.vintage})",
-                       err=True)
-        index = render_report(store, out_dir, lang)
+        folders = [out_dir] if len(codes) == 1 else [out_dir / c for c in codes]
+        for folder in folders:
+            click.echo(f"keruen: printing {folder / 'report.pdf'}", err=True)
+            write_pdf(folder / "index.html", folder / "report.pdf")
     click.echo(f"keruen: report written to {index}")

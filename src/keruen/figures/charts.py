@@ -7,11 +7,16 @@ report still says where its numbers come from.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import altair as alt
 import pandas as pd
 
+from keruen.report.files import write_bytes, write_text
+
 WIDTH = 560
+#: Vega-Lite's treatment of missing values: break the line, keep the year on the axis.
+GAPS: Literal["break-paths-show-domains"] = "break-paths-show-domains"
 PALETTE = {"inflow": "#2b8cbe", "outflow": "#e6550d", "paper": "#756bb1", "other": "#9e9ac8"}
 
 
@@ -21,7 +26,7 @@ def _titled(chart: alt.TopLevelMixin, title: str, source: str) -> alt.TopLevelMi
         title=alt.TitleParams(
             text=title.split("\n") if "\n" in title else title,
             subtitle=lines,
-            subtitleFontSize=9,
+            subtitleFontSize=10,
             subtitleColor="#555",
             anchor="start",
         ),
@@ -37,11 +42,12 @@ def trend_chart(
 ) -> alt.TopLevelMixin:
     """Lines of inflow and outflow (US$ million) by year; optional flagged paper points.
 
-    ``series`` has ``year, flow, value_musd`` with ``flow`` holding translated flow names.
+    ``series`` has ``year, flow, value_musd`` with ``flow`` holding translated flow names; a year
+    with no value breaks its line (the year stays on the axis) instead of being drawn as zero.
     """
     base = (
         alt.Chart(series)
-        .mark_line(point=True)
+        .mark_line(point=True, invalid=GAPS)
         .encode(
             x=alt.X("year:O", title=labels["year"]),
             y=alt.Y("value_musd:Q", title=labels["musd"]),
@@ -53,10 +59,14 @@ def trend_chart(
                     domain=list(dict.fromkeys(series["flow"])),
                     range=[PALETTE["inflow"], PALETTE["outflow"]],
                 ),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
             tooltip=["year", "flow", alt.Tooltip("value_musd:Q", format=",.1f")],
         )
     )
+    # clicking a legend entry highlights that series (interactive HTML only)
+    pick = alt.selection_point(fields=["flow"], bind="legend")
+    base = base.add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)))
     layers = [base]
     if paper_point is not None and not paper_point.empty:
         layers.append(
@@ -124,7 +134,7 @@ def ranked_bars(
             tooltip=["name", alt.Tooltip(f"{value}:Q", format=fmt)],
         )
     )
-    text = chart.mark_text(align="left", dx=3, fontSize=9, color="#333").encode(
+    text = chart.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
         text=alt.Text(f"{value}:Q", format=fmt), color=alt.value("#333")
     )
     return _titled(chart + text, labels["title"], source)
@@ -142,7 +152,14 @@ def grouped_bars(
             yOffset="series:N",
             x=alt.X("value:Q", title=labels["value"]),
             color=alt.Color(
-                "series:N", title=None, scale=alt.Scale(range=[PALETTE["inflow"], PALETTE["other"]])
+                "series:N",
+                title=None,
+                # domain in order of appearance, so each series keeps its colour in every language
+                scale=alt.Scale(
+                    domain=list(dict.fromkeys(frame["series"])),
+                    range=[PALETTE["inflow"], PALETTE["other"], PALETTE["outflow"]],
+                ),
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
             ),
             tooltip=["name", "series", alt.Tooltip("value:Q", format=fmt)],
         )
@@ -161,7 +178,7 @@ def line_chart(
     """A single line with points (e.g. the donor–recipient index by year)."""
     line = (
         alt.Chart(frame)
-        .mark_line(point=True, color=PALETTE["outflow"])
+        .mark_line(point=True, color=PALETTE["outflow"], invalid=GAPS)
         .encode(
             x=alt.X(f"{x}:O", title=labels["x"]),
             y=alt.Y(f"{y}:Q", title=labels["y"]),
@@ -180,11 +197,16 @@ def range_bars(
 
     Optional ``alt`` column: a second estimate drawn as a point on the same bar.
     """
-    colors = alt.Scale(range=[PALETTE["inflow"], PALETTE["outflow"], PALETTE["other"]])
+    colors = alt.Scale(
+        domain=list(dict.fromkeys(frame["series"])),
+        range=[PALETTE["inflow"], PALETTE["outflow"], PALETTE["other"]],
+    )
     base = alt.Chart(frame).encode(
         x=alt.X("x:N", title=labels["x"]),
         xOffset="series:N",
-        color=alt.Color("series:N", title=None, scale=colors),
+        color=alt.Color(
+            "series:N", title=None, scale=colors, legend=alt.Legend(orient="bottom", labelLimit=0)
+        ),
     )
     bars = base.mark_bar().encode(
         y=alt.Y("value:Q", title=labels["y"]),
@@ -208,6 +230,7 @@ def band_chart(
     rules: pd.DataFrame | None = None,
     fmt: str = ",.1f",
     palette: list[str] | None = None,
+    zero_rule: bool = False,
 ) -> alt.TopLevelMixin:
     """Lines of ``value`` by ``year`` per ``series``; shaded ``lower``–``upper`` where given.
 
@@ -225,7 +248,7 @@ def band_chart(
     )
     lines = (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, invalid=GAPS)
         .encode(
             x=x,
             y=alt.Y("value:Q", title=labels["y"]),
@@ -239,7 +262,13 @@ def band_chart(
             tooltip=["year", "series", alt.Tooltip("value:Q", format=fmt)],
         )
     )
+    pick = alt.selection_point(fields=["series"], bind="legend")
+    lines = lines.add_params(pick).encode(
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2))
+    )
     layers = [band, lines]
+    if zero_rule:
+        layers.append(alt.Chart(pd.DataFrame({"z": [0.0]})).mark_rule(color="#888").encode(y="z:Q"))
     if rules is not None and not rules.empty:
         layers.append(
             alt.Chart(rules).mark_rule(strokeDash=[4, 3], color="#333").encode(y="value:Q")
@@ -248,6 +277,29 @@ def band_chart(
             alt.Chart(rules)
             .mark_text(align="left", dx=4, dy=-6, fontSize=10)
             .encode(y="value:Q", text="label:N", x=alt.value(0))
+        )
+    return _titled(alt.layer(*layers), labels["title"], source)
+
+
+def gap_bars(
+    frame: pd.DataFrame, x: str, y: str, labels: dict[str, str], source: str, fmt: str = ",.0f"
+) -> alt.TopLevelMixin:
+    """Vertical bars of ``y`` by ``x`` over every ``x`` of the span, gaps labelled.
+
+    An ``x`` with no value gets no bar and a 'not reported' label, so a gap is visible.
+    """
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:O", title=labels["x"]))
+    bars = base.mark_bar(color=PALETTE["inflow"]).encode(
+        y=alt.Y(f"{y}:Q", title=labels["y"]),
+        tooltip=[x, alt.Tooltip(f"{y}:Q", format=fmt)],
+    )
+    missing = frame[frame[y].isna()].assign(label=labels["missing"])
+    layers = [bars]
+    if not missing.empty:
+        layers.append(
+            alt.Chart(missing)
+            .mark_text(angle=270, align="right", baseline="middle", fontSize=10, color="#777")
+            .encode(x=alt.X(f"{x}:O"), text="label:N", y=alt.value(4))
         )
     return _titled(alt.layer(*layers), labels["title"], source)
 
@@ -271,6 +323,6 @@ def save(chart: alt.TopLevelMixin, out_dir: Path, name: str, lang: str = "en") -
     locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
     svg = vlc.vegalite_to_svg(spec, format_locale=locale)
     png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
-    (out_dir / f"{name}.svg").write_text(svg, encoding="utf-8")
-    (out_dir / f"{name}.png").write_bytes(png)
+    write_text(out_dir / f"{name}.svg", svg)
+    write_bytes(out_dir / f"{name}.png", png)
     return svg

@@ -23,7 +23,9 @@ from keruen.indicators.remittances import (
     remittance_measures,
     share_of_gdp,
 )
+from keruen.report.missing import not_reported, reported
 from keruen.report.provenance import merge_sources, source_line
+from keruen.report.scope import Scope, peer_group
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.panels import remittance_panel
@@ -62,11 +64,16 @@ def paper_rows(store: Store, measure: str) -> pd.DataFrame:
     return figs[figs["measure"] == measure].reset_index(drop=True)
 
 
-def section_trend(store: Store) -> Section:
-    """Kazakhstan's remittance inflows and outflows, FIRST_YEAR–latest, and their ratio."""
+def section_trend(store: Store, scope: Scope | None = None) -> Section:
+    """The country's remittance inflows and outflows, FIRST_YEAR–latest, and their ratio.
+
+    Years with no value (or a zero standing for "not reported") are absent, not zero: the
+    table lists every year from the first to the last held, so gaps stay visible.
+    """
+    country = (scope or peer_group(COUNTRY)).country
     years = _years(FIRST_YEAR, 2100)
-    inflow = concept_series(store, "remittances_received", [COUNTRY], years)
-    outflow = concept_series(store, "remittances_paid", [COUNTRY], years)
+    inflow = reported(concept_series(store, "remittances_received", [country], years))
+    outflow = reported(concept_series(store, "remittances_paid", [country], years))
     frame = (
         inflow[["period", "value"]]
         .rename(columns={"value": "inflow"})
@@ -79,19 +86,41 @@ def section_trend(store: Store) -> Section:
         .sort_values("year")
         .reset_index(drop=True)
     )
+    if len(frame):  # every year between the first and the last held: gaps stay visible
+        full = pd.DataFrame({"year": range(int(frame["year"].min()), int(frame["year"].max()) + 1)})
+        frame = full.merge(frame, on="year", how="left").assign(
+            period=lambda f: f["year"].astype(str)
+        )
+    else:
+        frame = pd.DataFrame(columns=["year", "period", "inflow", "outflow"], dtype=float)
     frame["ratio"] = outflow_inflow_ratio(frame["outflow"], frame["inflow"])
     frame["dri"] = donor_recipient_index(frame["outflow"], frame["inflow"])
     summary = ratio_summary(frame.set_index("year")["outflow"], frame.set_index("year")["inflow"])
     paid_paper = paper_rows(store, "remittances_paid")
     values = {
+        "country": country,
         "summary": summary,
-        "last_inflow_year": int(frame.dropna(subset=["inflow"])["year"].max()),
-        "last_outflow_year": int(frame.dropna(subset=["outflow"])["year"].max()),
-        "paper_outflow": paid_paper.iloc[0].to_dict() if len(paid_paper) else None,
+        "last_inflow_year": _last_year(frame, "inflow"),
+        "last_outflow_year": _last_year(frame, "outflow"),
+        "paper_outflow": paid_paper.iloc[0].to_dict()
+        if len(paid_paper) and country == COUNTRY
+        else None,
+        "missing_inflow_years": _gaps(frame, "inflow"),
+        "missing_outflow_years": _gaps(frame, "outflow"),
     }
     return Section(
         "trend", {"series": frame}, values, merge_sources(source_line(inflow), source_line(outflow))
     )
+
+
+def _last_year(frame: pd.DataFrame, column: str) -> int | None:
+    held = frame.dropna(subset=[column])
+    return int(held["year"].max()) if len(held) else None
+
+
+def _gaps(frame: pd.DataFrame, column: str) -> list[int]:
+    """Years inside the table's span with no value of ``column``."""
+    return [int(y) for y in frame.loc[frame[column].isna(), "year"]]
 
 
 def _ranked(series: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -100,37 +129,58 @@ def _ranked(series: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame.sort_values("rank").reset_index(drop=True)
 
 
-def section_cis(store: Store) -> Section:
-    """Inflows and outflows of the comparison group in the latest year each is held, ranked."""
-    members = list(group_members(GROUP))
-    inflow = concept_series(store, "remittances_received", members)
-    outflow = concept_series(store, "remittances_paid", members)
-    inflow_year = str(inflow.dropna(subset=["value"]).query("ref_area == @COUNTRY")["period"].max())
-    outflow_year = str(
-        outflow.dropna(subset=["value"]).query("ref_area == @COUNTRY")["period"].max()
-    )
-    in_latest = inflow[inflow["period"] == inflow_year].dropna(subset=["value"])
-    in_paper = inflow[inflow["period"] == str(PAPER_YEAR)].dropna(subset=["value"])
-    out_latest = outflow[outflow["period"] == outflow_year].dropna(subset=["value"])
+def section_cis(store: Store, scope: Scope | None = None) -> Section:
+    """Inflows and outflows of the peer group in the latest year each is held, ranked.
+
+    Only countries reporting a value are ranked; the others are listed as not reported.
+    """
+    scope = scope or peer_group(COUNTRY)
+    country, members = scope.country, list(scope.members)
+    inflow = reported(concept_series(store, "remittances_received", members))
+    outflow = reported(concept_series(store, "remittances_paid", members))
+
+    def latest(frame: pd.DataFrame) -> str | None:
+        """The country's latest year among the years at least half the peers report.
+
+        Else the group's latest such year (the country is then listed as not reported).
+        """
+        if frame.empty:
+            return None
+        counts = frame.groupby("period")["ref_area"].nunique()
+        covered = counts[counts >= 0.5 * counts.max()]
+        own = frame.loc[frame["ref_area"] == country, "period"]
+        own = own[own.isin(covered.index)]
+        return str(own.max()) if len(own) else str(covered.index.max())
+
+    inflow_year, outflow_year = latest(inflow), latest(outflow)
+    in_latest = inflow[inflow["period"] == inflow_year]
+    in_paper = inflow[inflow["period"] == str(PAPER_YEAR)]
+    out_latest = outflow[outflow["period"] == outflow_year]
     tables = {
         "inflows_latest": _ranked(in_latest, "inflow"),
         "inflows_paper_year": _ranked(in_paper, "inflow"),
         "outflows_latest": _ranked(out_latest, "outflow"),
     }
 
-    def kaz_rank(table: pd.DataFrame) -> tuple[int, int]:
-        row = table[table["ref_area"] == COUNTRY]
+    def own_rank(table: pd.DataFrame) -> tuple[int, int]:
+        row = table[table["ref_area"] == country]
         return (int(row["rank"].iloc[0]) if len(row) else -1, len(table))
 
     values = {
-        "group": GROUP,
-        "inflow_year": int(inflow_year),
-        "outflow_year": int(outflow_year),
-        "rank_inflow_latest": kaz_rank(tables["inflows_latest"]),
-        "rank_inflow_paper_year": kaz_rank(tables["inflows_paper_year"]),
-        "rank_outflow_latest": kaz_rank(tables["outflows_latest"]),
-        "zero_inflow": sorted(in_paper.loc[in_paper["value"] == 0, "ref_area"]),
-        "missing_outflow": sorted(set(members) - set(out_latest["ref_area"])),
+        "country": country,
+        "group": scope.group,
+        "members": members,
+        "inflow_year": int(inflow_year) if inflow_year else None,
+        "outflow_year": int(outflow_year) if outflow_year else None,
+        "rank_inflow_latest": own_rank(tables["inflows_latest"]),
+        "rank_inflow_paper_year": own_rank(tables["inflows_paper_year"]),
+        "rank_outflow_latest": own_rank(tables["outflows_latest"]),
+        "not_reported_inflow_latest": not_reported(members, in_latest),
+        "not_reported_inflow_paper_year": not_reported(members, in_paper),
+        "not_reported_outflow_latest": not_reported(members, out_latest),
+        # kept under its old name: the countries the paper's ranking counts but that report none
+        "zero_inflow": not_reported(members, in_paper),
+        "missing_outflow": not_reported(members, out_latest),
     }
     return Section(
         "cis",
@@ -140,14 +190,18 @@ def section_cis(store: Store) -> Section:
     )
 
 
-def section_share_gdp(store: Store) -> Section:
-    """Inflows as % of GDP across the post-Soviet countries: official series and derived."""
-    members = list(group_members("post_soviet"))
+def section_share_gdp(store: Store, scope: Scope | None = None) -> Section:
+    """Inflows as % of GDP across the peer group: official series and derived."""
+    scope = scope or peer_group(COUNTRY)
+    members = list(dict.fromkeys([*group_members("post_soviet"), *scope.members]))
+    if not scope.is_paper_country:
+        members = list(scope.members)
     official = concept_series(store, "remittances_received_pct_gdp", members)
+    official = official[official["value"].notna() & (official["value"] != 0)]
     official_year = str(official.dropna(subset=["value"])["period"].max())
     gdp = concept_series(store, "gdp", members)
     gdp_year = str(gdp.dropna(subset=["value"])["period"].max())
-    inflow = concept_series(store, "remittances_received", members, [gdp_year])
+    inflow = reported(concept_series(store, "remittances_received", members, [gdp_year]))
     derived = (
         inflow[["ref_area", "value"]]
         .rename(columns={"value": "inflow"})
@@ -165,8 +219,14 @@ def section_share_gdp(store: Store) -> Section:
         .sort_values("share_derived", ascending=False, na_position="last")
         .reset_index(drop=True)
     )
+    table = table[table["share_derived"].notna() | table["share_official"].notna()]
+    table = table.reset_index(drop=True)
     table["rank"] = rank_within(table["share_derived"])
-    values = {"official_year": int(official_year), "derived_year": int(gdp_year)}
+    values = {
+        "official_year": int(official_year) if official_year != "nan" else None,
+        "derived_year": int(gdp_year),
+        "not_reported": not_reported(members, table.dropna(subset=["share_derived"])),
+    }
     return Section(
         "share_gdp",
         {"shares": table},
@@ -267,35 +327,47 @@ def section_labour(store: Store) -> Section:
     )
 
 
-def section_position(trend: Section, cis: Section, labour: Section) -> Section:
-    """Kazakhstan's donor/recipient position, stated from the numbers of the other sections."""
+def section_position(trend: Section, cis: Section, labour: Section | None) -> Section:
+    """The country's donor/recipient position, stated from the numbers of the other sections."""
     series = trend.tables["series"].dropna(subset=["dri"])
-    last = series.iloc[-1]
-    first = series.iloc[0]
-    values = {
-        "dri_last": float(last["dri"]),
-        "dri_last_year": int(last["year"]),
-        "dri_first": float(first["dri"]),
-        "dri_first_year": int(first["year"]),
-        "years_net_payer": int((series["dri"] > 0).sum()),
+    labour_balance = labour.values["labour_balance"] if labour is not None else None
+    values: dict[str, Any] = {
+        "country": trend.values["country"],
         "years": len(series),
-        "labour_balance": labour.values["labour_balance"],
+        "labour_balance": labour_balance,
         "rank_outflow": cis.values["rank_outflow_latest"],
         "rank_inflow": cis.values["rank_inflow_paper_year"],
-        "money_says_recipient": bool(last["dri"] > 0),
-        "heads_say_recipient": bool(labour.values["labour_balance"] > 0),
+        "heads_say_recipient": None if labour_balance is None else bool(labour_balance > 0),
     }
-    return Section("position", {}, values, merge_sources(trend.sources, labour.sources))
+    if len(series):
+        last, first = series.iloc[-1], series.iloc[0]
+        values |= {
+            "dri_last": float(last["dri"]),
+            "dri_last_year": int(last["year"]),
+            "dri_first": float(first["dri"]),
+            "dri_first_year": int(first["year"]),
+            "years_net_payer": int((series["dri"] > 0).sum()),
+            "money_says_recipient": bool(last["dri"] > 0),
+        }
+    else:
+        values["money_says_recipient"] = None
+    sources = merge_sources(trend.sources, labour.sources if labour is not None else [])
+    return Section("position", {}, values, sources)
 
 
-def section_measures(store: Store, year: int) -> Section:
+def section_measures(store: Store, year: int, scope: Scope | None = None) -> Section:
     """Remittance measures of every post-Soviet country for one year.
 
     The year is the latest with both flows held for Kazakhstan; immigrant stock comes from the
     latest UN DESA year not after it.
     """
-    members = list(group_members("post_soviet"))
+    scope = scope or peer_group(COUNTRY)
+    members = (
+        list(scope.members) if not scope.is_paper_country else list(group_members("post_soviet"))
+    )
     panel, used = remittance_panel(store, members, [year])
+    for col in ("inflow", "outflow"):  # a zero flow stands for "not reported"
+        panel.loc[panel[col] == 0, col] = np.nan
     stock = concept_series(store, "migrant_stock", members)
     stock = stock[stock["period"].astype(int) <= year].dropna(subset=["value"])
     stock_year = int(stock["period"].astype(int).max()) if len(stock) else None
@@ -304,7 +376,10 @@ def section_measures(store: Store, year: int) -> Section:
         panel = panel.drop(columns=["migrant_stock"]).merge(
             latest.rename(columns={"value": "migrant_stock"}), on="ref_area", how="left"
         )
+    panel = panel.dropna(subset=["inflow", "outflow"], how="all")
     table = remittance_measures(panel)
+    # one sign convention with the donor–recipient index: net paid = paid − received
+    table["net_paid"] = table["outflow"] - table["inflow"]
     table["inflow_rank"] = rank_within(table["inflow"])
     table["outflow_rank"] = rank_within(table["outflow"])
     table = table.sort_values("dri", ascending=False, na_position="last").reset_index(drop=True)
@@ -315,21 +390,43 @@ def section_measures(store: Store, year: int) -> Section:
     return Section(
         "measures",
         {"measures": table},
-        {"year": year, "stock_year": stock_year},
+        {
+            "year": year,
+            "stock_year": stock_year,
+            "not_reported": sorted(set(members) - set(table["ref_area"])),
+        },
         merge_sources(sources),
     )
 
 
-def build(store: Store) -> dict[str, Section]:
-    """All sections of the report, keyed by name (estimated sections last)."""
+def build(store: Store, scope: Scope | None = None) -> dict[str, Section]:
+    """All sections of the report, keyed by name (estimated sections last).
+
+    Sections that rest on data only Kazakhstan has (the paper's administrative figures, BNS
+    regions, the estimated sections) are built only for it; for another country they are
+    absent and the report says what is not held.
+    """
+    from keruen.report.balance import section_balance
     from keruen.report.dynamics import estimated_sections
 
-    trend = section_trend(store)
-    cis = section_cis(store)
-    share = section_share_gdp(store)
-    labour = section_labour(store)
+    scope = scope or peer_group(COUNTRY)
+    trend = section_trend(store, scope)
+    cis = section_cis(store, scope)
+    share = section_share_gdp(store, scope)
+    labour = section_labour(store) if scope.is_paper_country else None
     position = section_position(trend, cis, labour)
     both = trend.tables["series"].dropna(subset=["inflow", "outflow"])
-    measures = section_measures(store, int(both["year"].max()))
-    observed = {s.key: s for s in (trend, cis, share, labour, position, measures)}
+    held = trend.tables["series"].dropna(subset=["inflow", "outflow"], how="all")
+    year = (
+        int(both["year"].max())
+        if len(both)
+        else (int(held["year"].max()) if len(held) else PAPER_YEAR)
+    )
+    measures = section_measures(store, year, scope)
+    balance = section_balance(store, scope, trend)
+    observed = {
+        s.key: s for s in (trend, cis, share, labour, position, measures, balance) if s is not None
+    }
+    if not scope.is_paper_country:
+        return observed
     return observed | estimated_sections(store)

@@ -117,6 +117,7 @@ def section_flows(store: Store) -> Section:
         used.append(bil)
         stocks[p] = stock_matrix(bil, pop.loc[p], FLOW_REGIONS)
     rows, partners, est_rows, sens = [], pd.DataFrame(), [], []
+    flows_od: dict[str, pd.DataFrame] = {}
     for start, end in zip(periods[:-1], periods[1:], strict=True):
         years = float(int(end) - int(start))
         s0, s1 = stocks[start], stocks[end]
@@ -134,6 +135,7 @@ def section_flows(store: Store) -> Section:
             for rate, (i, o) in totals.items()
         ]
         central = runs[CENTRAL_DEATH_RATE]
+        flows_od[label] = central.od
         row["inflow"], row["outflow"] = totals[CENTRAL_DEATH_RATE]
         row["net"] = row["inflow"] - row["outflow"]  # type: ignore[operator]
         ins = [t[0] for t in totals.values()]
@@ -172,6 +174,11 @@ def section_flows(store: Store) -> Section:
             partners = partners.sort_values("outflow", ascending=False).reset_index(drop=True)
     table = pd.DataFrame(rows)
     sensitivity = pd.DataFrame(sens)
+    plausibility = [
+        w | {"period": f"{start}-{end}"}
+        for start, end in zip(periods[:-1], periods[1:], strict=True)
+        for w in implausible_flows(stocks[start], stocks[end], flows_od[f"{start}-{end}"])
+    ]
     inputs = merge_sources(*(source_line(u) for u in used), source_line(pops))
     demo_params = dict(central.parameters)
     demo_params |= {
@@ -197,6 +204,7 @@ def section_flows(store: Store) -> Section:
         "death_rates": list(DEATH_RATES),
         "central_death_rate": CENTRAL_DEATH_RATE,
         "last_period": table["period"].iloc[-1],
+        "plausibility": plausibility,
         "estimates": [estimate],
     }
     return Section(
@@ -205,6 +213,34 @@ def section_flows(store: Store) -> Section:
         values,
         inputs,
     )
+
+
+#: A flow below this share of the growth of the stock it feeds is reported as implausible.
+PLAUSIBLE_SHARE = 0.5
+#: Stock changes smaller than this (persons) are not checked.
+PLAUSIBLE_MIN = 1000.0
+
+
+def implausible_flows(
+    s0: pd.DataFrame, s1: pd.DataFrame, od: pd.DataFrame, country: str = COUNTRY
+) -> list[dict[str, object]]:
+    """Pairs with ``country`` where the estimated flow contradicts the stocks it came from.
+
+    The stock of people born in ``o`` living in ``d`` can only grow by moves from ``o`` to
+    ``d``; an estimated flow below ``PLAUSIBLE_SHARE`` of that growth is flagged.
+    """
+    out: list[dict[str, object]] = []
+    for partner in od.index:
+        if partner == country:
+            continue
+        for orig, dest in ((partner, country), (country, partner)):
+            growth = float(s1.loc[orig, dest] - s0.loc[orig, dest])
+            flow = float(od.loc[orig, dest])
+            if growth > PLAUSIBLE_MIN and flow < PLAUSIBLE_SHARE * growth:
+                out.append(
+                    {"partner": partner, "orig": orig, "dest": dest, "growth": growth, "flow": flow}
+                )
+    return out
 
 
 _VITAL_ASSUMPTION = (

@@ -50,13 +50,29 @@ def _row(fig: pd.Series, computed: float | None, code: str, **params: Any) -> di
     }
 
 
-def _received(store: Store, fig: pd.Series) -> dict[str, Any]:
+def paper_release(store: Store) -> str:
+    """Publication date of the paper (release of its figures in the store), ISO format."""
+    src = store.sources()
+    rel = src.loc[src["kind"] == "paper_figures", "release"]
+    return str(rel.iloc[0]) if len(rel) else ""
+
+
+def _received(store: Store, fig: pd.Series, published: str = "") -> dict[str, Any]:
     got = concept_series(store, "remittances_received", [fig["ref_area"]], [fig["period"]])
     if got.empty:
         return _row(fig, None, "not_held")
     value = float(got["value"].iloc[0])
-    code = "same_release" if abs(value / fig["value"] - 1) < ROUNDING_TOLERANCE else "other_release"
-    return _row(fig, value, code, vintage=got["vintage"].iloc[0])
+    release = str(got["release"].iloc[0])
+    agrees = abs(value / fig["value"] - 1) < ROUNDING_TOLERANCE
+    # a release published after the paper cannot be the one the paper used
+    later = bool(published) and release > published
+    if agrees:
+        code = "later_release_agrees" if later else "same_release"
+    else:
+        code = "later_release_revision" if later else "other_release"
+    return _row(
+        fig, value, code, vintage=got["vintage"].iloc[0], release=release, published=published
+    )
 
 
 def _paid(store: Store, fig: pd.Series) -> dict[str, Any]:
@@ -82,29 +98,45 @@ def _not_held_latest(fig: pd.Series, held: pd.DataFrame) -> dict[str, Any]:
     )
 
 
-def _share(shares: pd.DataFrame, fig: pd.Series, section: Section) -> dict[str, Any]:
+def _share(store: Store, shares: pd.DataFrame, fig: pd.Series, section: Section) -> dict[str, Any]:
     row = shares[shares["ref_area"] == fig["ref_area"]]
     if row.empty or str(section.values["derived_year"]) != str(fig["period"]):
         return _row(fig, None, "not_held", official_year=section.values["official_year"])
     value = float(row["share_derived"].iloc[0])
+    inflow = float(row["inflow"].iloc[0])
+    gdp = float(row["gdp"].iloc[0])
     # the paper prints one decimal: agreement means the derived share rounds to its figure
-    code = "derived_share" if round(value, 1) == round(float(fig["value"]), 1) else "gdp_vintage"
-    return _row(fig, value, code, official_year=section.values["official_year"])
+    if round(value, 1) == round(float(fig["value"]), 1):
+        return _row(fig, value, "derived_share", official_year=section.values["official_year"])
+    # which input moves the share: the GDP that would give the paper's share with our inflow
+    implied_gdp = 100.0 * inflow / float(fig["value"])
+    gdp_rows = concept_series(store, "gdp", [fig["ref_area"]], [str(fig["period"])])
+    return _row(
+        fig,
+        value,
+        "gdp_vintage",
+        official_year=section.values["official_year"],
+        area=fig["ref_area"],
+        gdp=gdp,
+        implied_gdp=implied_gdp,
+        gdp_vintage=str(gdp_rows["vintage"].iloc[0]) if len(gdp_rows) else "",
+    )
 
 
 def reconcile(store: Store, sections: dict[str, Section]) -> pd.DataFrame:
     """One row per figure stated in the paper (plus its ranking statements), in paper order."""
     figs = store.paper_figures()
+    published = paper_release(store)
     trend, cis, share, labour = (sections[k] for k in ("trend", "cis", "share_gdp", "labour"))
     rows: list[dict[str, Any]] = []
     for _, fig in figs.iterrows():
         m = fig["measure"]
         if m == "remittances_received":
-            rows.append(_received(store, fig))
+            rows.append(_received(store, fig, published))
         elif m == "remittances_paid":
             rows.append(_paid(store, fig))
         elif m == "remittances_received_pct_gdp":
-            rows.append(_share(share.tables["shares"], fig, share))
+            rows.append(_share(store, share.tables["shares"], fig, share))
         elif m == "remittances_paid_to_received_ratio_mean":
             s = trend.values["summary"]
             rows.append(
@@ -175,12 +207,18 @@ def reconcile(store: Store, sections: dict[str, Section]) -> pd.DataFrame:
             "counterpart_area": "",
             "period": "2023",
             "unit": "rank",
-            "paper": float(n_in),
+            # the paper ranks Kazakhstan last of the whole comparison group
+            "paper": float(len(cis.values["members"])),
             "computed": float(rank_in),
-            "difference": float(rank_in - n_in),
+            "difference": float(rank_in - len(cis.values["members"])),
             "relative": np.nan,
             "reason": "rank_zero_reporters",
-            "params": {"zero": ", ".join(cis.values["zero_inflow"]), "n": n_in, "rank": rank_in},
+            "params": {
+                "zero": ", ".join(cis.values["zero_inflow"]),
+                "n": n_in,
+                "rank": rank_in,
+                "paper_n": len(cis.values["members"]),
+            },
             "original_source": "World Bank",
         }
     )

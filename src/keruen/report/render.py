@@ -1,4 +1,8 @@
-"""Render the report: figures (PNG + SVG), ``index.html`` and ``numbers.json`` into a folder."""
+"""Render the report: figures (PNG, SVG, CSV), ``index.html``, tables as CSV, ``numbers.json``.
+
+One report structure for any country: :func:`render_report` writes one country's folder;
+:func:`render_countries` writes one folder per country and an index linking them.
+"""
 
 from __future__ import annotations
 
@@ -6,373 +10,349 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from keruen import __version__
-from keruen.figures import charts
-from keruen.i18n import check_lang, format_number, translations
+from keruen.figures.charts import NUMBER_LOCALES
 from keruen.report.analysis import COUNTRY, Section, build, paper_source
-from keruen.report.dynamics import estimates_of
-from keruen.report.provenance import merge_sources
-from keruen.report.reconcile import reconcile
-from keruen.report.render_estimates import (
-    estimate_figures,
-    estimate_numbers,
-    model_label,
-    term_label,
-)
-from keruen.report.swot import swot
-from keruen.report.text import (
-    area_label,
-    measure_label,
-    profession_label,
-    quadrant_label,
-    reason_text,
-    swot_text,
+from keruen.report.files import write_text
+from keruen.report.locale import Locale
+from keruen.report.output import Output
+from keruen.report.scope import Scope, peer_group
+from keruen.report.section_figures import (
+    fig_balance,
+    fig_labour,
+    fig_peers,
+    fig_share,
+    fig_trend,
+    source_text,
 )
 from keruen.store import Store
-from keruen.store.estimates import store_estimates
+
+Progress = Callable[[str], None]
 
 
-def _src_text(sources: list[dict[str, str]], _: Callable[[str], str]) -> str:
-    parts = [
-        f"{s.get('publisher', '')}, {s.get('vintage', '')} ({s.get('licence', '')})"
-        for s in sources
-    ]
-    return _("Source: ") + "; ".join(parts)
+def http_url(url: object) -> str | None:
+    """``url`` if it is an http(s) address, else None (no ``javascript:`` or other schemes)."""
+    from urllib.parse import urlsplit
+
+    text = str(url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _clean(value: Any) -> Any:
     """JSON-safe numbers (NaN → None) for numbers.json."""
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
     if hasattr(value, "item"):
         return _clean(value.item())
     return value
 
 
-def _figures(
-    sections: dict[str, Section], store: Store, lang: str, out: Path, _: Callable[[str], str]
-) -> dict[str, str]:
-    """Draw every figure; returns name → inline SVG."""
-    fig_dir = out / "figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
-    trend, cis, share, labour = (sections[k] for k in ("trend", "cis", "share_gdp", "labour"))
-    svgs: dict[str, str] = {}
-    series = trend.tables["series"]
-    inflow_name, outflow_name = _("Remittances received"), _("Remittances paid")
-    long = pd.concat(
-        [
-            series[["year", "inflow"]].rename(columns={"inflow": "value"}).assign(flow=inflow_name),
-            series[["year", "outflow"]]
-            .rename(columns={"outflow": "value"})
-            .assign(flow=outflow_name),
-        ]
-    ).dropna(subset=["value"])
-    long["value_musd"] = long["value"] / 1e6
-    paper = trend.values["paper_outflow"]
-    paper_point = None
-    if paper is not None and int(paper["period"]) > trend.values["last_outflow_year"]:
-        paper_point = pd.DataFrame(
-            {
-                "year": [int(paper["period"])],
-                "value_musd": [paper["value"] / 1e6],
-                "label": [_("paid, as stated in the paper")],
-            }
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and Vega-Embed as one script (shipped by vl-convert-python; no CDN)."""
+    import vl_convert as vlc
+
+    bundle: str = vlc.javascript_bundle()  # type: ignore[call-arg]  # snippet is optional
+    return bundle.replace("</script", "<\\/script")
+
+
+def _figures(sections: dict[str, Section], store: Store, loc: Locale, out: Output) -> None:
+    """Draw every figure the sections hold data for (one builder per section)."""
+    paper = paper_source(store)
+    country = sections["trend"].values["country"]
+    fig_trend(sections["trend"], paper, loc, out)
+    fig_peers(sections["cis"], loc, out)
+    fig_share(sections["share_gdp"], country, loc, out)
+    if "labour" in sections:
+        fig_labour(sections["labour"], paper, loc, out)
+    if "balance" in sections:
+        fig_balance(sections["balance"], country, loc, out)
+    if "flows" in sections:
+        from keruen.report.render_estimates import estimate_figures
+
+        estimate_figures(sections, loc, out)
+
+
+def _tables(sections: dict[str, Section], out: Output) -> None:
+    """Every HTML table's numbers as a CSV beside it (same rows, unit and provenance)."""
+    t, c, g, m = (sections[k] for k in ("trend", "cis", "share_gdp", "measures"))
+    out.table("trend", t.tables["series"], "current US$ (ratio, index: none)", t.sources)
+    for key in ("inflows_latest", "inflows_paper_year", "outflows_latest"):
+        out.table(key, c.tables[key], "current US$", c.sources)
+    out.table("share_gdp", g.tables["shares"], "percent of GDP", g.sources)
+    out.table("measures", m.tables["measures"], "current US$; persons", m.sources)
+    if "balance" in sections and not sections["balance"].tables["balance"].empty:
+        b = sections["balance"]
+        out.table("balance", b.tables["balance"], "thousand persons; current US$", b.sources)
+    if "labour" in sections:
+        lab = sections["labour"]
+        # immigrants, emigrants and specialists are figures only: their CSV sits by the figure
+        for key, unit in (("regions", "percent"), ("quota", "persons")):
+            out.table(key, lab.tables[key], unit, lab.sources)
+    if "flows" in sections:
+        f = sections["flows"]
+        out.table("flows", f.tables["flows"], "persons", f.sources)
+        out.table("flow_partners", f.tables["partners"], "persons", f.sources)
+        out.table(
+            "corridors",
+            sections["corridors"].tables["kaz"],
+            "current US$",
+            sections["corridors"].sources,
         )
-    src_trend = _src_text(
-        merge_sources(trend.sources, paper_source(store) if paper_point is not None else []), _
-    )
-    last = series["year"].max()
-    svgs["trend"] = charts.save(
-        charts.trend_chart(
-            long,
-            {
-                "year": _("Year"),
-                "musd": _("US$ million"),
-                "title": _("Kazakhstan: remittances received and paid, {first}–{last}").format(
-                    first=int(series["year"].min()), last=int(last)
-                ),
-            },
-            src_trend,
-            paper_point,
-        ),
-        fig_dir,
-        "01_kaz_remittances",
-        lang,
-    )
-    ratio = series.dropna(subset=["ratio"])
-    svgs["ratio"] = charts.save(
-        charts.ratio_chart(
-            ratio,
-            trend.values["summary"]["mean_of_ratios"],
-            {
-                "year": _("Year"),
-                "ratio": _("Paid ÷ received"),
-                "mean": _("mean {v}").format(
-                    v=format_number(trend.values["summary"]["mean_of_ratios"], lang, 1)
-                ),
-                "title": _("Kazakhstan: remittances paid per dollar received"),
-            },
-            _src_text(trend.sources, _),
-        ),
-        fig_dir,
-        "02_kaz_ratio",
-        lang,
-    )
-
-    def bars(
-        name: str,
-        codes: Any,
-        names: Any,
-        values: Any,
-        unit: str,
-        title: str,
-        source: str,
-        **kw: Any,
-    ) -> str:
-        frame = pd.DataFrame({"code": list(codes), "name": list(names), "value": list(values)})
-        chart = charts.ranked_bars(frame, "value", {"value": unit, "title": title}, source, **kw)
-        return charts.save(chart, fig_dir, name, lang)
-
-    def areas(codes: pd.Series) -> list[str]:
-        return [area_label(c, lang, _) for c in codes]
-
-    musd = _("US$ million")
-    for key, table, column, year, title in (
-        (
-            "cis_in",
-            "inflows_latest",
-            "inflow",
-            "inflow_year",
-            _("Remittances received, CIS countries, {year}"),
-        ),
-        (
-            "cis_out",
-            "outflows_latest",
-            "outflow",
-            "outflow_year",
-            _("Remittances paid, CIS countries, {year}"),
-        ),
-    ):
-        frame = cis.tables[table]
-        svgs[key] = bars(
-            "03_cis_inflows" if key == "cis_in" else "04_cis_outflows",
-            frame["ref_area"],
-            areas(frame["ref_area"]),
-            frame[column] / 1e6,
-            musd,
-            title.format(year=cis.values[year]),
-            _src_text(cis.sources, _),
+        out.table(
+            "volumes",
+            sections["volumes"].tables["volumes"],
+            "persons; current US$",
+            sections["volumes"].sources,
         )
-    shares = share.tables["shares"].dropna(subset=["share_derived"])
-    svgs["share"] = bars(
-        "05_share_gdp",
-        shares["ref_area"],
-        areas(shares["ref_area"]),
-        shares["share_derived"],
-        _("% of GDP"),
-        _("Remittances received as % of GDP, post-Soviet countries, {year}").format(
-            year=share.values["derived_year"]
-        ),
-        _src_text(share.sources, _),
-        fmt=",.2f",
-    )
-    flagged = _src_text(labour.sources[:1], _) + " — " + _("as stated in the paper")
-    persons = _("persons")
-    imm, emi = labour.tables["immigrants"], labour.tables["emigrants"]
-    svgs["immigrants"] = bars(
-        "06_immigrants_by_origin",
-        imm["counterpart_area"],
-        areas(imm["counterpart_area"]),
-        imm["value"],
-        persons,
-        _("Labour immigrants arriving in Kazakhstan by country, 2022"),
-        flagged,
-        fmt=",.0f",
-    )
-    svgs["emigrants"] = bars(
-        "07_emigrants_by_destination",
-        emi["counterpart_area"],
-        areas(emi["counterpart_area"]),
-        emi["value"],
-        persons,
-        _("Labour emigrants from Kazakhstan by destination, 2022"),
-        flagged,
-        fmt=",.0f",
-    )
-    reg = labour.tables["regions"]
-    reg_long = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "name": areas(reg["region"]),
-                    "order": range(len(reg)),
-                    "value": reg[column],
-                    "series": label,
-                }
-            )
-            for column, label in (
-                ("migrant_share", _("% of foreign labour migrants (paper)")),
-                ("population_share", _("% of residents (BNS)")),
-            )
-        ]
-    )
-    svgs["regions"] = charts.save(
-        charts.grouped_bars(
-            reg_long,
-            {
-                "value": "%",
-                "title": _("Foreign labour migrants by region, {year}").format(
-                    year=labour.values["region_year"]
-                ),
-            },
-            _src_text(labour.sources[:2], _),
-        ),
-        fig_dir,
-        "08_regions",
-        lang,
-    )
-    quota = labour.tables["quota"]
-    svgs["quota"] = bars(
-        "09_quota",
-        quota["period"],
-        quota["period"],
-        quota["quota"],
-        persons,
-        _("Quota for foreign workers"),
-        flagged,
-        highlight="",
-        fmt=",.0f",
-    )
-    spec = labour.tables["specialists"]
-    svgs["specialists"] = bars(
-        "10_specialists",
-        spec["counterpart_area"],
-        [profession_label(c, _) for c in spec["counterpart_area"]],
-        spec["value"],
-        persons,
-        _("Emigrant specialists by profession, 2022"),
-        flagged,
-        highlight="",
-        fmt=",.0f",
-    )
-    dri = series.dropna(subset=["dri"])
-    svgs["dri"] = charts.save(
-        charts.line_chart(
-            dri,
-            "year",
-            "dri",
-            {
-                "x": _("Year"),
-                "y": _("(paid − received) ÷ (paid + received)"),
-                "title": _("Kazakhstan's donor–recipient index"),
-            },
-            _src_text(trend.sources, _),
-            zero_rule=True,
-        ),
-        fig_dir,
-        "11_donor_recipient_index",
-        lang,
-    )
-    return svgs | estimate_figures(sections, lang, fig_dir, _)
+        out.table(
+            "gravity",
+            sections["gravity"].tables["coefficients"],
+            "coefficient",
+            sections["gravity"].sources,
+        )
+        out.table(
+            "forecast_scores",
+            sections["forecasts"].tables["scores"],
+            "MASE; share",
+            sections["forecasts"].sources,
+        )
+        out.table(
+            "systems", sections["systems"].tables["track"], "persons", sections["systems"].sources
+        )
 
 
 def render_report(
-    store: Store, out: str | Path, lang: str = "en", *, keep_estimates: bool = True
+    store: Store,
+    out: str | Path,
+    lang: str = "en",
+    *,
+    country: str = COUNTRY,
+    group: str | None = None,
+    keep_estimates: bool = True,
+    progress: Progress | None = None,
 ) -> Path:
-    """Compute, draw and write the report into ``out``; returns the path of ``index.html``.
+    """Compute, draw and write the report of ``country`` into ``out``; returns ``index.html``.
 
     With ``keep_estimates`` the model estimates are written into the store first (status E,
     idempotent), so the report's source list names them and ``keruen query`` finds them.
     """
-    import jinja2
-
-    check_lang(lang)
+    say = progress or (lambda _msg: None)
+    loc = Locale(lang)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tr = translations(lang)
-    _ = tr.gettext
-    sections = build(store)
-    if keep_estimates:
-        store_estimates(store, estimates_of(sections))
-    recon = reconcile(store, sections)
-    items = swot(sections)
-    svgs = _figures(sections, store, lang, out, _)
+    scope = peer_group(country, group)
+    say(f"{country}: computing the sections")
+    sections = build(store, scope)
+    if keep_estimates and "flows" in sections:
+        from keruen.report.dynamics import estimates_of
+        from keruen.store.estimates import store_estimates
 
+        say(f"{country}: storing the estimates")
+        store_estimates(store, estimates_of(sections))
+    recon = None
+    if scope.is_paper_country:
+        from keruen.report.reconcile import reconcile
+
+        recon = reconcile(store, sections)
+    from keruen.report.swot import swot
+
+    items = swot(sections)
+    output = Output(out, lang)
+    say(f"{country}: drawing the figures ({lang})")
+    _figures(sections, store, loc, output)
+    _tables(sections, output)
+    say(f"{country}: writing index.html ({lang})")
+    html = _html(store, sections, scope, recon, items, loc, output)
+    index = out / "index.html"
+    write_text(index, html)
+    numbers = _numbers(sections, recon, items)
+    write_text(
+        out / "numbers.json",
+        json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str),
+    )
+    return index
+
+
+def _numbers(
+    sections: dict[str, Section], recon: pd.DataFrame | None, items: list[Any]
+) -> dict[str, Any]:
+    """Every number the report shows, language-independent (missing values are null)."""
+    numbers: dict[str, Any] = {
+        "country": sections["trend"].values["country"],
+        "trend": sections["trend"].tables["series"].to_dict("records"),
+        "trend_values": {k: v for k, v in sections["trend"].values.items()},
+        "cis": {k: v.to_dict("records") for k, v in sections["cis"].tables.items()},
+        "cis_values": sections["cis"].values,
+        "share_gdp": sections["share_gdp"].tables["shares"].to_dict("records"),
+        "share_gdp_values": sections["share_gdp"].values,
+        "measures": sections["measures"].tables["measures"].to_dict("records"),
+        "position": sections["position"].values,
+        "swot": [
+            {
+                "key": i.key,
+                "value": i.value,
+                "period": i.period,
+                "verdict": i.verdict,
+                "threshold": i.threshold,
+            }
+            for i in items
+        ],
+    }
+    if "balance" in sections:
+        numbers["balance"] = sections["balance"].tables["balance"].to_dict("records")
+    if "labour" in sections:
+        numbers["labour"] = {k: v.to_dict("records") for k, v in sections["labour"].tables.items()}
+    if recon is not None:
+        numbers["reconciliation"] = recon.drop(columns=["params"]).to_dict("records")
+    if "flows" in sections:
+        from keruen.report.render_estimates import estimate_numbers
+
+        numbers["estimates"] = estimate_numbers(sections)
+    return numbers
+
+
+def _html(
+    store: Store,
+    sections: dict[str, Section],
+    scope: Scope,
+    recon: pd.DataFrame | None,
+    items: list[Any],
+    loc: Locale,
+    output: Output,
+) -> str:
+    import jinja2
+
+    from keruen.report.render_estimates import model_label, term_label
+    from keruen.report.text import (
+        group_label,
+        measure_label,
+        publisher_label,
+        quadrant_label,
+        swot_text,
+        verdict_label,
+    )
+
+    _ = loc._
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("keruen.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
+        # the template is report.html.j2, which select_autoescape(["html"]) does not match:
+        # escape everything, and mark only keruen's own generated markup (inline SVG) safe
+        autoescape=True,
         extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
     )
-    env.install_gettext_translations(tr, newstyle=False)  # type: ignore[attr-defined]
-    env.filters["num"] = lambda v, d=1: format_number(v, lang, d)
-    env.filters["musd"] = lambda v: format_number(None if v is None else v / 1e6, lang, 1)
-    env.filters["area"] = lambda c: area_label(c, lang, _)
+    env.install_gettext_translations(loc.tr, newstyle=False)  # type: ignore[attr-defined]
+    env.filters["num"] = lambda v, d=1: loc.num(v, d)
+    env.filters["musd"] = loc.musd
+    env.filters["pct"] = lambda v, d=1: loc.pct(v, d)
+    env.filters["area"] = loc.area
+    env.filters["areas"] = lambda codes: ", ".join(loc.area(c) for c in codes)
     env.filters["term"] = lambda t: term_label(t, _)
-    env.filters["permille"] = lambda xs: ", ".join(format_number(1000 * x, lang, 0) for x in xs)
+    env.filters["permille"] = lambda xs: ", ".join(loc.num(1000 * x, 0) for x in xs)
     env.filters["model"] = lambda m: model_label(m, _)
     env.filters["measure"] = lambda m: measure_label(m, _)
-    recon_rows = [
-        dict(
-            r,
-            label=measure_label(r["measure"], _),
-            area=area_label(r["ref_area"], lang, _),
-            counterpart=area_label(r["counterpart_area"], lang, _) if r["counterpart_area"] else "",
-            reason_text=reason_text(r["reason"], r["params"], lang, _),
-        )
-        for r in recon.to_dict("records")
-    ]
+    env.filters["publisher"] = lambda p: publisher_label(p, _)
+    env.filters["http_url"] = http_url
+    country = scope.country
+    recon_rows = None
+    if recon is not None:
+        from keruen.report.reconcile_view import recon_view
+
+        recon_rows = recon_view(recon, loc)
     swot_rows: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        statement, indicator = swot_text(item, lang, _)
+        statement, indicator = swot_text(item, loc.lang, _, country)
         swot_rows.setdefault(item.quadrant, []).append(
             {
                 "statement": statement,
                 "indicator": indicator,
-                "holds": item.holds,
-                "source": item.source,
+                "threshold": item.threshold,
+                "verdict": item.verdict,
+                "verdict_text": verdict_label(item.verdict, _),
+                "source": publisher_label(item.source, _),
             }
         )
+    paper_swot = None
+    if scope.is_paper_country:
+        from keruen.report.paper_swot import paper_swot_rows
+
+        paper_swot = paper_swot_rows(sections, loc)
     context = {
-        "lang": lang,
+        "lang": loc.lang,
+        "loc": loc,
         "version": __version__,
         "generated": dt.date.today().isoformat(),
         "s": sections,
-        "svgs": svgs,
+        "figs": output.figures,
+        "csv": output.tables,
         "recon": recon_rows,
         "swot": [
-            (quadrant_label(q, _), swot_rows.get(q, []))
+            (q, quadrant_label(q, _), swot_rows.get(q, []))
             for q in ("strengths", "weaknesses", "opportunities", "threats")
         ],
+        "paper_swot": paper_swot,
         "sources": store.sources().to_dict("records"),
-        "src": lambda sec: _src_text(sec.sources, _),
-        "country": COUNTRY,
+        "src": lambda sec: source_text(sec.sources, loc),
+        "country": country,
+        "country_name": loc.area(country),
+        "group_name": group_label(scope.group, _),
+        "paper_country": scope.is_paper_country,
+        "vega_js": vega_bundle() if output.figures else "",
+        "number_locale": json.dumps(NUMBER_LOCALES.get(loc.lang, NUMBER_LOCALES["en"])),
     }
-    html = env.get_template("report.html.j2").render(**context)
-    index = out / "index.html"
-    index.write_text(html, encoding="utf-8")
-    numbers = {
-        "trend": sections["trend"].tables["series"].to_dict("records"),
-        "ratio_summary": sections["trend"].values["summary"],
-        "cis": {k: v.to_dict("records") for k, v in sections["cis"].tables.items()},
-        "cis_values": sections["cis"].values,
-        "share_gdp": sections["share_gdp"].tables["shares"].to_dict("records"),
-        "position": sections["position"].values,
-        "reconciliation": recon.drop(columns=["params"]).to_dict("records"),
-        "swot": [
-            {"key": i.key, "value": i.value, "period": i.period, "holds": i.holds} for i in items
-        ],
-        "estimates": estimate_numbers(sections),
-    }
-    (out / "numbers.json").write_text(
-        json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+    return env.get_template("report.html.j2").render(**context)
+
+
+def render_countries(
+    store: Store,
+    out: str | Path,
+    countries: list[str],
+    lang: str = "en",
+    *,
+    group: str | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """One country: its report in ``out``. Several: ``out/<ISO3>/`` each and ``out/index.html``."""
+    out = Path(out)
+    if len(countries) == 1:
+        return render_report(store, out, lang, country=countries[0], group=group, progress=progress)
+    loc = Locale(lang)
+    for code in countries:
+        render_report(store, out / code, lang, country=code, group=group, progress=progress)
+    links = "\n".join(
+        f'<li><a href="{code}/index.html">{_esc(loc.area(code))}</a> ({code})</li>'
+        for code in countries
     )
+    title = _esc(loc._("Reports by country"))
+    html = (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title} — keruen</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n{links}\n</ul>\n"
+        "</body>\n</html>\n"
+    )
+    index = out / "index.html"
+    write_text(index, html)
     return index
+
+
+def _esc(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

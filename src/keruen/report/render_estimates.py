@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -11,6 +10,8 @@ import pandas as pd
 from keruen.figures import charts
 from keruen.i18n import format_number
 from keruen.report.analysis import Section
+from keruen.report.locale import Locale
+from keruen.report.output import Output
 from keruen.report.text import area_label, measure_label
 
 Gettext = Callable[[str], str]
@@ -38,15 +39,18 @@ def model_label(model: str, _: Gettext) -> str:
 
 
 def _src(section: Section, _: Gettext) -> str:
-    parts = [f"{s.get('publisher', '')}, {s.get('vintage', '')}" for s in section.sources]
+    from keruen.report.text import publisher_label
+
+    parts = [
+        f"{publisher_label(s.get('publisher', ''), _)}, {s.get('vintage', '')}"
+        for s in section.sources
+    ]
     return _("Estimate by keruen from: ") + "; ".join(parts)
 
 
-def estimate_figures(
-    sections: dict[str, Section], lang: str, fig_dir: Path, _: Gettext
-) -> dict[str, str]:
-    """Draw the figures of the estimated sections; returns name → inline SVG."""
-    svgs: dict[str, str] = {}
+def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> None:
+    """Draw the figures of the estimated sections (PNG, SVG and CSV through ``out``)."""
+    lang, _ = loc.lang, loc._
     flows = sections["flows"].tables["flows"]
     in_name, out_name = _("Inflow"), _("Outflow")
     frame = pd.concat(
@@ -64,7 +68,9 @@ def estimate_figures(
             for name, col in ((in_name, "inflow"), (out_name, "outflow"))
         ]
     )
-    svgs["flows"] = charts.save(
+    out.figure(
+        "flows",
+        "12_kaz_estimated_flows",
         charts.range_bars(
             frame,
             {
@@ -79,9 +85,9 @@ def estimate_figures(
             },
             _src(sections["flows"], _),
         ),
-        fig_dir,
-        "12_kaz_estimated_flows",
-        lang,
+        frame,
+        "thousand persons",
+        sections["flows"].sources,
     )
     kaz = sections["corridors"].tables["kaz"]
     names = [
@@ -99,7 +105,9 @@ def estimate_figures(
             )
         ]
     ).dropna(subset=["value"])
-    svgs["corridors"] = charts.save(
+    out.figure(
+        "corridors",
+        "13_remittance_corridors",
         charts.grouped_bars(
             corr,
             {
@@ -110,9 +118,9 @@ def estimate_figures(
             },
             _src(sections["corridors"], _),
         ),
-        fig_dir,
-        "13_remittance_corridors",
-        lang,
+        corr,
+        "US$ million",
+        sections["corridors"].sources,
     )
     vol = sections["volumes"]
     vt = vol.tables["volumes"]
@@ -143,7 +151,9 @@ def estimate_figures(
             ],
         }
     )
-    svgs["volumes"] = charts.save(
+    out.figure(
+        "volumes",
+        "14_implied_migrants",
         charts.band_chart(
             band,
             {
@@ -155,9 +165,9 @@ def estimate_figures(
             rules,
             fmt=",.0f",
         ),
-        fig_dir,
-        "14_implied_migrants",
-        lang,
+        band,
+        "thousand persons",
+        sections["volumes"].sources,
     )
     fc = sections["forecasts"].tables["series"]
     fc = fc[fc["model"].isna() | (fc["model"] == "ets")]
@@ -173,7 +183,9 @@ def estimate_figures(
             ],
         }
     )
-    svgs["forecasts"] = charts.save(
+    out.figure(
+        "forecasts",
+        "15_remittance_forecasts",
         charts.band_chart(
             fc_frame,
             {
@@ -186,9 +198,9 @@ def estimate_figures(
             _src(sections["forecasts"], _),
             palette=["#2b8cbe", "#74a9cf", "#e6550d", "#fdae6b"],
         ),
-        fig_dir,
-        "15_remittance_forecasts",
-        lang,
+        fc_frame,
+        "US$ million",
+        sections["forecasts"].sources,
     )
     track = sections["systems"].tables["track"]
     sys_frame = pd.concat(
@@ -210,7 +222,9 @@ def estimate_figures(
             )
         ]
     )
-    svgs["systems"] = charts.save(
+    out.figure(
+        "systems",
+        "16_kaz_migration_system",
         charts.band_chart(
             sys_frame,
             {
@@ -221,11 +235,10 @@ def estimate_figures(
             _src(sections["systems"], _),
             fmt=",.0f",
         ),
-        fig_dir,
-        "16_kaz_migration_system",
-        lang,
+        sys_frame,
+        "thousand persons",
+        sections["systems"].sources,
     )
-    return svgs
 
 
 def estimate_numbers(sections: dict[str, Section]) -> dict[str, Any]:

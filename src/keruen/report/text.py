@@ -63,6 +63,67 @@ def profession_label(value: str, _: Gettext) -> str:
     return labels.get(value, value)
 
 
+#: Corrections to the ISO 3166 catalogues: the names used by the countries themselves and by
+#: their statistics offices, and cities marked as cities so they are not read as the region.
+_NAME_FIXES: dict[str, dict[str, str]] = {
+    "ru": {"KGZ": "Кыргызстан", "USA": "Соединённые Штаты", "RUS": "Россия"},
+    "kk": {"KZ-75": "Алматы қаласы", "KZ-71": "Астана қаласы", "KZ-79": "Шымкент қаласы"},
+}
+
+
+def group_label(group: str, _: Gettext) -> str:
+    """Translated name of a peer group (a keruen group or a World Bank region)."""
+    labels = {
+        "cis_and_former": _("CIS members and former members"),
+        "cis": _("CIS"),
+        "central_asia": _("Central Asia"),
+        "eaeu": _("EAEU"),
+        "post_soviet": _("post-Soviet states"),
+        "wb_region:Europe & Central Asia": _("Europe and Central Asia"),
+        "wb_region:East Asia & Pacific": _("East Asia and Pacific"),
+        "wb_region:Latin America & Caribbean": _("Latin America and the Caribbean"),
+        "wb_region:Middle East, North Africa, Afghanistan & Pakistan": _(
+            "Middle East, North Africa, Afghanistan and Pakistan"
+        ),
+        "wb_region:North America": _("North America"),
+        "wb_region:South Asia": _("South Asia"),
+        "wb_region:Sub-Saharan Africa": _("Sub-Saharan Africa"),
+    }
+    return labels.get(group, group.removeprefix("wb_region:"))
+
+
+def publisher_label(publisher: str, _: Gettext) -> str:
+    """Translated publisher name of a source line."""
+    labels = {
+        "World Bank": _("World Bank"),
+        "World Bank (mirrored by datahub.io core datasets)": _(
+            "World Bank (mirrored by datahub.io core datasets)"
+        ),
+        "World Bank / KNOMAD": _("World Bank / KNOMAD"),
+        "UN DESA Population Division": _("UN DESA Population Division"),
+        "Bureau of National Statistics of the Republic of Kazakhstan": _(
+            "Bureau of National Statistics of the Republic of Kazakhstan"
+        ),
+        "United Nations, Department of Economic and Social Affairs, Population Division": _(
+            "United Nations, Department of Economic and Social Affairs, Population Division"
+        ),
+        "Kelinbayeva et al. (2025), Al-Farabi Kazakh National University": _(
+            "Kelinbayeva et al. (2025), Al-Farabi Kazakh National University"
+        ),
+        "keruen (estimate)": _("keruen (estimate)"),
+        "World Bank (WDI, KNOMAD)": _("World Bank (WDI, KNOMAD)"),
+        "Kelinbayeva et al. 2025 (Migration Committee)": _(
+            "Kelinbayeva et al. 2025 (Migration Committee)"
+        ),
+        "figures quoted with citation": _("figures quoted with citation"),
+        "Open data (stat.gov.kz terms of use)": _("Open data (stat.gov.kz terms of use)"),
+        "CC BY 4.0 (keruen estimates; inputs keep their own licences)": _(
+            "CC BY 4.0 (keruen estimates; inputs keep their own licences)"
+        ),
+    }
+    return labels.get(publisher, publisher)
+
+
 def area_label(code: str, lang: str, _: Gettext) -> str:
     """An area's name in ``lang``; non-country areas of the paper are translated here."""
     special = {
@@ -74,6 +135,9 @@ def area_label(code: str, lang: str, _: Gettext) -> str:
     }
     if code in special:
         return special[code]
+    fixed = _NAME_FIXES.get(lang, {}).get(code)
+    if fixed:
+        return fixed
     try:
         return area_name(code, lang)  # type: ignore[arg-type]
     except Exception:  # professions and other non-area counterparts
@@ -87,6 +151,16 @@ def reason_text(code: str, params: dict[str, Any], lang: str, _: Gettext) -> str
         return _(
             "Same World Bank release as the paper ({vintage}); the difference is rounding."
         ).format(**params)
+    if code == "later_release_agrees":
+        return _(
+            "Held from {vintage} (released {release}), published after the paper ({published}), "
+            "so not the release the paper used; the values agree to rounding."
+        ).format(**{k: params[k] for k in ("vintage", "release", "published")})
+    if code == "later_release_revision":
+        return _(
+            "Held from {vintage} (released {release}), published after the paper ({published}); "
+            "the difference is a revision between releases."
+        ).format(**{k: params[k] for k in ("vintage", "release", "published")})
     if code == "other_release":
         return _("Value from another release ({vintage}); the difference is a revision.").format(
             **params
@@ -100,9 +174,16 @@ def reason_text(code: str, params: dict[str, Any], lang: str, _: Gettext) -> str
     if code == "gdp_vintage":
         return _(
             "Computed as remittances received ÷ GDP (the official series held ends in "
-            "{official_year}); differs beyond rounding because the GDP series held is an "
-            "older vintage than the paper's (Uzbekistan's GDP before its revision)."
-        ).format(**params)
+            "{official_year}). The paper's share implies a GDP of {implied} US$ million for "
+            "{area}; the GDP held ({gdp_vintage}) is {gdp} US$ million, so the difference "
+            "comes from the GDP release used."
+        ).format(
+            official_year=params["official_year"],
+            implied=num(params["implied_gdp"] / 1e6, 0),
+            area=area_label(params["area"], lang, _),
+            gdp_vintage=params["gdp_vintage"],
+            gdp=num(params["gdp"] / 1e6, 0),
+        )
     if code == "not_held":
         if "last_period" in params:
             return _(
@@ -150,12 +231,16 @@ def reason_text(code: str, params: dict[str, Any], lang: str, _: Gettext) -> str
         ).format(share=num(params["population_share"], 1), year=params["year"])
     if code == "rank_zero_reporters":
         return _(
-            "The paper ranks Kazakhstan last; keruen ranks it {rank} of {n} because "
-            "{zero} reports zero (no data). Among countries reporting a value, it is last."
+            "The paper ranks Kazakhstan last of {paper_n}; keruen ranks only the {n} countries "
+            "reporting a value (not reported: {zero}), and Kazakhstan is {rank} of {n}."
         ).format(
+            paper_n=params.get("paper_n", params["n"]),
             rank=params["rank"],
             n=params["n"],
-            zero=area_label(params["zero"], lang, _) if params["zero"] else "–",
+            zero=", ".join(
+                area_label(c.strip(), lang, _) for c in params["zero"].split(",") if c.strip()
+            )
+            or "–",
         )
     if code == "rank_outflow_year":
         return _(
@@ -172,30 +257,34 @@ def reason_text(code: str, params: dict[str, Any], lang: str, _: Gettext) -> str
     )
 
 
-def swot_text(item: SwotItem, lang: str, _: Gettext) -> tuple[str, str]:
-    """(statement, indicator) sentences of a SWOT item."""
+def swot_text(item: SwotItem, lang: str, _: Gettext, country: str = "KAZ") -> tuple[str, str]:
+    """(statement, indicator) sentences of a SWOT item for ``country``."""
     num = lambda v, d=1: format_number(v, lang, d)  # noqa: E731
     v, e, p = item.value, item.extra, item.period
+    name = area_label(country, lang, _)
     texts = {
         "net_payer": (
             _(
-                "Kazakhstan pays out far more in remittances than it receives: its labour market "
+                "{country} pays out more in remittances than it receives: its labour market "
                 "draws workers from abroad."
-            ),
+            ).format(country=name),
             _(
                 "Donor–recipient index (O−I)/(O+I) = {v} in {p}; positive in {e}% of years held."
             ).format(v=num(v, 2), p=p, e=num(e, 0)),
         ),
         "low_dependence": (
-            _("The economy does not depend on remittances, unlike its Central Asian neighbours."),
+            _("{country}'s economy does not depend on remittances received.").format(country=name),
             _(
-                "Remittances received = {v}% of GDP in {p} "
-                "(highest in the post-Soviet group: {e}%)."
+                "Remittances received = {v}% of GDP in {p} (highest in the comparison group: {e}%)."
             ).format(v=num(v, 2), p=p, e=num(e, 1)),
         ),
         "regional_pull": (
-            _("Kazakhstan is a receiving centre of the region's labour migration."),
-            _("Rank {v} in remittances paid among CIS countries in {p}.").format(v=num(v, 0), p=p),
+            _("{country} is a receiving centre of its region's labour migration.").format(
+                country=name
+            ),
+            _("Rank {v} of {n} in remittances paid in the comparison group in {p}.").format(
+                v=num(v, 0), n=num(e, 0), p=p
+            ),
         ),
         "brain_drain": (
             _("Skilled people leave: the emigration of specialists erodes human capital."),
@@ -231,17 +320,30 @@ def swot_text(item: SwotItem, lang: str, _: Gettext) -> tuple[str, str]:
             _("Russia = {v}% of labour emigrants in {p}.").format(v=num(v, 1), p=p),
         ),
         "falling_outflows": (
-            _("Kazakhstan's pull on foreign workers has weakened since its peak."),
-            _("Remittances paid changed by {v}% over {p}.").format(v=num(v, 1), p=p),
+            _("{country}'s pull on foreign workers has weakened.").format(country=name),
+            _(
+                "Remittances paid changed by {v}% over {p} (nominal US$, a window after the "
+                "2015 devaluation of the tenge)."
+            ).format(v=num(v, 1), p=p),
         ),
         "informal_employment": (
             _("Much foreign employment is unrecorded, so official figures understate it."),
-            _("Estimates of illegal labour migrants range from {v} to {e} persons ({p}).").format(
-                v=num(v, 0), e=num(e, 0), p=_("recent years")
-            ),
+            _(
+                "The paper's guesses of illegal labour migrants range from {v} to {e} persons; "
+                "no series is held."
+            ).format(v=num(v, 0), e=num(e, 0)),
         ),
     }
     return texts[item.key]
+
+
+def verdict_label(verdict: str, _: Gettext) -> str:
+    """Translated SWOT verdict."""
+    return {
+        "supported": _("supported by the data held"),
+        "not_supported": _("not supported by the data held"),
+        "not_testable": _("not testable with the data held"),
+    }[verdict]
 
 
 def quadrant_label(quadrant: str, _: Gettext) -> str:
