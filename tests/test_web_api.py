@@ -311,8 +311,10 @@ def test_a_64_kb_url_gets_414_from_the_real_server(store_path: Path) -> None:
 
 
 def test_indicator_rows_can_name_the_source_of_each_input(client: TestClient) -> None:
-    r = client.get("/api/v1/indicators", params={"country": "KAZ", "start": 2021, "end": 2021,
-                                                 "provenance": "true"})
+    r = client.get(
+        "/api/v1/indicators",
+        params={"country": "KAZ", "start": 2021, "end": 2021, "provenance": "true"},
+    )
     row = r.json()["data"][0]
     assert row["inflow_vintage"] == "WDI 2025-07-01"
     assert row["inflow_source"] == "WB_WDI/BX.TRF.PWKR.CD.DT"
@@ -335,3 +337,18 @@ def test_the_cli_prints_the_python_apis_indicators(store_path: Path, monkeypatch
         expected = kr.indicators("UZB", range(2015, 2021), store=s)
     assert printed["inflow"].tolist() == pytest.approx(expected["inflow"].tolist())
     assert printed["dri"].tolist() == pytest.approx(expected["dri"].tolist())
+
+
+def test_regions_route_gives_the_reports_location_quotients(
+    client: TestClient, store: Store
+) -> None:
+    from keruen.report.analysis import section_labour
+
+    data = pd.DataFrame(client.get("/api/v1/kz-regions").json()["data"])
+    expected = section_labour(store).tables["regions"]
+    assert data["region"].tolist() == expected["region"].tolist()
+    lq = data["migrant_share"] / data["population_share"]
+    assert data["location_quotient"].tolist() == pytest.approx(lq.tolist())
+    assert data["location_quotient"].tolist() == pytest.approx(
+        expected["location_quotient"].tolist()
+    )

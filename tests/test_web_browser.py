@@ -37,7 +37,14 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PAGES = ["", "country/KAZ", "country/TKM", "bilateral?country=KAZ&role=origin", "sources"]
+PAGES = [
+    "",
+    "country/KAZ",
+    "country/TKM",
+    "bilateral?country=KAZ&role=origin",
+    "regions",
+    "sources",
+]
 WIDTHS = [390, 1440]
 
 
@@ -141,4 +148,14 @@ def test_the_world_map_renders_one_shape_per_country(browser, base_url: str) -> 
     shapes = page.locator("#chart-map svg path[role='graphics-symbol']")
     shapes.first.wait_for(timeout=30_000)
     assert shapes.count() >= 170  # Natural Earth 1:110m has 177 countries
+    page.close()
+
+
+def test_the_regions_map_draws_every_region(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{base_url}/ru/regions", wait_until="networkidle")
+    shapes = page.locator("#chart-regions svg path[role='graphics-symbol']")
+    shapes.first.wait_for(timeout=30_000)
+    # a grey layer of all 20 (17 regions, 3 cities) and a coloured one of the regions reported
+    assert shapes.count() > 20
     page.close()

@@ -7,7 +7,7 @@ Run by a maintainer, not at install or test time (needs shapely):
 World: Natural Earth 1:110m countries, coordinates rounded to 0.01° (about 1 km, far below the
 map's resolution), properties cut to iso3 and name. Kazakhstan: the 20 current regions from
 OpenStreetMap, simplified with Douglas-Peucker (0.01°, topology preserved) to a size a web page
-can carry. Provenance of both is in data/geo/manifest.toml.
+can carry, exterior rings clockwise as d3-geo expects. Provenance of both is in data/geo/manifest.toml.
 """
 
 from __future__ import annotations
@@ -37,12 +37,19 @@ def world(shared: Path) -> None:
 
 
 def kazakhstan(shared: Path) -> None:
-    from shapely.geometry import mapping, shape
+    from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+    from shapely.geometry.polygon import orient
 
     src = shared / "geo" / "kz_admin1_2022_20units_osm.geojson"
     g = json.loads(src.read_text("utf-8"))
     for f in g["features"]:
         geom = shape(f["geometry"]).simplify(0.01, preserve_topology=True)
+        # d3-geo (Vega's projections) reads rings on the sphere: exterior rings must run
+        # clockwise, or a region is drawn as the whole globe minus the region
+        if isinstance(geom, Polygon):
+            geom = orient(geom, sign=-1.0)
+        elif isinstance(geom, MultiPolygon):
+            geom = MultiPolygon([orient(p, sign=-1.0) for p in geom.geoms])
         f["geometry"] = json.loads(json.dumps(mapping(geom)))
         f["geometry"]["coordinates"] = _round(f["geometry"]["coordinates"])
         p = f["properties"]

@@ -33,6 +33,7 @@ __all__ = [
     "estimates",
     "indicators",
     "indices",
+    "kz_regions",
     "measures",
     "series",
     "sources",
@@ -503,6 +504,31 @@ def estimates(
             return pd.DataFrame(columns=["kind", *OBSERVATION_COLUMNS, "method", "assumptions"])
         out = pd.concat(parts, ignore_index=True)
         return out[["kind", *[c for c in OBSERVATION_COLUMNS if c in out], "method", "assumptions"]]
+
+    return _with_store(store, work)
+
+
+def kz_regions(store: Store | None = None) -> pd.DataFrame:
+    """Kazakhstan's regions: share of foreign labour migrants, of residents, location quotient.
+
+    The migrant shares are the Migration Committee's figures as stated in Kelinbayeva et al.
+    (2025) (``source = "paper"``); residents are BNS population. Location quotient = share of
+    labour migrants ÷ share of residents (> 1: over-represented). The same table as the
+    report's labour section (:func:`keruen.report.analysis.section_labour`).
+    """
+    from keruen.report.analysis import section_labour
+
+    def work(s: Store) -> pd.DataFrame:
+        section = section_labour(s)
+        table = section.tables["regions"].copy()
+        table["migrant_share_unit"] = "percent of foreign labour migrants"
+        table["population_share_unit"] = "percent of residents"
+        table["migrant_share_source"] = "; ".join(
+            f"{x.get('publisher', '')} ({x.get('vintage', '')})" for x in section.sources
+        )
+        table["period"] = section.values.get("region_year")
+        table["population_period"] = section.values.get("population_year")
+        return table
 
     return _with_store(store, work)
 

@@ -403,6 +403,18 @@ def create_app(
         return answer(request, frame, format, limit, offset)
 
     @app.get(
+        "/api/v1/kz-regions",
+        tags=["measures"],
+        responses=RESPONSES,
+        summary="Kazakhstan's regions: labour-migrant shares and location quotients",
+    )
+    async def get_kz_regions(
+        request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
+    ) -> Response:
+        frame = await run(lambda s: api.kz_regions(store=s))
+        return answer(request, frame, format, limit, offset)
+
+    @app.get(
         "/api/v1/sources",
         tags=["provenance"],
         responses=RESPONSES,

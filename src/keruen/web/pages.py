@@ -70,43 +70,103 @@ def geojson(name: str) -> bytes:
     return resources.files("keruen.data.geo").joinpath(files[name]).read_bytes()
 
 
-def _choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
-    """A world map coloured by ``value`` per ISO3 (log scale); countries without one grey."""
+def _map(
+    shapes_url: str,
+    key: str,
+    values: list[dict[str, Any]],
+    field: str,
+    color: Any,
+    shown: str,
+    title: str,
+    missing: str,
+    projection: str,
+    height: int,
+) -> Markup:
+    """A choropleth in two layers: every shape grey, then the reported ones coloured.
+
+    An area with no value stays grey and says ``missing`` in its tooltip; it is never
+    coloured as zero. ``values`` are records with ``code``, ``name`` and ``field``.
+    """
     import altair as alt
 
-    shapes = alt.Data(
-        url="/geo/world.geojson", format=alt.DataFormat(property="features", type="json")
-    )
-    chart = (
+    shapes = alt.Data(url=shapes_url, format=alt.DataFormat(property="features", type="json"))
+    looked_up = (
         alt.Chart(shapes)
-        .mark_geoshape(stroke="#fff", strokeWidth=0.4, invalid=None)  # keep unreported: grey
         .transform_lookup(
-            lookup="properties.iso3",
-            from_=alt.LookupData(alt.Data(values=values), key="iso3", fields=["value", "name"]),
+            lookup=key,
+            from_=alt.LookupData(alt.Data(values=values), key="code", fields=[field, "name"]),
         )
         .transform_calculate(
             label="isValid(datum.name) ? datum.name : datum.properties.name",
-            shown=f"isValid(datum.value) ? format(datum.value, ',') : '{missing}'",
+            shown=f"isValid(datum.{field}) ? {shown} : '{missing}'",
         )
-        .encode(
-            color=alt.condition(
-                "isValid(datum.value)",
-                alt.Color(
-                    "value:Q",
-                    scale=alt.Scale(type="log", scheme="blues"),
-                    title=None,
-                    legend=alt.Legend(orient="bottom", format="~s"),
-                ),
-                alt.value("#d9d9d9"),
-            ),
-            tooltip=[alt.Tooltip("label:N", title=None), alt.Tooltip("shown:N", title=None)],
-        )
-        .project("equalEarth")
-        .properties(title=title, width="container", height=380)
+    )
+    tooltip = [alt.Tooltip("label:N", title=None), alt.Tooltip("shown:N", title=None)]
+    base = looked_up.mark_geoshape(fill="#d9d9d9", stroke="#fff", strokeWidth=0.5).encode(
+        tooltip=tooltip
+    )
+    top = (
+        looked_up.transform_filter(f"isValid(datum.{field})")
+        .mark_geoshape(stroke="#fff", strokeWidth=0.5)
+        .encode(color=color, tooltip=tooltip)
+    )
+    chart = (
+        alt.layer(base, top)
+        .project(projection)  # type: ignore[arg-type]
+        .properties(title=title, width="container", height=height)
         .configure_title(fontSize=14)
         .configure_legend(labelFontSize=12)
     )
     return _script_json(chart.to_dict())
+
+
+def _choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
+    """A world map coloured by ``value`` per ISO3 (log scale); countries without one grey."""
+    import altair as alt
+
+    color = alt.Color(
+        "value:Q",
+        scale=alt.Scale(type="log", scheme="blues"),
+        title=None,
+        legend=alt.Legend(orient="bottom", format="~s"),
+    )
+    records = [{"code": v["iso3"], "name": v["name"], "value": v["value"]} for v in values]
+    return _map(
+        "/geo/world.geojson",
+        "properties.iso3",
+        records,
+        "value",
+        color,
+        "format(datum.value, ',')",
+        title,
+        missing,
+        "equalEarth",
+        380,
+    )
+
+
+def _region_map(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
+    """Kazakhstan's regions coloured by location quotient (diverging around 1)."""
+    import altair as alt
+
+    color = alt.Color(
+        "lq:Q",
+        title=None,
+        legend=alt.Legend(orient="bottom"),
+        scale=alt.Scale(scheme="redblue", domainMid=1, reverse=True),
+    )
+    return _map(
+        "/geo/kz_regions.geojson",
+        "properties.iso_3166_2",
+        values,
+        "lq",
+        color,
+        "format(datum.lq, '.2f')",
+        title,
+        missing,
+        "mercator",
+        360,
+    )
 
 
 def peer_group(code: str) -> str:
@@ -358,6 +418,37 @@ def router(run: Any) -> APIRouter:
             source=frame[["publisher", "vintage", "licence"]]
             .drop_duplicates()
             .to_dict(orient="records"),
+        )
+
+    @pages.get("/{lang}/regions")
+    async def regions(lang: str = Lang) -> HTMLResponse:
+        from keruen.areas import name
+
+        table = await run(lambda store: api.kz_regions(store=store))
+        t = labels()[lang]
+        values = [
+            {
+                "code": r.region,
+                "name": name(r.region, lang),  # type: ignore[arg-type]
+                "lq": None if pd.isna(r.location_quotient) else float(r.location_quotient),
+                "share": None if pd.isna(r.migrant_share) else float(r.migrant_share),
+            }
+            for r in table.itertuples()
+        ]
+        spec = _region_map(values, t["map_regions"], t["not_reported"]) if values else None
+        rows = [
+            {
+                "name": v["name"],
+                "share": _num(v["share"], lang, 1),
+                "pop_share": _num(r.population_share, lang, 1),
+                "lq": _num(v["lq"], lang, 2),
+            }
+            for v, r in zip(values, table.itertuples(), strict=True)
+        ]
+        period = table["period"].iloc[0] if len(table) else ""
+        source = table["migrant_share_source"].iloc[0] if len(table) else ""
+        return _page(
+            "regions.html.j2", lang, "regions", spec=spec, rows=rows, period=period, source=source
         )
 
     @pages.get("/{lang}/sources")
