@@ -91,6 +91,31 @@ SETTINGS: tuple[Setting, ...] = (
         "86400",
         "Seconds a cached answer is reused without asking the server again (0: always ask).",
     ),
+    Setting(
+        "KERUEN_REGISTER_ENGINE",
+        "duckdb",
+        "Engine of `keruen register validate|aggregate`: duckdb or spark.",
+    ),
+    Setting(
+        "KERUEN_REGISTER_MEMORY_LIMIT",
+        "2GB",
+        "Memory limit of the DuckDB register engine (it spills to disk beyond it).",
+    ),
+    Setting(
+        "KERUEN_REGISTER_TEMP_DIR",
+        None,
+        "Folder where the DuckDB register engine spills; default: a fresh temporary folder.",
+    ),
+    Setting(
+        "KERUEN_REGISTER_MAX_BAD_SHARE",
+        "0.01",
+        "Largest share of a register's records that may break the checks before a run fails.",
+    ),
+    Setting(
+        "KERUEN_SPARK_MASTER",
+        "local[2]",
+        "Spark master URL of the Spark register engine (local mode or a cluster URL).",
+    ),
 )
 
 

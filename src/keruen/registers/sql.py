@@ -1,0 +1,162 @@
+"""Every check and aggregation of a register, defined once as SQL run by every engine.
+
+The statements use only SQL that DuckDB and Spark SQL read alike. The one expression the two
+dialects spell differently — a date as a day number — is :data:`DAY_NUMBER`; the check query
+turns every date into a day number (days since 1970-01-01) once, and all later arithmetic is
+on integers. Engines provide three relations: ``register_raw`` (the Parquet files),
+``ref_codes(kind, code)`` (valid codes) and, materialised from :func:`checked`, ``checked``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from keruen.registers.schema import COLUMNS
+
+#: Record-level rules, in the order they are reported.
+RULES: tuple[str, ...] = (
+    "missing_value",
+    "unknown_code",
+    "departure_before_arrival",
+    "duplicate_person_period",
+    "outside_span",
+)
+RULE_HELP: dict[str, str] = {
+    "missing_value": "a required field is empty (all but departure_date and previous_region)",
+    "unknown_code": "citizenship, region, previous_region, sex, sector or permit_kind is not "
+    "a known code",
+    "departure_before_arrival": "departure_date is before arrival_date",
+    "duplicate_person_period": "the person's previous stay (ordered by arrival) arrives the "
+    "same day or has not ended by this arrival",
+    "outside_span": "arrival_date or departure_date falls outside the register's span",
+}
+#: Days since 1970-01-01 of a date column, per dialect.
+DAY_NUMBER: dict[str, str] = {
+    "duckdb": "CAST(date_diff('day', DATE '1970-01-01', {col}) AS BIGINT)",
+    "spark": "CAST(datediff({col}, DATE '1970-01-01') AS BIGINT)",
+}
+#: Bands of completed stays, in days: (label, lower bound inclusive).
+DURATION_BANDS: tuple[tuple[str, int], ...] = (
+    ("0-29d", 0),
+    ("30-89d", 30),
+    ("90-179d", 90),
+    ("180-364d", 180),
+    ("365d+", 365),
+)
+_REQUIRED = [c for c in COLUMNS if c not in ("departure_date", "previous_region")]
+_CODED = {
+    "citizenship": "country",
+    "region": "region",
+    "previous_region": "region",
+    "sex": "sex",
+    "sector": "sector",
+    "permit_kind": "permit_kind",
+}
+_ORDER = (
+    "r.arrival_date, r.departure_date NULLS LAST, r.region, r.citizenship, r.permit_kind, "
+    "r.sector, r.sex, r.birth_year, r.permitted_until, r.previous_region NULLS FIRST"
+)
+
+
+def checked(dialect: str, start_day: int, end_day: int) -> str:
+    """Every record with its day numbers, one boolean column per rule, and ``bad``."""
+    day = DAY_NUMBER[dialect]
+    cols = ", ".join(f"r.{c}" for c in COLUMNS)
+    joins = "\n".join(
+        f"LEFT JOIN ref_codes j_{c} ON j_{c}.kind = '{kind}' AND j_{c}.code = r.{c}"
+        for c, kind in _CODED.items()
+    )
+    missing = " OR ".join(f"r.{c} IS NULL" for c in _REQUIRED)
+    unknown = " OR ".join(f"(r.{c} IS NOT NULL AND j_{c}.code IS NULL)" for c in _CODED)
+    window = f"OVER (PARTITION BY r.person_id ORDER BY {_ORDER})"
+    arr, dep = day.format(col="r.arrival_date"), day.format(col="r.departure_date")
+    inner = f"""
+SELECT {cols},
+  {arr} AS arr_day, {dep} AS dep_day, {day.format(col="r.permitted_until")} AS until_day,
+  ({missing}) AS missing_value,
+  ({unknown}) AS unknown_code,
+  COALESCE(r.departure_date < r.arrival_date, FALSE) AS departure_before_arrival,
+  COALESCE(lag(r.arrival_date) {window} IS NOT NULL AND (
+      lag(r.arrival_date) {window} = r.arrival_date
+      OR lag(r.departure_date) {window} IS NULL
+      OR r.arrival_date < lag(r.departure_date) {window}), FALSE) AS duplicate_person_period,
+  COALESCE({arr} < {start_day} OR {arr} > {end_day} OR {dep} > {end_day}, FALSE)
+      AS outside_span
+FROM register_raw r
+{joins}"""
+    return f"SELECT *, ({' OR '.join(RULES)}) AS bad FROM ({inner}) q"
+
+
+#: Record counts: all, failing each rule, failing any.
+RULE_COUNTS = (
+    "SELECT CAST(count(*) AS BIGINT) AS records, "
+    + ", ".join(f"CAST(SUM(CASE WHEN {r} THEN 1 ELSE 0 END) AS BIGINT) AS {r}" for r in RULES)
+    + ", CAST(SUM(CASE WHEN bad THEN 1 ELSE 0 END) AS BIGINT) AS bad FROM checked"
+)
+#: The quarantined records with the rules each breaks.
+QUARANTINE = f"SELECT {', '.join(COLUMNS)}, {', '.join(RULES)} FROM checked WHERE bad"
+#: The records that pass every rule: what all aggregates read.
+CLEAN = "SELECT * FROM checked WHERE NOT bad"
+
+#: Arrivals (all, and from abroad), departures and net by region × month × citizenship;
+#: ``month`` is year·100 + month of the arrival (or departure) date.
+FLOWS = """
+SELECT region, month, citizenship,
+  CAST(SUM(a) AS BIGINT) AS arrivals, CAST(SUM(ab) AS BIGINT) AS arrivals_from_abroad,
+  CAST(SUM(d) AS BIGINT) AS departures, CAST(SUM(a) - SUM(d) AS BIGINT) AS net
+FROM (
+  SELECT region, CAST(year(arrival_date) * 100 + month(arrival_date) AS BIGINT) AS month,
+    citizenship, 1 AS a, CASE WHEN previous_region IS NULL THEN 1 ELSE 0 END AS ab, 0 AS d
+  FROM clean
+  UNION ALL
+  SELECT region, CAST(year(departure_date) * 100 + month(departure_date) AS BIGINT) AS month,
+    citizenship, 0 AS a, 0 AS ab, 1 AS d
+  FROM clean WHERE departure_date IS NOT NULL
+) t
+GROUP BY region, month, citizenship"""
+
+#: Completed stays (departure known) by citizenship × region × band: count and total days.
+DURATIONS = (
+    "SELECT citizenship, region, band, CAST(count(*) AS BIGINT) AS stays, "
+    "CAST(SUM(days) AS BIGINT) AS days FROM ("
+    "SELECT citizenship, region, dep_day - arr_day AS days, CASE "
+    + " ".join(
+        f"WHEN dep_day - arr_day < {nxt} THEN '{label}'"
+        for (label, _), (_, nxt) in zip(DURATION_BANDS, DURATION_BANDS[1:], strict=False)
+    )
+    + f" ELSE '{DURATION_BANDS[-1][0]}' END AS band "
+    "FROM clean WHERE dep_day IS NOT NULL) t GROUP BY citizenship, region, band"
+)
+
+#: Moves between regions (address changes) per year of the move: origin → destination.
+OD = """
+SELECT year, origin, destination, CAST(count(*) AS BIGINT) AS moves FROM (
+  SELECT CAST(year(arrival_date) AS BIGINT) AS year, previous_region AS origin,
+    region AS destination FROM clean WHERE previous_region IS NOT NULL
+) t GROUP BY year, origin, destination"""
+
+
+def _present(day: int) -> str:
+    return f"arr_day <= {int(day)} AND (dep_day IS NULL OR dep_day > {int(day)})"
+
+
+def stock(days: Sequence[int]) -> str:
+    """Persons present (arrival ≤ t < departure) on each day number t, by region × citizenship.
+
+    Column ``s<i>`` holds the stock on ``days[i]``; one pass over the records for all days.
+    """
+    sums = ", ".join(
+        f"CAST(SUM(CASE WHEN {_present(d)} THEN 1 ELSE 0 END) AS BIGINT) AS s{i}"
+        for i, d in enumerate(days)
+    )
+    return f"SELECT region, citizenship, {sums} FROM clean GROUP BY region, citizenship"
+
+
+def overstays(day: int) -> str:
+    """Persons present on day t past their permitted date (permitted_until < t), and the days
+    by which they overstay (sum of t − permitted_until), by citizenship × region."""
+    return (
+        "SELECT citizenship, region, CAST(count(*) AS BIGINT) AS overstayers, "
+        f"CAST(SUM({int(day)} - until_day) AS BIGINT) AS overstay_days FROM clean "
+        f"WHERE {_present(day)} AND until_day < {int(day)} GROUP BY citizenship, region"
+    )
