@@ -89,9 +89,7 @@ def aggregate(
     """Check the register, then compute every aggregate of its clean records."""
     stock_dates = stock_dates or default_stock_dates(span)
     overstay_date = overstay_date or span[1]
-    checks = run_checks(
-        engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share
-    )
+    checks = run_checks(engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share)
     tables = run_aggregations(engine, stock_dates, overstay_date)
     params = {
         "span": [span[0].isoformat(), span[1].isoformat()],
@@ -108,18 +106,27 @@ def _month(m: int) -> str:
 
 
 def tidy(results: Results) -> dict[str, pd.DataFrame]:
-    """Store observations of each aggregate (measure, ref_area, counterpart_area, breakdown,
-    period, value, unit); see docs/registers.md for the measures."""
+    """Store observations of each aggregate; see docs/registers.md for the measures.
+
+    Columns: measure, ref_area, counterpart_area, breakdown, period, value, unit, obs_status.
+    """
     t = results.tables
     out: dict[str, pd.DataFrame] = {}
     f = t["flows"]
     parts = []
     for col in ("arrivals", "arrivals_from_abroad", "departures", "net"):
         parts.append(
-            pd.DataFrame({"measure": f"register_{col}", "ref_area": f["region"],
-                          "counterpart_area": f["citizenship"], "breakdown": None,
-                          "period": f["month"].map(_month), "value": f[col],
-                          "unit": "person-periods"})  # fmt: skip
+            pd.DataFrame(
+                {
+                    "measure": f"register_{col}",
+                    "ref_area": f["region"],
+                    "counterpart_area": f["citizenship"],
+                    "breakdown": None,
+                    "period": f["month"].map(_month),
+                    "value": f[col],
+                    "unit": "person-periods",
+                }
+            )  # fmt: skip
         )
     out["flows"] = pd.concat(parts, ignore_index=True)
     s = t["stock"]
@@ -131,9 +138,17 @@ def tidy(results: Results) -> dict[str, pd.DataFrame]:
     period = "/".join(results.parameters["span"])  # type: ignore[arg-type]
     out["durations"] = pd.concat(
         [
-            pd.DataFrame({"measure": m, "ref_area": d["region"], "counterpart_area": d["citizenship"],
-                          "breakdown": "duration=" + d["band"], "period": period,
-                          "value": d[col], "unit": unit})  # fmt: skip
+            pd.DataFrame(
+                {
+                    "measure": m,
+                    "ref_area": d["region"],
+                    "counterpart_area": d["citizenship"],
+                    "breakdown": "duration=" + d["band"],
+                    "period": period,
+                    "value": d[col],
+                    "unit": unit,
+                }
+            )  # fmt: skip
             for m, col, unit in (
                 ("register_completed_stays", "stays", "stays"),
                 ("register_stay_days", "days", "days"),
@@ -144,8 +159,17 @@ def tidy(results: Results) -> dict[str, pd.DataFrame]:
     o = t["overstays"]
     out["overstays"] = pd.concat(
         [
-            pd.DataFrame({"measure": m, "ref_area": o["region"], "counterpart_area": o["citizenship"],
-                          "breakdown": None, "period": o["date"], "value": o[col], "unit": unit})  # fmt: skip
+            pd.DataFrame(
+                {
+                    "measure": m,
+                    "ref_area": o["region"],
+                    "counterpart_area": o["citizenship"],
+                    "breakdown": None,
+                    "period": o["date"],
+                    "value": o[col],
+                    "unit": unit,
+                }
+            )  # fmt: skip
             for m, col, unit in (
                 ("register_overstayers", "overstayers", "persons"),
                 ("register_overstay_days", "overstay_days", "days"),
@@ -218,8 +242,11 @@ def provenances(
         notes = body | {
             "input_files": digests[:1000],
             "input_file_count": len(digests),
-            "checks": {"records": results.checks.records, "quarantined": results.checks.bad,
-                       "by_rule": results.checks.by_rule},  # fmt: skip
+            "checks": {
+                "records": results.checks.records,
+                "quarantined": results.checks.bad,
+                "by_rule": results.checks.by_rule,
+            },  # fmt: skip
             "label": register.metadata.get("label", ""),
         }
         out[name] = Provenance(
@@ -254,27 +281,25 @@ def store_results(
     return dict(zip(rows, done, strict=True))
 
 
-def write_od_files(
-    results: Results, population: pd.DataFrame, out_dir: Path
-) -> list[Path]:
-    """Per year, ``od_<year>.csv`` (orig,dest,flow) and ``population_<year>.csv`` (region,pop)
-    for ``keruen indices``; population is the latest year held up to the moves' year."""
+def write_od_files(results: Results, population: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Per year, ``od_<year>.csv`` and ``population_<year>.csv`` for ``keruen indices``.
+
+    Columns orig,dest,flow and region,pop. Each region's population is its latest value held
+    up to that year, else its earliest (regions formed in 2022 have no earlier figure).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    od = results.tables["od"]
-    written = []
     pop = population[population["ref_area"].str.startswith("KZ-")].copy()
     pop["year"] = pop["period"].astype(int)
-    for year, moves in od.groupby("year"):
+    pop = pop.sort_values("year")
+    written = []
+    for year, moves in results.tables["od"].groupby("year"):
         flows = moves.rename(columns={"origin": "orig", "destination": "dest", "moves": "flow"})
         path = out_dir / f"od_{year}.csv"
         flows[["orig", "dest", "flow"]].to_csv(path, index=False)
-        held = pop[pop["year"] <= int(year)]
-        held = held[held["year"] == (held["year"].max() if not held.empty else pop["year"].min())]
-        if held.empty:
-            held = pop[pop["year"] == pop["year"].min()]
+        upto = pop[pop["year"] <= int(year)].groupby("ref_area")["value"].last()
+        first = pop.groupby("ref_area")["value"].first()
+        held = upto.combine_first(first)
         ppath = out_dir / f"population_{year}.csv"
-        held.rename(columns={"ref_area": "region", "value": "pop"})[["region", "pop"]].to_csv(
-            ppath, index=False
-        )
+        held.rename_axis("region").rename("pop").reset_index().to_csv(ppath, index=False)
         written += [path, ppath]
     return written

@@ -37,8 +37,10 @@ def kz_regions() -> tuple[str, ...]:
 
 @cache
 def ref_codes() -> pd.DataFrame:
-    """Valid codes by kind: ISO 3166-1 alpha-3 countries, ISO 3166-2:KZ regions, sex, sector,
-    permit kind."""
+    """Valid codes by kind: countries, regions, sex, sector, permit kind.
+
+    Countries are ISO 3166-1 alpha-3 (pycountry), regions ISO 3166-2:KZ.
+    """
     rows = [("country", c.alpha_3) for c in pycountry.countries]
     rows += [("region", r) for r in kz_regions()]
     rows += [("sex", s) for s in SEXES]
@@ -123,7 +125,9 @@ def run_checks(
     Raises :class:`InputError` when the share of bad records exceeds ``max_bad_share``.
     """
     if not 0.0 <= max_bad_share <= 1.0:
-        raise ConfigError(f"the allowed share of bad records must be in [0, 1], got {max_bad_share}")
+        raise ConfigError(
+            f"the allowed share of bad records must be in [0, 1], got {max_bad_share}"
+        )
     try:
         engine.open(register.files)
         engine.register_frame("ref_codes", ref_codes())

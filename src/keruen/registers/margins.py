@@ -84,7 +84,9 @@ def from_store(store: Store) -> Margins:
     region = pd.concat([named, others_r / others_r.sum() * (1.0 - named.sum())]).sort_index()
 
     quota_rows = _paper_values(store, "foreign_workers_quota")
-    quota = {int(p): float(v) for p, v in zip(quota_rows["period"], quota_rows["value"])}
+    quota = {
+        int(p): float(v) for p, v in zip(quota_rows["period"], quota_rows["value"], strict=True)
+    }
 
     vint = store.sources()
     vint = vint[vint["dataset"].isin([PAPER, POPULATION])]

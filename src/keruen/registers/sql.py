@@ -153,8 +153,11 @@ def stock(days: Sequence[int]) -> str:
 
 
 def overstays(day: int) -> str:
-    """Persons present on day t past their permitted date (permitted_until < t), and the days
-    by which they overstay (sum of t − permitted_until), by citizenship × region."""
+    """Persons present on day t past their permitted date, by citizenship × region.
+
+    Counts records with arrival ≤ t < departure and permitted_until < t, and the days by
+    which they overstay (sum of t − permitted_until).
+    """
     return (
         "SELECT citizenship, region, CAST(count(*) AS BIGINT) AS overstayers, "
         f"CAST(SUM({int(day)} - until_day) AS BIGINT) AS overstay_days FROM clean "
