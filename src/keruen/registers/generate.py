@@ -5,7 +5,8 @@ distribution over citizenship × region × permit kind is fitted by IPF (:func:`
 margins of :mod:`keruen.registers.margins`, from a seed that makes border regions three times
 as likely for neighbouring origins (:data:`BORDER_AFFINITY`) and allows EAEU citizens only the
 ``eaeu_worker`` kind (structural zeros); the fitted table is rounded to whole persons
-(largest remainders), so the generated register reproduces the margins up to rounding.
+(unbiased systematic rounding), so the generated register reproduces the margins up to a few
+persons per cell of a margin.
 Everything else (dates, sex, age, sector, length of stay, overstays, address changes) is drawn
 from the simple distributions named in :class:`Spec`; none of it describes real people.
 
@@ -139,9 +140,10 @@ def calibrate(margins: Margins, spec: Spec) -> Calibration:
     per_year = [spec.persons // n_years + (1 if i < spec.persons % n_years else 0)
                 for i in range(n_years)]  # fmt: skip
     counts = {}
+    rng = np.random.default_rng([spec.seed, 0xCA1])
     for year, n in zip(spec.years, per_year, strict=True):
         shares, _ = joint_shares(margins, year)
-        counts[year] = integerise(shares, n) if n else np.zeros(shares.shape, np.int64)
+        counts[year] = integerise(shares, n, rng) if n else np.zeros(shares.shape, np.int64)
     return Calibration(
         tuple(margins.citizenship.index), tuple(margins.region.index), PERMIT_KINDS, counts
     )

@@ -61,8 +61,15 @@ def ipf(
     )
 
 
-def integerise(table: np.ndarray, total: int) -> np.ndarray:
-    """Round a non-negative table to integers summing to ``total`` (largest remainders)."""
+def integerise(table: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:
+    """Round a non-negative table to integers summing to ``total``, without bias.
+
+    Systematic unequal-probability rounding: each cell is ``floor(x)`` or ``floor(x) + 1``, the
+    latter with probability equal to its fractional part, so every margin is met in
+    expectation and off by a few persons at most (a deterministic largest-remainder rounding
+    would starve the many small cells of one margin). Cells are visited in a random order
+    drawn from ``rng`` and one uniform offset decides all the round-ups.
+    """
     flat = np.asarray(table, dtype=float).ravel()
     if flat.sum() <= 0:
         raise EstimationError("cannot integerise an empty table")
@@ -70,6 +77,11 @@ def integerise(table: np.ndarray, total: int) -> np.ndarray:
     base = np.floor(exact).astype(np.int64)
     short = int(total - base.sum())
     if short > 0:
-        order = np.argsort(-(exact - base), kind="stable")
-        base[order[:short]] += 1
+        order = rng.permutation(len(flat))
+        frac = (exact - base)[order]
+        frac *= short / frac.sum()
+        edges = np.floor(np.cumsum(frac) + rng.random()).astype(np.int64)
+        up = np.diff(np.concatenate([[0], edges])) > 0
+        base[order[up]] += 1
+        base[order[np.argsort(-frac, kind="stable")[: max(0, total - base.sum())]]] += 1
     return base.reshape(np.shape(table))
