@@ -33,8 +33,16 @@ OVERSTAY_DATE = date(2023, 6, 30)
 def register(tmp_path_factory, snapshot_store):  # type: ignore[no-untyped-def]
     """A small synthetic register with 1 % deliberately corrupted records."""
     root = tmp_path_factory.mktemp("agg") / "reg"
-    spec = Spec(persons=4_000, start_year=2021, end_year=2023, seed=3, chunk_rows=1_500,
-                overstay_share=0.2, move_share=0.3, bad_share=0.01)  # fmt: skip
+    spec = Spec(
+        persons=4_000,
+        start_year=2021,
+        end_year=2023,
+        seed=3,
+        chunk_rows=1_500,
+        overstay_share=0.2,
+        move_share=0.3,
+        bad_share=0.01,
+    )
     generate(root, spec, from_store(snapshot_store))
     return check_files(root)
 
@@ -43,9 +51,15 @@ def register(tmp_path_factory, snapshot_store):  # type: ignore[no-untyped-def]
 def results(register, tmp_path_factory):  # type: ignore[no-untyped-def]
     engine = DuckDBEngine(memory_limit="300MB")
     try:
-        return aggregate(engine, register, resolve_span(register), stock_dates=STOCK_DATES,
-                         overstay_date=OVERSTAY_DATE, max_bad_share=0.05,
-                         quarantine=tmp_path_factory.mktemp("q") / "bad.parquet")  # fmt: skip
+        return aggregate(
+            engine,
+            register,
+            resolve_span(register),
+            stock_dates=STOCK_DATES,
+            overstay_date=OVERSTAY_DATE,
+            max_bad_share=0.05,
+            quarantine=tmp_path_factory.mktemp("q") / "bad.parquet",
+        )
     finally:
         engine.close()
 
@@ -61,8 +75,14 @@ def _brute_rules(recs: list[dict], span: tuple[date, date]) -> list[set[str]]:
 
     countries = {c.alpha_3 for c in pycountry.countries}
     regions = set(kz_regions())
-    codes = {"citizenship": countries, "region": regions, "previous_region": regions,
-             "sex": {"F", "M"}, "sector": set(SECTORS), "permit_kind": set(PERMIT_KINDS)}  # fmt: skip
+    codes = {
+        "citizenship": countries,
+        "region": regions,
+        "previous_region": regions,
+        "sex": {"F", "M"},
+        "sector": set(SECTORS),
+        "permit_kind": set(PERMIT_KINDS),
+    }
     broken: list[set[str]] = [set() for _ in recs]
     for i, r in enumerate(recs):
         if any(r[c] is None for c in r if c not in ("departure_date", "previous_region")):
@@ -79,14 +99,27 @@ def _brute_rules(recs: list[dict], span: tuple[date, date]) -> list[set[str]]:
         by_person[r["person_id"]].append(i)
     far = date.max
     for idx in by_person.values():
-        idx.sort(key=lambda i: (recs[i]["arrival_date"], recs[i]["departure_date"] or far,
-                                recs[i]["region"], recs[i]["citizenship"], recs[i]["permit_kind"],
-                                recs[i]["sector"], recs[i]["sex"], recs[i]["birth_year"],
-                                recs[i]["permitted_until"], recs[i]["previous_region"] or ""))  # fmt: skip
+        idx.sort(
+            key=lambda i: (
+                recs[i]["arrival_date"],
+                recs[i]["departure_date"] or far,
+                recs[i]["region"],
+                recs[i]["citizenship"],
+                recs[i]["permit_kind"],
+                recs[i]["sector"],
+                recs[i]["sex"],
+                recs[i]["birth_year"],
+                recs[i]["permitted_until"],
+                recs[i]["previous_region"] or "",
+            )
+        )
         for prev, cur in zip(idx, idx[1:], strict=False):
             p, c = recs[prev], recs[cur]
-            if (p["arrival_date"] == c["arrival_date"] or p["departure_date"] is None
-                    or c["arrival_date"] < p["departure_date"]):  # fmt: skip
+            if (
+                p["arrival_date"] == c["arrival_date"]
+                or p["departure_date"] is None
+                or c["arrival_date"] < p["departure_date"]
+            ):
                 broken[cur].add("duplicate_person_period")
     return broken
 
@@ -105,8 +138,12 @@ def test_checks_count_each_rule_like_a_brute_force_pass(results, brute) -> None:
     assert results.checks.records == len(recs)
     assert results.checks.by_rule == {r: want.get(r, 0) for r in sql.RULES}
     assert results.checks.bad == sum(1 for b in broken if b) > 0
-    for rule in ("unknown_code", "departure_before_arrival", "duplicate_person_period",
-                 "outside_span"):  # fmt: skip
+    for rule in (
+        "unknown_code",
+        "departure_before_arrival",
+        "duplicate_person_period",
+        "outside_span",
+    ):
         assert want[rule] > 0, f"the generator should have injected {rule}"
 
 
@@ -122,7 +159,9 @@ def test_overstays_equal_a_brute_force_count(results, brute) -> None:  # type: i
     t = OVERSTAY_DATE
     count, days = Counter(), Counter()
     for r in clean:
-        present = r["arrival_date"] <= t and (r["departure_date"] is None or r["departure_date"] > t)
+        present = r["arrival_date"] <= t and (
+            r["departure_date"] is None or r["departure_date"] > t
+        )
         if present and r["permitted_until"] < t:
             count[(r["citizenship"], r["region"])] += 1
             days[(r["citizenship"], r["region"])] += (t - r["permitted_until"]).days
@@ -185,8 +224,13 @@ def test_too_many_bad_records_fail_after_quarantining_them(register, tmp_path: P
     engine = DuckDBEngine(memory_limit="300MB")
     try:
         with pytest.raises(InputError, match=r"break the checks, more than the allowed 0\.10%"):
-            aggregate(engine, register, resolve_span(register), max_bad_share=0.001,
-                      quarantine=tmp_path / "q.parquet")  # fmt: skip
+            aggregate(
+                engine,
+                register,
+                resolve_span(register),
+                max_bad_share=0.001,
+                quarantine=tmp_path / "q.parquet",
+            )
     finally:
         engine.close()
     assert pq.read_table(tmp_path / "q.parquet").num_rows > 0
@@ -213,12 +257,31 @@ def test_results_are_stored_as_a_synthetic_vintage_with_provenance(results, regi
 
 def test_cli_aggregate_feeds_keruen_indices(register, home, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
-    out = runner.invoke(main, ["register", "aggregate", str(register.root), "--od-dir",
-                               str(tmp_path / "od"), "--quarantine", str(tmp_path / "q.parquet"),
-                               "--max-bad-share", "0.05"])  # fmt: skip
+    out = runner.invoke(
+        main,
+        [
+            "register",
+            "aggregate",
+            str(register.root),
+            "--od-dir",
+            str(tmp_path / "od"),
+            "--quarantine",
+            str(tmp_path / "q.parquet"),
+            "--max-bad-share",
+            "0.05",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert "SYNTHETIC register" in out.output and "quarantined:" in out.output
-    res = runner.invoke(main, ["indices", "--flows", str(tmp_path / "od" / "od_2022.csv"),
-                               "--population", str(tmp_path / "od" / "population_2022.csv")])  # fmt: skip
+    res = runner.invoke(
+        main,
+        [
+            "indices",
+            "--flows",
+            str(tmp_path / "od" / "od_2022.csv"),
+            "--population",
+            str(tmp_path / "od" / "population_2022.csv"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["effectiveness"] is not None

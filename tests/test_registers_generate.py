@@ -98,10 +98,12 @@ def test_same_seed_same_register_other_seed_other_register(tmp_path: Path, margi
     spec = Spec(persons=2_000, start_year=2022, end_year=2023, seed=9, chunk_rows=700)
     a = generate(tmp_path / "a", spec, margins)
     b = generate(tmp_path / "b", spec, margins)
-    c = generate(tmp_path / "c", Spec(**{**spec.__dict__, "seed": 10}), margins)
-    read = lambda p: ds.dataset(p, partitioning="hive").to_table().sort_by(  # noqa: E731
-        [("person_id", "ascending"), ("arrival_date", "ascending")]
-    )
+    generate(tmp_path / "c", Spec(**{**spec.__dict__, "seed": 10}), margins)
+
+    def read(p: Path):  # type: ignore[no-untyped-def]
+        table = ds.dataset(p, partitioning="hive").to_table()
+        return table.sort_by([("person_id", "ascending"), ("arrival_date", "ascending")])
+
     assert a["rows"] == b["rows"]
     assert read(tmp_path / "a").equals(read(tmp_path / "b"))
     assert not read(tmp_path / "a").equals(read(tmp_path / "c"))

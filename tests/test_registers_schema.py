@@ -23,8 +23,11 @@ from keruen.sources.snapshot import open_store
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory, snapshot_store) -> Path:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("schema") / "reg"
-    generate(root, Spec(persons=600, start_year=2022, end_year=2023, chunk_rows=250),
-             from_store(snapshot_store))  # fmt: skip
+    generate(
+        root,
+        Spec(persons=600, start_year=2022, end_year=2023, chunk_rows=250),
+        from_store(snapshot_store),
+    )
     return root
 
 
@@ -50,8 +53,14 @@ def test_a_well_formed_register_passes(pristine: Path) -> None:
 
 def test_wrong_column_type_names_file_and_column(reg: Path) -> None:
     bad = _one_file(reg)
-    _rewrite(bad, lambda t: t.set_column(t.schema.get_field_index("birth_year"), "birth_year",
-                                         pc.cast(t["birth_year"], pa.string())))  # fmt: skip
+    _rewrite(
+        bad,
+        lambda t: t.set_column(
+            t.schema.get_field_index("birth_year"),
+            "birth_year",
+            pc.cast(t["birth_year"], pa.string()),
+        ),
+    )
     with pytest.raises(InputError) as err:
         check_files(reg)
     assert err.value.file == str(bad) and err.value.field == "birth_year"
@@ -60,8 +69,14 @@ def test_wrong_column_type_names_file_and_column(reg: Path) -> None:
 
 def test_dates_written_as_text_are_rejected(reg: Path) -> None:
     bad = _one_file(reg)
-    _rewrite(bad, lambda t: t.set_column(t.schema.get_field_index("arrival_date"), "arrival_date",
-                                         pc.cast(t["arrival_date"], pa.string())))  # fmt: skip
+    _rewrite(
+        bad,
+        lambda t: t.set_column(
+            t.schema.get_field_index("arrival_date"),
+            "arrival_date",
+            pc.cast(t["arrival_date"], pa.string()),
+        ),
+    )
     with pytest.raises(InputError, match="expected date") as err:
         check_files(reg)
     assert err.value.field == "arrival_date"
@@ -101,8 +116,12 @@ def test_cli_prints_one_line_and_leaves_the_store_unchanged(reg: Path, home: Pat
     with open_store(quiet=True) as store:
         before = store.checksum()
     bad = _one_file(reg)
-    _rewrite(bad, lambda t: t.set_column(t.schema.get_field_index("sex"), "sex",
-                                         pc.cast(pc.equal(t["sex"], "M"), pa.int8())))  # fmt: skip
+    _rewrite(
+        bad,
+        lambda t: t.set_column(
+            t.schema.get_field_index("sex"), "sex", pc.cast(pc.equal(t["sex"], "M"), pa.int8())
+        ),
+    )
     result = CliRunner().invoke(main, ["register", "aggregate", str(reg)])
     assert result.exit_code == 3
     lines = result.output.strip().splitlines()
@@ -115,12 +134,25 @@ def test_cli_refuses_too_many_bad_records_and_stores_nothing(
     tmp_path: Path, home: Path, snapshot_store
 ) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "dirty"
-    generate(root, Spec(persons=500, start_year=2022, end_year=2023, bad_share=0.1),
-             from_store(snapshot_store))  # fmt: skip
+    generate(
+        root,
+        Spec(persons=500, start_year=2022, end_year=2023, bad_share=0.1),
+        from_store(snapshot_store),
+    )
     with open_store(quiet=True) as store:
         before = store.checksum()
-    result = CliRunner().invoke(main, ["register", "aggregate", str(root), "--max-bad-share",
-                                       "0.01", "--quarantine", str(tmp_path / "q.parquet")])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "register",
+            "aggregate",
+            str(root),
+            "--max-bad-share",
+            "0.01",
+            "--quarantine",
+            str(tmp_path / "q.parquet"),
+        ],
+    )
     assert result.exit_code == 3
     assert "break the checks, more than the allowed 1.00%" in result.output
     assert pq.read_table(tmp_path / "q.parquet").num_rows > 0

@@ -32,13 +32,24 @@ def spark():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def both(tmp_path_factory, snapshot_store, spark):  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("spark") / "reg"
-    spec = Spec(persons=1_500, start_year=2022, end_year=2023, seed=7, chunk_rows=600,
-                overstay_share=0.2, move_share=0.3, bad_share=0.02)  # fmt: skip
+    spec = Spec(
+        persons=1_500,
+        start_year=2022,
+        end_year=2023,
+        seed=7,
+        chunk_rows=600,
+        overstay_share=0.2,
+        move_share=0.3,
+        bad_share=0.02,
+    )
     generate(root, spec, from_store(snapshot_store))
     files = check_files(root)
     span = resolve_span(files)
-    options = {"stock_dates": [date(2022, 6, 1), date(2023, 1, 1)],
-               "overstay_date": date(2023, 3, 1), "max_bad_share": 0.1}  # fmt: skip
+    options = {
+        "stock_dates": [date(2022, 6, 1), date(2023, 1, 1)],
+        "overstay_date": date(2023, 3, 1),
+        "max_bad_share": 0.1,
+    }
     out = {}
     for engine in (engines.DuckDBEngine(memory_limit="300MB"), engines.SparkEngine()):
         try:

@@ -70,8 +70,9 @@ def checked(dialect: str, start_day: int, end_day: int) -> str:
     unknown = " OR ".join(f"(r.{c} IS NOT NULL AND j_{c}.code IS NULL)" for c in _CODED)
     window = f"OVER (PARTITION BY r.person_id ORDER BY {_ORDER})"
     arr, dep = day.format(col="r.arrival_date"), day.format(col="r.departure_date")
+    hint = ", ".join(f"BROADCAST(j_{c})" for c in _CODED)  # Spark; a comment to DuckDB
     inner = f"""
-SELECT {cols},
+SELECT /*+ {hint} */ {cols},
   {arr} AS arr_day, {dep} AS dep_day, {day.format(col="r.permitted_until")} AS until_day,
   ({missing}) AS missing_value,
   ({unknown}) AS unknown_code,
