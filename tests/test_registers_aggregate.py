@@ -97,30 +97,17 @@ def _brute_rules(recs: list[dict], span: tuple[date, date]) -> list[set[str]]:
     by_person = defaultdict(list)
     for i, r in enumerate(recs):
         by_person[r["person_id"]].append(i)
-    far = date.max
     for idx in by_person.values():
-        idx.sort(
-            key=lambda i: (
-                recs[i]["arrival_date"],
-                recs[i]["departure_date"] or far,
-                recs[i]["region"],
-                recs[i]["citizenship"],
-                recs[i]["permit_kind"],
-                recs[i]["sector"],
-                recs[i]["sex"],
-                recs[i]["birth_year"],
-                recs[i]["permitted_until"],
-                recs[i]["previous_region"] or "",
+        for i in idx:
+            a = recs[i]["arrival_date"]
+            same_day = sum(1 for k in idx if recs[k]["arrival_date"] == a) > 1
+            earlier_open = any(
+                recs[k]["arrival_date"] < a
+                and (recs[k]["departure_date"] is None or recs[k]["departure_date"] > a)
+                for k in idx
             )
-        )
-        for prev, cur in zip(idx, idx[1:], strict=False):
-            p, c = recs[prev], recs[cur]
-            if (
-                p["arrival_date"] == c["arrival_date"]
-                or p["departure_date"] is None
-                or c["arrival_date"] < p["departure_date"]
-            ):
-                broken[cur].add("duplicate_person_period")
+            if same_day or earlier_open:
+                broken[i].add("duplicate_person_period")
     return broken
 
 

@@ -131,9 +131,9 @@ def run_checks(
     try:
         engine.open(register.files)
         engine.register_frame("ref_codes", ref_codes())
-        engine.materialise(
-            "checked", sql.checked(engine.name, day_number(span[0]), day_number(span[1]))
-        )
+        first, last = day_number(span[0]), day_number(span[1])
+        engine.materialise("checked", sql.checked(engine.name, first, last))
+        engine.view("checked_full", sql.checked(engine.name, first, last, full=True))
         engine.view("clean", sql.CLEAN)
         counts = engine.fetch(sql.RULE_COUNTS).iloc[0]
     except (KeyboardInterrupt, ConfigError):

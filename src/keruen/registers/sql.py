@@ -4,7 +4,8 @@ The statements use only SQL that DuckDB and Spark SQL read alike. The one expres
 dialects spell differently — a date as a day number — is :data:`DAY_NUMBER`; the check query
 turns every date into a day number (days since 1970-01-01) once, and all later arithmetic is
 on integers. Engines provide three relations: ``register_raw`` (the Parquet files),
-``ref_codes(kind, code)`` (valid codes) and, materialised from :func:`checked`, ``checked``.
+``ref_codes(kind, code)`` (valid codes), ``checked`` (materialised from :func:`checked`) and
+``checked_full`` (a view of :func:`checked` with ``full=True``, read only for the quarantine).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ RULE_HELP: dict[str, str] = {
     "unknown_code": "citizenship, region, previous_region, sex, sector or permit_kind is not "
     "a known code",
     "departure_before_arrival": "departure_date is before arrival_date",
-    "duplicate_person_period": "the person's previous stay (ordered by arrival) arrives the "
-    "same day or has not ended by this arrival",
+    "duplicate_person_period": "another record of the person arrives the same day, or an "
+    "earlier stay of the person has not ended by this arrival",
     "outside_span": "arrival_date or departure_date falls outside the register's span",
 }
 #: Days since 1970-01-01 of a date column, per dialect.
@@ -52,40 +53,54 @@ _CODED = {
     "sector": "sector",
     "permit_kind": "permit_kind",
 }
-_ORDER = (
-    "r.arrival_date, r.departure_date NULLS LAST, r.region, r.citizenship, r.permit_kind, "
-    "r.sector, r.sex, r.birth_year, r.permitted_until, r.previous_region NULLS FIRST"
-)
+#: The columns the aggregates read (kept in the materialised ``checked`` relation).
+AGGREGATE_COLUMNS: tuple[str, ...] = (
+    "citizenship", "region", "previous_region", "arrival_date", "departure_date",
+    "arr_day", "dep_day", "until_day",
+)  # fmt: skip
+#: Day number standing for "not yet departed" when comparing departures.
+OPEN_END = 2_147_483_647
 
 
-def checked(dialect: str, start_day: int, end_day: int) -> str:
-    """Every record with its day numbers, one boolean column per rule, and ``bad``."""
+def checked(dialect: str, start_day: int, end_day: int, *, full: bool = False) -> str:
+    """Every record with its day numbers, one boolean column per rule, and ``bad``.
+
+    With ``full=False`` only :data:`AGGREGATE_COLUMNS` are kept beside the flags (what the
+    engines materialise); ``full=True`` keeps every column (what the quarantine file holds).
+    A person-period is a duplicate when another record of the same person arrives the same
+    day (all such records are flagged: which one is right is unknown) or when a stay of the
+    person that arrived earlier has not ended by this arrival; both are windows over the
+    person's records ordered by arrival day only, so the result does not depend on ties.
+    """
     day = DAY_NUMBER[dialect]
     cols = ", ".join(f"r.{c}" for c in COLUMNS)
+    hint = ", ".join(f"BROADCAST(j_{c})" for c in _CODED)  # Spark; a comment to DuckDB
     joins = "\n".join(
         f"LEFT JOIN ref_codes j_{c} ON j_{c}.kind = '{kind}' AND j_{c}.code = r.{c}"
         for c, kind in _CODED.items()
     )
     missing = " OR ".join(f"r.{c} IS NULL" for c in _REQUIRED)
     unknown = " OR ".join(f"(r.{c} IS NOT NULL AND j_{c}.code IS NULL)" for c in _CODED)
-    window = f"OVER (PARTITION BY r.person_id ORDER BY {_ORDER})"
-    arr, dep = day.format(col="r.arrival_date"), day.format(col="r.departure_date")
-    hint = ", ".join(f"BROADCAST(j_{c})" for c in _CODED)  # Spark; a comment to DuckDB
-    inner = f"""
+    base = f"""
 SELECT /*+ {hint} */ {cols},
-  {arr} AS arr_day, {dep} AS dep_day, {day.format(col="r.permitted_until")} AS until_day,
+  {day.format(col="r.arrival_date")} AS arr_day, {day.format(col="r.departure_date")} AS dep_day,
+  {day.format(col="r.permitted_until")} AS until_day,
   ({missing}) AS missing_value,
   ({unknown}) AS unknown_code,
-  COALESCE(r.departure_date < r.arrival_date, FALSE) AS departure_before_arrival,
-  COALESCE(lag(r.arrival_date) {window} IS NOT NULL AND (
-      lag(r.arrival_date) {window} = r.arrival_date
-      OR lag(r.departure_date) {window} IS NULL
-      OR r.arrival_date < lag(r.departure_date) {window}), FALSE) AS duplicate_person_period,
-  COALESCE({arr} < {start_day} OR {arr} > {end_day} OR {dep} > {end_day}, FALSE)
-      AS outside_span
+  COALESCE(r.departure_date < r.arrival_date, FALSE) AS departure_before_arrival
 FROM register_raw r
 {joins}"""
-    return f"SELECT *, ({' OR '.join(RULES)}) AS bad FROM ({inner}) q"
+    w = "PARTITION BY person_id ORDER BY arr_day RANGE BETWEEN"
+    rules = f"""
+SELECT b.*,
+  COALESCE(count(*) OVER ({w} CURRENT ROW AND CURRENT ROW) > 1
+    OR max(COALESCE(dep_day, {OPEN_END})) OVER ({w} UNBOUNDED PRECEDING AND 1 PRECEDING)
+       > arr_day, FALSE) AS duplicate_person_period,
+  COALESCE(arr_day < {start_day} OR arr_day > {end_day} OR dep_day > {end_day}, FALSE)
+      AS outside_span
+FROM ({base}) b"""
+    keep = "*" if full else ", ".join((*AGGREGATE_COLUMNS, *RULES))
+    return f"SELECT {keep}, ({' OR '.join(RULES)}) AS bad FROM ({rules}) q"
 
 
 #: Record counts: all, failing each rule, failing any.
@@ -94,8 +109,8 @@ RULE_COUNTS = (
     + ", ".join(f"CAST(SUM(CASE WHEN {r} THEN 1 ELSE 0 END) AS BIGINT) AS {r}" for r in RULES)
     + ", CAST(SUM(CASE WHEN bad THEN 1 ELSE 0 END) AS BIGINT) AS bad FROM checked"
 )
-#: The quarantined records with the rules each breaks.
-QUARANTINE = f"SELECT {', '.join(COLUMNS)}, {', '.join(RULES)} FROM checked WHERE bad"
+#: The quarantined records with the rules each breaks (from the full, unmaterialised view).
+QUARANTINE = f"SELECT {', '.join(COLUMNS)}, {', '.join(RULES)} FROM checked_full WHERE bad"
 #: The records that pass every rule: what all aggregates read.
 CLEAN = "SELECT * FROM checked WHERE NOT bad"
 
