@@ -281,6 +281,9 @@ def make_register(persons: int, where: Path) -> tuple[Path, int, float]:
     from keruen.sources.snapshot import open_store
 
     root = where / f"reg_{persons}"
+    if (root / "_register.json").exists():  # made by an earlier run with the same seed
+        info = json.loads((root / "_register.json").read_text("utf-8"))
+        return root, int(info["rows"]), float("nan")
     with open_store(where / "store.duckdb", quiet=True) as store:
         margins = from_store(store)
     start = time.perf_counter()

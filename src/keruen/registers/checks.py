@@ -146,7 +146,10 @@ def run_checks(
     path = None
     if bad:
         path = quarantine or default_quarantine(register.root)
-        engine.write_parquet(sql.QUARANTINE, path)
+        try:
+            engine.write_parquet(sql.QUARANTINE, path)
+        except Exception as exc:  # e.g. an unwritable folder: say where, no traceback
+            raise InputError(f"cannot write the quarantine file ({exc})", file=path) from None
     report = CheckReport(records, bad, by_rule, path, max_bad_share, span)
     if report.bad_share > max_bad_share:
         worst = ", ".join(f"{r} {n:,}" for r, n in by_rule.items() if n)
