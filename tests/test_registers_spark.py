@@ -23,7 +23,7 @@ from keruen.registers.schema import check_files  # noqa: E402
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
     """One local SparkSession for the whole test session."""
-    session = engines.spark_session("local[2]", shuffle_partitions=4)
+    session = engines.spark_session("local[2]", shuffle_partitions=2)
     yield session
     session.stop()
     engines._SPARK.clear()
