@@ -5,10 +5,11 @@ plus a scaling curve of keruen's DuckDB and Spark engines.
 
 Every contender computes the same five aggregates (flows by region x month x citizenship, stock
 on three dates, durations of completed stays, overstays on a date, internal OD by year) of the
-same seeded SYNTHETIC register (no deliberately bad records), each in a fresh subprocess whose
-wall time (after its imports) and peak resident memory (the process and all its children, JVM included, sampled
-every 50 ms) are recorded. keruen also runs its record checks (quarantine rules), which the
-others do not. Ratios are against hand-written DuckDB SQL measured in the same run.
+same seeded SYNTHETIC register (no deliberately bad records), each in a fresh subprocess
+whose wall time (after its imports) and peak resident memory (the process and all its
+children, JVM included, sampled every 50 ms) are recorded. keruen also runs its record
+checks (quarantine rules), which the others do not. Ratios are against hand-written DuckDB
+SQL measured in the same run.
 """
 
 from __future__ import annotations
