@@ -11,9 +11,12 @@ from pathlib import Path
 
 import click
 
+from keruen.cli import SuggestingGroup
+from keruen.cli.params import OutputFile, naming_inputs
 from keruen.errors import ConfigError
 
-_PATH = click.Path(dir_okay=False, path_type=Path)
+#: ``--out``: checked before the model runs; a missing folder is created (see OutputFile).
+_PATH = OutputFile()
 _IN = click.Path(exists=False, dir_okay=False, path_type=Path)
 
 
@@ -25,7 +28,7 @@ def _provenance(method: str, assumptions: Iterable[str], extra: Iterable[str] = 
         click.echo(f"# {e}", err=True)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def estimate() -> None:
     """Estimate what official statistics leave out, with method and assumptions stated."""
 
@@ -59,7 +62,16 @@ def flows_from_stocks_cmd(
     s0, s1 = read_stock_matrix(stock_start), read_stock_matrix(stock_end)
     b = read_region_values(births, "births") if births is not None else None
     d = read_region_values(deaths, "deaths") if deaths is not None else None
-    res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
+    inputs = {
+        "stock_start": stock_start,
+        "stock_end": stock_end,
+        "births": births,
+        "deaths": deaths,
+        "method": None,
+        "seed": None,
+    }
+    with naming_inputs(inputs):
+        res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
     write_table(res.to_frame(), out)
     _provenance(res.method, res.assumptions)
 
@@ -85,7 +97,18 @@ def remittance_corridors_cmd(
     st = read_table(stocks, ["orig", "dest", "stock"], numeric=["stock"], non_negative=["stock"])
     rec = read_region_values(received, "remittances", key="country")
     inc = read_region_values(income, "income", key="country") if income is not None else None
-    res = allocate_remittances(st, rec, inc, rule=rule)  # type: ignore[arg-type]
+    inputs = {
+        "stocks": stocks,
+        "stock": stocks,
+        "orig": stocks,
+        "dest": stocks,
+        "received": received,
+        "remittances": received,
+        "income": income,
+        "rule": None,
+    }
+    with naming_inputs(inputs):
+        res = allocate_remittances(st, rec, inc, rule=rule)  # type: ignore[arg-type]
     write_table(res.corridors, out)
     _provenance(res.method, res.assumptions)
 
@@ -121,13 +144,14 @@ def gravity_cmd(
     df = read_table(
         data_path, ["orig", "dest", "year", outcome, *wanted], numeric=[outcome, *wanted]
     )
-    res = ppml_gravity(
-        df,
-        outcome=outcome,
-        regressors=wanted,
-        fixed_effects=fixed_effects,  # type: ignore[arg-type]
-        cluster=cluster,  # type: ignore[arg-type]
-    )
+    with naming_inputs({"data": data_path, "fixed_effects": None}):
+        res = ppml_gravity(
+            df,
+            outcome=outcome,
+            regressors=wanted,
+            fixed_effects=fixed_effects,  # type: ignore[arg-type]
+            cluster=cluster,  # type: ignore[arg-type]
+        )
     write_table(res.coefficients.reset_index(), out)
     extra = [f"observations: {res.n_obs}; dropped as separated: {res.n_separated}"]
     extra += [f"dropped regressor {k}: {v}" for k, v in res.dropped_regressors.items()]
@@ -160,7 +184,8 @@ def forecast_cmd(
 
     df = read_table(series_path, ["year", "value"], numeric=["year", "value"])
     series = df.set_index(df["year"].astype(int))["value"]
-    res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
+    with naming_inputs({"series": series_path, "model": None, "level": None}):
+        res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
     write_table(res.forecast, out)
     bt = [
         f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} (n={int(r.n)})"
