@@ -94,6 +94,31 @@ SETTINGS: tuple[Setting, ...] = (
         "past it the update stops with an error and the store is unchanged.",
     ),
     Setting(
+        "KERUEN_REGISTER_ENGINE",
+        "duckdb",
+        "Engine of `keruen register validate|aggregate`: duckdb or spark.",
+    ),
+    Setting(
+        "KERUEN_REGISTER_MEMORY_LIMIT",
+        "2GB",
+        "Memory limit of the DuckDB register engine (it spills to disk beyond it).",
+    ),
+    Setting(
+        "KERUEN_REGISTER_TEMP_DIR",
+        None,
+        "Folder where the DuckDB register engine spills; default: a fresh temporary folder.",
+    ),
+    Setting(
+        "KERUEN_REGISTER_MAX_BAD_SHARE",
+        "0.01",
+        "Largest share of a register's records that may break the checks before a run fails.",
+    ),
+    Setting(
+        "KERUEN_SPARK_MASTER",
+        "local[2]",
+        "Spark master URL of the Spark register engine (local mode or a cluster URL).",
+    ),
+    Setting(
         "KERUEN_UPDATE_MAX_PAGES",
         "500",
         "Most pages one update may request from a paged API (World Bank); an answer "

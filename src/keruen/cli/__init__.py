@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "import": "keruen.cli.update:import_",
     "diff": "keruen.cli.update:diff",
     "vintages": "keruen.cli.update:vintages",
+    "register": "keruen.cli.register:register",
     "serve": "keruen.cli.serve:serve",
 }
 

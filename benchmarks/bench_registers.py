@@ -1,0 +1,366 @@
+"""Aggregating a synthetic register: keruen against hand-written DuckDB SQL, pandas and polars,
+plus a scaling curve of keruen's DuckDB and Spark engines.
+
+    python benchmarks/bench_registers.py --persons 1000000 --sizes 1000000,3000000,10000000
+
+Every contender computes the same five aggregates (flows by region x month x citizenship, stock
+on three dates, durations of completed stays, overstays on a date, internal OD by year) of the
+same seeded SYNTHETIC register (no deliberately bad records), each in a fresh subprocess
+whose wall time (after its imports) and peak resident memory (the process and all its
+children, JVM included, sampled every 50 ms) are recorded. keruen also runs its record
+checks (quarantine rules), which the others do not. Ratios are against hand-written DuckDB
+SQL measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+STOCK = [date(2021, 1, 1), date(2022, 1, 1), date(2023, 12, 31)]
+OVER = date(2023, 12, 31)
+BANDS = [(0, "0-29d"), (30, "30-89d"), (90, "90-179d"), (180, "180-364d"), (365, "365d+")]
+
+
+# -- contenders (each runs in its own subprocess) ------------------------------------------------
+def run_keruen(root: Path, engine: str, memory_limit: str) -> dict[str, int]:
+    from keruen.registers.aggregate import aggregate
+    from keruen.registers.checks import resolve_span
+    from keruen.registers.engines import make_engine
+    from keruen.registers.schema import check_files
+
+    files = check_files(root)
+    eng = make_engine(engine, memory_limit=memory_limit)
+    try:
+        res = aggregate(
+            eng,
+            files,
+            resolve_span(files),
+            stock_dates=STOCK,
+            overstay_date=OVER,
+            quarantine=Path(tempfile.mkdtemp()) / "q.parquet",
+        )
+    finally:
+        eng.close()
+    t = res.tables
+    return _summary(
+        t["flows"]["arrivals"].sum(),
+        t["stock"]["stock"].sum(),
+        t["durations"]["days"].sum(),
+        t["overstays"]["overstayers"].sum(),
+        t["od"]["moves"].sum(),
+    )
+
+
+def _summary(arrivals, stock, days, over, moves) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {
+        "arrivals": int(arrivals),
+        "stock": int(stock),
+        "stay_days": int(days),
+        "overstayers": int(over),
+        "moves": int(moves),
+    }
+
+
+def run_duckdb_sql(root: Path, memory_limit: str) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"CREATE VIEW r AS SELECT * FROM read_parquet('{root}/*/*.parquet')")
+    flows = con.execute("""
+        WITH a AS (SELECT region, strftime(arrival_date, '%Y-%m') m, citizenship, count(*) n,
+                     count(*) FILTER (WHERE previous_region IS NULL) ab FROM r GROUP BY ALL),
+             d AS (SELECT region, strftime(departure_date, '%Y-%m') m, citizenship, count(*) n
+                   FROM r WHERE departure_date IS NOT NULL GROUP BY ALL)
+        SELECT coalesce(a.region, d.region), coalesce(a.m, d.m), coalesce(a.citizenship,
+               d.citizenship), coalesce(a.n, 0) arr, coalesce(d.n, 0) dep,
+               coalesce(a.n, 0) - coalesce(d.n, 0) net
+        FROM a FULL JOIN d ON a.region = d.region AND a.m = d.m AND a.citizenship = d.citizenship
+    """).df()
+    sums = ", ".join(
+        f"count(*) FILTER (WHERE arrival_date <= DATE '{t}' AND (departure_date IS NULL "
+        f"OR departure_date > DATE '{t}')) s{i}"
+        for i, t in enumerate(STOCK)
+    )
+    stock = con.execute(f"SELECT region, citizenship, {sums} FROM r GROUP BY ALL").df()
+    dur = con.execute("""
+        SELECT citizenship, region, CASE WHEN d < 30 THEN 1 WHEN d < 90 THEN 2 WHEN d < 180
+               THEN 3 WHEN d < 365 THEN 4 ELSE 5 END band, count(*) n, sum(d) AS days
+        FROM (SELECT *, departure_date - arrival_date d FROM r WHERE departure_date IS NOT NULL)
+        GROUP BY ALL""").df()
+    over = con.execute(f"""
+        SELECT citizenship, region, count(*) n, sum(DATE '{OVER}' - permitted_until) AS days FROM r
+        WHERE arrival_date <= DATE '{OVER}' AND (departure_date IS NULL OR departure_date >
+              DATE '{OVER}') AND permitted_until < DATE '{OVER}' GROUP BY ALL""").df()
+    od = con.execute("""
+        SELECT year(arrival_date) y, previous_region, region, count(*) n FROM r
+        WHERE previous_region IS NOT NULL GROUP BY ALL""").df()
+    stock_total = sum(stock[f"s{i}"].sum() for i in range(len(STOCK)))
+    return _summary(
+        flows["arr"].sum(), stock_total, dur["days"].sum(), over["n"].sum(), od["n"].sum()
+    )
+
+
+def run_pandas(root: Path) -> dict[str, int]:
+    import pandas as pd
+    import pyarrow.dataset as ds
+
+    cols = [
+        "citizenship",
+        "region",
+        "previous_region",
+        "arrival_date",
+        "departure_date",
+        "permitted_until",
+    ]
+    df = ds.dataset(root, format="parquet").to_table(columns=cols).to_pandas(date_as_object=False)
+    for c in ("citizenship", "region", "previous_region"):
+        df[c] = df[c].astype("category")
+    arr, dep, until = df["arrival_date"], df["departure_date"], df["permitted_until"]
+    am = arr.dt.year * 100 + arr.dt.month
+    a = df.groupby(["region", am, "citizenship"], observed=True).size()
+    has_dep = dep.notna()
+    dm = (dep.dt.year * 100 + dep.dt.month)[has_dep].astype("int64")
+    d = df[has_dep].groupby(["region", dm, "citizenship"], observed=True).size()
+    flows = pd.concat([a.rename("arr"), d.rename("dep")], axis=1).fillna(0)
+    flows["net"] = flows["arr"] - flows["dep"]
+    stock_total = 0
+    for t in STOCK:
+        ts = pd.Timestamp(t)
+        present = (arr <= ts) & (dep.isna() | (dep > ts))
+        stock_total += df[present].groupby(["region", "citizenship"], observed=True).size().sum()
+    days = (dep - arr).dt.days[has_dep]
+    band = pd.cut(days, [b for b, _ in BANDS] + [10**9], right=False, labels=[n for _, n in BANDS])
+    dur = days.groupby(
+        [df["citizenship"][has_dep], df["region"][has_dep], band], observed=True
+    ).agg(["size", "sum"])
+    ts = pd.Timestamp(OVER)
+    mask = (arr <= ts) & (dep.isna() | (dep > ts)) & (until < ts)
+    over = (
+        (ts - until[mask])
+        .dt.days.groupby([df["citizenship"][mask], df["region"][mask]], observed=True)
+        .agg(["size", "sum"])
+    )
+    moved = df["previous_region"].notna()
+    od = df[moved].groupby([arr[moved].dt.year, "previous_region", "region"], observed=True).size()
+    return _summary(flows["arr"].sum(), stock_total, dur["sum"].sum(), over["size"].sum(), od.sum())
+
+
+def run_polars(root: Path) -> dict[str, int]:
+    import polars as pl
+
+    lf = pl.scan_parquet(f"{root}/*/*.parquet", hive_partitioning=True)
+
+    def ym(c: str) -> pl.Expr:
+        return pl.col(c).dt.year() * 100 + pl.col(c).dt.month()
+
+    a = lf.group_by("region", ym("arrival_date").alias("m"), "citizenship").agg(
+        pl.len().alias("arr")
+    )
+    d = (
+        lf.filter(pl.col("departure_date").is_not_null())
+        .group_by("region", ym("departure_date").alias("m"), "citizenship")
+        .agg(pl.len().alias("dep"))
+    )
+    flows = (
+        a.join(d, on=["region", "m", "citizenship"], how="full", coalesce=True)
+        .with_columns(pl.col("arr").fill_null(0), pl.col("dep").fill_null(0))
+        .collect()
+    )
+
+    def present(t: date) -> pl.Expr:
+        dep = pl.col("departure_date")
+        return (pl.col("arrival_date") <= t) & (dep.is_null() | (dep > t))
+
+    stock = (
+        lf.group_by("region", "citizenship")
+        .agg([present(t).sum().alias(f"s{i}") for i, t in enumerate(STOCK)])
+        .collect()
+    )
+    days = (pl.col("departure_date") - pl.col("arrival_date")).dt.total_days()
+    band = (
+        pl.when(days < 30)
+        .then(1)
+        .when(days < 90)
+        .then(2)
+        .when(days < 180)
+        .then(3)
+        .when(days < 365)
+        .then(4)
+        .otherwise(5)
+    )
+    dur = (
+        lf.filter(pl.col("departure_date").is_not_null())
+        .group_by("citizenship", "region", band.alias("band"))
+        .agg(pl.len(), days.sum().alias("d"))
+        .collect()
+    )
+    over = (
+        lf.filter(present(OVER) & (pl.col("permitted_until") < OVER))
+        .group_by("citizenship", "region")
+        .agg(pl.len().alias("n"), (pl.lit(OVER) - pl.col("permitted_until")).dt.total_days().sum())
+        .collect()
+    )
+    od = (
+        lf.filter(pl.col("previous_region").is_not_null())
+        .group_by(pl.col("arrival_date").dt.year(), "previous_region", "region")
+        .agg(pl.len())
+        .collect()
+    )
+    stock_total = sum(stock[f"s{i}"].sum() for i in range(len(STOCK)))
+    return _summary(
+        flows["arr"].sum(), stock_total, dur["d"].sum(), over["n"].sum(), od["len"].sum()
+    )
+
+
+#: Modules each contender imports before its clock starts (interpreter start-up and imports
+#: are not what is compared).
+IMPORTS = {
+    "keruen-duckdb": ["keruen.registers.aggregate", "keruen.registers.checks", "duckdb"],
+    "keruen-spark": ["keruen.registers.aggregate", "keruen.registers.checks", "pyspark.sql"],
+    "duckdb-sql": ["duckdb", "pandas"],
+    "pandas": ["pandas", "pyarrow.dataset"],
+    "polars": ["polars"],
+}
+
+
+def child(args: argparse.Namespace) -> None:
+    import importlib
+
+    root = Path(args.data)
+    for module in IMPORTS.get(args.one, []):
+        importlib.import_module(module)
+    start = time.perf_counter()
+    if args.one == "keruen-duckdb":
+        out = run_keruen(root, "duckdb", args.memory_limit)
+    elif args.one == "keruen-spark":
+        out = run_keruen(root, "spark", args.memory_limit)
+    elif args.one == "duckdb-sql":
+        out = run_duckdb_sql(root, args.memory_limit)
+    elif args.one == "pandas":
+        out = run_pandas(root)
+    elif args.one == "polars":
+        out = run_polars(root)
+    else:
+        raise SystemExit(f"unknown contender {args.one}")
+    print(json.dumps({"seconds": time.perf_counter() - start, "summary": out}))
+
+
+# -- parent: generate, run each contender in a subprocess, sample its memory -------------------
+def measure(name: str, data: Path, memory_limit: str) -> dict[str, object]:
+    import psutil
+
+    cmd = [
+        sys.executable,
+        __file__,
+        "--one",
+        name,
+        "--data",
+        str(data),
+        "--memory-limit",
+        memory_limit,
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(
+                c.memory_info().rss for c in ps.children(recursive=True)
+            )
+        except psutil.Error:
+            rss = 0
+        peak = max(peak, rss)
+        time.sleep(0.05)
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode != 0:
+        return {"name": name, "error": f"exit {proc.returncode}", "peak_mb": peak / 2**20}
+    result = json.loads(out.strip().splitlines()[-1])
+    return {
+        "name": name,
+        "seconds": result["seconds"],
+        "peak_mb": peak / 2**20,
+        "summary": result["summary"],
+    }
+
+
+def make_register(persons: int, where: Path) -> tuple[Path, int, float]:
+    from keruen.registers.generate import Spec, generate
+    from keruen.registers.margins import from_store
+    from keruen.sources.snapshot import open_store
+
+    root = where / f"reg_{persons}"
+    if (root / "_register.json").exists():  # made by an earlier run with the same seed
+        info = json.loads((root / "_register.json").read_text("utf-8"))
+        return root, int(info["rows"]), float("nan")
+    with open_store(where / "store.duckdb", quiet=True) as store:
+        margins = from_store(store)
+    start = time.perf_counter()
+    info = generate(
+        root,
+        Spec(persons=persons, start_year=2019, end_year=2023, seed=1, chunk_rows=1_000_000),
+        margins,
+        progress=True,
+    )
+    return root, int(info["rows"]), time.perf_counter() - start  # type: ignore[call-overload]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--persons", type=int, default=1_000_000, help="size of the comparison")
+    p.add_argument("--sizes", default="", help="comma-separated sizes of the scaling curve")
+    p.add_argument("--engines", default="duckdb,spark", help="engines of the scaling curve")
+    p.add_argument("--contenders", default="keruen-duckdb,duckdb-sql,polars,pandas")
+    p.add_argument("--memory-limit", default="2GB")
+    p.add_argument("--workdir", default=None)
+    p.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--data", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.one:
+        child(args)
+        return
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="keruen-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"SYNTHETIC registers in {work}; DuckDB memory limit {args.memory_limit}")
+    root, rows, gen_s = make_register(args.persons, work)
+    print(f"\ncomparison: {args.persons:,} persons, {rows:,} rows (generated in {gen_s:.1f} s)")
+    runs = [measure(name, root, args.memory_limit) for name in args.contenders.split(",") if name]
+    base = next((r for r in runs if r["name"] == "duckdb-sql" and "seconds" in r), None)
+    print(f"{'contender':<15}{'seconds':>10}{'ratio':>8}{'peak MB':>10}  checksum")
+    for r in runs:
+        if "error" in r:
+            print(f"{r['name']:<15}{'failed':>10}{'':>8}{r['peak_mb']:>10.0f}  {r['error']}")
+            continue
+        ratio = r["seconds"] / base["seconds"] if base else float("nan")  # type: ignore[operator]
+        print(
+            f"{r['name']:<15}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
+            f"{json.dumps(r['summary'])}"
+        )
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
+    if sizes:
+        print(f"\nscaling ({args.engines})")
+        print(
+            f"{'persons':>12}{'rows':>12}{'engine':>8}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}"
+        )
+    for n in sizes:
+        reg, nrows, _ = (root, rows, 0.0) if n == args.persons else make_register(n, work)
+        for engine in args.engines.split(","):
+            r = measure(f"keruen-{engine}", reg, args.memory_limit)
+            if "error" in r:
+                print(f"{n:>12,}{nrows:>12,}{engine:>8}{'failed':>10}")
+                continue
+            print(
+                f"{n:>12,}{nrows:>12,}{engine:>8}{r['seconds']:>10.1f}"
+                f"{nrows / r['seconds']:>12,.0f}{r['peak_mb']:>10.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Run the aggregations of :mod:`keruen.registers.sql` and write them to the store.
+
+:func:`aggregate` runs the checks, then every aggregation, on one engine, and returns plain
+tables; :func:`tidy` turns them into store observations; :func:`store_results` writes each as
+a new vintage (one dataset per aggregation) whose provenance names the input files' sha256,
+the engine and the parameters. Aggregates of a synthetic register go to datasets
+``KERUEN_REGISTER_SYNTHETIC_*`` with vintages and publisher saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from keruen.registers import sql
+from keruen.registers.checks import CheckReport, day_number, run_checks
+from keruen.registers.engines import Engine
+from keruen.registers.schema import RegisterFiles
+from keruen.store import IngestResult, Provenance, Store
+
+AGGREGATES: tuple[str, ...] = ("flows", "stock", "durations", "overstays", "od")
+
+
+@dataclass
+class Results:
+    """The aggregates of one register (plain tables, sorted) and the checks' report."""
+
+    tables: dict[str, pd.DataFrame]
+    checks: CheckReport
+    parameters: dict[str, object] = field(default_factory=dict)
+
+
+def default_stock_dates(span: tuple[date, date]) -> list[date]:
+    """1 January of every year after the span's start, and its last day."""
+    days = [date(y, 1, 1) for y in range(span[0].year + 1, span[1].year + 1)]
+    return [*days, span[1]]
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if col in keys and out[col].dtype.kind in "iuf":
+            out[col] = out[col].astype("int64")
+        elif col not in keys:
+            out[col] = out[col].fillna(0).astype("int64")
+        else:
+            out[col] = out[col].astype(str)
+    return out.sort_values(keys).reset_index(drop=True)
+
+
+def run_aggregations(
+    engine: Engine, stock_dates: list[date], overstay_date: date
+) -> dict[str, pd.DataFrame]:
+    """Every aggregation on relation ``clean`` of ``engine`` (checks already run)."""
+    flows = _sorted(engine.fetch(sql.FLOWS), ["region", "month", "citizenship"])
+    wide = engine.fetch(sql.stock([day_number(d) for d in stock_dates]))
+    stock = wide.melt(
+        id_vars=["region", "citizenship"],
+        value_vars=[f"s{i}" for i in range(len(stock_dates))],
+        var_name="date",
+        value_name="stock",
+    )
+    stock["date"] = stock["date"].map({f"s{i}": d.isoformat() for i, d in enumerate(stock_dates)})
+    stock = _sorted(stock, ["date", "region", "citizenship"])
+    durations = _sorted(engine.fetch(sql.DURATIONS), ["citizenship", "region", "band"])
+    over = engine.fetch(sql.overstays(day_number(overstay_date)))
+    over.insert(0, "date", overstay_date.isoformat())
+    overstays = _sorted(over, ["date", "citizenship", "region"])
+    od = _sorted(engine.fetch(sql.OD), ["year", "origin", "destination"])
+    return {"flows": flows, "stock": stock, "durations": durations, "overstays": overstays,
+            "od": od}  # fmt: skip
+
+
+def aggregate(
+    engine: Engine,
+    register: RegisterFiles,
+    span: tuple[date, date],
+    *,
+    stock_dates: list[date] | None = None,
+    overstay_date: date | None = None,
+    quarantine: Path | None = None,
+    max_bad_share: float = 0.01,
+) -> Results:
+    """Check the register, then compute every aggregate of its clean records."""
+    stock_dates = stock_dates or default_stock_dates(span)
+    overstay_date = overstay_date or span[1]
+    checks = run_checks(engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share)
+    tables = run_aggregations(engine, stock_dates, overstay_date)
+    params = {
+        "span": [span[0].isoformat(), span[1].isoformat()],
+        "stock_dates": [d.isoformat() for d in stock_dates],
+        "overstay_date": overstay_date.isoformat(),
+        "max_bad_share": max_bad_share,
+        "rules": list(sql.RULES),
+    }
+    return Results(tables, checks, params)
+
+
+def _month(m: int) -> str:
+    return f"{m // 100:04d}-{m % 100:02d}"
+
+
+def tidy(results: Results) -> dict[str, pd.DataFrame]:
+    """Store observations of each aggregate; see docs/registers.md for the measures.
+
+    Columns: measure, ref_area, counterpart_area, breakdown, period, value, unit, obs_status.
+    """
+    t = results.tables
+    out: dict[str, pd.DataFrame] = {}
+    f = t["flows"]
+    parts = []
+    for col in ("arrivals", "arrivals_from_abroad", "departures", "net"):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "measure": f"register_{col}",
+                    "ref_area": f["region"],
+                    "counterpart_area": f["citizenship"],
+                    "breakdown": None,
+                    "period": f["month"].map(_month),
+                    "value": f[col],
+                    "unit": "person-periods",
+                }
+            )  # fmt: skip
+        )
+    out["flows"] = pd.concat(parts, ignore_index=True)
+    s = t["stock"]
+    out["stock"] = pd.DataFrame(
+        {"measure": "register_stock", "ref_area": s["region"], "counterpart_area": s["citizenship"],
+         "breakdown": None, "period": s["date"], "value": s["stock"], "unit": "persons"}
+    )  # fmt: skip
+    d = t["durations"]
+    period = "/".join(results.parameters["span"])  # type: ignore[arg-type]
+    out["durations"] = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "measure": m,
+                    "ref_area": d["region"],
+                    "counterpart_area": d["citizenship"],
+                    "breakdown": "duration=" + d["band"],
+                    "period": period,
+                    "value": d[col],
+                    "unit": unit,
+                }
+            )  # fmt: skip
+            for m, col, unit in (
+                ("register_completed_stays", "stays", "stays"),
+                ("register_stay_days", "days", "days"),
+            )
+        ],
+        ignore_index=True,
+    )
+    o = t["overstays"]
+    out["overstays"] = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "measure": m,
+                    "ref_area": o["region"],
+                    "counterpart_area": o["citizenship"],
+                    "breakdown": None,
+                    "period": o["date"],
+                    "value": o[col],
+                    "unit": unit,
+                }
+            )  # fmt: skip
+            for m, col, unit in (
+                ("register_overstayers", "overstayers", "persons"),
+                ("register_overstay_days", "overstay_days", "days"),
+            )
+        ],
+        ignore_index=True,
+    )
+    m = t["od"]
+    out["od"] = pd.DataFrame(
+        {"measure": "register_internal_moves", "ref_area": m["destination"],
+         "counterpart_area": m["origin"], "breakdown": None, "period": m["year"].astype(str),
+         "value": m["moves"], "unit": "moves"}
+    )  # fmt: skip
+    for frame in out.values():
+        frame["value"] = frame["value"].astype(float)
+        frame["obs_status"] = "A"
+    return out
+
+
+def file_digests(register: RegisterFiles) -> list[dict[str, str]]:
+    """sha256 of every file of the register (path relative to the register's root)."""
+    out = []
+    base = register.root if register.root.is_dir() else register.root.parent
+    for path in register.files:
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        out.append({"file": str(path.relative_to(base)), "sha256": digest.hexdigest()})
+    return out
+
+
+def combined_digest(digests: list[dict[str, str]]) -> str:
+    """One sha256 over the sorted (file, sha256) list."""
+    text = "\n".join(f"{d['file']} {d['sha256']}" for d in sorted(digests, key=lambda d: d["file"]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def dataset_name(name: str, synthetic: bool) -> str:
+    """``KERUEN_REGISTER[_SYNTHETIC]_<AGGREGATE>``."""
+    return f"KERUEN_REGISTER{'_SYNTHETIC' if synthetic else ''}_{name.upper()}"
+
+
+def provenances(
+    results: Results,
+    register: RegisterFiles,
+    engine: str,
+    rows: dict[str, pd.DataFrame],
+    digests: list[dict[str, str]],
+    computed: str | None = None,
+) -> dict[str, Provenance]:
+    """One provenance per aggregate: inputs' digests, engine, parameters, checks."""
+    synthetic = register.synthetic
+    inputs = combined_digest(digests)
+    label = "SYNTHETIC register" if synthetic else "register"
+    computed = computed or date.today().isoformat()
+    out = {}
+    for name, frame in rows.items():
+        dataset = dataset_name(name, synthetic)
+        body = {
+            "aggregate": name,
+            "dataset": dataset,
+            "engine": engine,
+            "parameters": results.parameters,
+            "input_digest": inputs,
+            "synthetic": synthetic,
+        }
+        content = json.dumps(body, sort_keys=True) + frame.to_csv(index=False)
+        sha = hashlib.sha256(content.encode()).hexdigest()
+        notes = body | {
+            "input_files": digests[:1000],
+            "input_file_count": len(digests),
+            "checks": {
+                "records": results.checks.records,
+                "quarantined": results.checks.bad,
+                "by_rule": results.checks.by_rule,
+            },  # fmt: skip
+            "label": register.metadata.get("label", ""),
+        }
+        out[name] = Provenance(
+            dataset=dataset,
+            vintage=f"{label} {inputs[:12]} {name} ({engine})",
+            release=computed,
+            publisher=f"keruen (aggregates of a {label})",
+            file_name=register.root.name,
+            sha256=sha,
+            title=f"{name} of {label} {register.root.name}",
+            licence="CC0 1.0 (synthetic data made by keruen)" if synthetic else "",
+            origin=f"computed by keruen ({engine}) from the register files named in notes",
+            notes=json.dumps(notes, sort_keys=True, default=str),
+        )
+    return out
+
+
+def store_results(
+    store: Store,
+    results: Results,
+    register: RegisterFiles,
+    engine: str,
+    digests: list[dict[str, str]] | None = None,
+) -> dict[str, IngestResult]:
+    """Write every aggregate to ``store`` in one transaction (all land or none)."""
+    rows = tidy(results)
+    digests = digests if digests is not None else file_digests(register)
+    provs = provenances(results, register, engine, rows, digests)
+    for name, frame in rows.items():
+        frame.insert(0, "dataset", provs[name].dataset)
+    done = store.ingest_many((rows[name], provs[name]) for name in rows)
+    return dict(zip(rows, done, strict=True))
+
+
+def write_od_files(results: Results, population: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Per year, ``od_<year>.csv`` and ``population_<year>.csv`` for ``keruen indices``.
+
+    Columns orig,dest,flow and region,pop. Each region's population is its latest value held
+    up to that year, else its earliest (regions formed in 2022 have no earlier figure).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pop = population[population["ref_area"].str.startswith("KZ-")].copy()
+    pop["year"] = pop["period"].astype(int)
+    pop = pop.sort_values("year")
+    written = []
+    for year, moves in results.tables["od"].groupby("year"):
+        flows = moves.rename(columns={"origin": "orig", "destination": "dest", "moves": "flow"})
+        path = out_dir / f"od_{year}.csv"
+        flows[["orig", "dest", "flow"]].to_csv(path, index=False)
+        upto = pop[pop["year"] <= int(year)].groupby("ref_area")["value"].last()
+        first = pop.groupby("ref_area")["value"].first()
+        held = upto.combine_first(first)
+        ppath = out_dir / f"population_{year}.csv"
+        held.rename_axis("region").rename("pop").reset_index().to_csv(ppath, index=False)
+        written += [path, ppath]
+    return written

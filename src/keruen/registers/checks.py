@@ -1,0 +1,161 @@
+"""Record-level checks of a register: count per rule, quarantine, fail above a share.
+
+A record breaking any rule of :data:`keruen.registers.sql.RULES` is never dropped silently:
+it is counted under each rule it breaks, written with those flags to a quarantine Parquet
+file, and left out of every aggregate. When the share of such records exceeds the allowed
+share (``KERUEN_REGISTER_MAX_BAD_SHARE``, default 1 %), the run fails after writing the
+quarantine file, so the faulty records can be inspected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pycountry
+
+from keruen.errors import ConfigError, InputError
+from keruen.registers import sql
+from keruen.registers.engines import Engine, reject_unreadable
+from keruen.registers.schema import PERMIT_KINDS, SECTORS, SEXES, RegisterFiles
+
+EPOCH = date(1970, 1, 1)
+
+
+@cache
+def kz_regions() -> tuple[str, ...]:
+    """ISO 3166-2:KZ codes of Kazakhstan's regions (the table keruen.areas names them from)."""
+    import csv
+    from importlib import resources
+
+    text = resources.files("keruen.data.reference").joinpath("kz_regions.csv").read_text("utf-8")
+    return tuple(r["code"] for r in csv.DictReader(text.splitlines()) if r["code"] != "KZ")
+
+
+@cache
+def ref_codes() -> pd.DataFrame:
+    """Valid codes by kind: countries, regions, sex, sector, permit kind.
+
+    Countries are ISO 3166-1 alpha-3 (pycountry), regions ISO 3166-2:KZ.
+    """
+    rows = [("country", c.alpha_3) for c in pycountry.countries]
+    rows += [("region", r) for r in kz_regions()]
+    rows += [("sex", s) for s in SEXES]
+    rows += [("sector", s) for s in SECTORS]
+    rows += [("permit_kind", k) for k in PERMIT_KINDS]
+    return pd.DataFrame(rows, columns=["kind", "code"])
+
+
+def day_number(d: date) -> int:
+    """Days since 1970-01-01 (the day numbers the SQL works with)."""
+    return (d - EPOCH).days
+
+
+def from_day(n: int) -> date:
+    """The date of day number ``n``."""
+    return date.fromordinal(EPOCH.toordinal() + int(n))
+
+
+def resolve_span(
+    register: RegisterFiles, start: date | None = None, end: date | None = None
+) -> tuple[date, date]:
+    """The register's span: the options given, else the manifest's ``span``."""
+    span = register.metadata.get("span")
+    if (start is None or end is None) and isinstance(span, list) and len(span) == 2:
+        start = start or date.fromisoformat(str(span[0]))
+        end = end or date.fromisoformat(str(span[1]))
+    if start is None or end is None:
+        raise ConfigError(
+            f"{register.root}: the register's span is unknown; give --start and --end "
+            "(first and last day the register covers)"
+        )
+    if end < start:
+        raise ConfigError(f"the span ends ({end}) before it starts ({start})")
+    return start, end
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What the checks found."""
+
+    records: int
+    bad: int
+    by_rule: dict[str, int]
+    quarantine: Path | None
+    max_bad_share: float
+    span: tuple[date, date]
+
+    @property
+    def bad_share(self) -> float:
+        """Share of records breaking at least one rule."""
+        return self.bad / self.records if self.records else 0.0
+
+    def lines(self) -> list[str]:
+        """A human-readable report, one line per rule."""
+        out = [f"records: {self.records:,}; span {self.span[0]} to {self.span[1]}"]
+        for rule in sql.RULES:
+            out.append(f"  {rule:<26} {self.by_rule[rule]:>12,}  ({sql.RULE_HELP[rule]})")
+        out.append(
+            f"quarantined: {self.bad:,} ({self.bad_share:.4%}; allowed {self.max_bad_share:.4%})"
+            + (f" -> {self.quarantine}" if self.quarantine else "")
+        )
+        return out
+
+
+def default_quarantine(root: Path) -> Path:
+    """``<register>.quarantine.parquet`` beside the register (never inside it)."""
+    root = Path(root)
+    return root.with_name(root.name.removesuffix(".parquet") + ".quarantine.parquet")
+
+
+def run_checks(
+    engine: Engine,
+    register: RegisterFiles,
+    span: tuple[date, date],
+    *,
+    quarantine: Path | None = None,
+    max_bad_share: float = 0.01,
+) -> CheckReport:
+    """Open the register in ``engine``, flag every record, quarantine and count the bad ones.
+
+    Leaves relations ``checked`` and ``clean`` open in the engine for the aggregations.
+    Raises :class:`InputError` when the share of bad records exceeds ``max_bad_share``.
+    """
+    if not 0.0 <= max_bad_share <= 1.0:
+        raise ConfigError(
+            f"the allowed share of bad records must be in [0, 1], got {max_bad_share}"
+        )
+    try:
+        engine.open(register.files)
+        engine.register_frame("ref_codes", ref_codes())
+        first, last = day_number(span[0]), day_number(span[1])
+        engine.materialise("checked", sql.checked(engine.name, first, last))
+        engine.view("checked_full", sql.checked(engine.name, first, last, full=True))
+        engine.view("clean", sql.CLEAN)
+        counts = engine.fetch(sql.RULE_COUNTS).iloc[0]
+    except (KeyboardInterrupt, ConfigError):
+        raise
+    except Exception as exc:  # an engine's read error: name the register, no traceback
+        raise reject_unreadable(exc, register.root) from None
+    records = int(counts["records"] or 0)
+    bad = int(counts["bad"] or 0)
+    by_rule = {r: int(counts[r] or 0) for r in sql.RULES}
+    path = None
+    if bad:
+        path = quarantine or default_quarantine(register.root)
+        try:
+            engine.write_parquet(sql.QUARANTINE, path)
+        except Exception as exc:  # e.g. an unwritable folder: say where, no traceback
+            raise InputError(f"cannot write the quarantine file ({exc})", file=path) from None
+    report = CheckReport(records, bad, by_rule, path, max_bad_share, span)
+    if report.bad_share > max_bad_share:
+        worst = ", ".join(f"{r} {n:,}" for r, n in by_rule.items() if n)
+        raise InputError(
+            f"{bad:,} of {records:,} records ({report.bad_share:.2%}) break the checks, more "
+            f"than the allowed {max_bad_share:.2%} ({worst}); quarantined in {path}",
+            file=register.root,
+        )
+    return report

@@ -1,0 +1,226 @@
+"""The engines that run :mod:`keruen.registers.sql`: DuckDB (default) and Spark.
+
+Both expose the same small interface; they differ only in how they open the Parquet files,
+hold a table and write Parquet. DuckDB works out of core under a memory limit
+(``KERUEN_REGISTER_MEMORY_LIMIT``), spilling to ``KERUEN_REGISTER_TEMP_DIR``; Spark runs in
+local mode or on the cluster named by ``KERUEN_SPARK_MASTER``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from keruen.errors import ConfigError, InputError
+
+ENGINES = ("duckdb", "spark")
+
+
+class Engine(Protocol):
+    """What the checks and aggregations need from an engine."""
+
+    name: str
+
+    def open(self, files: tuple[Path, ...]) -> None:
+        """Expose the Parquet files as relation ``register_raw``."""
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None:
+        """Expose a small pandas table as relation ``name``."""
+
+    def materialise(self, name: str, query: str) -> None:
+        """Compute ``query`` once and keep it as relation ``name``."""
+
+    def view(self, name: str, query: str) -> None:
+        """Name ``query`` as a (lazy) relation."""
+
+    def fetch(self, query: str) -> pd.DataFrame:
+        """Run ``query`` and return its (small) result."""
+
+    def write_parquet(self, query: str, path: Path) -> None:
+        """Write the result of ``query`` to Parquet at ``path``."""
+
+    def close(self) -> None:
+        """Free what the engine holds."""
+
+
+class DuckDBEngine:
+    """DuckDB over the Parquet files, out of core under ``memory_limit``."""
+
+    name = "duckdb"
+
+    def __init__(
+        self, memory_limit: str = "2GB", temp_dir: str | None = None, threads: int | None = None
+    ) -> None:
+        import duckdb
+
+        self._own_temp = temp_dir is None
+        self.temp_dir = temp_dir or tempfile.mkdtemp(prefix="keruen-duckdb-")
+        self.con = duckdb.connect(":memory:")
+        try:
+            self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
+            self.con.execute(f"SET temp_directory = '{_quote(self.temp_dir)}'")
+            self.con.execute("SET preserve_insertion_order = false")
+            if threads:
+                self.con.execute(f"SET threads = {int(threads)}")
+        except duckdb.Error as exc:
+            self.close()
+            raise ConfigError(f"cannot configure DuckDB: {exc}") from None
+
+    def open(self, files: tuple[Path, ...]) -> None:
+        """``register_raw``: the files as one relation (schemas checked beforehand)."""
+        listing = ", ".join(f"'{_quote(str(p))}'" for p in files)
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW register_raw AS SELECT * FROM read_parquet([{listing}])"
+        )
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None:
+        """Copy a small table into DuckDB."""
+        self.con.register(f"_{name}_frame", frame)
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_frame")
+        self.con.unregister(f"_{name}_frame")
+
+    def materialise(self, name: str, query: str) -> None:
+        """A temporary table (spills to disk beyond the memory limit)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+
+    def view(self, name: str, query: str) -> None:
+        """A view."""
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
+
+    def fetch(self, query: str) -> pd.DataFrame:
+        """The result as pandas."""
+        return self.con.execute(query).df()
+
+    def write_parquet(self, query: str, path: Path) -> None:
+        """One Parquet file."""
+        self.con.execute(f"COPY ({query}) TO '{_quote(str(path))}' (FORMAT parquet)")
+
+    def close(self) -> None:
+        """Close the connection and remove the spill folder it made."""
+        try:
+            self.con.close()
+        finally:
+            if self._own_temp:
+                shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+_SPARK: dict[str, Any] = {}
+
+
+def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Any:
+    """One SparkSession per process (created on first use)."""
+    if "session" in _SPARK:
+        return _SPARK["session"]
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError(
+            "the spark engine needs pyspark: pip install 'keruen[spark]' (and Java 17)"
+        ) from None
+    if shutil.which("java") is None and not _java_home():
+        raise ConfigError("the spark engine needs Java (17); none found on PATH or JAVA_HOME")
+    session = (
+        SparkSession.builder.master(master)
+        .appName("keruen-registers")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    _SPARK["session"] = session
+    return session
+
+
+def _java_home() -> bool:
+    import os
+
+    home = os.environ.get("JAVA_HOME")
+    return home is not None and (Path(home) / "bin" / "java").exists()
+
+
+class SparkEngine:
+    """Spark SQL over the same files (local mode or a cluster)."""
+
+    name = "spark"
+
+    def __init__(self, master: str = "local[2]") -> None:
+        self.spark = spark_session(master)
+        self._cached: list[Any] = []
+
+    def open(self, files: tuple[Path, ...]) -> None:
+        """``register_raw``: the files read by Spark."""
+        frame = self.spark.read.parquet(*[str(p) for p in files])
+        frame.createOrReplaceTempView("register_raw")
+
+    def register_frame(self, name: str, frame: pd.DataFrame) -> None:
+        """A small Spark table from pandas."""
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def materialise(self, name: str, query: str) -> None:
+        """A cached (memory, then disk) temporary view."""
+        from pyspark import StorageLevel
+
+        frame = self.spark.sql(query).persist(StorageLevel.MEMORY_AND_DISK)
+        self._cached.append(frame)
+        frame.createOrReplaceTempView(name)
+
+    def view(self, name: str, query: str) -> None:
+        """A temporary view."""
+        self.spark.sql(query).createOrReplaceTempView(name)
+
+    def fetch(self, query: str) -> pd.DataFrame:
+        """The result as pandas."""
+        return self.spark.sql(query).toPandas()
+
+    def write_parquet(self, query: str, path: Path) -> None:
+        """A Parquet folder (Spark's layout) holding one part file."""
+        self.spark.sql(query).coalesce(1).write.mode("overwrite").parquet(str(path))
+
+    def close(self) -> None:
+        """Drop the cached tables (the session is kept for reuse)."""
+        for frame in self._cached:
+            frame.unpersist()
+        self._cached.clear()
+
+
+def make_engine(name: str | None = None, **options: Any) -> Engine:
+    """The engine named ``name`` (default: setting ``KERUEN_REGISTER_ENGINE``)."""
+    from keruen import settings
+
+    name = name or settings.get("KERUEN_REGISTER_ENGINE") or "duckdb"
+    if name == "duckdb":
+        return DuckDBEngine(
+            memory_limit=options.get("memory_limit")
+            or settings.get("KERUEN_REGISTER_MEMORY_LIMIT")
+            or "2GB",
+            temp_dir=options.get("temp_dir") or settings.get("KERUEN_REGISTER_TEMP_DIR"),
+            threads=options.get("threads"),
+        )
+    if name == "spark":
+        return SparkEngine(options.get("master") or settings.get("KERUEN_SPARK_MASTER") or "")
+    raise ConfigError(f"unknown register engine {name!r}; choose one of: {', '.join(ENGINES)}")
+
+
+def _size(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.I):
+        raise ConfigError(f"memory limit must look like '2GB' or '512MB', got {text!r}")
+    return text.strip()
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def reject_unreadable(exc: Exception, root: Path) -> InputError:
+    """An engine's read failure as one clear error naming the register."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"the engine could not read the register: {first}", file=root)

@@ -1,0 +1,274 @@
+"""Aggregates of a register equal a brute-force count in plain Python; checks never drop
+records silently; results land in the store with their provenance."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from keruen.cli import main
+from keruen.errors import InputError
+from keruen.registers import sql
+from keruen.registers.aggregate import aggregate, store_results, tidy
+from keruen.registers.checks import kz_regions, resolve_span
+from keruen.registers.engines import DuckDBEngine
+from keruen.registers.generate import Spec, generate
+from keruen.registers.margins import from_store
+from keruen.registers.schema import PERMIT_KINDS, SECTORS, check_files
+from keruen.store import Store
+
+STOCK_DATES = [date(2022, 1, 1), date(2022, 7, 15), date(2023, 12, 31)]
+OVERSTAY_DATE = date(2023, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def register(tmp_path_factory, snapshot_store):  # type: ignore[no-untyped-def]
+    """A small synthetic register with 1 % deliberately corrupted records."""
+    root = tmp_path_factory.mktemp("agg") / "reg"
+    spec = Spec(
+        persons=4_000,
+        start_year=2021,
+        end_year=2023,
+        seed=3,
+        chunk_rows=1_500,
+        overstay_share=0.2,
+        move_share=0.3,
+        bad_share=0.01,
+    )
+    generate(root, spec, from_store(snapshot_store))
+    return check_files(root)
+
+
+@pytest.fixture(scope="module")
+def results(register, tmp_path_factory):  # type: ignore[no-untyped-def]
+    engine = DuckDBEngine(memory_limit="300MB")
+    try:
+        return aggregate(
+            engine,
+            register,
+            resolve_span(register),
+            stock_dates=STOCK_DATES,
+            overstay_date=OVERSTAY_DATE,
+            max_bad_share=0.05,
+            quarantine=tmp_path_factory.mktemp("q") / "bad.parquet",
+        )
+    finally:
+        engine.close()
+
+
+def _records(register) -> list[dict]:  # type: ignore[no-untyped-def]
+    table = ds.dataset(list(map(str, register.files)), format="parquet").to_table()
+    return table.to_pylist()
+
+
+def _brute_rules(recs: list[dict], span: tuple[date, date]) -> list[set[str]]:
+    """The rules each record breaks, by plain Python loops."""
+    import pycountry
+
+    countries = {c.alpha_3 for c in pycountry.countries}
+    regions = set(kz_regions())
+    codes = {
+        "citizenship": countries,
+        "region": regions,
+        "previous_region": regions,
+        "sex": {"F", "M"},
+        "sector": set(SECTORS),
+        "permit_kind": set(PERMIT_KINDS),
+    }
+    broken: list[set[str]] = [set() for _ in recs]
+    for i, r in enumerate(recs):
+        if any(r[c] is None for c in r if c not in ("departure_date", "previous_region")):
+            broken[i].add("missing_value")
+        if any(r[c] is not None and r[c] not in ok for c, ok in codes.items()):
+            broken[i].add("unknown_code")
+        if r["departure_date"] is not None and r["departure_date"] < r["arrival_date"]:
+            broken[i].add("departure_before_arrival")
+        dep = r["departure_date"]
+        if r["arrival_date"] < span[0] or r["arrival_date"] > span[1] or (dep and dep > span[1]):
+            broken[i].add("outside_span")
+    by_person = defaultdict(list)
+    for i, r in enumerate(recs):
+        by_person[r["person_id"]].append(i)
+    for idx in by_person.values():
+        for i in idx:
+            a = recs[i]["arrival_date"]
+            same_day = sum(1 for k in idx if recs[k]["arrival_date"] == a) > 1
+            earlier_open = any(
+                recs[k]["arrival_date"] < a
+                and (recs[k]["departure_date"] is None or recs[k]["departure_date"] > a)
+                for k in idx
+            )
+            if same_day or earlier_open:
+                broken[i].add("duplicate_person_period")
+    return broken
+
+
+@pytest.fixture(scope="module")
+def brute(register):  # type: ignore[no-untyped-def]
+    recs = _records(register)
+    broken = _brute_rules(recs, resolve_span(register))
+    clean = [r for r, b in zip(recs, broken, strict=True) if not b]
+    return recs, broken, clean
+
+
+def test_checks_count_each_rule_like_a_brute_force_pass(results, brute) -> None:  # type: ignore[no-untyped-def]
+    recs, broken, _ = brute
+    want = Counter(rule for b in broken for rule in b)
+    assert results.checks.records == len(recs)
+    assert results.checks.by_rule == {r: want.get(r, 0) for r in sql.RULES}
+    assert results.checks.bad == sum(1 for b in broken if b) > 0
+    for rule in (
+        "unknown_code",
+        "departure_before_arrival",
+        "duplicate_person_period",
+        "outside_span",
+    ):
+        assert want[rule] > 0, f"the generator should have injected {rule}"
+
+
+def test_every_bad_record_is_in_the_quarantine_file(results) -> None:  # type: ignore[no-untyped-def]
+    quarantined = pq.read_table(results.checks.quarantine).to_pandas()
+    assert len(quarantined) == results.checks.bad
+    assert quarantined[list(sql.RULES)].any(axis=1).all()
+    assert (quarantined[list(sql.RULES)].sum() == pd.Series(results.checks.by_rule)).all()
+
+
+def test_overstays_equal_a_brute_force_count(results, brute) -> None:  # type: ignore[no-untyped-def]
+    _, _, clean = brute
+    t = OVERSTAY_DATE
+    count, days = Counter(), Counter()
+    for r in clean:
+        present = r["arrival_date"] <= t and (
+            r["departure_date"] is None or r["departure_date"] > t
+        )
+        if present and r["permitted_until"] < t:
+            count[(r["citizenship"], r["region"])] += 1
+            days[(r["citizenship"], r["region"])] += (t - r["permitted_until"]).days
+    got = results.tables["overstays"].set_index(["citizenship", "region"])
+    assert sum(count.values()) > 20
+    assert got["overstayers"].to_dict() == dict(count)
+    assert got["overstay_days"].to_dict() == dict(days)
+
+
+def test_durations_equal_a_brute_force_count(results, brute) -> None:  # type: ignore[no-untyped-def]
+    _, _, clean = brute
+    stays, days = Counter(), Counter()
+    for r in clean:
+        if r["departure_date"] is None:
+            continue
+        d = (r["departure_date"] - r["arrival_date"]).days
+        band = [label for label, low in sql.DURATION_BANDS if d >= low][-1]
+        stays[(r["citizenship"], r["region"], band)] += 1
+        days[(r["citizenship"], r["region"], band)] += d
+    got = results.tables["durations"].set_index(["citizenship", "region", "band"])
+    assert got["stays"].to_dict() == dict(stays)
+    assert got["days"].to_dict() == dict(days)
+
+
+def test_stocks_flows_and_moves_equal_a_brute_force_count(results, brute) -> None:  # type: ignore[no-untyped-def]
+    _, _, clean = brute
+    stock = Counter()
+    for t in STOCK_DATES:
+        for r in clean:
+            if r["arrival_date"] <= t and (r["departure_date"] is None or r["departure_date"] > t):
+                stock[(t.isoformat(), r["region"], r["citizenship"])] += 1
+    got = results.tables["stock"].set_index(["date", "region", "citizenship"])["stock"]
+    assert got[got > 0].to_dict() == dict(stock)
+
+    arr, dep, moves = Counter(), Counter(), Counter()
+    for r in clean:
+        a = r["arrival_date"]
+        arr[(r["region"], a.year * 100 + a.month, r["citizenship"])] += 1
+        if r["departure_date"] is not None:
+            d = r["departure_date"]
+            dep[(r["region"], d.year * 100 + d.month, r["citizenship"])] += 1
+        if r["previous_region"] is not None:
+            moves[(a.year, r["previous_region"], r["region"])] += 1
+    flows = results.tables["flows"].set_index(["region", "month", "citizenship"])
+    assert flows["arrivals"][flows["arrivals"] > 0].to_dict() == dict(arr)
+    assert flows["departures"][flows["departures"] > 0].to_dict() == dict(dep)
+    assert (flows["net"] == flows["arrivals"] - flows["departures"]).all()
+    od = results.tables["od"].set_index(["year", "origin", "destination"])["moves"]
+    assert od.to_dict() == dict(moves)
+
+
+def test_stock_on_the_last_day_is_the_sum_of_all_net_flows(results) -> None:  # type: ignore[no-untyped-def]
+    # every clean stay starts within the span and ends within it or not at all, so on the
+    # last day exactly the stays without a departure remain: arrivals minus departures
+    stock = results.tables["stock"].groupby("date")["stock"].sum()
+    assert stock["2023-12-31"] == results.tables["flows"]["net"].sum() > 0
+
+
+def test_too_many_bad_records_fail_after_quarantining_them(register, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    engine = DuckDBEngine(memory_limit="300MB")
+    try:
+        with pytest.raises(InputError, match=r"break the checks, more than the allowed 0\.10%"):
+            aggregate(
+                engine,
+                register,
+                resolve_span(register),
+                max_bad_share=0.001,
+                quarantine=tmp_path / "q.parquet",
+            )
+    finally:
+        engine.close()
+    assert pq.read_table(tmp_path / "q.parquet").num_rows > 0
+
+
+def test_results_are_stored_as_a_synthetic_vintage_with_provenance(results, register) -> None:  # type: ignore[no-untyped-def]
+    store = Store(":memory:")
+    done = store_results(store, results, register, "duckdb")
+    assert set(done) == {"flows", "stock", "durations", "overstays", "od"}
+    sources = store.sources().set_index("dataset")
+    row = sources.loc["KERUEN_REGISTER_SYNTHETIC_OVERSTAYS"]
+    assert "SYNTHETIC" in row["vintage"] and "SYNTHETIC" in row["publisher"]
+    notes = json.loads(row["notes"])
+    assert notes["engine"] == "duckdb" and notes["synthetic"] is True
+    assert notes["parameters"]["overstay_date"] == OVERSTAY_DATE.isoformat()
+    assert len(notes["input_files"]) == len(register.files)
+    assert all(len(f["sha256"]) == 64 for f in notes["input_files"])
+    stored = store.observations("KERUEN_REGISTER_SYNTHETIC_OVERSTAYS", "register_overstayers")
+    assert stored["value"].sum() == results.tables["overstays"]["overstayers"].sum()
+    again = store_results(store, results, register, "duckdb")
+    assert all(r.already_present for r in again.values())
+    assert len(tidy(results)["flows"]) == 4 * len(results.tables["flows"])
+
+
+def test_cli_aggregate_feeds_keruen_indices(register, home, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    out = runner.invoke(
+        main,
+        [
+            "register",
+            "aggregate",
+            str(register.root),
+            "--od-dir",
+            str(tmp_path / "od"),
+            "--quarantine",
+            str(tmp_path / "q.parquet"),
+            "--max-bad-share",
+            "0.05",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    assert "SYNTHETIC register" in out.output and "quarantined:" in out.output
+    res = runner.invoke(
+        main,
+        [
+            "indices",
+            "--flows",
+            str(tmp_path / "od" / "od_2022.csv"),
+            "--population",
+            str(tmp_path / "od" / "population_2022.csv"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["effectiveness"] is not None

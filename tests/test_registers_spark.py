@@ -1,0 +1,83 @@
+"""DuckDB and Spark (local mode) give identical checks and aggregates on the same register."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'keruen[spark]')")
+if shutil.which("java") is None:
+    pytest.skip("Java (17) is not on PATH; the Spark engine needs it", allow_module_level=True)
+
+from keruen.registers import engines  # noqa: E402
+from keruen.registers.aggregate import AGGREGATES, aggregate  # noqa: E402
+from keruen.registers.checks import resolve_span  # noqa: E402
+from keruen.registers.generate import Spec, generate  # noqa: E402
+from keruen.registers.margins import from_store  # noqa: E402
+from keruen.registers.schema import check_files  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """One local SparkSession for the whole test session."""
+    session = engines.spark_session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()
+    engines._SPARK.clear()
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, snapshot_store, spark):  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("spark") / "reg"
+    spec = Spec(
+        persons=1_500,
+        start_year=2022,
+        end_year=2023,
+        seed=7,
+        chunk_rows=600,
+        overstay_share=0.2,
+        move_share=0.3,
+        bad_share=0.02,
+    )
+    generate(root, spec, from_store(snapshot_store))
+    files = check_files(root)
+    span = resolve_span(files)
+    options = {
+        "stock_dates": [date(2022, 6, 1), date(2023, 1, 1)],
+        "overstay_date": date(2023, 3, 1),
+        "max_bad_share": 0.1,
+    }
+    out = {}
+    for engine in (engines.DuckDBEngine(memory_limit="300MB"), engines.SparkEngine()):
+        try:
+            q = tmp_path_factory.mktemp(engine.name) / "quarantine.parquet"
+            out[engine.name] = (aggregate(engine, files, span, quarantine=q, **options), q)
+        finally:
+            engine.close()
+    return out
+
+
+def test_checks_agree(both) -> None:  # type: ignore[no-untyped-def]
+    duck, spark = both["duckdb"][0].checks, both["spark"][0].checks
+    assert duck.bad > 0
+    assert (duck.records, duck.bad, duck.by_rule) == (spark.records, spark.bad, spark.by_rule)
+
+
+@pytest.mark.parametrize("name", AGGREGATES)
+def test_aggregates_are_identical(both, name: str) -> None:  # type: ignore[no-untyped-def]
+    duck, spark = both["duckdb"][0].tables[name], both["spark"][0].tables[name]
+    assert len(duck) > 0
+    assert list(duck.columns) == list(spark.columns)
+    assert duck.dtypes.tolist() == spark.dtypes.tolist()
+    assert duck.equals(spark)
+
+
+def test_quarantines_hold_the_same_records(both) -> None:  # type: ignore[no-untyped-def]
+    keys = ["person_id", "arrival_date", "region", "citizenship"]
+    duck = pq.read_table(both["duckdb"][1]).to_pandas().sort_values(keys).reset_index(drop=True)
+    spark = pq.read_table(both["spark"][1]).to_pandas().sort_values(keys).reset_index(drop=True)
+    assert len(duck) == both["duckdb"][0].checks.bad
+    assert duck[keys].astype(str).equals(spark[keys].astype(str))
