@@ -57,7 +57,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(store_path: Path) -> TestClient:
-    return TestClient(create_app(store_path))
+    return TestClient(create_app(store_path, query_timeout=300))
 
 
 @pytest.fixture()

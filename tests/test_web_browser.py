@@ -50,7 +50,7 @@ WIDTHS = [390, 1440]
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(Path(tmp_path_factory.mktemp("browser")) / "keruen.duckdb")
+    app = create_app(Path(tmp_path_factory.mktemp("browser")) / "keruen.duckdb", query_timeout=300)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -26,7 +26,10 @@ from keruen.web.app import create_app  # noqa: E402
 
 @pytest.fixture(scope="module")
 def operations(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    app = create_app(Path(tmp_path_factory.mktemp("web-schema")) / "keruen.duckdb")
+    # a generous time limit: a loaded test machine must not turn a slow answer into a 503
+    app = create_app(
+        Path(tmp_path_factory.mktemp("web-schema")) / "keruen.duckdb", query_timeout=300
+    )
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     return [op.ok() for op in schema.get_all_operations()]
 
