@@ -220,8 +220,24 @@ def test_forecast_command(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0] == "year,mean,lower,upper" and lines[1].startswith("2020,")
+    assert lines[0] == "year,mean,lower,upper,model_lower,model_upper"
+    assert lines[1].startswith("2020,")
     assert "backtest naive: MASE" in res.stderr and "verdict:" in res.stderr
+    assert "out of sample" in res.stderr
+
+
+def test_forecast_command_defaults_to_the_backtest_winner(tmp_path: Path) -> None:
+    from keruen.cli.estimate import FORECAST_MODELS
+    from keruen.models.forecast import DEFAULT_MODEL, MODELS
+
+    assert FORECAST_MODELS == MODELS
+    years = np.arange(1995, 2020)
+    pd.DataFrame({"year": years, "value": 100 + 5.0 * (years - 1995) + np.cos(years)}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    res = CliRunner().invoke(main, ["estimate", "forecast", "--series", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.stderr
+    assert f"# method: {DEFAULT_MODEL} forecast" in res.stderr
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@ from keruen.errors import ConfigError
 
 _PATH = click.Path(dir_okay=False, path_type=Path)
 _IN = click.Path(exists=False, dir_okay=False, path_type=Path)
+#: keruen.models.forecast.MODELS, spelled out so that ``--help`` does not import pandas
+FORECAST_MODELS = ("naive", "drift", "ets", "arima", "ensemble_median", "ensemble_naive_drift")
 
 
 def _provenance(method: str, assumptions: Iterable[str], extra: Iterable[str] = ()) -> None:
@@ -144,9 +146,9 @@ def _columns(path: Path) -> list[str]:
 @click.option("--series", "series_path", required=True, type=_IN, help="year,value")
 @click.option(
     "--model",
-    type=click.Choice(["naive", "drift", "ets", "arima"]),
-    default="ets",
-    show_default=True,
+    type=click.Choice(FORECAST_MODELS),
+    default=None,
+    help="default: the winner of the pooled out-of-sample backtest (docs/models.md)",
 )
 @click.option("--horizon", type=click.IntRange(1, 50), default=5, show_default=True)
 @click.option("--level", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True)
@@ -154,7 +156,7 @@ def _columns(path: Path) -> list[str]:
 def forecast_cmd(
     series_path: Path, model: str, horizon: int, level: float, out: Path | None
 ) -> None:
-    """Forecast a yearly series with intervals, backtested against naive and drift."""
+    """Forecast a yearly series with calibrated intervals, judged out of sample against naive."""
     from keruen.models.forecast import forecast_series
     from keruen.sources.model_inputs import read_table, write_table
 
@@ -163,7 +165,8 @@ def forecast_cmd(
     res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
     write_table(res.forecast, out)
     bt = [
-        f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} (n={int(r.n)})"
+        f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} "
+        f"(model's own intervals {r.model_coverage:.2f}, n={int(r.n)})"
         for m, r in res.backtest.iterrows()
     ]
     _provenance(res.method, res.assumptions, [*bt, f"verdict: {res.verdict}"])
