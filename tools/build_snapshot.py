@@ -58,6 +58,21 @@ def write(con: duckdb.DuckDBPyConnection, sql: str, name: str) -> int:
     return int(n)
 
 
+def write_wpp(con: duckdb.DuckDBPyConnection, shared: Path) -> int:
+    """UN WPP 2024 births, deaths, net migration and rates: countries only (rows with an ISO3)."""
+    wpp = shared / "un_wpp" / "wpp2024_vital_migration_long.csv"
+    return write(
+        con,
+        f"""SELECT 'UN_WPP' AS dataset, measure, iso3 AS ref_area, NULL AS counterpart_area,
+               NULL AS breakdown, CAST(year AS VARCHAR) AS period, value, unit,
+               'E' AS obs_status
+            FROM read_csv('{wpp}', header=true, quote='"',
+                          types={{'iso3': 'VARCHAR', 'value': 'DOUBLE'}})
+            WHERE iso3 IS NOT NULL AND iso3 <> ''""",
+        "un_wpp_2024_vital_migration",
+    )
+
+
 def main(shared: Path) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -155,9 +170,16 @@ def main(shared: Path) -> None:
                   header=true)) ON male, female INTO NAME sex VALUE value) s""",
         "kz_bns_region_population_by_sex_2023",
     )
+    write_wpp(con, shared)
     for path in sorted(shared.rglob("*.csv")):
         print(f"  sha256 {path.relative_to(shared)} {sha256(path)}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data").resolve())
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    shared_dir = Path(args[0] if args else "../shared/data").resolve()
+    if "--only-wpp" in sys.argv:  # add WPP without rewriting (and re-hashing) the other files
+        OUT.mkdir(parents=True, exist_ok=True)
+        write_wpp(duckdb.connect(), shared_dir)
+    else:
+        main(shared_dir)
