@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,8 +36,13 @@ def estimate() -> None:
 @estimate.command("flows-from-stocks")
 @click.option("--stock-start", required=True, type=_IN, help="birthplace,residence,stock")
 @click.option("--stock-end", required=True, type=_IN, help="birthplace,residence,stock")
-@click.option("--births", type=_IN, help="region,births (needed by --method demo)")
-@click.option("--deaths", type=_IN, help="region,deaths (needed by --method demo)")
+@click.option("--births", type=_IN, help="region,births (default: UN WPP 2024 from the store)")
+@click.option("--deaths", type=_IN, help="region,deaths (default: UN WPP 2024 from the store)")
+@click.option(
+    "--period",
+    help="START:END years of the two stock tables; with --method demo and no --births/--deaths "
+    "the UN WPP 2024 births and deaths of START <= year < END are used",
+)
 @click.option(
     "--method",
     type=click.Choice(["demo", "diff", "diff-return"]),
@@ -49,21 +55,61 @@ def flows_from_stocks_cmd(
     stock_end: Path,
     births: Path | None,
     deaths: Path | None,
+    period: str | None,
     method: str,
     out: Path | None,
 ) -> None:
-    """Bilateral flows from two birthplace × residence stock tables."""
-    from keruen.models.flows_from_stocks import flows_from_stocks
+    """Bilateral flows from two birthplace × residence stock tables.
+
+    With --method demo, births and deaths come from --births/--deaths or, when both are
+    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period.
+    """
+    import warnings
+
+    from keruen.models.flows_from_stocks import BalanceWarning, flows_from_stocks
     from keruen.sources.model_inputs import read_region_values, read_stock_matrix, write_table
 
-    if method == "demo" and (births is None or deaths is None):
-        raise ConfigError("--method demo needs --births and --deaths (zero files if none)")
+    if method == "demo" and (births is None) != (deaths is None):
+        raise ConfigError("--method demo needs both --births and --deaths, or neither (UN WPP)")
     s0, s1 = read_stock_matrix(stock_start), read_stock_matrix(stock_end)
     b = read_region_values(births, "births") if births is not None else None
     d = read_region_values(deaths, "deaths") if deaths is not None else None
-    res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
+    extra: list[str] = []
+    if method == "demo" and b is None:
+        b, d, extra = _wpp_vitals([str(r) for r in s0.index], period)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BalanceWarning)
+        res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
+    for w in caught:
+        if issubclass(w.category, BalanceWarning):
+            click.echo(f"keruen: warning: {w.message}", err=True)
     write_table(res.to_frame(), out)
-    _provenance(res.method, res.assumptions)
+    _provenance(res.method, res.assumptions, extra)
+
+
+def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[str]]:
+    """UN WPP births and deaths of ``regions`` over ``--period`` START:END, with a source line."""
+    from keruen.sources.snapshot import open_store
+    from keruen.store.vitals import vital_events
+
+    if period is None:
+        raise ConfigError(
+            "--method demo without --births/--deaths needs --period START:END to read "
+            "UN WPP 2024 births and deaths"
+        )
+    try:
+        start, end = (int(x) for x in period.split(":"))
+    except ValueError:
+        raise ConfigError(f"--period must be START:END years, got {period!r}") from None
+    with open_store() as store:
+        ev = vital_events(store, regions, start, end)
+    ev.index = regions  # type: ignore[assignment]
+    src = ev.iloc[0]
+    line = (
+        f"births and deaths: {src['publisher']}, {src['vintage']} ({src['licence']}, "
+        f"{src['url']}), calendar years {src['years']}"
+    )
+    return ev["births"], ev["deaths"], [line]
 
 
 @estimate.command("remittance-corridors")
