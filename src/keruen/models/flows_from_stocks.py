@@ -20,11 +20,10 @@ The steps and defaults follow migest 2.0.x ``ffs_demo`` (``match_global="before-
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
-
-import warnings
 
 import numpy as np
 import pandas as pd

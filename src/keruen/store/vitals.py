@@ -33,8 +33,8 @@ def vital_events(
     Returns one row per country (``ref_area, births, deaths, net_migration``) and the columns
     ``years``, ``dataset``, ``vintage``, ``publisher``, ``licence`` and ``url`` of the values
     used; ``countries=None`` means every country held.  With ``rest`` (e.g. ``"ROW"``) one more
-    row sums every other country held, for a "rest of the world" region.  Raises :class:`InputError` for an empty
-    period and :class:`DataNotAvailableError` naming the countries and years not held.
+    row sums every other country held, for a "rest of the world" region.  Raises
+    :class:`InputError` for an empty period and :class:`DataNotAvailableError` naming the countries and years not held.
     """
     if int(end_year) <= int(start_year):
         raise InputError(
