@@ -34,7 +34,8 @@ def vital_events(
     ``years``, ``dataset``, ``vintage``, ``publisher``, ``licence`` and ``url`` of the values
     used; ``countries=None`` means every country held.  With ``rest`` (e.g. ``"ROW"``) one more
     row sums every other country held, for a "rest of the world" region.  Raises
-    :class:`InputError` for an empty period and :class:`DataNotAvailableError` naming the countries and years not held.
+    :class:`InputError` for an empty period and :class:`DataNotAvailableError` naming the
+    countries and years not held.
     """
     if int(end_year) <= int(start_year):
         raise InputError(
@@ -48,8 +49,9 @@ def vital_events(
         world = vital_events(store, None, start_year, end_year)
         others = world[~world["ref_area"].isin(listed)]
         row = others[list(MEASURES)].sum().to_frame().T.assign(ref_area=rest)
-        return pd.concat([inside, row.assign(**inside.iloc[0][list(inside.columns[4:])])],
-                         ignore_index=True)
+        return pd.concat(
+            [inside, row.assign(**inside.iloc[0][list(inside.columns[4:])])], ignore_index=True
+        )
     if not store.vintages(DATASET):
         raise DataNotAvailableError(
             "the store holds no UN WPP births and deaths (dataset UN_WPP, part of the bundled "
