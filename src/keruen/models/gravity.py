@@ -9,7 +9,9 @@ under heteroskedasticity; standard errors are clustered by origin–destination 
 Regressors that the fixed effects absorb (e.g. wage or unemployment gaps under ``ot_dt``) are
 dropped and reported; observations in a fixed-effect group whose flows are all zero carry no
 information about ``beta`` and make the effect diverge to minus infinity, so they are removed
-iteratively and counted (Correia, Guimarães & Zylkin 2020).  Fitted by IRLS on explicit dummy
+iteratively and counted (Correia, Guimarães & Zylkin 2020).  Zero flows separated by a
+combination of regressors and effects are found exactly by the ReLU method
+(:mod:`keruen.models._separation`), dropped, and the separating regressors named.  Fitted by IRLS on explicit dummy
 variables (checked against statsmodels' GLM in the tests): suitable for panels of up to about a
 thousand fixed effects.
 """
@@ -26,6 +28,7 @@ from scipy import linalg, stats
 
 from keruen.errors import ConvergenceError, InputError, SingularDesignError
 from keruen.models import _ppml_hdfe as _hdfe
+from keruen.models._separation import relu_separation
 
 FixedEffects = Literal["ot_dt", "o_d_t"]
 
@@ -57,6 +60,7 @@ class GravityResult:
     assumptions: tuple[str, ...]
     parameters: Mapping[str, object] = field(default_factory=dict)
     separated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    separating_regressors: tuple[str, ...] = ()
 
     def covers(self, truth: Mapping[str, float]) -> dict[str, bool]:
         """Whether each true coefficient lies inside its confidence interval."""
@@ -295,6 +299,26 @@ def ppml_gravity(
     all_keys = _fe_keys(df, orig, dest, time, fixed_effects)
     kept_df, separated = drop_separated(df, outcome, all_keys)
     separated = separated.assign(reason="all-zero fixed-effect group")
+    separating: list[str] = []
+    if not kept_df.empty:
+        # exact check (ReLU, Correia, Guimaraes & Zylkin 2021): rows separated by the regressors
+        usable = [c for c in names if np.ptp(kept_df[c].to_numpy()) > 0]
+        mask, separating = relu_separation(
+            kept_df[outcome].to_numpy(),
+            kept_df[usable].to_numpy(dtype=float),
+            usable,
+            {k: v.loc[kept_df.index] for k, v in all_keys.items()},
+        )
+        if mask.any():
+            by = ", ".join(separating) if separating else "the fixed effects"
+            separated = pd.concat(
+                [separated, kept_df[mask].assign(reason=f"separated by {by}")]
+            )
+            rest = kept_df[~mask]
+            kept_df, more = drop_separated(
+                rest, outcome, {k: v.loc[rest.index] for k, v in all_keys.items()}
+            )
+            separated = pd.concat([separated, more.assign(reason="all-zero fixed-effect group")])
     for _ in range(10):
         if kept_df.empty:
             raise SingularDesignError("every fixed-effect group has only zero flows")
@@ -317,6 +341,10 @@ def ppml_gravity(
         separated = pd.concat([separated, more.assign(reason="all-zero fixed-effect group")])
     else:
         raise ConvergenceError("separation could not be resolved in 10 rounds")
+    for name in separating:
+        n_rows = int(separated["reason"].str.contains(name, regex=False).sum())
+        if name in dropped:  # e.g. constant once the rows it separates are gone
+            dropped[name] = f"separates {n_rows} zero-flow rows (dropped); then {dropped[name]}"
     zcrit = stats.norm.ppf(1 - alpha / 2)
     table = pd.DataFrame(
         {
@@ -360,4 +388,5 @@ def ppml_gravity(
             "reference": "Santos Silva & Tenreyro (2006); Beine et al. (2016)",
         },
         separated=separated[[orig, dest, time, outcome, "reason"]].reset_index(drop=True),
+        separating_regressors=tuple(separating),
     )
