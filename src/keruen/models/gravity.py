@@ -12,8 +12,8 @@ information about ``beta`` and make the effect diverge to minus infinity, so the
 iteratively and counted (Correia, Guimarães & Zylkin 2020).  Zero flows separated by a
 combination of regressors and effects are found exactly by the ReLU method
 (:mod:`keruen.models._separation`), dropped, and the separating regressors named.  Fitted by
-IRLS on explicit dummy variables (checked against statsmodels' GLM in the tests): suitable for panels of up to about a
-thousand fixed effects.
+IRLS on explicit dummy variables (checked against statsmodels' GLM in the tests) for panels of
+up to about a thousand fixed effects, by absorption (or pyfixest) beyond.
 """
 
 from __future__ import annotations
