@@ -216,3 +216,13 @@ def test_a_regressor_that_does_not_separate_is_left_alone() -> None:
     res = ppml_gravity(df, regressors=["log_distance", "contiguity"])
     assert res.separating_regressors == ()
     assert not res.separated["reason"].str.startswith("separated by").any()
+
+
+def test_compiled_demeaning_equals_the_numpy_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keruen.models import _ppml_hdfe
+
+    syn = gravity_panel(7, n_countries=12, years=range(2015, 2019))
+    fast = ppml_gravity(syn.data, engine="absorb")
+    monkeypatch.setattr(_ppml_hdfe, "_FAST", False)
+    slow = ppml_gravity(syn.data, engine="absorb")
+    pd.testing.assert_frame_equal(fast.coefficients, slow.coefficients, rtol=1e-8)

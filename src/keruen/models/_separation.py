@@ -41,9 +41,10 @@ def relu_separation(
     import pyfixest as pf
 
     cols = {f"x{j}": x[:, j] for j in range(x.shape[1])}
-    fes = {f"fe{k}": pd.factorize(pd.Series(np.asarray(v)))[0] for k, v in enumerate(
-        fixed_effects.values()
-    )}
+    fes = {
+        f"fe{k}": pd.factorize(pd.Series(np.asarray(v)))[0]
+        for k, v in enumerate(fixed_effects.values())
+    }
     df = pd.DataFrame({**cols, **fes})
     n_pos = int((~zero).sum())
     df["omega"] = np.where(zero, 1.0, max(n_pos, 1) / tol**2)

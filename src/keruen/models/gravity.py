@@ -32,6 +32,10 @@ from keruen.models._separation import relu_separation
 
 FixedEffects = Literal["ot_dt", "o_d_t"]
 
+#: ``engine="auto"`` fits explicit dummies while rows x effect levels stay below this; beyond,
+#: absorbing the effects (pyfixest's compiled demeaning) is faster (benchmarks/bench_gravity.py)
+DUMMY_CELLS = 250_000
+
 #: Regressors used when none are named, in the order reported.
 DEFAULT_REGRESSORS: tuple[str, ...] = (
     "log_distance",
@@ -223,7 +227,7 @@ def _fit_sample(
     codes = [pd.factorize(v)[0] for v in keys.values()]
     n_levels = sum(int(c.max()) + 1 for c in codes)
     if engine == "auto":
-        engine = "dummies" if n_levels * len(y) <= 5_000_000 else "absorb"
+        engine = "dummies" if n_levels * len(y) <= DUMMY_CELLS else "absorb"
     if engine == "dummies":
         d, basis = _dummies(keys)
         resid = x - basis @ (basis.T @ x)
@@ -275,8 +279,8 @@ def ppml_gravity(
     among themselves, and :class:`ConvergenceError` when IRLS does not converge.  Standard
     errors are clustered by pair (``cluster="pair"``) or robust to heteroskedasticity only.
     ``engine="dummies"`` fits explicit dummy variables, ``"absorb"`` demeans by alternating
-    projections (for large panels); ``"auto"`` picks dummies while the dummy matrix stays
-    under about 40 MB.
+    projections (for large panels); ``"auto"`` picks dummies while the dummy matrix has at
+    most :data:`DUMMY_CELLS` cells.
     """
     names = list(DEFAULT_REGRESSORS if regressors is None else regressors)
     if regressors is None:
@@ -311,9 +315,7 @@ def ppml_gravity(
         )
         if mask.any():
             by = ", ".join(separating) if separating else "the fixed effects"
-            separated = pd.concat(
-                [separated, kept_df[mask].assign(reason=f"separated by {by}")]
-            )
+            separated = pd.concat([separated, kept_df[mask].assign(reason=f"separated by {by}")])
             rest = kept_df[~mask]
             kept_df, more = drop_separated(
                 rest, outcome, {k: v.loc[rest.index] for k, v in all_keys.items()}
