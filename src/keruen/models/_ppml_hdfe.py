@@ -20,6 +20,8 @@ from keruen.errors import ConvergenceError, SingularDesignError
 
 #: use pyfixest's compiled demeaning (False: the NumPy reference loop, for tests)
 _FAST = True
+#: demeaning tolerance of the step that gives the reported estimates
+FINAL_TOL = 1e-12
 
 
 def _indicators(codes: Sequence[np.ndarray]) -> list[sparse.csr_matrix]:
@@ -113,13 +115,18 @@ def irls_poisson_absorbed(
     maxiter: int,
     tol: float = 1e-10,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Return ``beta``, fitted ``mu``, the final demeaned regressors and the iteration count."""
+    """Return ``beta``, fitted ``mu``, the final demeaned regressors and the iteration count.
+
+    The demeaning tolerance follows the IRLS progress (loose while the deviance still moves,
+    as in ppmlhdfe) and the result always comes from a step demeaned to ``FINAL_TOL``.
+    """
     mu = (y + y.mean()) / 2.0
     eta = np.log(mu)
     dev_old = np.inf
+    inner = 1e-6
     for it in range(1, maxiter + 1):
         z = eta + (y - mu) / mu
-        both = demean(np.column_stack([z, x]), mu, codes)
+        both = demean(np.column_stack([z, x]), mu, codes, tol=inner)
         zt, xt = both[:, 0], both[:, 1:]
         xw = xt * mu[:, None]
         try:
@@ -130,7 +137,12 @@ def irls_poisson_absorbed(
         mu = np.exp(eta)
         with np.errstate(divide="ignore", invalid="ignore"):
             dev = 2.0 * np.sum(np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu))
-        if np.isfinite(dev) and abs(dev - dev_old) <= tol * (abs(dev) + 0.1):
-            return beta, mu, xt, it
+        change = abs(dev - dev_old) / (abs(dev) + 0.1) if np.isfinite(dev) else np.inf
+        if change <= tol:
+            if inner <= FINAL_TOL:
+                return beta, mu, xt, it
+            inner = FINAL_TOL  # one more step with exact demeaning
+        elif np.isfinite(change):
+            inner = max(FINAL_TOL, min(inner, 0.1 * change))
         dev_old = dev
     raise ConvergenceError(f"PPML (IRLS) did not converge in {maxiter} iterations")

@@ -130,6 +130,10 @@ def _dummies(keys: Mapping[str, pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     return d[:, np.sort(piv[:rank])], q[:, :rank]
 
 
+def _norm(v: np.ndarray) -> float:
+    return float(np.sqrt(np.einsum("i,i->", v, v)))
+
+
 def _identified(
     x: np.ndarray, names: list[str], resid: np.ndarray
 ) -> tuple[list[int], dict[str, str]]:
@@ -140,18 +144,19 @@ def _identified(
     """
     kept: list[int] = []
     dropped: dict[str, str] = {}
+    x, resid = np.asfortranarray(x), np.asfortranarray(resid)  # contiguous columns
     for j, name in enumerate(names):
-        scale = max(float(np.linalg.norm(x[:, j])), 1.0)
+        scale = max(float(_norm(x[:, j])), 1.0)
         rj = resid[:, j]
         if np.ptp(x[:, j]) == 0:
             dropped[name] = "constant in the estimation sample"
             continue
-        if np.linalg.norm(rj) <= 1e-8 * scale:
+        if _norm(rj) <= 1e-8 * scale:
             dropped[name] = "absorbed by the fixed effects"
             continue
         if kept:
             b, *_ = np.linalg.lstsq(resid[:, kept], rj, rcond=None)
-            if np.linalg.norm(rj - resid[:, kept] @ b) <= 1e-8 * scale:
+            if _norm(rj - resid[:, kept] @ b) <= 1e-8 * scale:
                 dropped[name] = "collinear with " + ", ".join(names[k] for k in kept)
                 continue
         kept.append(j)
