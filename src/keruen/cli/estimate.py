@@ -17,6 +17,13 @@ from keruen.errors import ConfigError
 _PATH = click.Path(dir_okay=False, path_type=Path)
 _IN = click.Path(exists=False, dir_okay=False, path_type=Path)
 #: keruen.models.forecast.MODELS, spelled out so that ``--help`` does not import pandas
+#: keruen.models.remittance_allocation.RULES, likewise
+CORRIDOR_RULES = (
+    "stock",
+    "stock_host_income",
+    "stock_host_origin_income",
+    "stock_income_elasticity",
+)
 FORECAST_MODELS = ("naive", "drift", "ets", "arima", "ensemble_median", "ensemble_naive_drift")
 
 
@@ -118,13 +125,26 @@ def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[
 @click.option("--income", type=_IN, help="country,income (income per head)")
 @click.option(
     "--rule",
-    type=click.Choice(["stock", "stock_host_income", "stock_host_origin_income"]),
-    default="stock_host_income",
+    type=click.Choice(CORRIDOR_RULES),
+    default="stock_income_elasticity",
     show_default=True,
+    help="the default is the rule closest to the World Bank's 2017 matrix (docs/models.md)",
+)
+@click.option(
+    "--income-elasticity",
+    type=float,
+    default=None,
+    help="elasticity e of w = stock * host_income^e (rule stock_income_elasticity; "
+    "default: fitted on the World Bank's 2017 matrix, 0.12)",
 )
 @click.option("--out", type=_PATH, help="output CSV sender,receiver,remittances,share")
 def remittance_corridors_cmd(
-    stocks: Path, received: Path, income: Path | None, rule: str, out: Path | None
+    stocks: Path,
+    received: Path,
+    income: Path | None,
+    rule: str,
+    income_elasticity: float | None,
+    out: Path | None,
 ) -> None:
     """Allocate remittance receipts over the hosts of each country's emigrants."""
     from keruen.models.remittance_allocation import allocate_remittances
@@ -133,7 +153,8 @@ def remittance_corridors_cmd(
     st = read_table(stocks, ["orig", "dest", "stock"], numeric=["stock"], non_negative=["stock"])
     rec = read_region_values(received, "remittances", key="country")
     inc = read_region_values(income, "income", key="country") if income is not None else None
-    res = allocate_remittances(st, rec, inc, rule=rule)  # type: ignore[arg-type]
+    kw = {} if income_elasticity is None else {"income_elasticity": income_elasticity}
+    res = allocate_remittances(st, rec, inc, rule=rule, **kw)  # type: ignore[arg-type]
     write_table(res.corridors, out)
     _provenance(res.method, res.assumptions)
 
