@@ -124,9 +124,15 @@ def irls_poisson_absorbed(
     eta = np.log(mu)
     dev_old = np.inf
     inner = 1e-6
+    prev: tuple[np.ndarray, np.ndarray] | None = None
     for it in range(1, maxiter + 1):
         z = eta + (y - mu) / mu
-        both = demean(np.column_stack([z, x]), mu, codes, tol=inner)
+        raw = np.column_stack([z, x])
+        # warm start: M_w(v - D a) = M_w v, so the previous residual, moved by the change of
+        # the raw columns, demeans to the same result in fewer sweeps (as in ppmlhdfe)
+        start = raw if prev is None else raw - prev[0] + prev[1]
+        both = demean(start, mu, codes, tol=inner)
+        prev = (raw, both)
         zt, xt = both[:, 0], both[:, 1:]
         xw = xt * mu[:, None]
         try:

@@ -254,8 +254,10 @@ def _fit_sample(
         beta, mu, iterations = _irls_poisson(y, design, maxiter)
         cov = _sandwich(design, y, mu, groups)
     else:
-        beta, mu, _, iterations = _hdfe.irls_poisson_absorbed(y, x[:, kept_idx], codes, maxiter)
-        xt = _hdfe.demean(x[:, kept_idx], mu, codes)
+        beta, mu, xt_last, iterations = _hdfe.irls_poisson_absorbed(
+            y, x[:, kept_idx], codes, maxiter
+        )
+        xt = _hdfe.demean(xt_last, mu, codes)  # warm start: same result as demeaning x
         cov = _sandwich(xt, y, mu, groups, n_params=k + _hdfe.fe_rank(codes))
     est, se = beta[:k], np.sqrt(np.clip(np.diag(cov)[:k], 0.0, None))
     if not (np.isfinite(est).all() and np.isfinite(se).all()) or (se == 0).any():
