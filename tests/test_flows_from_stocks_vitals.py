@@ -115,3 +115,21 @@ def test_cli_uses_un_wpp_when_no_vital_events_are_given(
     assert np.all(uzb_rus > 10_000)
     missing = CliRunner().invoke(main, args)
     assert missing.exit_code == 2 and "--period" in missing.stderr
+
+
+def test_cli_refuses_zero_files_that_contradict_the_stocks(
+    snapshot_store: Store, tmp_path: Path
+) -> None:
+    for name, year in (("s0", "2010"), ("s1", "2015")):
+        long = _stocks(snapshot_store, year).stack().rename("stock")
+        long.rename_axis(["birthplace", "residence"]).reset_index().to_csv(
+            tmp_path / f"{name}.csv", index=False
+        )
+    for what in ("births", "deaths"):
+        pd.DataFrame({"region": REGIONS, what: 0}).to_csv(tmp_path / f"{what}.csv", index=False)
+    args = ["estimate", "flows-from-stocks", "--stock-start", str(tmp_path / "s0.csv")]
+    args += ["--stock-end", str(tmp_path / "s1.csv"), "--births", str(tmp_path / "births.csv")]
+    res = CliRunner().invoke(main, [*args, "--deaths", str(tmp_path / "deaths.csv")])
+    assert res.exit_code == 3
+    assert res.stderr.startswith("keruen: error:") and "contradict the stocks" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
