@@ -81,6 +81,10 @@ def main() -> None:
     naive = table.loc["naive", "mase"]
     print(table.assign(mase_vs_naive=table["mase"] / naive).round(3).to_string())
     print(f"winner (default): {res['winner']}")
+    held = fb.held_out_coverage(bt)
+    print("80 % coverage per held-out origin (model's own interval / conformal, calibrated on")
+    print("the other origins):")
+    print(held.pivot(index="model", columns="origin", values=["raw", "calibrated"]).round(3))
     if args.write:
         payload = {
             "description": "pooled rolling-origin backtest of keruen.models.forecast_backtest "
