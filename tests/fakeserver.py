@@ -22,6 +22,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (time-out tests)
     truncate_to: int | None = None  # announce the full length, send only this many bytes
+    trickle: float = 0.0  # seconds between single bytes of the body (a byte-per-second server)
+    etag: str | None = None  # sent as ETag; a request whose If-None-Match matches gets 304
 
     def payload(self) -> bytes:
         return self.body.encode() if isinstance(self.body, str) else self.body
@@ -37,6 +39,7 @@ class FakeServer:
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply] | Callable[[str, dict[str, list[str]]], Reply]] = {}
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        self.headers_seen: list[dict[str, str]] = []  # request headers, in arrival order
         self._lock = threading.Lock()
         server = self
 
@@ -50,18 +53,30 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     query.update(parse_qs(self.rfile.read(length).decode()))
+                server.headers_seen.append(dict(self.headers.items()))
                 reply = server.next_reply(self.command, parts.path, query)
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.payload()
+                status = reply.status
+                if reply.etag is not None and self.headers.get("If-None-Match") == reply.etag:
+                    status, payload = 304, b""
                 try:
-                    self.send_response(reply.status)
+                    self.send_response(status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
+                    if reply.etag is not None:
+                        self.send_header("ETag", reply.etag)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     sent = payload if reply.truncate_to is None else payload[: reply.truncate_to]
-                    self.wfile.write(sent)
+                    if reply.trickle:
+                        for i in range(len(sent)):
+                            self.wfile.write(sent[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                    else:
+                        self.wfile.write(sent)
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from keruen.errors import SourceError
-from keruen.sources.http import DiskCache, fetch
+from keruen.sources.http import DiskCache, fetch, update_run
 from tests.fakeserver import FakeServer, Reply
 
 
@@ -64,16 +64,146 @@ def test_malformed_json_is_a_source_error(server: FakeServer) -> None:
         fetch(server.url + "/x").json()
 
 
-def test_the_cache_serves_a_fresh_answer_without_asking_again(
-    server: FakeServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("KERUEN_CACHE_TTL", "3600")
+def test_every_fetch_asks_the_server_even_with_a_fresh_cache_entry(server: FakeServer) -> None:
     server.route("/x", Reply("first"), Reply("second"))
     assert fetch(server.url + "/x").content == b"first"
     again = fetch(server.url + "/x")
-    assert again.content == b"first" and again.from_cache
+    assert again.content == b"second" and not again.from_cache and again.asked
+    assert server.hits("/x") == 2
+
+
+def test_a_cached_etag_is_revalidated_and_a_304_serves_the_cached_body(
+    server: FakeServer,
+) -> None:
+    server.route("/x", Reply("body v1", etag='"v1"'))
+    first = fetch(server.url + "/x")
+    assert first.content == b"body v1" and not first.not_modified
+    second = fetch(server.url + "/x")
+    assert server.headers_seen[-1].get("If-None-Match") == '"v1"'
+    assert second.content == b"body v1" and second.not_modified and second.asked
+    server.route("/x", Reply("body v2", etag='"v2"'))  # upstream changed: full answer again
+    third = fetch(server.url + "/x")
+    assert third.content == b"body v2" and not third.not_modified
+    assert server.hits("/x") == 3
+
+
+def test_last_modified_is_sent_back_as_if_modified_since(server: FakeServer) -> None:
+    stamp = "Wed, 21 Oct 2015 07:28:00 GMT"
+    server.route("/x", Reply("b", headers={"Last-Modified": stamp}))
+    fetch(server.url + "/x")
+    fetch(server.url + "/x")
+    assert server.headers_seen[-1].get("If-Modified-Since") == stamp
+
+
+def test_within_one_update_run_a_repeated_request_is_answered_once(server: FakeServer) -> None:
+    server.route("/x", Reply("first"), Reply("second"))
+    with update_run():
+        assert fetch(server.url + "/x").content == b"first"
+        assert fetch(server.url + "/x").content == b"first"
     assert server.hits("/x") == 1
-    assert fetch(server.url + "/x", max_age=0).content == b"second"
+
+
+def test_offline_runs_answer_from_the_cache_without_asking(server: FakeServer) -> None:
+    server.route("/x", Reply("cached body"))
+    fetch(server.url + "/x")
+    with update_run(offline=True) as budget:
+        hit = fetch(server.url + "/x")
+        with pytest.raises(SourceError, match="offline .* no cached answer"):
+            fetch(server.url + "/never-fetched")
+    assert hit.content == b"cached body" and hit.from_cache and not hit.asked
+    assert budget.asked == 0 and server.hits("/") == 1
+
+
+def test_a_hanging_server_ends_at_the_update_deadline(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "30")
+    monkeypatch.setenv("KERUEN_HTTP_RETRIES", "5")
+    monkeypatch.setenv("KERUEN_UPDATE_DEADLINE", "1")
+    server.route("/x", Reply("late", delay=5.0))
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="deadline"):
+        fetch(server.url + "/x")
+    assert time.monotonic() - started < 3
+
+
+def test_a_byte_per_interval_server_ends_at_the_deadline(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "30")
+    monkeypatch.setenv("KERUEN_UPDATE_DEADLINE", "1")
+    server.route("/x", Reply(b"x" * 1000, trickle=0.05))  # 50 s for the whole body
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="deadline"):
+        fetch(server.url + "/x")
+    assert time.monotonic() - started < 3
+
+
+def test_a_long_retry_after_counts_against_the_deadline(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERUEN_HTTP_BACKOFF_MAX", "60")
+    monkeypatch.setenv("KERUEN_UPDATE_DEADLINE", "2")
+    server.route("/x", Reply("later", status=429, headers={"Retry-After": "120"}), Reply("ok"))
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="would pass the update's deadline"):
+        fetch(server.url + "/x")
+    assert time.monotonic() - started < 1  # fails at once rather than sleeping into the wall
+    assert server.hits("/x") == 1
+
+
+def test_an_answer_larger_than_the_byte_cap_is_refused(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERUEN_UPDATE_MAX_BYTES", "1000")
+    server.route("/x", Reply(b"y" * 5000))
+    with pytest.raises(SourceError, match="KERUEN_UPDATE_MAX_BYTES=1000"):
+        fetch(server.url + "/x")
+
+
+def test_the_byte_cap_counts_every_answer_of_one_run(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KERUEN_UPDATE_MAX_BYTES", "1500")
+    server.route("/a", Reply(b"a" * 800))
+    server.route("/b", Reply(b"b" * 800))
+    with update_run(), pytest.raises(SourceError, match="MAX_BYTES"):
+        fetch(server.url + "/a")
+        fetch(server.url + "/b")
+
+
+def test_an_unwritable_cache_is_reported_once_and_the_answer_still_returned(
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import errno
+
+    def read_only(path: Path, data: bytes) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    server.route("/x", Reply("answer"))
+    monkeypatch.setattr("keruen.sources.http._atomic_write", read_only)
+    folder = DiskCache(tmp_path / "ro")
+    assert fetch(server.url + "/x", cache=folder).content == b"answer"
+    assert fetch(server.url + "/x", cache=folder).content == b"answer"
+    err = capsys.readouterr().err
+    assert err.count("cannot write the HTTP cache") == 1 and "Read-only" in err
+
+
+def test_a_cache_dir_that_is_a_file_is_a_warning_not_a_traceback(
+    server: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("KERUEN_CACHE_DIR", str(blocker / "cache"))
+    server.route("/x", Reply("answer"))
+    assert fetch(server.url + "/x").content == b"answer"
+    assert "cannot write the HTTP cache" in capsys.readouterr().err
 
 
 def test_a_corrupted_cache_entry_is_never_served(server: FakeServer, tmp_path: Path) -> None:
@@ -98,8 +228,7 @@ def test_a_crash_before_the_rename_leaves_the_previous_entry_intact(
         raise OSError("power cut")
 
     monkeypatch.setattr("keruen.sources.http.os.replace", crash)
-    with pytest.raises(OSError):
-        cache.put(key, "u", b"version 2")
+    cache.put(key, "u", b"version 2")  # the failed write is reported, not raised
     monkeypatch.undo()
     hit = cache.get(key)
     assert hit is not None and hit.content == b"version 1"
@@ -110,8 +239,10 @@ def test_the_sidecar_records_the_sha256_of_the_body(tmp_path: Path) -> None:
     cache = DiskCache(tmp_path / "c")
     resp = cache.put(DiskCache.key("GET", "u", None), "u", b"abc")
     meta = json.loads(next((tmp_path / "c").rglob("*.json")).read_text())
-    assert meta["sha256"] == resp.sha256 == (
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert (
+        meta["sha256"]
+        == resp.sha256
+        == ("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     )
 
 
@@ -148,11 +279,14 @@ def test_a_process_killed_mid_write_leaves_a_readable_cache(tmp_path: Path) -> N
     key = DiskCache.key("GET", "u", None)
     cache.put(key, "u", b"version 1")
     child = subprocess.Popen(
-        [sys.executable, "-c",
-         "import os, time, sys\n"
-         "os.fsync = lambda fd: time.sleep(60)  # hang between write and rename\n"
-         "from keruen.sources.http import DiskCache\n"
-         f"DiskCache({str(folder)!r}).put({key!r}, 'u', b'version 2' * 100000)\n"],
+        [
+            sys.executable,
+            "-c",
+            "import os, time, sys\n"
+            "os.fsync = lambda fd: time.sleep(60)  # hang between write and rename\n"
+            "from keruen.sources.http import DiskCache\n"
+            f"DiskCache({str(folder)!r}).put({key!r}, 'u', b'version 2' * 100000)\n",
+        ],
         env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
     )
     try:

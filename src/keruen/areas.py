@@ -9,7 +9,9 @@ groups come from shipped tables. Everything is loaded lazily and cached.
 from __future__ import annotations
 
 import csv
+import difflib
 import gettext
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -132,3 +134,116 @@ def name(code: str, lang: Lang = "en") -> str:
 def is_aggregate(code: str) -> bool:
     """Whether ``code`` is a World Bank aggregate (region, income group…) rather than an economy."""
     return area(code).kind == "aggregate"
+
+
+#: Kinds :func:`normalise` tells apart; ``region`` is an ISO 3166-2:KZ code (or ``KZ`` itself,
+#: Kazakhstan in the national statistics' regional tables).
+LookupKind = Literal["country", "region", "aggregate", "other", "group"]
+ALL_LOOKUP_KINDS: tuple[LookupKind, ...] = ("country", "region", "aggregate", "other", "group")
+
+
+@cache
+def _codes_by_kind() -> dict[str, LookupKind]:
+    """Every code :func:`area` knows, mapped to its lookup kind."""
+    out: dict[str, LookupKind] = {}
+    for country in pycountry.countries:
+        out[country.alpha_3] = "country"
+    out.update(dict.fromkeys(_EXTRA_ECONOMIES, "country"))
+    out.update(dict.fromkeys(_kz_regions(), "region"))
+    for code, meta in wb_metadata().items():
+        if meta["is_aggregate"] == "True" and code not in out:
+            out[code] = "aggregate"
+    for code in _OTHER_AREAS:
+        out.setdefault(code, "other")
+    for code in groups():
+        out.setdefault(code, "group")
+    return out
+
+
+@cache
+def _names_to_codes() -> dict[str, str]:
+    """Lower-cased English names (and common names) of known areas → their code."""
+    out: dict[str, str] = {}
+    for code in _codes_by_kind():
+        try:
+            out.setdefault(area(code).name("en").lower(), code)
+        except UnknownAreaError:  # pragma: no cover - every listed code is known
+            continue
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                out.setdefault(value.lower(), country.alpha_3)
+    return out
+
+
+def suggest(text: str, candidates: Iterable[str] | None = None) -> list[str]:
+    """Up to three known codes closest to ``text``, by code spelling or by English name.
+
+    ``candidates`` restricts the codes considered (e.g. the areas a dataset holds). Closeness
+    is the :class:`difflib.SequenceMatcher` ratio (≥ 0.6 kept); a name that starts with
+    ``text`` (three letters or more) counts as close.
+    """
+    pool = set(candidates) if candidates is not None else set(_codes_by_kind())
+    wanted_code, wanted_name = text.strip().upper(), text.strip().lower()
+    scores: dict[str, float] = {}
+
+    def score(code: str, value: float) -> None:
+        if value >= 0.6:
+            scores[code] = max(scores.get(code, 0.0), value)
+
+    for code in pool:
+        score(code, difflib.SequenceMatcher(None, wanted_code, code.upper()).ratio())
+    for label, code in _names_to_codes().items():
+        if code in pool:
+            prefix = len(wanted_name) >= 3 and label.startswith(wanted_name)
+            ratio = difflib.SequenceMatcher(None, wanted_name, label).ratio()
+            score(code, max(ratio, 0.95 if prefix else 0.0))
+    return sorted(scores, key=lambda c: (-scores[c], c))[:3]
+
+
+def _did_you_mean(found: Sequence[str]) -> str:
+    if not found:
+        return ""
+    shown = [f"{c} ({name(c)})" if is_known(c) and name(c) != c else c for c in found]
+    if len(shown) > 1:
+        return "; did you mean " + ", ".join(shown[:-1]) + " or " + shown[-1] + "?"
+    return "; did you mean " + " or ".join(shown) + "?"
+
+
+def normalise(text: str, kinds: Collection[LookupKind] = ALL_LOOKUP_KINDS) -> str:
+    """The canonical code of the area ``text`` names, among areas of the given ``kinds``.
+
+    Accepts a code in any letter case (``kaz`` → ``KAZ``), an ISO 3166-1 alpha-2 code where
+    it names one country (``KZ`` → ``KAZ`` when regions are not asked for) and an English
+    country name (``Kazakhstan`` → ``KAZ``). Anything else raises :class:`UnknownAreaError`
+    naming what was expected and the nearest known codes.
+    """
+    raw = text.strip()
+    codes = _codes_by_kind()
+    allowed = {c for c, k in codes.items() if k in kinds}
+    for candidate in (raw, raw.upper(), raw.lower()):
+        if candidate in allowed:
+            return candidate
+    if "country" in kinds:
+        try:
+            country = pycountry.countries.lookup(raw)
+        except LookupError:
+            country = None
+        if country is not None and country.alpha_3 in allowed:
+            return str(country.alpha_3)
+        by_name = _names_to_codes().get(raw.lower())
+        if by_name is not None and by_name in allowed:
+            return by_name
+    wanted = "area" if set(kinds) >= set(ALL_LOOKUP_KINDS) else " or ".join(kinds)
+    for candidate in (raw, raw.upper(), raw.lower()):
+        kind = codes.get(candidate)
+        if kind is not None:
+            label = f" ({name(candidate)})" if name(candidate) != candidate else ""
+            if kind == "group":
+                label = f" (members: {', '.join(groups()[candidate])})"
+            raise UnknownAreaError(f"{raw!r} is a {kind}{label}, not a {wanted} here")
+    raise UnknownAreaError(
+        f"unknown area {raw!r}: expected {'an' if wanted == 'area' else 'a'} {wanted} code"
+        + _did_you_mean(suggest(raw, allowed))
+    )

@@ -9,11 +9,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: Longest error message shown; longer ones (e.g. listing 100,000 column names) are cut.
+MESSAGE_LIMIT = 600
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, on one line, saying how much was left out."""
+    text = " ".join(str(text).split("\n"))
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 40]}… [{len(text) - limit + 40} more characters]"
+
 
 class KeruenError(Exception):
-    """Base class of every domain error; ``exit_code`` is what the CLI returns."""
+    """Base class of every domain error; ``exit_code`` is what the CLI returns.
+
+    ``str(error)`` is the message cut to :data:`MESSAGE_LIMIT` characters on one line.
+    """
 
     exit_code: int = 1
+
+    def __str__(self) -> str:
+        return shorten(super().__str__())
 
 
 class ConfigError(KeruenError, ValueError):

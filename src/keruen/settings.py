@@ -86,11 +86,67 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Folder of the on-disk HTTP cache; default: <KERUEN_HOME>/cache/http.",
     ),
+    # -- update deadline, size caps and input limits (issue 8, items 8-11) --------------------
     Setting(
-        "KERUEN_CACHE_TTL",
-        "86400",
-        "Seconds a cached answer is reused without asking the server again (0: always ask).",
+        "KERUEN_UPDATE_DEADLINE",
+        "60",
+        "Seconds one `keruen update` (every request, retry and wait of it) may take in all; "
+        "past it the update stops with an error and the store is unchanged.",
     ),
+    Setting(
+        "KERUEN_UPDATE_MAX_PAGES",
+        "500",
+        "Most pages one update may request from a paged API (World Bank); an answer "
+        "announcing more is rejected before any further request.",
+    ),
+    Setting(
+        "KERUEN_UPDATE_MAX_BYTES",
+        "536870912",
+        "Most bytes one update may download in all (default 512 MiB); a larger answer is "
+        "rejected.",
+    ),
+    Setting(
+        "KERUEN_INPUT_MAX_ROWS",
+        "5000000",
+        "Most rows read from one imported spreadsheet or CSV file (a file with more is "
+        "rejected rather than read into memory).",
+    ),
+    Setting(
+        "KERUEN_INPUT_MAX_BYTES",
+        "1073741824",
+        "Largest file `keruen import` reads (default 1 GiB); a larger one is refused at once.",
+    ),
+    Setting(
+        "KERUEN_INPUT_MAX_COLUMNS",
+        "2000",
+        "Most columns read from one imported spreadsheet or CSV file.",
+    ),
+    # -- web (keruen serve) ---------------------------------------------------------------
+    Setting(
+        "KERUEN_WEB_QUERY_TIMEOUT",
+        "10",
+        "Seconds one REST API request may spend on its query before it is cancelled (HTTP 503).",
+    ),
+    Setting(
+        "KERUEN_WEB_CORS_ORIGINS",
+        None,
+        "Comma-separated origins allowed to call the REST API from other sites (CORS); "
+        "default: none (CORS off).",
+    ),
+    # -- store and ingest (owner: store) --
+    Setting(
+        "KERUEN_LOCK_TIMEOUT",
+        "60",
+        "Seconds a command waits for another keruen process that holds the store (a writer "
+        "excludes everyone; readers exclude writers) before it gives up with an error.",
+    ),
+    Setting(
+        "KERUEN_MEMORY_LIMIT",
+        "1GB",
+        "DuckDB memory limit for ingest and queries (e.g. 512MB, 2GB); larger data spill to "
+        "temporary files beside the store.",
+    ),
+    # -- end of store and ingest --
 )
 
 
@@ -124,6 +180,8 @@ def number(env: str) -> float:
         result = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigError(f"setting {env} must be a number, got {value!r}") from None
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ConfigError(f"setting {env} must be a finite number, got {value!r}")
     if result < 0:
         raise ConfigError(f"setting {env} must not be negative, got {value!r}")
     return result

@@ -12,9 +12,12 @@ from typing import Any
 
 import click
 
+from keruen.cli import SuggestingGroup
+from keruen.cli.params import OutputFile, naming_inputs
 from keruen.errors import ConfigError
 
-_PATH = click.Path(dir_okay=False, path_type=Path)
+#: ``--out``: checked before the model runs; a missing folder is created (see OutputFile).
+_PATH = OutputFile()
 _IN = click.Path(exists=False, dir_okay=False, path_type=Path)
 #: keruen.models.forecast.MODELS, spelled out so that ``--help`` does not import pandas
 #: keruen.models.remittance_allocation.RULES, likewise
@@ -35,7 +38,7 @@ def _provenance(method: str, assumptions: Iterable[str], extra: Iterable[str] = 
         click.echo(f"# {e}", err=True)
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def estimate() -> None:
     """Estimate what official statistics leave out, with method and assumptions stated."""
 
@@ -84,7 +87,15 @@ def flows_from_stocks_cmd(
     extra: list[str] = []
     if method == "demo" and b is None:
         b, d, extra = _wpp_vitals([str(r) for r in s0.index], period)
-    with warnings.catch_warnings(record=True) as caught:
+    inputs = {
+        "stock_start": stock_start,
+        "stock_end": stock_end,
+        "births": births,
+        "deaths": deaths,
+        "method": None,
+        "seed": None,
+    }
+    with naming_inputs(inputs), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BalanceWarning)
         res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
     for w in caught:
@@ -154,7 +165,18 @@ def remittance_corridors_cmd(
     rec = read_region_values(received, "remittances", key="country")
     inc = read_region_values(income, "income", key="country") if income is not None else None
     kw = {} if income_elasticity is None else {"income_elasticity": income_elasticity}
-    res = allocate_remittances(st, rec, inc, rule=rule, **kw)  # type: ignore[arg-type]
+    inputs = {
+        "stocks": stocks,
+        "stock": stocks,
+        "orig": stocks,
+        "dest": stocks,
+        "received": received,
+        "remittances": received,
+        "income": income,
+        "rule": None,
+    }
+    with naming_inputs(inputs):
+        res = allocate_remittances(st, rec, inc, rule=rule, **kw)  # type: ignore[arg-type]
     write_table(res.corridors, out)
     _provenance(res.method, res.assumptions)
 
@@ -190,13 +212,14 @@ def gravity_cmd(
     df = read_table(
         data_path, ["orig", "dest", "year", outcome, *wanted], numeric=[outcome, *wanted]
     )
-    res = ppml_gravity(
-        df,
-        outcome=outcome,
-        regressors=wanted,
-        fixed_effects=fixed_effects,  # type: ignore[arg-type]
-        cluster=cluster,  # type: ignore[arg-type]
-    )
+    with naming_inputs({"data": data_path, "fixed_effects": None}):
+        res = ppml_gravity(
+            df,
+            outcome=outcome,
+            regressors=wanted,
+            fixed_effects=fixed_effects,  # type: ignore[arg-type]
+            cluster=cluster,  # type: ignore[arg-type]
+        )
     write_table(res.coefficients.reset_index(), out)
     extra = [f"observations: {res.n_obs}; dropped as separated: {res.n_separated}"]
     extra += [f"dropped regressor {k}: {v}" for k, v in res.dropped_regressors.items()]
@@ -229,7 +252,8 @@ def forecast_cmd(
 
     df = read_table(series_path, ["year", "value"], numeric=["year", "value"])
     series = df.set_index(df["year"].astype(int))["value"]
-    res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
+    with naming_inputs({"series": series_path, "model": None, "level": None}):
+        res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
     write_table(res.forecast, out)
     bt = [
         f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} "

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from keruen.cli.output import emit, format_option
+from keruen.cli.params import AreaList, YearRange, Years, closest, did_you_mean, flat
+
+if TYPE_CHECKING:
+    from keruen.store import Store
 
 
-def _years(text: str) -> list[int]:
-    from keruen.errors import ConfigError
+#: Units of the indicator columns (shown in the table's headers).
+UNITS = {
+    "inflow": "US$",
+    "outflow": "US$",
+    "net": "US$",
+    "ratio": "outflow/inflow",
+    "dri": "index",
+    "share_gdp": "% of GDP",
+    "inflow_per_capita": "US$ per person",
+    "outflow_per_migrant": "US$ per immigrant",
+    "inflow_growth_pct": "%",
+    "outflow_growth_pct": "%",
+}
 
-    try:
-        if ":" in text:
-            first, last = (int(x) for x in text.split(":", 1))
-            if last < first:
-                raise ValueError
-            return list(range(first, last + 1))
-        return [int(y) for y in text.split(",")]
-    except ValueError:
-        raise ConfigError(
-            f"--years {text!r}: expected FIRST:LAST (e.g. 2010:2023) or a "
-            "comma-separated list of years"
-        ) from None
+
+def _held_years(store: Store, countries: list[str]) -> list[int]:
+    """Years with a remittance inflow or outflow held for any of ``countries``."""
+    from keruen.store.concepts import concept_series
+
+    years: set[int] = set()
+    for concept in ("remittances_received", "remittances_paid"):
+        series = concept_series(store, concept, countries)
+        years.update(int(p) for p in series["period"] if str(p).isdigit())
+    return sorted(years)
 
 
 @click.command()
@@ -29,11 +44,19 @@ def _years(text: str) -> list[int]:
     "--country",
     "countries",
     multiple=True,
+    type=AreaList(("country", "aggregate"), expand_groups=True),
     default=["KAZ"],
     show_default=True,
-    help="ISO alpha-3 code(s); repeat for several.",
+    help="Countries: ISO alpha-3 (or alpha-2) codes, any case, comma-separated or repeated; "
+    "a group name (cis) stands for its members.",
 )
-@click.option("--years", default="2010:2024", show_default=True, help="FIRST:LAST or a list.")
+@click.option(
+    "--years",
+    type=YearRange(),
+    default="2010:",
+    show_default=True,
+    help="FIRST:LAST (an open end means the first/last year held), a year or a list.",
+)
 @click.option(
     "--group",
     default="cis_and_former",
@@ -42,7 +65,7 @@ def _years(text: str) -> list[int]:
     "or a comma-separated list of ISO alpha-3 codes.",
 )
 @format_option
-def indicators(countries: tuple[str, ...], years: str, group: str, fmt: str) -> None:
+def indicators(countries: tuple[tuple[str, ...], ...], years: Years, group: str, fmt: str) -> None:
     """Remittance measures of countries by year, with their sources.
 
     Inflow, outflow, net, ratio, donor–recipient index, % of GDP, per capita, per immigrant,
@@ -50,63 +73,50 @@ def indicators(countries: tuple[str, ...], years: str, group: str, fmt: str) -> 
     """
     import json
 
-    from keruen.areas import area, group_members
-    from keruen.indicators.remittances import growth_rate, rank_within, remittance_measures
-    from keruen.sources.snapshot import open_store
-    from keruen.store.panels import remittance_panel
+    import pandas as pd
 
-    for code in countries:
-        area(code)  # unknown codes fail here with the valid forms named
-    group_list = (
-        [area(c.strip()).code for c in group.split(",")]
-        if "," in group
-        else list(group_members(group))
-    )
-    members = list(dict.fromkeys([*group_list, *countries]))
-    year_list = _years(years)
+    from keruen.api import indicators as indicator_table
+    from keruen.areas import group_members, groups
+    from keruen.errors import UnknownAreaError
+    from keruen.sources.snapshot import open_store
+
+    chosen = flat(countries)
+    if "," in group or group.lower() not in groups():
+        try:
+            group_list = list(AreaList(("country", "aggregate")).convert(group, None, None))
+        except UnknownAreaError as exc:
+            near = closest(group, groups())
+            reason = f"unknown group {group!r}{did_you_mean(near)}" if near else str(exc)
+            raise UnknownAreaError(
+                f"--group: {reason.removeprefix('value: ')} (groups: {', '.join(sorted(groups()))})"
+            ) from None
+    else:
+        group_list = list(group_members(group.lower()))
     with open_store() as store:
-        panel, sources = remittance_panel(store, members, year_list)
-    measures = remittance_measures(panel)
-    for col in ("inflow", "outflow"):
-        measures[f"{col}_rank"] = measures.groupby("year")[col].transform(rank_within)
-        measures[f"{col}_growth_pct"] = measures.groupby("ref_area", group_keys=False)[col].apply(
-            lambda s: growth_rate(s.set_axis(measures.loc[s.index, "year"])).set_axis(s.index)
-        )
-    out = measures[measures["ref_area"].isin(countries)].drop(columns=["period"])
-    cols = [
-        "ref_area",
-        "year",
-        "inflow",
-        "outflow",
-        "net",
-        "ratio",
-        "dri",
-        "share_gdp",
-        "inflow_per_capita",
-        "outflow_per_migrant",
-        "inflow_growth_pct",
-        "outflow_growth_pct",
-        "inflow_rank",
-        "outflow_rank",
-    ]
-    out = out[cols].sort_values(["ref_area", "year"])
+        year_list = years.resolve(_held_years(store, chosen), "--years")
+        # one definition: the Python API, the REST API and this command compute the same table
+        out = indicator_table(chosen, year_list, group_list, provenance=fmt != "table", store=store)
+    members = out.attrs["group"]
+    sources = pd.DataFrame(out.attrs["sources"])
     if fmt == "json":
         click.echo(
             json.dumps(
                 {
                     "group": group,
                     "rows": json.loads(out.to_json(orient="records")),
-                    "sources": json.loads(sources.to_json(orient="records")),
+                    "sources": out.attrs["sources"],
                 },
                 ensure_ascii=False,
                 indent=1,
             )
         )
     else:
-        emit(out, fmt, float_format="{:,.3f}")
+        emit(out, fmt, units=UNITS)
         if fmt == "csv":
             return
         click.echo(f"\nRanks within group {group!r} ({len(members)} countries).")
+        if sources.empty:
+            return
         for r in sources.drop_duplicates(["column", "dataset", "vintage"]).itertuples():
             click.echo(
                 f"  {r.column}: {r.publisher}, {r.dataset} {r.measure}, {r.vintage} ({r.licence})"

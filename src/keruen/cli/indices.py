@@ -40,11 +40,24 @@ import click
 )
 def indices(flows_path: str, population_path: str, distance_path: str | None, fmt: str) -> None:
     """Print migration impact, focusing, intensity (and distance) measures (Bell et al. 2002)."""
+    from keruen.cli.output import significant
+    from keruen.cli.params import naming_inputs
     from keruen.indicators.summary import bilateral_summary
     from keruen.sources.tables import load_bilateral
 
     data = load_bilateral(flows_path, population_path, distance_path)
-    values = bilateral_summary(data.flows, data.population, data.distances)
+    files = {
+        "flow": flows_path,
+        "region": flows_path,
+        "orig": flows_path,
+        "dest": flows_path,
+        "pop": population_path,
+        "population": population_path,
+        "dist": distance_path,
+        "distance": distance_path,
+    }
+    with naming_inputs(files):
+        values = bilateral_summary(data.flows, data.population, data.distances)
     if fmt == "json":
         clean = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
         click.echo(json.dumps(clean))
@@ -52,4 +65,4 @@ def indices(flows_path: str, population_path: str, distance_path: str | None, fm
     width = max(len(k) for k in values)
     click.echo(f"{'measure':<{width}}  value")
     for key, value in values.items():
-        click.echo(f"{key:<{width}}  {value:.6g}")
+        click.echo(f"{key:<{width}}  {significant(value)}".rstrip())

@@ -3,11 +3,56 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from keruen.cli.output import emit, format_option
+from keruen.cli.params import CodeList, YearRange, Years
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from keruen.store import Store
+
+
+#: Columns of ``sources`` shown in a table; CSV and JSON carry every column.
+SOURCE_TABLE_COLUMNS = [
+    "source_id",
+    "dataset",
+    "vintage",
+    "release",
+    "publisher",
+    "licence",
+    "n_rows",
+    "file_name",
+    "url",
+]
+#: Columns of ``query`` output in CSV and JSON: the first ten as before, new ones appended so
+#: scripts reading columns by position keep working.
+QUERY_COLUMNS = [
+    "dataset",
+    "measure",
+    "ref_area",
+    "counterpart_area",
+    "period",
+    "value",
+    "unit",
+    "obs_status",
+    "vintage",
+    "publisher",
+    "breakdown",
+    "release",
+    "licence",
+    "url",
+    "title",
+    "source_id",
+]
+#: Extra columns of a publication's figures (``paper_figures``).
+PAPER_EXTRA_COLUMNS = ["original_source", "where_in_paper"]
 
 
 @click.command()
@@ -16,72 +61,200 @@ def sources(fmt: str) -> None:
     """List every file held in the store with its provenance."""
     from keruen.sources.snapshot import open_store
 
-    with open_store() as store:
-        frame = store.sources()[
-            [
-                "source_id",
-                "dataset",
-                "vintage",
-                "release",
-                "publisher",
-                "licence",
-                "n_rows",
-                "sha256",
-                "file_name",
-                "url",
-            ]
-        ]
-    emit(frame, fmt)
+    with open_store(read_only=True) as store:
+        frame = store.sources()
+    first = [c for c in [*SOURCE_TABLE_COLUMNS, "sha256"] if c in frame.columns]
+    frame = frame[first + [c for c in frame.columns if c not in first]]
+    if "ingested_at" in frame.columns:
+        frame["ingested_at"] = frame["ingested_at"].astype(str)
+    emit(frame, fmt, table_columns=SOURCE_TABLE_COLUMNS)
+
+
+def dataset_name(held: Iterable[str], name: str) -> str:
+    """``name`` as the store spells it (case ignored); unknown: an error naming the held ones."""
+    from keruen.cli.params import closest, did_you_mean
+    from keruen.errors import DataNotAvailableError
+
+    held_set = sorted(set(held))
+    by_upper = {d.upper(): d for d in held_set}
+    if name in held_set:
+        return name
+    if name.upper() in by_upper:
+        return by_upper[name.upper()]
+    hint = did_you_mean(closest(name, held_set))
+    raise DataNotAvailableError(
+        f"no dataset {name!r} in the store{hint}{' Held' if hint else '; held'}: "
+        + ", ".join(held_set)
+    )
+
+
+def _areas_in(asked: Iterable[str], held: Iterable[str], option: str) -> list[str]:
+    """Each asked area as the dataset spells it.
+
+    Matched exactly, in any letter case, or via :func:`keruen.areas.normalise` (ISO alpha-2 or a
+    country's name); else an error with the nearest held codes.
+    """
+    from keruen.areas import normalise, suggest
+    from keruen.cli.params import did_you_mean
+    from keruen.errors import DataNotAvailableError, UnknownAreaError
+
+    held_set = {h for h in held if h is not None}
+    by_upper = {h.upper(): h for h in held_set}
+    out = []
+    for code in asked:
+        if code in held_set:
+            out.append(code)
+            continue
+        if code.upper() in by_upper:
+            out.append(by_upper[code.upper()])
+            continue
+        try:
+            canonical: str | None = normalise(code, ["country"])
+        except UnknownAreaError:
+            canonical = None
+        if canonical in held_set:
+            out.append(str(canonical))
+            continue
+        near = [c for c in suggest(code, held_set) if c in held_set]
+        raise DataNotAvailableError(
+            f"{option}: the dataset holds no area {code!r}" + did_you_mean(near)
+        )
+    return out
+
+
+def _distinct(store: Store, column: str, dataset: str) -> list[str]:
+    rows = store.con.execute(
+        f"SELECT DISTINCT {column} FROM observations WHERE dataset = ?", [dataset]
+    ).fetchall()
+    return [r[0] for r in rows if r[0] is not None]
+
+
+def _paper_rows(store: Store, dataset: str, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """The figures of the publication ``dataset`` in the query's columns."""
+    ids = catalogue.loc[catalogue["dataset"] == dataset, "source_id"]
+    figures = store.paper_figures()
+    figures = figures[figures["source_id"].isin(ids)].drop(columns=["vintage"], errors="ignore")
+    prov = catalogue[["source_id", "vintage", "release", "publisher", "licence", "url", "title"]]
+    frame = figures.merge(prov, on="source_id", how="left")
+    frame["dataset"] = dataset
+    frame["breakdown"] = None
+    frame["obs_status"] = "A"
+    return frame
 
 
 @click.command()
 @click.argument("dataset")
-@click.option("--measure", multiple=True, help="Measure code(s); repeat for several.")
-@click.option("--area", "areas", multiple=True, help="Reference area code(s), e.g. KAZ.")
-@click.option("--counterpart", multiple=True, help="Counterpart area code(s) (bilateral data).")
-@click.option("--period", "periods", multiple=True, help="Period(s), e.g. 2023.")
+@click.option(
+    "--measure", "measures", multiple=True, type=CodeList(), help="Measure code(s): A,B or repeat."
+)
+@click.option(
+    "--area", "areas", multiple=True, type=CodeList(), help="Reference area code(s), e.g. KAZ."
+)
+@click.option(
+    "--counterpart",
+    "counterparts",
+    multiple=True,
+    type=CodeList(),
+    help="Counterpart area code(s) (bilateral data).",
+)
+@click.option(
+    "--period",
+    "periods",
+    type=YearRange(),
+    default=None,
+    help="Year(s): 2023, 2010:2020, 2015: or 2000,2010 (must lie within the years held).",
+)
+@click.option(
+    "--breakdown",
+    default=None,
+    help="A breakdown (e.g. sex=female) or * for all; default: totals, or every breakdown "
+    "when the selection holds no totals.",
+)
 @click.option("--vintage", default=None, help="A vintage name (default: newest per value).")
 @format_option
 def query(
     dataset: str,
-    measure: tuple[str, ...],
-    areas: tuple[str, ...],
-    counterpart: tuple[str, ...],
-    periods: tuple[str, ...],
+    measures: tuple[tuple[str, ...], ...],
+    areas: tuple[tuple[str, ...], ...],
+    counterparts: tuple[tuple[str, ...], ...],
+    periods: Years | None,
+    breakdown: str | None,
     vintage: str | None,
     fmt: str,
 ) -> None:
-    """Print observations of DATASET with their vintage and publisher."""
-    from keruen.errors import DataNotAvailableError
+    """Print observations of DATASET with their provenance (exit 1 when no row matches).
+
+    DATASET is any name `keruen vintages` lists, in any letter case: sources, stored estimates
+    (KERUEN_ESTIMATES_*) and publications' figures (PAPER_*).
+    """
+    from keruen.cli.params import flat, resolve_names
     from keruen.sources.snapshot import open_store
 
-    with open_store() as store:
-        known = set(store.sources()["dataset"])
-        if dataset not in known:
-            raise DataNotAvailableError(
-                f"no dataset {dataset!r} in the store; held: {', '.join(sorted(known))}"
-            )
-        frame = store.observations(
-            dataset,
-            measure or None,
-            areas or None,
-            counterpart or None,
-            periods or None,
-            vintage=vintage,
+    with open_store(read_only=True) as store:
+        catalogue = store.sources()
+        dataset = dataset_name(catalogue["dataset"], dataset)
+        kinds = set(catalogue.loc[catalogue["dataset"] == dataset, "kind"])
+        if kinds == {"paper_figures"}:
+            frame = _paper_rows(store, dataset, catalogue)
+            held = {
+                c: list(frame[c].dropna().unique())
+                for c in ("measure", "ref_area", "counterpart_area", "period")
+            }
+        else:
+            held = {
+                c: _distinct(store, c, dataset)
+                for c in ("measure", "ref_area", "counterpart_area", "period", "breakdown")
+            }
+            frame = None
+        wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
+        wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
+        wanted_counterparts = _areas_in(
+            flat(counterparts), held["counterpart_area"], "--counterpart"
         )
-    cols = [
-        "dataset",
-        "measure",
-        "ref_area",
-        "counterpart_area",
-        "period",
-        "value",
-        "unit",
-        "obs_status",
-        "vintage",
-        "publisher",
-    ]
-    emit(frame[cols], fmt)
+        wanted_periods = None
+        if periods is not None:
+            years = [int(p) for p in held["period"] if str(p).isdigit()]
+            wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
+        if vintage is not None:
+            vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]
+        if breakdown not in (None, "*"):
+            breakdown = resolve_names(
+                [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
+            )[0]
+        if frame is None:
+            frame = store.observations(
+                dataset,
+                wanted_measures or None,
+                wanted_areas or None,
+                wanted_counterparts or None,
+                wanted_periods,
+                breakdown="*" if breakdown is None else breakdown,
+                vintage=vintage,
+            )
+        else:
+            for column, wanted in (
+                ("measure", wanted_measures),
+                ("ref_area", wanted_areas),
+                ("counterpart_area", wanted_counterparts),
+                ("period", wanted_periods),
+            ):
+                if wanted:
+                    frame = frame[frame[column].isin(wanted)]
+            if vintage is not None:
+                frame = frame[frame["vintage"] == vintage]
+    if breakdown is None and frame["breakdown"].isna().any():
+        frame = frame[frame["breakdown"].isna()]
+    if frame.empty:
+        click.echo(f"keruen: no rows of {dataset} match this query", err=True)
+        sys.exit(1)
+    columns = QUERY_COLUMNS + [c for c in PAPER_EXTRA_COLUMNS if c in frame.columns]
+    frame = frame[columns].reset_index(drop=True)
+    shown = [c for c in columns if c not in ("release", "licence", "url", "title", "source_id")]
+    if frame["breakdown"].isna().all():
+        shown.remove("breakdown")
+    if frame["counterpart_area"].isna().all():
+        shown.remove("counterpart_area")
+    emit(frame, fmt, table_columns=shown)
 
 
 @click.command()
@@ -102,36 +275,11 @@ def load(
     licence: str,
 ) -> None:
     """Ingest a tidy CSV/Parquet FILE (the store's observation columns) as a new vintage."""
-    from keruen.errors import InputError
-    from keruen.sources.files import read_table, sha256_of
-    from keruen.sources.snapshot import open_store
-    from keruen.sources.validate import validate_observations
-    from keruen.store import Provenance
+    from keruen.store.connect import interruptible
 
-    frame = validate_observations(read_table(file), file)
-    wrong = frame.index[frame["dataset"] != dataset]
-    if len(wrong):
-        raise InputError(
-            f"dataset {frame.loc[wrong[0], 'dataset']!r} differs from --dataset {dataset!r}",
-            file=file,
-            row=int(wrong[0]) + 1,
-            field="dataset",
-        )
-    today = dt.date.today().isoformat()
-    prov = Provenance(
-        dataset=dataset,
-        vintage=vintage,
-        release=release or today,
-        publisher=publisher,
-        file_name=file.name,
-        sha256=sha256_of(file),
-        url=url,
-        licence=licence,
-        retrieved=today,
-        origin=str(file.resolve()),
+    result = interruptible(
+        lambda: _load(file, dataset, vintage, publisher, release, url, licence), "the load"
     )
-    with open_store() as store:
-        result = store.ingest(frame, prov)
     if result.already_present:
         click.echo(
             f"keruen: {file} is already in the store (vintage {result.vintage}); nothing added"
@@ -140,4 +288,62 @@ def load(
         click.echo(
             f"keruen: added {result.rows_added} observations from {file} as vintage "
             f"{result.vintage}"
+        )
+
+
+def _load(
+    file: Path,
+    dataset: str,
+    vintage: str,
+    publisher: str,
+    release: str | None,
+    url: str,
+    licence: str,
+) -> Any:
+    """Stage and validate ``file`` outside the store's lock, then commit it in one short write."""
+    from keruen.settings import store_path
+    from keruen.sources.common import release_date
+    from keruen.sources.files import sha256_of, stage_file
+    from keruen.sources.snapshot import open_store
+    from keruen.store import Provenance, Store
+
+    release = release_date(release) if release is not None else None
+    sha256 = sha256_of(file) if file.is_file() else ""
+    if store_path().exists():  # a file already held is not read again
+        with Store(read_only=True) as store:
+            held = store.held(sha256)
+        if held is not None:
+            return held
+    with stage_file(file) as staged:
+        _check_dataset(staged, dataset, file)
+        today = dt.date.today().isoformat()
+        prov = Provenance(
+            dataset=dataset,
+            vintage=vintage,
+            release=release or today,
+            publisher=publisher,
+            file_name=file.name,
+            sha256=sha256,
+            url=url,
+            licence=licence,
+            retrieved=today,
+            origin=str(file.resolve()),
+        )
+        with open_store() as store:
+            return store.ingest(staged, prov)
+
+
+def _check_dataset(staged: object, dataset: str, file: Path) -> None:
+    """Every row of a staged file must belong to ``--dataset``."""
+    from keruen.errors import InputError
+
+    rows = staged.con.execute(  # type: ignore[attr-defined]
+        "SELECT _row, dataset FROM raw WHERE dataset <> ? ORDER BY _row LIMIT 1", [dataset]
+    ).fetchall()
+    if rows:
+        raise InputError(
+            f"dataset {rows[0][1]!r} differs from --dataset {dataset!r}",
+            file=file,
+            row=int(rows[0][0]),
+            field="dataset",
         )

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from keruen.cli.output import emit, format_option
+from keruen.cli.params import AreaList, flat
 from keruen.errors import ConfigError
 
 #: source name on the command line -> dataset it fills (for ``diff`` and messages).
@@ -37,9 +39,7 @@ def _fetch(  # type: ignore[no-untyped-def]
     if source == "worldbank":
         from keruen.sources import worldbank
 
-        return worldbank.update(
-            indicators, countries or None, years, include_aggregates=aggregates
-        )
+        return worldbank.update(indicators, countries or None, years, include_aggregates=aggregates)
     if source == "ilostat":
         from keruen.sources import sdmx
 
@@ -55,12 +55,29 @@ def _fetch(  # type: ignore[no-untyped-def]
     raise ConfigError(f"unknown source {source!r}; updatable: {', '.join(UPDATABLE)}")
 
 
-def _report(results, batches) -> None:  # type: ignore[no-untyped-def]
+def _report(results, batches, budget=None) -> None:  # type: ignore[no-untyped-def]
+    """One line per batch; "unchanged upstream" only when the server was asked this run."""
     for result, batch in zip(results, batches, strict=True):
         prov = batch.provenance
-        if result.already_present:
+        if result.already_present and budget is not None and budget.offline:
             click.echo(
-                f"{prov.dataset}: unchanged upstream (already held as vintage {result.vintage!r})"
+                f"{prov.dataset}: the cached answer equals vintage {result.vintage!r} "
+                "(offline: upstream was NOT asked)"
+            )
+        elif result.already_present and budget is not None:
+            how = (
+                f"; {budget.not_modified} of {budget.asked} answers were 304 Not Modified"
+                if budget.not_modified
+                else ""
+            )
+            click.echo(
+                f"{prov.dataset}: unchanged upstream (the server was asked; its answer equals "
+                f"vintage {result.vintage!r}{how})"
+            )
+        elif result.already_present:
+            click.echo(
+                f"{prov.dataset}: unchanged (this content is already held as vintage "
+                f"{result.vintage!r})"
             )
         else:
             click.echo(
@@ -72,10 +89,25 @@ def _report(results, batches) -> None:  # type: ignore[no-untyped-def]
 @click.command()
 @click.argument("source", type=click.Choice(UPDATABLE))
 @click.option("--indicators", "-i", multiple=True, help="Indicator codes (comma-separated).")
-@click.option("--countries", "-c", multiple=True, help="ISO alpha-3 codes (default: all).")
+@click.option(
+    "--countries",
+    "-c",
+    multiple=True,
+    type=AreaList(("country", "aggregate"), expand_groups=True),
+    help="ISO alpha-3 codes, comma-separated or repeated (default: all).",
+)
 @click.option("--years", "-y", default=None, help="YYYY or YYYY:YYYY.")
 @click.option("--aggregates/--no-aggregates", default=False, help="Keep regional aggregates.")
-@click.option("--refresh", is_flag=True, help="Ignore the HTTP cache and ask the server again.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Download every answer whole (no conditional request against the HTTP cache).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not ask the servers: use the answers cached by earlier updates (said loudly).",
+)
 def update(
     source: str,
     indicators: tuple[str, ...],
@@ -83,19 +115,38 @@ def update(
     years: str | None,
     aggregates: bool,
     refresh: bool,
+    offline: bool,
 ) -> None:
-    """Fetch SOURCE and ingest a new vintage (nothing is added if upstream did not change)."""
-    import os
+    """Ask SOURCE for its data and ingest a new vintage if the answer differs from what is held.
+
+    Every run asks the server (conditionally where it supports ETag or Last-Modified); a server
+    that fails, hangs past KERUEN_UPDATE_DEADLINE or answers too much ends the run with an
+    error and the store unchanged. --offline uses cached answers instead and says so.
+    """
+    import datetime as dt
 
     from keruen.sources.common import ingest_batches
+    from keruen.sources.http import update_run
     from keruen.sources.snapshot import open_store
 
-    if refresh:
-        os.environ["KERUEN_CACHE_TTL"] = "0"
-    batches = _fetch(source, _split(indicators), _split(countries), years, aggregates)
+    if refresh and offline:
+        raise ConfigError("--refresh and --offline contradict each other; give one")
+    with update_run(offline=offline, conditional=not refresh) as budget:
+        batches = _fetch(source, _split(indicators), flat(countries), years, aggregates)
+    if offline:
+        when = (
+            dt.datetime.fromtimestamp(budget.oldest_cached, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            if budget.oldest_cached
+            else "?"
+        )
+        click.echo(
+            f"keruen: WARNING: --offline: upstream was not asked; using answers cached by "
+            f"earlier updates (oldest fetched {when})",
+            err=True,
+        )
     with open_store() as store:
         results = ingest_batches(store, batches)
-    _report(results, batches)
+    _report(results, batches, budget)
 
 
 @click.command(name="import")
@@ -155,34 +206,45 @@ def diff(source: str, vintage: str | None, limit: int) -> None:
 
     SOURCE is a source name (worldbank, undesa, ilostat, taldau) or a dataset (e.g. WB_WDI).
     """
+    from keruen.cli.store_cmds import dataset_name
     from keruen.sources.revisions import revisions
     from keruen.sources.snapshot import open_store
 
-    dataset = DATASETS.get(source, source)
     with open_store(quiet=True) as store:
+        dataset = dataset_name(store.sources()["dataset"], DATASETS.get(source.lower(), source))
         changed = revisions(store, dataset, vintage)
     if changed.empty:
         click.echo(f"{dataset}: no value revised in the newest vintage")
         return
-    click.echo(
-        f"{dataset}: {len(changed)} value(s) revised in {changed['new_vintage'].iloc[0]!r}"
-    )
+    click.echo(f"{dataset}: {len(changed)} value(s) revised in {changed['new_vintage'].iloc[0]!r}")
     shown = changed if limit == 0 else changed.head(limit)
-    cols = ["measure", "ref_area", "counterpart_area", "breakdown", "period",
-            "old_value", "new_value", "old_vintage"]
+    cols = [
+        "measure",
+        "ref_area",
+        "counterpart_area",
+        "breakdown",
+        "period",
+        "old_value",
+        "new_value",
+        "old_vintage",
+    ]
     click.echo(shown[cols].to_string(index=False, na_rep="-"))
 
 
 @click.command()
 @click.argument("dataset", required=False)
-def vintages(dataset: str | None) -> None:
-    """List the vintages held, per dataset (newest last)."""
+@format_option
+def vintages(dataset: str | None, fmt: str) -> None:
+    """List the vintages held, per dataset (newest last); DATASET in any letter case."""
+    from keruen.cli.store_cmds import dataset_name
     from keruen.sources.snapshot import open_store
 
     with open_store(quiet=True) as store:
         table = store.sources()
     if dataset:
-        table = table[table["dataset"] == DATASETS.get(dataset, dataset)]
-    table = table.sort_values(["dataset", "release", "source_id"])
+        wanted = dataset_name(table["dataset"], DATASETS.get(dataset.lower(), dataset))
+        table = table[table["dataset"] == wanted]
+    table = table.sort_values(["dataset", "release", "source_id"]).reset_index(drop=True)
+    table["ingested_at"] = table["ingested_at"].astype(str)
     cols = ["dataset", "vintage", "release", "n_rows", "retrieved", "title"]
-    click.echo(table[cols].to_string(index=False, na_rep="-", max_colwidth=60))
+    emit(table[cols + [c for c in table.columns if c not in cols]], fmt, table_columns=cols)

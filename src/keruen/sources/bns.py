@@ -30,7 +30,16 @@ import pandas as pd
 
 from keruen.areas import _reference_rows, name
 from keruen.errors import InputError
-from keruen.sources.common import Batch, content_sha256, empty_observations, today
+from keruen.sources.common import (
+    Batch,
+    check_input_file,
+    content_sha256,
+    empty_observations,
+    finite_number,
+    release_date,
+    release_in_file,
+    today,
+)
 from keruen.sources.files import sha256_of
 from keruen.sources.validate import CODE_PATTERN, validate_observations
 from keruen.store import Provenance
@@ -124,50 +133,144 @@ def period_of(value: Any) -> str | None:
 
 
 def number_of(value: Any) -> float | None:
-    """A number from a cell written with spaces or a decimal comma; None for "-", "…"."""
-    if isinstance(value, (int, float)) and not pd.isna(value):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if text.lower() in _MISSING or text == "nan":
+    """A number from a cell written with spaces or a decimal comma; None for "-", "…".
+
+    BNS tables print "1 234 567" and "98 765,0"; a cell that is not such a number (``true``,
+    ``1_000``, ``inf``, ``1e309``, "1,234.5") raises :class:`ValueError` saying why.
+    """
+    if value is None:
         return None
-    return float(text.replace(",", "."))
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", " ")
+        if text.lower() in _MISSING or text == "nan":
+            return None
+        return finite_number(text, decimal_comma=True)
+    return finite_number(value)
+
+
+#: Mapping keys and what each must hold.
+_MAPPING_KEYS = {
+    "dataset", "title", "unit", "release", "sheet", "header_row", "separator", "encoding",
+    "measure", "measures", "columns", "url", "licence",
+}
 
 
 def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
-    header = int(mapping.get("header_row", 1)) - 1
+    """The table as text cells, its header on row ``header_row`` (1-based)."""
+    from keruen.sources.readers import csv_header_width, limits, xlsx_rows
+
+    header = int(mapping.get("header_row", 1))
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        head: tuple[Any, ...] | None = None
+        rows: list[tuple[Any, ...]] = []
+        numbers: list[int] = []
+        for number, cells in xlsx_rows(path, mapping.get("sheet", 0)):
+            if number < header:
+                continue
+            if number == header:
+                head = cells
+                continue
+            rows.append(cells)
+            numbers.append(number - header)
+        if head is None:
+            raise InputError(f"no header on row {header} (header_row)", file=path,
+                             field="header_row")
+        names = [str(c).strip() if c is not None else f"column {j + 1}"
+                 for j, c in enumerate(head)]
+        width = len(names)
+        ragged = next((n for n, r in zip(numbers, rows, strict=True) if len(r) > width), None)
+        if ragged is not None:
+            raise InputError("the row has more cells than the header", file=path, row=ragged,
+                             field=f"column {width + 1}")
+        table = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], columns=names,
+                             dtype=object)
+        table.attrs["rows"] = numbers
+        return table
+    import csv
+
+    max_rows, _ = limits()
+    options: dict[str, Any] = {
+        "sep": mapping.get("separator", ","), "encoding": mapping.get("encoding", "utf-8"),
+    }
     try:
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            return pd.read_excel(
-                path, sheet_name=mapping.get("sheet", 0), header=header, dtype=object
-            )
-        return pd.read_csv(path, header=header, dtype=str, keep_default_na=False,
-                           sep=mapping.get("separator", ","),
-                           encoding=mapping.get("encoding", "utf-8"))
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read the table ({exc})", file=path) from None
+        csv_header_width(path, header_row=header, sep=options["sep"],
+                         encoding=options["encoding"])
+        return pd.read_csv(path, header=header - 1, dtype=str, keep_default_na=False,
+                           nrows=max_rows, **options)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not {options['encoding']} text (byte {exc.start}); set encoding in the mapping",
+            file=path, field="encoding") from None
+    except pd.errors.EmptyDataError:
+        raise InputError("the file is empty", file=path) from None
+    except (ValueError, OSError, pd.errors.ParserError, csv.Error) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot read the table ({reason})", file=path) from None
 
 
 def read_mapping(path: str | Path) -> dict[str, Any]:
     """Read and check a mapping file (see the module docstring)."""
+    import codecs
+
     path = Path(path)
     try:
         mapping = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"unreadable mapping ({exc})", file=path) from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)[:200]
+        raise InputError(f"unreadable mapping ({reason})", file=path) from None
+    unknown = sorted(set(mapping) - _MAPPING_KEYS)
+    if unknown:
+        raise InputError(f"unknown key {unknown[0]!r}; known: {', '.join(sorted(_MAPPING_KEYS))}",
+                         file=path, field=unknown[0])
     columns = mapping.get("columns")
     if not isinstance(columns, dict):
         raise InputError("the mapping needs a [columns] table", file=path, field="columns")
     for key in ("region", "period", "value"):
         if key not in columns:
             raise InputError(f"[columns] must name the {key} column", file=path, field=key)
+    for role, column in columns.items():
+        if not isinstance(column, str) or not column.strip():
+            raise InputError(f"[columns] {role} must be a column name (text)", file=path,
+                             field=f"columns.{role}")
     if "measure" not in columns and "measure" not in mapping:
         raise InputError(
             "give a constant measure or a [columns] measure", file=path, field="measure"
         )
     for key in ("dataset", "measure"):
         if key in mapping and not re.fullmatch(CODE_PATTERN, str(mapping[key])):
-            raise InputError(f"invalid {key} {mapping[key]!r}; use letters, digits and _ . -",
-                             file=path, field=key)
+            raise InputError(f"invalid {key} {str(mapping[key])[:80]!r}; use letters, digits "
+                             "and _ . : = + -", file=path, field=key)
+    measures = mapping.get("measures", {})
+    if not isinstance(measures, dict) or not all(
+        isinstance(v, str) and re.fullmatch(CODE_PATTERN, v) for v in measures.values()
+    ):
+        raise InputError('[measures] must be a table of "label" = "code" pairs (codes of '
+                         "letters, digits and _ . : = + -)", file=path, field="measures")
+    header = mapping.get("header_row", 1)
+    if isinstance(header, bool) or not isinstance(header, int) or not 1 <= header <= 1000:
+        raise InputError(f"header_row must be a whole number from 1 to 1000, got {header!r:.40}",
+                         file=path, field="header_row")
+    encoding = mapping.get("encoding", "utf-8")
+    try:
+        if not isinstance(encoding, str):
+            raise LookupError
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"unknown encoding {str(encoding)[:40]!r} (e.g. utf-8, cp1251)",
+                         file=path, field="encoding") from None
+    separator = mapping.get("separator", ",")
+    if not isinstance(separator, str) or len(separator) != 1 or separator in "\"\r\n":
+        raise InputError(f"separator must be one character such as , or ; (got {separator!r:.20})",
+                         file=path, field="separator")
+    sheet = mapping.get("sheet", 0)
+    if isinstance(sheet, bool) or not isinstance(sheet, (str, int)):
+        raise InputError("sheet must be a sheet name or a 0-based number", file=path,
+                         field="sheet")
+    for key in ("title", "unit", "url", "licence"):
+        if key in mapping and not isinstance(mapping[key], str):
+            raise InputError(f"{key} must be text", file=path, field=key)
+    if "release" in mapping:
+        mapping["release"] = release_in_file(mapping["release"], path)
     return mapping
 
 
@@ -182,9 +285,10 @@ def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
                 f"the mapping names a {role} column {column!r} that the table lacks; its "
                 f"columns: {', '.join(map(str, table.columns))}", file=path, field=column)
     records = []
-    for i, row in enumerate(table.to_dict("records"), start=1):
+    numbers = table.attrs.get("rows") or range(1, len(table) + 1)
+    for i, row in zip(numbers, table.to_dict("records"), strict=True):
         def fail(role: str, what: str, _i: int = i, _row: dict[str, Any] = row) -> InputError:
-            return InputError(f"{what} {_row[columns[role]]!r}", file=path, row=_i,
+            return InputError(f"{what} {str(_row[columns[role]])[:80]!r}", file=path, row=_i,
                               field=columns[role])
 
         if all(pd.isna(v) or str(v).strip() == "" for v in row.values()):
@@ -197,14 +301,17 @@ def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
             raise fail("period", "invalid period (expected a year, YYYY-MM-DD or dd.mm.yyyy)")
         try:
             value = number_of(row[columns["value"]])
-        except ValueError:
-            raise fail("value", "invalid number") from None
+        except ValueError as exc:
+            raise InputError(f"invalid number: {exc}", file=path, row=i,
+                             field=columns["value"]) from None
         if value is None:
             continue
         measure = mapping.get("measure")
         if "measure" in columns:
             label = str(row[columns["measure"]]).strip()
             measure = mapping.get("measures", {}).get(label, label)
+            if not isinstance(measure, str):
+                raise fail("measure", "measure label without a code in [measures]")
             if not re.fullmatch(CODE_PATTERN, measure):
                 raise fail("measure", "measure label without a code in [measures]")
         counterpart = None
@@ -229,9 +336,8 @@ def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
 
 def load(path: str | Path, mapping_path: str | Path, *, release: str | None = None) -> Batch:
     """Import a BNS table with its mapping; one batch whose vintage is the file."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
+    path = check_input_file(path)
+    release = release_date(release)
     mapping = read_mapping(mapping_path)
     frame = validate_observations(parse_table(path, mapping), path)
     release = release or str(mapping.get("release") or today())

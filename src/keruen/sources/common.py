@@ -10,13 +10,17 @@ upstream data again adds no vintage while any changed value adds one.
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from keruen.errors import InputError, SourceError
+from keruen.errors import ConfigError, InputError, SourceError
 from keruen.sources.validate import validate_observations
 from keruen.store import IngestResult, Provenance, Store
 from keruen.store.schema import OBSERVATION_COLUMNS, OBSERVATION_KEY
@@ -64,3 +68,122 @@ def today() -> str:
 def ingest_batches(store: Store, batches: Sequence[Batch]) -> list[IngestResult]:
     """Ingest every batch in one transaction: all land or none does."""
     return store.ingest_many((b.frame, b.provenance) for b in batches)
+
+
+# -- numbers and dates as the parsers read them -------------------------------------------------
+#: A plain decimal number: optional sign, digits with an optional "." fraction, optional exponent.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
+#: Thousands grouped by "," or a space, e.g. "1,500" or "12 345 678" (used where a format says so).
+GROUPED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:([, \u00a0])\d{3})(?:\1\d{3})*(?:\.\d+)?")
+
+
+class NumberError(ValueError):
+    """A cell is not a number keruen can store; the message says why (no location)."""
+
+
+def finite_number(value: Any, *, grouped: bool = False, decimal_comma: bool = False) -> float:
+    """Read one numeric cell strictly; raise :class:`NumberError` saying why it is not one.
+
+    Accepted: an int or float, or text matching :data:`PLAIN_NUMBER` (``grouped``: thousands
+    separated by "," or spaces; ``decimal_comma``: "," is the decimal mark, spaces group
+    thousands). Refused: booleans (``true`` is not 1), underscores (``1_000``), "inf", "nan",
+    anything overflowing to infinity (``1e309``) and any other text.
+    """
+    if isinstance(value, bool) or type(value).__name__ in {"bool_", "bool"}:
+        raise NumberError(f"{value!r} is a true/false value, not a number")
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise NumberError(f"{value!r} is not a number") from None
+    elif isinstance(value, str):
+        text = value.strip()
+        if decimal_comma:
+            text = re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", text).replace(",", ".", 1)
+        elif grouped and GROUPED_THOUSANDS.fullmatch(text):
+            text = re.sub(r"[, \u00a0]", "", text)
+        if not PLAIN_NUMBER.fullmatch(text):
+            raise NumberError(f"{_clip(value)!r} is not a plain number{_hint(text)}")
+        number = float(text)
+    else:
+        raise NumberError(f"{_clip(value)!r} ({type(value).__name__}) is not a number")
+    if not math.isfinite(number):
+        raise NumberError(f"{_clip(value)!r} is not a finite number (infinite or NaN)")
+    return number
+
+
+def _clip(value: Any, limit: int = 60) -> Any:
+    text = str(value)
+    return value if len(text) <= limit else text[:limit] + "…"
+
+
+def _hint(text: str) -> str:
+    if "_" in text:
+        return " (underscores are not digit separators here)"
+    if "," in text:
+        return " (use '.' as the decimal mark and no thousands separator)"
+    if text.lower().lstrip("+-") in {"inf", "infinity", "nan"}:
+        return " (infinite and NaN values are not stored)"
+    return ""
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def release_date(text: str | None, *, option: str = "--release") -> str | None:
+    """Check a release date: ISO ``YYYY-MM-DD`` and a real calendar day; None passes.
+
+    Raises :class:`ConfigError` naming ``option`` (the CLI's ``import`` and ``load`` both call
+    this, so a release like "not a date" can never sort after real dates and win as newest).
+    """
+    if text is None:
+        return None
+    value = str(text).strip()
+    try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"{option} {_clip(text)!r} is not a date; use the ISO form YYYY-MM-DD "
+            "(e.g. 2024-07-11)"
+        ) from None
+    return value
+
+
+def release_in_file(text: Any, file: str | Path, field: str = "release") -> str:
+    """A release date read from a file (a mapping): an :class:`InputError` naming it if bad."""
+    try:
+        checked = release_date(str(text), option=field)
+    except ConfigError as exc:
+        raise InputError(str(exc), file=file, field=field) from None
+    assert checked is not None
+    return checked
+
+
+def check_input_file(path: str | Path) -> Path:
+    """Check a file given to ``keruen import``: a regular, readable file within the size limit.
+
+    The limit is ``KERUEN_INPUT_MAX_BYTES``; each failure is an :class:`InputError`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    if path.is_dir():
+        raise InputError("is a directory; give the file to import", file=path)
+    if not path.is_file():
+        raise InputError("not a regular file", file=path)
+    try:
+        with path.open("rb"):
+            pass
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
+    from keruen import settings
+
+    limit = int(settings.number("KERUEN_INPUT_MAX_BYTES"))
+    if size > limit:
+        raise InputError(
+            f"the file has {size} bytes, more than KERUEN_INPUT_MAX_BYTES={limit}", file=path
+        )
+    return path

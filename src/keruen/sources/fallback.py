@@ -31,14 +31,19 @@ def latest_or_snapshot(
 ) -> Freshness:
     """Refresh ``dataset`` if a ``refresh`` is given; fall back loudly if it fails.
 
+    The refresh asks the server (under one :func:`~keruen.sources.http.update_run` budget).
     On a :class:`SourceError` the store is unchanged (ingest is atomic and only starts once
     every batch is fetched), a :class:`StaleDataWarning` is issued and a line is written to
     stderr naming the vintage that will be used: the newest stored one, else the bundled
     snapshot's (loaded now if the store lacks it).
     """
     if refresh is not None:
+        from keruen.sources.http import update_run
+
         try:
-            results = ingest_batches(store, refresh())
+            with update_run():  # one deadline and byte cap for the whole refresh
+                batches = refresh()
+            results = ingest_batches(store, batches)
         except SourceError as exc:
             return _fall_back(store, dataset, str(exc))
         added = [r.vintage for r in results if not r.already_present]

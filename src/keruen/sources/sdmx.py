@@ -21,7 +21,17 @@ import pandas as pd
 
 from keruen import settings
 from keruen.errors import ConfigError, InputError, KeruenError, SourceError
-from keruen.sources.common import Batch, content_sha256, empty_observations, today, validate_remote
+from keruen.sources.common import (
+    Batch,
+    NumberError,
+    check_input_file,
+    content_sha256,
+    empty_observations,
+    finite_number,
+    release_date,
+    today,
+    validate_remote,
+)
 from keruen.sources.files import sha256_of
 from keruen.sources.http import fetch
 from keruen.sources.validate import validate_observations
@@ -112,7 +122,11 @@ def read_message(content: bytes | str | Path) -> Any:
 def parse_message(
     message: Any, dataset: str, *, flow: str = "", unit: str | None = None
 ) -> pd.DataFrame:
-    """Every observation of a parsed data message as a tidy (not yet validated) table."""
+    """Every observation of a parsed data message as a tidy (not yet validated) table.
+
+    A bad value is an :class:`InputError` naming the observation (its 1-based position in the
+    message) and the field ``OBS_VALUE``; a changed structure is a :class:`SourceError`.
+    """
     import sdmx
 
     if not getattr(message, "data", None):
@@ -121,7 +135,10 @@ def parse_message(
         raise SourceError(f"the SDMX message holds no data set{': ' + text if text else ''}")
     records: list[dict[str, Any]] = []
     for data_set in message.data:
-        table = sdmx.to_pandas(data_set, attributes="o")
+        try:  # values as sent (dtype=object): sdmx1 would read "1,500" as 1.5 and "inf" as inf
+            table = sdmx.to_pandas(data_set, attributes="o", dtype=object)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise SourceError(f"the SDMX data set cannot be tabulated ({str(exc)[:200]})") from None
         if isinstance(table, pd.Series):
             table = table.to_frame("value")
         table = table.reset_index()
@@ -135,9 +152,9 @@ def parse_message(
         measure_dim = next((d for d in _MEASURE_DIMS if d in table.columns), None)
         dims = [d for d in _dimension_ids(data_set, table)
                 if d not in _SKIP_DIMS and d in table.columns]
-        for row in table.to_dict("records"):
-            value = row["value"]
-            missing = value is None or pd.isna(value)
+        for n, row in enumerate(table.to_dict("records"), start=len(records) + 1):
+            value = _obs_value(row["value"], n)
+            missing = value is None
             status = str(row.get("OBS_STATUS") or "A")
             records.append({
                 "dataset": dataset,
@@ -147,11 +164,27 @@ def parse_message(
                 if "COUNTERPART_AREA" in row else None,
                 "breakdown": _breakdown(row, sorted(dims)),
                 "period": _period(row["TIME_PERIOD"]),
-                "value": None if missing else float(value),
+                "value": value,
                 "unit": unit,
                 "obs_status": "M" if missing else (status if status in OBS_STATUS else "A"),
             })
     return pd.DataFrame.from_records(records) if records else empty_observations()
+
+
+def _obs_value(raw: Any, n: int) -> float | None:
+    """An observation's value read strictly (None for SDMX's missing "NaN" or an empty cell).
+
+    SDMX values use "." as the decimal mark and no grouping, so "1,500" is refused rather than
+    read as 1.5; "1_000", "true", "inf" and values overflowing to infinity are refused too.
+    """
+    if raw is None or (isinstance(raw, float) and raw != raw):
+        return None
+    if isinstance(raw, str) and raw.strip() in {"", "NaN"}:
+        return None
+    try:
+        return finite_number(raw)
+    except NumberError as exc:
+        raise InputError(f"invalid observation value: {exc}", row=n, field="OBS_VALUE") from None
 
 
 def _dimension_ids(data_set: Any, table: pd.DataFrame) -> set[str]:
@@ -175,8 +208,7 @@ def _sender(message: Any) -> str:
 def load(path: str | Path, *, dataset: str | None = None, release: str | None = None) -> Batch:
     """Import an SDMX data message saved to a file."""
     path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
+    check_input_file(path)
     try:
         message = read_message(path)
         sender = _sender(message)
@@ -184,8 +216,10 @@ def load(path: str | Path, *, dataset: str | None = None, release: str | None = 
         frame = parse_message(message, name, flow=path.stem)
     except SourceError as exc:
         raise InputError(str(exc), file=path) from None
+    except InputError as exc:
+        raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
     frame = validate_observations(frame, path)
-    release = release or _prepared(message)
+    release = release_date(release) or _prepared(message)
     prov = Provenance(
         dataset=name, vintage=f"{sender} {path.stem} {release}", release=release,
         publisher=sender, file_name=path.name, sha256=sha256_of(path),

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 
 from keruen.errors import InputError
-from keruen.sources.files import read_table, sha256_of
-from keruen.sources.validate import validate_observations, validate_paper_figures
+from keruen.sources.files import sha256_of, stage_file
 from keruen.store import IngestResult, Provenance, Store
+from keruen.store.staging import Staged
 
 
 @dataclass(frozen=True)
@@ -70,17 +70,18 @@ def manifest() -> tuple[SnapshotFile, ...]:
     return tuple(files)
 
 
-def load_validated(path: Path, kind: str = "observations"):  # type: ignore[no-untyped-def]
-    """Read and validate one tidy file (observations or paper figures)."""
-    frame = read_table(path)
-    if kind == "paper_figures":
-        return validate_paper_figures(frame, path)
-    return validate_observations(frame, path)
+def pending_files(store: Store) -> list[SnapshotFile]:
+    """The bundled files the store does not hold yet."""
+    held = store.held_files()
+    return [f for f in manifest() if f.provenance.sha256 not in held]
 
 
 def ensure_snapshot(store: Store, *, quiet: bool = False) -> list[IngestResult]:
-    """Load every bundled file the store lacks, in one transaction; returns what was done."""
-    pending = [f for f in manifest() if not store.has_file(f.provenance.sha256)]
+    """Load every bundled file the store lacks, in one transaction; returns what was done.
+
+    Each file is read and validated by DuckDB (:func:`keruen.sources.files.stage_file`).
+    """
+    pending = pending_files(store)
     if not pending:
         return []
     if not quiet:
@@ -88,17 +89,33 @@ def ensure_snapshot(store: Store, *, quiet: bool = False) -> list[IngestResult]:
             f"keruen: loading the bundled snapshot ({len(pending)} files) into {store.path}",
             file=sys.stderr,
         )
-    return store.ingest_many(
-        (lambda f=f: load_validated(f.path, f.provenance.kind), f.provenance) for f in pending
-    )
+    staged: list[Staged] = []
+
+    def stage(f: SnapshotFile) -> Staged:
+        staged.append(stage_file(f.path, f.provenance.kind, in_memory=True))
+        return staged[-1]
+
+    try:
+        return store.ingest_many(((lambda f=f: stage(f)), f.provenance) for f in pending)
+    finally:
+        for s in staged:
+            s.close()
 
 
-def open_store(path: str | Path | None = None, *, quiet: bool = False) -> Store:
-    """Open (creating if needed) the store and make sure the bundled snapshot is in it."""
+def open_store(
+    path: str | Path | None = None, *, quiet: bool = False, read_only: bool = False
+) -> Store:
+    """Open (creating if needed) the store and make sure the bundled snapshot is in it.
+
+    The store is read through a read-only connection that other processes share; whichever
+    command comes first loads the snapshot (briefly holding the store read-write). With
+    ``read_only=True`` the returned store refuses ingests.
+    """
     store = Store(path)
     try:
         ensure_snapshot(store, quiet=quiet)
     except BaseException:
         store.close()
         raise
+    store.read_only = read_only
     return store

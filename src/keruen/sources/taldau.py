@@ -21,7 +21,15 @@ import pandas as pd
 from keruen import settings
 from keruen.errors import ConfigError, InputError, SourceError
 from keruen.sources.bns import PUBLISHER, country_code, number_of, period_of, region_code
-from keruen.sources.common import Batch, content_sha256, empty_observations, today, validate_remote
+from keruen.sources.common import (
+    Batch,
+    check_input_file,
+    content_sha256,
+    empty_observations,
+    release_date,
+    today,
+    validate_remote,
+)
 from keruen.sources.files import sha256_of
 from keruen.sources.http import fetch
 from keruen.sources.validate import validate_observations
@@ -101,7 +109,12 @@ def _term(row: dict[str, Any], pos: int, what: str, where: str) -> Any:
 
 
 def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.DataFrame:
-    """Taldau rows → tidy observations (not yet validated)."""
+    """Taldau rows → tidy observations (not yet validated).
+
+    A changed answer shape is a :class:`SourceError`; a value that is not a finite number
+    (``true``, ``"1_000"``, ``"inf"``, ``1e999``) is an :class:`InputError` naming the row and
+    the field ``periods[k].value``.
+    """
     if isinstance(payload, dict):
         detail = payload.get("message") or payload.get("error") or payload.get("Message") or payload
         raise SourceError(f"{where}: Taldau answered with an error: {detail}")
@@ -125,8 +138,14 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
                 continue  # "other countries" and similar residual rows have no code
         breakdown = None
         if index.breakdown_term is not None:
-            breakdown = f"{index.breakdown_name}={row['terms'][index.breakdown_term]}"
-        for period in row["periods"]:
+            try:
+                breakdown = f"{index.breakdown_name}={row['terms'][index.breakdown_term]}"
+            except (KeyError, IndexError, TypeError):
+                raise SourceError(
+                    f"{where}: the answer's shape changed: row {n} has no "
+                    f"terms[{index.breakdown_term}]"
+                ) from None
+        for k, period in enumerate(row["periods"]):
             if not isinstance(period, dict) or "value" not in period:
                 raise SourceError(f"{where}: the answer's shape changed: row {n} has a bad period")
             label = period_of(period.get("date") or "") or period_of(period.get("name") or "")
@@ -136,9 +155,9 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
                 label = label[:4]  # annual figures are dated on the year's last day
             try:
                 value = number_of(period["value"]) if period["value"] is not None else None
-            except ValueError:
-                raise SourceError(
-                    f"{where}: row {n}: non-numeric value {period['value']!r}"
+            except ValueError as exc:
+                raise InputError(
+                    f"invalid value: {exc}", row=n, field=f"periods[{k}].value"
                 ) from None
             if value is None:
                 continue
@@ -173,7 +192,11 @@ def update(keys: list[str]) -> list[Batch]:
             raise ConfigError(f"unknown Taldau index {key!r}; known: {', '.join(known)}")
         index = known[key]
         url, payload = fetch_index(index)
-        frame = validate_remote(parse_index(payload, index, url), url)
+        try:
+            parsed = parse_index(payload, index, url)
+        except InputError as exc:
+            raise SourceError(f"{url}: {exc}") from None
+        frame = validate_remote(parsed, url)
         sha = content_sha256(frame, "taldau", index.key, index.index_id)
         prov = _provenance(index, frame, sha, today(), f"api:{index.key}", url)
         batches.append(Batch(frame, prov))
@@ -185,9 +208,8 @@ def load(path: str | Path, key: str | None = None, *, release: str | None = None
 
     ``key`` defaults to the file name's stem.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
+    path = check_input_file(path)
+    release = release_date(release)
     known = registry()
     key = key or path.stem
     if key not in known:
@@ -198,10 +220,14 @@ def load(path: str | Path, key: str | None = None, *, release: str | None = None
     try:
         payload = json.loads(path.read_text("utf-8-sig"))
         frame = parse_index(payload, known[key], str(path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON ({exc})", file=path) from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(f"not valid JSON ({str(exc)[:200]})", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
     except SourceError as exc:
         raise InputError(str(exc), file=path) from None
+    except InputError as exc:
+        raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
     frame = validate_observations(frame, path)
     return Batch(frame, _provenance(known[key], frame, sha256_of(path), release or today(),
                                     path.name, ""))

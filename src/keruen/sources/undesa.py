@@ -23,7 +23,16 @@ import pandas as pd
 
 from keruen import settings
 from keruen.errors import InputError, SourceError
-from keruen.sources.common import Batch, content_sha256, empty_observations, today
+from keruen.sources.common import (
+    Batch,
+    NumberError,
+    check_input_file,
+    content_sha256,
+    empty_observations,
+    finite_number,
+    release_date,
+    today,
+)
 from keruen.sources.files import read_table, sha256_of
 from keruen.sources.http import fetch
 from keruen.sources.validate import validate_observations
@@ -122,58 +131,72 @@ def _year_columns(
 
 
 def parse_workbook(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, int | None]:
-    """Read a published IMS workbook → (tidy observations, edition year if stated)."""
-    import openpyxl
+    """Read a published IMS workbook → (tidy observations, edition year if stated).
+
+    The sheet is streamed with the row / column limits of :mod:`keruen.sources.readers`.
+    """
+    from keruen.sources.readers import xlsx_rows
 
     path = Path(path)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a bad file
-        raise InputError(f"not a readable .xlsx workbook ({exc})", file=path) from None
-    try:
-        name = sheet or ("Table 1" if "Table 1" in book.sheetnames else book.sheetnames[0])
-        rows = list(book[name].iter_rows(values_only=True))
-    finally:
-        book.close()
+    if sheet is None:
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True)
+            sheet = "Table 1" if "Table 1" in book.sheetnames else None
+            book.close()
+        except Exception as exc:  # openpyxl and zipfile raise many types for a bad file
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise InputError(f"not a readable .xlsx workbook ({reason})", file=path) from None
+    stream = xlsx_rows(path, sheet)
+    head: list[tuple[int, tuple[Any, ...]]] = []
+    for number, cells in stream:  # the title rows and the header, within the first 40 rows
+        head.append((number, cells))
+        if number >= 40 or _is_header(cells):
+            break
     edition = None
-    for row in rows[:10]:
+    for _, row in head[:10]:
         for cell in row:
             if m := re.search(r"International Migrant Stock (\d{4})", _text(cell)):
                 edition = int(m.group(1))
                 break
         if edition:
             break
-    h, dest_col, orig_col = _find_header(rows, path)
-    groups = rows[h - 1] if h > 0 else None
-    columns = _year_columns(rows[h], groups)
+    h, dest_col, orig_col = _find_header([cells for _, cells in head], path)
+    header_number = head[h][0]
+    groups = head[h - 1][1] if h > 0 and head[h - 1][0] == header_number - 1 else None
+    columns = _year_columns(head[h][1], groups)
     if not columns:
         raise InputError("no year columns (1990, 1995, ...) in the header row", file=path,
-                         row=h + 1, field="header")
-    headers = [_text(c) for c in rows[h]]
+                         row=header_number, field="header")
+    headers = [_text(c) for c in head[h][1]]
     records = []
-    for i, row in enumerate(rows[h + 1:], start=h + 2):
-        if all(c is None for c in row):
-            continue
+    for i, row in stream:
         dest = _area(row[dest_col]) if dest_col < len(row) and row[dest_col] is not None else None
         orig = _area(row[orig_col]) if orig_col < len(row) and row[orig_col] is not None else None
         if dest is None or orig is None:
             continue  # a regional row, a note, or a footnote line
         for j, year, sex in columns:
             cell = row[j] if j < len(row) else None
-            if isinstance(cell, (int, float)):
-                value = float(cell)
-            elif _text(cell) in _MISSING:
+            if cell is None or _text(cell) in _MISSING:
                 continue
-            else:
-                try:
-                    value = float(_text(cell).replace(" ", "").replace(",", ""))
-                except ValueError:
-                    raise InputError(
-                        f"invalid value {cell!r} (worksheet row {i}); expected a number or '..'",
-                        file=path, row=i - (h + 1), field=headers[j] or f"column {j + 1}",
-                    ) from None
+            try:
+                value = finite_number(cell, grouped=True)
+            except NumberError as exc:
+                raise InputError(
+                    f"invalid value (worksheet row {i}): {exc}; expected a number or '..'",
+                    file=path, row=i - header_number,
+                    field=(headers[j] if j < len(headers) else "") or f"column {j + 1}",
+                ) from None
             records.append(_record(dest, orig, sex, year, value))
     return _frame(records), edition
+
+
+def _is_header(cells: tuple[Any, ...]) -> bool:
+    text = [_text(c).lower() for c in cells]
+    return any("code" in c and "destination" in c for c in text) and any(
+        "code" in c and "origin" in c for c in text
+    )
 
 
 def _record(dest: str, orig: str, sex: str | None, year: int, value: float) -> dict[str, Any]:
@@ -223,19 +246,18 @@ def parse_csv(path: str | Path) -> pd.DataFrame:
         if _text(raw["value"]) in _MISSING:
             continue
         try:
-            value = float(_text(raw["value"]))
-        except ValueError:
-            raise InputError(f"invalid value {raw['value']!r}; expected a number",
-                             file=path, row=i, field=found["value"]) from None
+            value = finite_number(raw["value"], grouped=True)
+        except NumberError as exc:
+            raise InputError(f"invalid value: {exc}", file=path, row=i,
+                             field=found["value"]) from None
         records.append(_record(dest, orig, _SEX[sex_text], year, value))
     return _frame(records)
 
 
 def load(path: str | Path, *, release: str | None = None) -> Batch:
     """Parse a workbook (.xlsx) or tidy CSV into a validated batch with provenance."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path)
+    path = check_input_file(path)
+    release = release_date(release)
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
         frame, edition = parse_workbook(path)
     else:

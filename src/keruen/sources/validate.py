@@ -1,174 +1,279 @@
-"""Validation of tidy tables before they reach the store.
+"""Validation of tidy tables before they reach the store, as vectorised SQL inside DuckDB.
 
-Schemas are pandera ``DataFrameSchema`` objects; a failure becomes one :class:`InputError`
-naming the file, the first offending data row (1-based, header excluded) and the field, with
-the bad value and what was expected.
+The rules are one set of SQL predicates over a relation ``raw`` (``_row``, the data row 1-based
+after the header, plus the table's columns as text; ``value`` as text or a number): codes are
+joined against a reference table of known areas, patterns checked by regular expression,
+numbers by pattern and finiteness, duplicate keys by ``GROUP BY … HAVING count(*) > 1``. A
+failure becomes one :class:`InputError` naming the file, the first offending data row and the
+field, with the bad value and what was expected.
+
+Files are checked where DuckDB read them (see :func:`keruen.sources.files.stage_file`); a pandas
+table (from the import parsers) goes through the same SQL via :func:`validate_observations`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from keruen.areas import is_known
 from keruen.errors import InputError
-from keruen.store.schema import OBS_STATUS, OBSERVATION_COLUMNS, PAPER_COLUMNS
+from keruen.store.schema import OBS_STATUS, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
+
+if TYPE_CHECKING:  # pandas only for the pandas-table entry points
+    import pandas as pd
 
 #: Periods: a year, year-month, date, quarter, or a year range (e.g. 2010-2023).
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?|-Q[1-4]|-\d{4})?$"
-#: Text codes: letters, digits and a few separators (no spaces at the ends).
-CODE_PATTERN = r"^[A-Za-z0-9_.:=+\-]+$"
+#: Text codes: letters, digits and a few separators; never starting with a character that a
+#: spreadsheet reads as a formula (``=``, ``+``, ``-``, ``@``).
+CODE_PATTERN = r"^[A-Za-z0-9_.:][A-Za-z0-9_.:=+\-]*$"
+#: A decimal number as text (no thousands separators, underscores, hex, inf or nan).
+NUMBER_PATTERN = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$"
 
-
-def _matching(pattern: str):  # type: ignore[no-untyped-def]
-    """A vectorised pandera check: cells match ``pattern`` (each distinct value tried once)."""
-    from pandera.pandas import Check
-
-    regex = re.compile(pattern)
-
-    def check(values: pd.Series) -> pd.Series:
-        distinct = pd.unique(values.dropna())
-        good = {v for v in distinct if isinstance(v, str) and regex.match(v)}
-        return values.isna() | values.isin(good)
-
-    return Check(check, element_wise=False, error=f"matches {pattern}")
-
-
-def _known_codes(codes: pd.Series) -> pd.Series:
-    """Element-wise "is a known area code", looking each distinct code up once."""
-    distinct = pd.unique(codes.dropna())
-    known = {c for c in distinct if isinstance(c, str) and is_known(c)}
-    return codes.isin(known)
-
-
-@cache
-def _observation_schema():  # type: ignore[no-untyped-def]
-    from pandera.pandas import Check, Column, DataFrameSchema
-
-    known_area = Check(_known_codes, element_wise=False, error="known area code")
-    optional_area = Check(
-        lambda s: s.isna() | _known_codes(s), error="known area code or empty"
-    )
-    return DataFrameSchema(
-        {
-            "dataset": Column(str, _matching(CODE_PATTERN)),
-            "measure": Column(str, _matching(CODE_PATTERN)),
-            "ref_area": Column(str, known_area),
-            "counterpart_area": Column(str, optional_area, nullable=True),
-            "breakdown": Column(str, _matching(CODE_PATTERN), nullable=True),
-            "period": Column(str, _matching(PERIOD_PATTERN)),
-            "value": Column(float, nullable=True, coerce=True),
-            "unit": Column(str, nullable=True),
-            "obs_status": Column(str, Check.isin(list(OBS_STATUS))),
-        },
-        strict=True,
-        ordered=False,
-    )
-
-
-@cache
-def _paper_schema():  # type: ignore[no-untyped-def]
-    from pandera.pandas import Column, DataFrameSchema
-
-    return DataFrameSchema(
-        {
-            "measure": Column(str, _matching(CODE_PATTERN)),
-            "ref_area": Column(str),
-            "counterpart_area": Column(str, nullable=True),
-            "period": Column(str),
-            "value": Column(float, coerce=True),
-            "unit": Column(str, nullable=True),
-            "original_source": Column(str, nullable=True),
-            "where_in_paper": Column(str, nullable=True),
-        },
-        strict=True,
-        ordered=False,
-    )
-
-
+_AREA = "an ISO 3166-1 alpha-3, ISO 3166-2:KZ or World Bank aggregate code"
 _EXPECTED = {
+    "dataset": "a code of letters, digits and _ . : = + - not starting with = + - @",
+    "measure": "a code of letters, digits and _ . : = + - not starting with = + - @",
+    "breakdown": "a code of letters, digits and _ . : = + - not starting with = + - @",
     "period": "a period such as 2023, 2023-01, 2023-01-01, 2023-Q1 or 2010-2023",
     "obs_status": f"one of {', '.join(OBS_STATUS)} ({', '.join(OBS_STATUS.values())})",
-    "value": "a number (or empty for a missing value)",
-    "ref_area": "an ISO 3166-1 alpha-3, ISO 3166-2:KZ or World Bank aggregate code",
-    "counterpart_area": "an ISO 3166-1 alpha-3, ISO 3166-2:KZ or World Bank aggregate code",
+    "value": "a finite number (or empty for a missing value)",
+    "ref_area": _AREA,
+    "counterpart_area": _AREA,
 }
 
 
-def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], file: str | Path) -> None:
-    missing = [c for c in required if c not in frame.columns]
+@cache
+def known_area_codes() -> tuple[str, ...]:
+    """The codes of every known area: the reference table validation joins against.
+
+    As :func:`keruen.areas.area` resolves them, in their canonical upper-case spelling.
+    """
+    import pycountry
+
+    from keruen import areas
+
+    codes: set[str] = {c.alpha_3 for c in pycountry.countries}
+    codes |= set(getattr(areas, "_EXTRA_ECONOMIES", {}))
+    codes |= set(getattr(areas, "_OTHER_AREAS", {}))
+    codes |= set(getattr(areas, "_kz_regions", dict)())
+    codes |= {c for c, meta in areas.wb_metadata().items() if meta["is_aggregate"] == "True"}
+    codes |= set(areas.groups())
+    return tuple(sorted(codes))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _code(col: str, *, nullable: bool) -> str:
+    bad = f"NOT regexp_matches({col}, {_sql_str(CODE_PATTERN)})"
+    return f"{col} IS NOT NULL AND {bad}" if nullable else f"{col} IS NULL OR {bad}"
+
+
+def _value(numeric: bool, *, nullable: bool) -> str:
+    if numeric:
+        bad = "NOT isfinite(value)"
+    else:
+        bad = (
+            f"NOT regexp_matches(value, {_sql_str(NUMBER_PATTERN)}) "
+            "OR NOT isfinite(TRY_CAST(value AS DOUBLE))"
+        )
+    return f"value IS NOT NULL AND ({bad})" if nullable else f"value IS NULL OR {bad}"
+
+
+def _rules(kind: str, numeric_value: bool) -> list[tuple[str, str]]:
+    """(field, SQL predicate that is true on a bad row), in the order fields are reported."""
+    if kind == "paper_figures":
+        return [
+            ("measure", _code("measure", nullable=False)),
+            ("ref_area", "ref_area IS NULL"),
+            ("period", "period IS NULL"),
+            ("value", _value(numeric_value, nullable=False)),
+        ]
+    statuses = ", ".join(_sql_str(s) for s in OBS_STATUS)
+    return [
+        ("dataset", _code("dataset", nullable=False)),
+        ("measure", _code("measure", nullable=False)),
+        ("ref_area", "ref_area IS NULL OR _ra.code IS NULL"),
+        ("counterpart_area", "counterpart_area IS NOT NULL AND _ca.code IS NULL"),
+        ("breakdown", _code("breakdown", nullable=True)),
+        ("period", f"period IS NULL OR NOT regexp_matches(period, {_sql_str(PERIOD_PATTERN)})"),
+        ("value", _value(numeric_value, nullable=True)),
+        ("obs_status", f"obs_status IS NULL OR obs_status NOT IN ({statuses})"),
+    ]
+
+
+def check_columns(names: Sequence[str], required: tuple[str, ...], file: str | Path) -> None:
+    """The table must have exactly the ``required`` columns (in any order)."""
+    missing = [c for c in required if c not in names]
     if missing:
+        shown = ", ".join(map(str, names[:20])) + (", …" if len(names) > 20 else "")
         raise InputError(
-            f"missing column(s) {', '.join(missing)}; the file has "
-            f"{', '.join(map(str, frame.columns)) or 'no columns'}; "
+            f"missing column(s) {', '.join(missing)}; the file has {shown or 'no columns'}; "
             f"required: {', '.join(required)}",
             file=file,
             field=missing[0],
         )
-    extra = [c for c in frame.columns if c not in required]
+    extra = [str(c) for c in names if c not in required]
     if extra:
+        shown = ", ".join(extra[:10]) + (", …" if len(extra) > 10 else "")
         raise InputError(
-            f"unexpected column(s) {', '.join(map(str, extra))}; allowed: {', '.join(required)}",
+            f"unexpected column(s) {shown[:300]}; allowed: {', '.join(required)}",
             file=file,
-            field=str(extra[0]),
+            field=extra[0][:80],
         )
 
 
-def _validate(
-    frame: pd.DataFrame, schema, columns: tuple[str, ...], file: str | Path
-) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    import pandera.errors
+def _value_problem(bad: Any) -> str:
+    text = str(bad).strip().lower().lstrip("+-")
+    if text == "nan":
+        return "not a number"
+    if text in {"inf", "infinity"}:
+        return "not a finite number"
+    if isinstance(bad, float) or re.match(NUMBER_PATTERN, str(bad)):
+        return "out of range (not a finite number)"
+    return "not a number"
 
-    _check_columns(frame, columns, file)
-    frame = frame.reset_index(drop=True)
-    try:
-        return schema.validate(frame, lazy=True)  # type: ignore[no-any-return]
-    except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.dropna(subset=["index"]).copy()
-        if cases.empty:
-            first = exc.failure_cases.iloc[0]
-            raise InputError(f"{first['check']}", file=file, field=str(first["column"])) from None
-        cases["index"] = cases["index"].astype(int)
-        first = cases.sort_values(["index"]).iloc[0]
-        column = str(first["column"])
-        expected = _EXPECTED.get(column, str(first["check"]))
+
+def _message(field: str, bad: Any) -> str:
+    if bad is None:
+        return f"empty value; expected {_EXPECTED.get(field, 'a value')}"
+    shown = repr(bad if isinstance(bad, str) else float(bad))[:120]
+    if field == "value":
+        return f"invalid value {shown} ({_value_problem(bad)}); expected {_EXPECTED['value']}"
+    return f"invalid value {shown}; expected {_EXPECTED.get(field, 'a valid value')}"
+
+
+def check_relation(con: Any, kind: str, file: str | Path) -> int:
+    """Validate the relation ``raw`` in ``con`` (see the module docstring); returns its rows.
+
+    Raises :class:`InputError` at the first offending data row: field rules first, then
+    duplicate keys, then empty values lacking ``obs_status`` 'M' (observations).
+    """
+    types = {r[0]: str(r[1]) for r in con.execute("DESCRIBE raw").fetchall()}
+    numeric_value = types.get("value", "VARCHAR") != "VARCHAR"
+    rules = _rules(kind, numeric_value)
+    joins = ""
+    if kind == "observations":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _known_areas AS SELECT unnest(?::VARCHAR[]) AS code",
+            [list(known_area_codes())],
+        )
+        joins = (
+            " LEFT JOIN _known_areas _ra ON raw.ref_area = _ra.code"
+            " LEFT JOIN _known_areas _ca ON raw.counterpart_area = _ca.code"
+        )
+    any_bad = " OR ".join(f"({pred})" for _, pred in rules)
+    first = con.execute(f"SELECT min(_row) FROM raw{joins} WHERE {any_bad}").fetchall()[0][0]
+    if first is not None:
+        flags = ", ".join(f"({pred}) AS {_q('bad_' + f)}" for f, pred in rules)
+        fields = ", ".join(dict.fromkeys(f for f, _ in rules))
+        row = con.execute(
+            f"SELECT {flags}, {fields} FROM raw{joins} WHERE _row = ?", [first]
+        ).fetchall()[0]
+        n = len(rules)
+        for i, (field, _) in enumerate(rules):
+            if row[i]:
+                bad = row[n + list(dict.fromkeys(f for f, _ in rules)).index(field)]
+                raise InputError(_message(field, bad), file=file, row=int(first), field=field)
+    n_rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
+    if kind == "observations":
+        _check_duplicates(con, file)
+        missing = con.execute(
+            "SELECT min(_row) FROM raw WHERE value IS NULL AND obs_status <> 'M'"
+        ).fetchall()[0][0]
+        if missing is not None:
+            raise InputError(
+                "empty value; a missing value must carry obs_status 'M'",
+                file=file,
+                row=int(missing),
+                field="value",
+            )
+    return n_rows
+
+
+def _check_duplicates(con: Any, file: str | Path) -> None:
+    """Duplicate observation keys, found by GROUP BY; names the first repeat and its original.
+
+    Keys are first grouped by a 64-bit hash (small groups, so large files stay within the
+    memory limit); only rows whose hash repeats are compared by their full key.
+    """
+    key = ", ".join(OBSERVATION_KEY)
+    joined = " AND ".join(f"c.{k} IS NOT DISTINCT FROM d.{k}" for k in OBSERVATION_KEY)
+    hit = con.execute(
+        f"WITH h AS (SELECT hash({key}) AS _h FROM raw GROUP BY _h HAVING count(*) > 1), "
+        f"c AS (SELECT _row, {key} FROM raw WHERE hash({key}) IN (SELECT _h FROM h)), "
+        f"d AS (SELECT {key}, min(_row) AS _first FROM c GROUP BY ALL HAVING count(*) > 1) "
+        f"SELECT c._row, d._first FROM c JOIN d ON {joined} "
+        f"WHERE c._row > d._first ORDER BY c._row LIMIT 1"
+    ).fetchall()
+    if hit:
+        row, first = hit[0]
         raise InputError(
-            f"invalid value {first['failure_case']!r}; expected {expected}",
+            "duplicate observation: the same dataset, measure, areas, breakdown and period "
+            f"appear twice (first at data row {int(first)})",
             file=file,
-            row=int(first["index"]) + 1,
-            field=column,
-        ) from None
+            row=int(row),
+            field="period",
+        )
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Text cells (missing as None) for DuckDB; strings pass unchanged."""
+    import pandas as pd
+
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        series = series.astype(object)
+    mask = series.notna()
+    if series.dtype == object and series[mask].map(type).eq(str).all():
+        return series.where(mask, None)
+    return series.where(~mask, series.astype(str)).where(mask, None).astype(object)
+
+
+def _frame_relation(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
+    out = {"_row": range(1, len(frame) + 1)}
+    for col in columns:
+        series = frame[col].reset_index(drop=True)
+        if col == "value" and pd.api.types.is_numeric_dtype(series.dtype):
+            out[col] = series.astype("float64")
+        else:
+            out[col] = _as_text(series)
+    return pd.DataFrame(out)
+
+
+def _validate_frame(frame: pd.DataFrame, kind: str, file: str | Path) -> pd.DataFrame:
+    import duckdb
+    import pandas as pd
+
+    columns = PAPER_COLUMNS if kind == "paper_figures" else OBSERVATION_COLUMNS
+    check_columns([str(c) for c in frame.columns], columns, file)
+    relation = _frame_relation(frame, columns)
+    con = duckdb.connect()
+    try:
+        con.register("raw", relation)
+        check_relation(con, kind, file)
+    finally:
+        con.close()
+    out = frame.reset_index(drop=True)[list(columns)].copy()
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    return out
 
 
 def validate_observations(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
     """Check a tidy observation table; returns it with ``value`` as float."""
-    out = _validate(frame, _observation_schema(), OBSERVATION_COLUMNS, file)
-    key = list(OBSERVATION_COLUMNS[:6])
-    dup = out.duplicated(subset=key, keep="first")
-    if dup.any():
-        row = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(
-            "duplicate observation: the same dataset, measure, areas, breakdown and period "
-            f"appear twice (first at row {int(out.loc[dup.idxmax()].name) + 1})",
-            file=file,
-            row=row + 1,
-            field="period",
-        )
-    missing_value = out["value"].isna() & (out["obs_status"] != "M")
-    if missing_value.any():
-        row = int(missing_value.to_numpy().nonzero()[0][0])
-        raise InputError(
-            "empty value; a missing value must carry obs_status 'M'",
-            file=file,
-            row=row + 1,
-            field="value",
-        )
-    return out[list(OBSERVATION_COLUMNS)]
+    return _validate_frame(frame, "observations", file)
 
 
 def validate_paper_figures(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
     """Check a table of figures stated in a publication (see ``store.schema.PAPER_COLUMNS``)."""
-    return _validate(frame, _paper_schema(), PAPER_COLUMNS, file)[list(PAPER_COLUMNS)]
+    return _validate_frame(frame, "paper_figures", file)

@@ -27,8 +27,19 @@ import pandas as pd
 from keruen import settings
 from keruen.areas import area, is_known, wb_metadata
 from keruen.errors import ConfigError, InputError, SourceError, UnknownAreaError
-from keruen.sources.common import Batch, content_sha256, empty_observations, today, validate_remote
-from keruen.sources.http import fetch
+from keruen.sources.common import (
+    PLAIN_NUMBER,
+    Batch,
+    NumberError,
+    check_input_file,
+    content_sha256,
+    empty_observations,
+    finite_number,
+    release_date,
+    today,
+    validate_remote,
+)
+from keruen.sources.http import current_budget, fetch
 from keruen.store import Provenance
 from keruen.store.schema import OBS_STATUS
 
@@ -91,7 +102,34 @@ def _split(payload: Any, url: str) -> tuple[dict[str, Any], list[dict[str, Any]]
     for key in ("page", "pages", "total"):
         if key not in header:
             raise SourceError(f"{url}: the answer's shape changed: the header lacks {key!r}")
+        header_int(header, key, url)
     return header, rows
+
+
+def header_int(header: dict[str, Any], key: str, url: str) -> int:
+    """A non-negative whole number from the answer's header (``pages``, ``total``...)."""
+    value = header.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SourceError(f"{url}: the answer's header has a non-integer {key!r}: {value!r}")
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 15:
+        raise SourceError(f"{url}: the answer's header has an invalid {key!r}: {value!r:.40}")
+    return int(text)
+
+
+def check_pages(header: dict[str, Any], url: str, per_page: int) -> int:
+    """The page count announced, checked against ``total`` and the update's page cap."""
+    pages, total = header_int(header, "pages", url), header_int(header, "total", url)
+    if str(header.get("per_page", "")).strip().isdigit():
+        per_page = int(str(header["per_page"]).strip()) or per_page  # the API echoes it
+    needed = -(-total // per_page) if per_page else pages
+    if pages > max(needed, 1):
+        raise SourceError(
+            f"{url}: the answer announces {pages} pages for {total} rows of {per_page} per "
+            "page; the header is inconsistent"
+        )
+    current_budget().charge_pages(pages, url)
+    return pages
 
 
 # -- fetching ---------------------------------------------------------------------------------
@@ -141,7 +179,7 @@ def fetch_indicator(
                 params["date"] = date
             payload = fetch(url, params=params, label=f"{indicator} p{page}").json()
             header, _ = _split(payload, url)
-            last = int(header["pages"])
+            last = check_pages(header, url, PER_PAGE)
             pages.append((url, payload))
             page += 1
     return pages
@@ -215,7 +253,7 @@ def parse_pages(
     seen: dict[str, int] = {}
     for url, payload in pages:
         header, rows = _split(payload, url)
-        expected[url] = int(header["total"])
+        expected[url] = header_int(header, "total", url)
         seen[url] = seen.get(url, 0) + len(rows)
         if header.get("lastupdated"):
             updated.add(str(header["lastupdated"]))
@@ -228,6 +266,9 @@ def parse_pages(
                 raise SourceError(f"{url}: the answer's shape changed: a row lacks {exc}") from None
             if value is None or not code:
                 continue  # no data, or an aggregate without an ISO-style code
+            if not isinstance(code, str) or len(code) > 16:
+                raise SourceError(f"{url}: the answer's shape changed: a country code "
+                                  f"{str(code)[:40]!r} that is not a short text")
             try:
                 aggregate = is_aggregate(code)
                 area(code)
@@ -238,9 +279,9 @@ def parse_pages(
                 continue
             status = str(row.get("obs_status") or "A")
             try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise SourceError(f"{url}: non-numeric value {value!r} for {code} {date}") from None
+                number = finite_number(value)
+            except NumberError as exc:
+                raise SourceError(f"{url}: invalid value for {code} {date}: {exc}") from None
             records.append(
                 {
                     "dataset": DATASET,
@@ -282,7 +323,10 @@ def update(
         )
         where = f"{base_url()}/country/…/indicator/{indicator}"
         frame = validate_remote(frame, where)
-        release = updated or today()
+        try:
+            release = release_date(updated[:10] or None, option="lastupdated") or today()
+        except ConfigError as exc:
+            raise SourceError(f"{where}: the answer's {exc}") from None
         notes = [f"unit: {unit_of(meta) or 'not stated'}", f"source: {meta.source}"]
         if dropped:
             notes.append(f"codes not known to keruen, left out: {', '.join(dropped)}")
@@ -311,37 +355,108 @@ def update(
 BULK_ID_COLUMNS = ("Country Name", "Country Code", "Indicator Name", "Indicator Code")
 
 
+def _scan_bulk_csv(path: Path) -> list[str]:
+    """The header of a WDI bulk CSV, after checking every row's width and the size limits.
+
+    A row with more cells than the header would silently lose them in a table reader, so it
+    is an :class:`InputError` naming the row and the first extra column.
+    """
+    import csv
+
+    from keruen.sources.readers import check_csv_width, limits
+
+    max_rows, _ = limits()
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                raise InputError("the file is empty (no header row)", file=path)
+            check_csv_width(path, len(header))
+            rows = 0
+            for rows, cells in enumerate(reader, start=1):
+                if rows > max_rows:
+                    raise InputError(f"more than KERUEN_INPUT_MAX_ROWS={max_rows} rows",
+                                     file=path)
+                if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+                    raise InputError(
+                        f"the row has {len(cells)} cells but the header names {len(header)}; "
+                        "its extra cells would be lost",
+                        file=path, row=rows, field=f"column {len(header) + 1}",
+                    )
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV ({str(exc)[:200]})", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
+    if rows == 0:
+        raise InputError("the file has a header but no data rows", file=path, row=1)
+    return header
+
+
+def _bulk_values(wide: pd.DataFrame, years: list[str], path: Path) -> pd.DataFrame:
+    """The year columns as floats; a cell that is not a finite plain number names its place."""
+    out = {}
+    for year in years:
+        text = wide[year].fillna("").astype(str).str.strip()
+        filled = text != ""
+        plain = text.str.fullmatch(PLAIN_NUMBER.pattern)
+        bad = filled & ~plain
+        numbers = pd.to_numeric(text.where(filled & plain, None), errors="coerce")
+        bad |= filled & plain & ~numbers.abs().lt(float("inf"))
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            try:
+                finite_number(text.iloc[row])
+                reason = f"{text.iloc[row]!r} is not a number"
+            except NumberError as exc:
+                reason = str(exc)
+            raise InputError(f"invalid value: {reason}", file=path, row=row + 1, field=year)
+        out[year] = numbers.where(filled, None).astype("float64")
+    return pd.DataFrame(out, index=wide.index)
+
+
 def parse_bulk_csv(path: str | Path, *, include_aggregates: bool = False) -> pd.DataFrame:
     """The WDI bulk CSV (one row per country × indicator, one column per year) → tidy rows.
 
-    Empty cells are left out (the file has no other marker of missing data). Unknown economy
-    codes raise :class:`InputError` naming the row; aggregates are left out unless asked for.
+    Empty cells are left out (the file has no other marker of missing data). Unknown or empty
+    economy codes, values that are not finite plain numbers (``1_000``, ``inf``, ``1e309``) and
+    rows with more cells than the header raise :class:`InputError` naming the row and field;
+    aggregates are left out unless asked for.
     """
-    path = Path(path)
-    try:
-        head = pd.read_csv(path, nrows=0, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable WDI CSV ({exc})", file=path) from None
-    missing = [c for c in BULK_ID_COLUMNS if c not in head.columns]
+    path = check_input_file(path)
+    columns = _scan_bulk_csv(path)
+    missing = [c for c in BULK_ID_COLUMNS if c not in columns]
     if missing:
         raise InputError(f"not the WDI bulk layout: no column {missing[0]!r}", file=path,
                          field=missing[0])
-    years = [c for c in head.columns if re.fullmatch(r"\d{4}", str(c))]
+    years = [c for c in columns if re.fullmatch(r"\d{4}", str(c))]
     if not years:
         raise InputError("not the WDI bulk layout: no year columns", file=path, field="1960")
-    dtypes: dict[str, Any] = {c: "string" for c in BULK_ID_COLUMNS} | {y: "float64" for y in years}
     try:
-        wide = pd.read_csv(path, usecols=[*BULK_ID_COLUMNS, *years], dtype=dtypes,
+        wide = pd.read_csv(path, usecols=[*BULK_ID_COLUMNS, *years], dtype=str,
                            keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except ValueError as exc:  # a non-numeric year cell
-        raise InputError(f"a year column holds a non-number ({exc})", file=path) from None
-    codes = wide["Country Code"].astype(str)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"malformed CSV ({str(exc)[:200]})", file=path) from None
+    values = _bulk_values(wide, years, path)
+    codes = wide["Country Code"].fillna("").astype(str).str.strip()
+    if (codes == "").any():
+        row = int((codes == "").to_numpy().nonzero()[0][0]) + 1
+        raise InputError("empty economy code", file=path, row=row, field="Country Code")
+    for column in ("Indicator Code",):
+        empty = wide[column].fillna("").astype(str).str.strip() == ""
+        if empty.any():
+            raise InputError("empty indicator code", file=path,
+                             row=int(empty.to_numpy().nonzero()[0][0]) + 1, field=column)
     known = {c: (is_aggregate(c), is_known(c)) for c in codes.unique()}
     bad = [c for c, (_, ok) in known.items() if not ok]
     if bad:
         row = int((codes == bad[0]).to_numpy().nonzero()[0][0]) + 1
-        raise InputError(f"unknown economy code {bad[0]!r}", file=path, row=row,
+        raise InputError(f"unknown economy code {bad[0][:40]!r}", file=path, row=row,
                          field="Country Code")
+    wide = pd.concat([wide[["Indicator Name", "Indicator Code"]].fillna(""),
+                      codes.rename("Country Code"), values], axis=1)
     if not include_aggregates:
         wide = wide[~codes.map(lambda c: known[c][0])]
     long = wide.melt(id_vars=["Country Code", "Indicator Name", "Indicator Code"],
@@ -368,6 +483,7 @@ def load_bulk_csv(path: str | Path, *, release: str, include_aggregates: bool = 
     from keruen.sources.validate import validate_observations
 
     path = Path(path)
+    release = str(release_date(release))
     frame = validate_observations(parse_bulk_csv(path, include_aggregates=include_aggregates), path)
     prov = Provenance(
         dataset=DATASET, vintage=f"WDI bulk {release}", release=release, publisher=PUBLISHER,

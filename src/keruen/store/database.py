@@ -12,13 +12,35 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
-from keruen.errors import DataNotAvailableError, StoreError
+from keruen.errors import ConfigError, DataNotAvailableError, StoreError
+from keruen.store.connect import (
+    LoadInterrupted,
+    active,
+    attach,
+    cancelled,
+    connect,
+    describe_open_error,
+    duckdb_config,
+    first_line,
+    interruptible,
+)
 from keruen.store.schema import DDL, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
+
+if TYPE_CHECKING:  # pandas is imported by DuckDB only when a query returns a DataFrame
+    import pandas as pd
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "No space left" in text or "disk is full" in text.lower():
+        return "the disk is full"
+    if "File too large" in text:
+        return "the file size limit was reached"
+    return first_line(exc)
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,12 @@ class IngestResult:
     vintage: str
 
 
+_PLAIN = """
+SELECT o.*, s.vintage, s.release, s.publisher, s.licence, s.url, s.title, s.source_id AS sid
+FROM observations o JOIN sources s USING (source_id)
+WHERE {where}
+"""
+
 _LATEST = f"""
 SELECT o.*, s.vintage, s.release, s.publisher, s.licence, s.url, s.title, s.source_id AS sid
 FROM observations o JOIN sources s USING (source_id)
@@ -61,7 +89,12 @@ QUALIFY row_number() OVER (
 
 
 class Store:
-    """A keruen store in one DuckDB file (or in memory with ``path=":memory:"``)."""
+    """A keruen store in one DuckDB file (or in memory with ``path=":memory:"``).
+
+    A file store is read through a read-only connection, shared with other processes; each
+    ingest opens the file read-write only for its transaction (waiting, bounded, for other
+    processes) and goes back to read-only after. ``read_only=True`` also forbids ingests.
+    """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         if path is None:
@@ -69,19 +102,49 @@ class Store:
 
             path = store_path()
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        self._con: Any = None
+        if self.path == ":memory:":
+            self._con = duckdb.connect(":memory:", config=duckdb_config())
+            self._con.execute(DDL)
+            return
+        if not Path(self.path).exists() or not self._has_schema():
+            self._create()
+
+    def _has_schema(self) -> bool:
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            n = self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+                "AND table_name IN ('sources', 'observations', 'paper_figures')"
+            ).fetchall()[0][0]
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open the store at {self.path}: {exc}") from None
-        if not read_only:
-            self.con.execute(DDL)
+            self.close()
+            raise StoreError(describe_open_error(self.path, exc)) from None
+        return int(n) == 3
+
+    def _create(self) -> None:
+        self.close()
+        con = connect(self.path, read_only=False, config=duckdb_config())
+        try:
+            con.execute(DDL)
+        except duckdb.Error as exc:
+            raise StoreError(describe_open_error(self.path, exc)) from None
+        finally:
+            con.close()
+
+    @property
+    def con(self) -> Any:
+        """The current (read-only, for a file store) DuckDB connection, opened on demand."""
+        if self._con is None:
+            self._con = connect(self.path, read_only=True, config=duckdb_config())
+        return self._con
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connection."""
-        self.con.close()
+        """Close the connection (a later query reopens it)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def __enter__(self) -> Store:
         return self
@@ -92,12 +155,16 @@ class Store:
     # -- ingest ------------------------------------------------------------------------------
     def has_file(self, sha256: str) -> bool:
         """Whether a file with this sha256 has been ingested."""
-        return (
-            self.con.execute("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchone()
-            is not None
-        )
+        return self._query("SELECT 1 FROM sources WHERE sha256 = ?", [sha256]).fetchall() != []
 
-    def ingest(self, frame: pd.DataFrame, provenance: Provenance) -> IngestResult:
+    def held(self, sha256: str) -> IngestResult | None:
+        """The ingest that brought the file with this sha256, if the store holds it."""
+        rows = self._query(
+            "SELECT source_id, vintage FROM sources WHERE sha256 = ?", [sha256]
+        ).fetchall()
+        return IngestResult(int(rows[0][0]), 0, True, str(rows[0][1])) if rows else None
+
+    def ingest(self, frame: pd.DataFrame | Any, provenance: Provenance) -> IngestResult:
         """Ingest one validated table atomically; a file already held adds nothing."""
         return self.ingest_many([(frame, provenance)])[0]
 
@@ -106,66 +173,171 @@ class Store:
     ) -> list[IngestResult]:
         """Ingest several tables in ONE transaction: all land, or none does.
 
-        An item's table may be a callable returning the table, so files are read (and
-        validated) inside the transaction only when they are not already held.
+        An item's table may be a pandas frame, a :class:`~keruen.store.staging.Staged` table
+        (read and validated by DuckDB beforehand), or a callable returning either, so files are
+        read only when they are not already held. Ctrl-C during the transaction rolls it back
+        (:class:`LoadInterrupted`); a failed write (disk full, ...) is a :class:`StoreError`.
         """
-        results: list[IngestResult] = []
-        self.con.execute("BEGIN TRANSACTION")
+        if self.read_only:
+            raise StoreError(f"the store at {self.path} was opened read-only")
+        items = list(items)
+        from keruen.store.staging import Staged
+
+        staged = [f for f, _ in items if isinstance(f, Staged)]
+        if (
+            self.path != ":memory:"
+            and items
+            and len(staged) == len(items)
+            and len({id(f.con) for f in staged}) == 1
+            and all(f.catalog for f in staged)
+        ):
+            return self._ingest_attached(staged[0].con, items)
+        if self.path == ":memory:":
+            return interruptible(lambda: self._transaction(self.con, items), "a write")
+        self.close()  # DuckDB: one process may not hold the file read-only and read-write
+        con = connect(self.path, read_only=False, config=duckdb_config())
         try:
-            for frame, prov in items:
-                results.append(self._ingest_one(frame, prov))
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
+            return interruptible(lambda: self._transaction(con, items), "a write")
+        finally:
+            con.close()
+
+    def _ingest_attached(self, con: Any, items: list[tuple[Any, Provenance]]) -> list[IngestResult]:
+        """Write staged tables from their own connection, the store attached read-write to it.
+
+        The rows go from the staging database to the store inside DuckDB (no copy through
+        Python or Arrow); the store is attached only for this transaction.
+        """
+        self.close()
+        home = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        attach(con, self.path, "keruen_store")
+        try:
+            con.execute("USE keruen_store")
+            return interruptible(lambda: self._transaction(con, items), "a write")
+        finally:
+            try:
+                con.execute(f'USE "{home}"')
+                con.execute("DETACH keruen_store")
+            except duckdb.Error:
+                pass  # a connection broken by the failure is closed by its owner
+
+    def _transaction(
+        self, con: Any, items: Iterable[tuple[pd.DataFrame | Any, Provenance]]
+    ) -> list[IngestResult]:
+        results: list[IngestResult] = []
+        con.execute("BEGIN TRANSACTION")
+        try:
+            with active(con):
+                for frame, prov in items:
+                    if cancelled():
+                        break
+                    results.append(self._ingest_one(con, frame, prov))
+                if cancelled():
+                    raise LoadInterrupted("interrupted")
+                con.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the failed COMMIT already ended the transaction
+            if cancelled():
+                raise LoadInterrupted(
+                    f"interrupted (Ctrl-C); nothing was written, the store at {self.path} "
+                    "is unchanged"
+                ) from None
+            if isinstance(exc, duckdb.Error):
+                raise StoreError(
+                    f"writing the store at {self.path} failed ({_reason(exc)}); nothing was "
+                    "written, the store is unchanged"
+                ) from None
             raise
         return results
 
-    def _ingest_one(self, frame: pd.DataFrame | Any, prov: Provenance) -> IngestResult:
-        row = self.con.execute(
+    def _ingest_one(self, con: Any, frame: pd.DataFrame | Any, prov: Provenance) -> IngestResult:
+        from keruen.store.staging import Staged
+
+        row = con.execute(
             "SELECT source_id, vintage FROM sources WHERE sha256 = ?", [prov.sha256]
-        ).fetchone()
-        if row is not None:
-            return IngestResult(int(row[0]), 0, True, str(row[1]))
+        ).fetchall()
+        if row:
+            return IngestResult(int(row[0][0]), 0, True, str(row[0][1]))
         if callable(frame):
             frame = frame()
         vintage = prov.vintage
-        clash = self.con.execute(
+        clash = con.execute(
             "SELECT 1 FROM sources WHERE dataset = ? AND vintage = ?", [prov.dataset, vintage]
-        ).fetchone()
-        if clash is not None:  # same release label, different content: keep both, distinctly
+        ).fetchall()
+        if clash:  # same release label, different content: keep both, distinctly
             vintage = f"{vintage}+{prov.sha256[:8]}"
-        fields = asdict(prov) | {"vintage": vintage, "n_rows": len(frame)}
+        n_rows = frame.n_rows if isinstance(frame, Staged) else len(frame)
+        fields = asdict(prov) | {"vintage": vintage, "n_rows": n_rows}
         cols = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
-        source_id = self.con.execute(
+        source_id = con.execute(
             f"INSERT INTO sources ({cols}) VALUES ({marks}) RETURNING source_id",
             list(fields.values()),
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()[0][0]
         table, columns = (
             ("paper_figures", PAPER_COLUMNS)
             if prov.kind == "paper_figures"
             else ("observations", OBSERVATION_COLUMNS)
         )
-        staged = frame[list(columns)].copy()
-        staged["source_id"] = source_id
-        self.con.register("_staged", staged)
-        try:
-            self.con.execute(
+        if isinstance(frame, Staged) and frame.con is con:  # attached: copy inside DuckDB
+            con.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
-                f"SELECT {', '.join(columns)}, source_id FROM _staged"
+                f"SELECT *, {int(source_id)} FROM ({frame.select_sql(qualified=True)})"
+            )
+            return IngestResult(int(source_id), n_rows, False, vintage)
+        if isinstance(frame, Staged):
+            staged: Any = frame.batches()
+        else:
+            staged = frame[list(columns)]
+        con.register("_staged", staged)
+        try:
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
+                f"SELECT {', '.join(columns)}, {int(source_id)} FROM _staged"
             )
         finally:
-            self.con.unregister("_staged")
-        return IngestResult(int(source_id), len(frame), False, vintage)
+            con.unregister("_staged")
+        return IngestResult(int(source_id), n_rows, False, vintage)
+
+    def _query(self, sql: str, params: list[Any] | None = None) -> Any:
+        """Run a read query; a damaged store becomes a one-line :class:`StoreError`."""
+        try:
+            return self.con.execute(sql, params or [])
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"cannot read the store at {self.path} ({_reason(exc)}); if it is damaged, "
+                "move it aside and run the command again to rebuild it"
+            ) from None
 
     # -- queries -----------------------------------------------------------------------------
     def sources(self) -> pd.DataFrame:
         """Every ingested file with its provenance, oldest first."""
-        return self.con.execute("SELECT * FROM sources ORDER BY source_id").df()
+        return self._query("SELECT * FROM sources ORDER BY source_id").df()
+
+    def datasets(self) -> list[str]:
+        """The names of the datasets held, sorted."""
+        rows = self._query("SELECT DISTINCT dataset FROM sources ORDER BY dataset").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def resolve_dataset(self, dataset: str) -> str | None:
+        """The held dataset named ``dataset`` ignoring case (exact spelling wins), or None."""
+        rows = self._query(
+            "SELECT DISTINCT dataset FROM sources WHERE lower(dataset) = lower(?)", [dataset]
+        ).fetchall()
+        names = sorted(str(r[0]) for r in rows)
+        if dataset in names:
+            return dataset
+        return names[0] if names else None
+
+    def held_files(self) -> set[str]:
+        """The sha256 of every file held."""
+        return {str(r[0]) for r in self._query("SELECT sha256 FROM sources").fetchall()}
 
     def vintages(self, dataset: str) -> list[str]:
         """The vintages held for ``dataset``, oldest release first."""
-        rows = self.con.execute(
+        rows = self._query(
             "SELECT DISTINCT vintage, release, source_id FROM sources WHERE dataset = ? "
             "ORDER BY release, source_id",
             [dataset],
@@ -187,19 +359,60 @@ class Store:
 
         With ``vintage=None`` each observation comes from the newest vintage that holds it;
         with a vintage name, only that vintage is read. ``breakdown=None`` means totals only;
-        pass ``"*"`` for every breakdown.
+        pass ``"*"`` for every breakdown. ``dataset`` matches ignoring case.
+
+        Every filter is applied in SQL before the newest-vintage window, and the window is
+        skipped when a single source file is in play (it cannot change the answer then).
         """
-        clauses: list[str] = ["TRUE"]
+        sql, params = self._observations_sql(
+            dataset, measure, ref_area, counterpart_area, period, breakdown, vintage
+        )
+        if not include_missing:
+            sql = f"SELECT * FROM ({sql}) WHERE obs_status <> 'M'"
+        order = ", ".join(OBSERVATION_KEY) + ", release, sid"
+        frame = self._query(f"{sql} ORDER BY {order}", params).df()
+        return frame.drop(columns=["sid"])
+
+    def _observations_sql(
+        self,
+        dataset: str | None,
+        measure: str | Sequence[str] | None,
+        ref_area: str | Sequence[str] | None,
+        counterpart_area: str | Sequence[str] | None,
+        period: str | Sequence[str] | None,
+        breakdown: str | None,
+        vintage: str | None,
+    ) -> tuple[str, list[Any]]:
+        """The SQL (and parameters) of :meth:`observations` before its missing/order steps."""
+        src_clauses: list[str] = ["TRUE"]
+        src_params: list[Any] = []
+        if dataset is not None:
+            names = [dataset] if isinstance(dataset, str) else list(dataset)
+            src_clauses.append(f"lower(dataset) IN ({', '.join('lower(?)' for _ in names)})")
+            src_params.extend(names)
+        if vintage is not None:
+            src_clauses.append("vintage = ?")
+            src_params.append(vintage)
+        src_where = " AND ".join(src_clauses)
+        held = self._query(
+            f"SELECT source_id, dataset FROM sources WHERE {src_where}", src_params
+        ).fetchall()
+        ids = sorted({int(r[0]) for r in held})
+        exact = sorted({str(r[1]) for r in held})
+        clauses: list[str] = []
         params: list[Any] = []
 
         def add(column: str, value: str | Sequence[str] | None) -> None:
             if value is None:
                 return
             values = [value] if isinstance(value, str) else list(value)
+            if not values:
+                clauses.append("FALSE")
+                return
             clauses.append(f"o.{column} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
 
-        add("dataset", dataset)
+        add("dataset", exact if dataset is not None else None)
         add("measure", measure)
         add("ref_area", ref_area)
         add("counterpart_area", counterpart_area)
@@ -208,14 +421,42 @@ class Store:
             clauses.append("o.breakdown IS NULL")
         elif breakdown != "*":
             add("breakdown", breakdown)
-        if vintage is not None:
-            clauses.append("s.vintage = ?")
-            params.append(vintage)
-        sql = _LATEST.format(where=" AND ".join(clauses))
-        if not include_missing:
-            sql = f"SELECT * FROM ({sql}) WHERE obs_status <> 'M'"
-        frame = self.con.execute(sql + " ORDER BY ALL", params).df()
-        return frame.drop(columns=["sid"])
+        if dataset is not None or vintage is not None:
+            clauses.append(f"o.source_id IN ({', '.join(map(str, ids)) or 'NULL'})")
+        where = " AND ".join(clauses) or "TRUE"
+        if len(ids) <= 1:
+            return _PLAIN.format(where=where), params
+        return _LATEST.format(where=where), params
+
+    def summarise(
+        self,
+        dataset: str,
+        by: Sequence[str] = ("measure",),
+        *,
+        measure: str | Sequence[str] | None = None,
+        ref_area: str | Sequence[str] | None = None,
+        period: str | Sequence[str] | None = None,
+        vintage: str | None = None,
+    ) -> pd.DataFrame:
+        """Count, sum, mean, min and max of ``value`` per group of ``by`` columns, in SQL.
+
+        Over the same rows :meth:`observations` returns (newest vintage per value, totals only,
+        missing values excluded), grouped inside DuckDB so only the groups reach pandas.
+        """
+        allowed = {"measure", "ref_area", "counterpart_area", "breakdown", "period", "unit"}
+        bad = [c for c in by if c not in allowed]
+        if bad:
+            raise ConfigError(f"cannot group by {bad[0]!r}; choose: {', '.join(sorted(allowed))}")
+        sql, params = self._observations_sql(
+            dataset, measure, ref_area, None, period, None, vintage
+        )
+        cols = ", ".join(by)
+        return self._query(
+            f"SELECT {cols}, count(value) AS n, sum(value) AS sum, avg(value) AS mean, "
+            f"min(value) AS min, max(value) AS max FROM ({sql}) WHERE obs_status <> 'M' "
+            f"GROUP BY {cols} ORDER BY {cols}",
+            params,
+        ).df()
 
     def value(self, dataset: str, measure: str, ref_area: str, period: str, **kw: Any) -> pd.Series:
         """One observation (with provenance) as a row; raises if the store holds none."""
@@ -228,7 +469,7 @@ class Store:
 
     def paper_figures(self) -> pd.DataFrame:
         """Figures stated in publications, with the publication's provenance."""
-        return self.con.execute(
+        return self._query(
             "SELECT p.*, s.title AS publication, s.vintage FROM paper_figures p "
             "JOIN sources s USING (source_id) ORDER BY s.source_id, p.measure, p.ref_area, "
             "p.counterpart_area, p.period"
@@ -238,7 +479,7 @@ class Store:
         """A digest of every row of every table: equal checksums mean equal contents."""
         digest = hashlib.sha256()
         for table in ("sources", "observations", "paper_figures"):
-            rows = self.con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            rows = self._query(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
             digest.update(table.encode())
             for r in rows:
                 digest.update(repr(r).encode())

@@ -1,0 +1,460 @@
+"""The ASGI application: ``/api/v1`` over a read-only store, its OpenAPI document and docs.
+
+Every route validates its parameters with bounds (years, list lengths, page sizes, string
+lengths), calls one function of :mod:`keruen.api`, runs it in a worker thread under a time limit
+(``KERUEN_WEB_QUERY_TIMEOUT``; DuckDB's query is interrupted when it runs out) and answers JSON
+or CSV. No SQL is assembled from request text: values reach DuckDB as bound parameters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import anyio
+import pandas as pd
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, Response
+
+from keruen import __version__, api
+from keruen.errors import KeruenError
+from keruen.store import Store
+from keruen.web import problems
+from keruen.web.encode import choose_format, page
+from keruen.web.security import SecurityMiddleware
+
+log = logging.getLogger("keruen.web")
+
+T = TypeVar("T")
+
+#: Bounds of request parameters.
+MAX_LIMIT = 10_000
+MAX_CODES = 300
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+Format = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="Answer format; default from the Accept header (JSON if none)."),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
+CodeList = Annotated[
+    str | None,
+    Query(
+        max_length=2000,
+        pattern=r"^[A-Za-z0-9_\-]+(,[A-Za-z0-9_\-]+)*$",
+        description=f"Comma-separated area codes (ISO 3166-1 alpha-3, ISO 3166-2:KZ or a group); "
+        f"at most {MAX_CODES}.",
+    ),
+]
+Year = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)]
+Name = Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+OptName = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+Vintage = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+class ProblemDetail(BaseModel):
+    """What went wrong."""
+
+    status: int
+    code: str
+    message: str
+    field: str | None
+
+
+class Problem(BaseModel):
+    """The one error shape of the API."""
+
+    error: ProblemDetail
+
+
+class PageMeta(BaseModel):
+    """Paging facts (and, per route, units, sources or groups)."""
+
+    model_config = ConfigDict(extra="allow")
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class Page(BaseModel):
+    """One page of rows; each row keeps its source, vintage and unit columns."""
+
+    data: list[dict[str, Any]]
+    meta: PageMeta
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text}
+    for status, text in (
+        (400, "A parameter is invalid (named in error.field)."),
+        (404, "Nothing held for what was asked."),
+        (406, "The Accept header allows neither JSON nor CSV."),
+        (414, "The URL is too long."),
+        (503, "The query ran out of time, or the store is unavailable."),
+    )
+}
+#: Responses every data route declares (for the OpenAPI document and its checks).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": Page,
+        "description": "One page of rows (JSON), or the same rows as CSV.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    },
+    304: {"description": "Not modified (the ETag matched If-None-Match)."},
+    **_ERRORS,
+}
+
+
+class _CursorStore(Store):
+    """A :class:`Store` over one cursor of the app's shared read-only connection."""
+
+    def __init__(self, con: Any, path: str) -> None:  # no super(): it would open the file
+        self._cursor = con
+        self.path = path
+        self.read_only = True
+
+    @property
+    def con(self) -> Any:  # type: ignore[override]
+        """The request's cursor."""
+        return self._cursor
+
+    def close(self) -> None:
+        """Close the request's cursor (the app's connection stays open)."""
+        self._cursor.close()
+
+
+def _codes(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    codes = [c for c in text.split(",") if c]
+    if len(codes) > MAX_CODES:
+        raise problems.ApiProblem(
+            400, "invalid_parameter", f"at most {MAX_CODES} area codes per request", "area"
+        )
+    return codes
+
+
+def _years(start: int | None, end: int | None) -> list[int] | None:
+    if start is None and end is None:
+        return None
+    first = start if start is not None else MIN_YEAR
+    last = end if end is not None else MAX_YEAR
+    if last < first:
+        raise problems.ApiProblem(
+            400, "invalid_parameter", f"end year {last} is before start year {first}", "end"
+        )
+    return list(range(first, last + 1))
+
+
+def _known_parameters(request: Request) -> None:
+    """Reject query parameters the route does not define (a typo must not pass silently)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in dependant.query_params}
+    for name in request.query_params:
+        if name not in known:
+            raise problems.ApiProblem(
+                400,
+                "invalid_parameter",
+                f"unknown parameter {name[:50]!r}; this route takes: {', '.join(sorted(known))}",
+                name[:50],
+            )
+
+
+def create_app(
+    store_path: str | Path | None = None, *, query_timeout: float | None = None
+) -> FastAPI:
+    """The keruen web application over the store at ``store_path`` (default: the user's store).
+
+    The store is created and the bundled snapshot loaded first if needed; the app itself only
+    ever opens it read-only.
+    """
+    from keruen import settings
+    from keruen.sources.snapshot import open_store
+
+    path = str(store_path) if store_path is not None else str(settings.store_path())
+    if not Path(path).exists():
+        with open_store(path, quiet=True):
+            pass  # create the store and load the snapshot once, before going read-only
+    # the store's own read-only connection (same DuckDB settings as every other reader)
+    base = Store(path, read_only=True).con
+    timeout = (
+        query_timeout if query_timeout is not None else settings.number("KERUEN_WEB_QUERY_TIMEOUT")
+    )
+
+    app = FastAPI(
+        title="keruen REST API",
+        version=__version__,
+        description="Read-only access to keruen's store of international labour-migration "
+        "statistics: areas, measures, series, bilateral tables, indicators, estimates, sources "
+        "and vintages. Every row carries its source, vintage and unit. Errors have one shape: "
+        '`{"error": {"status", "code", "message", "field"}}`.',
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(_known_parameters)],
+        openapi_url="/openapi.json",
+    )
+    app.state.path = path
+    app.state.connection = base
+
+    async def run(work: Callable[[Store], T]) -> T:
+        """Run ``work`` on a fresh cursor in a worker thread, interrupted after ``timeout``."""
+        cursor = base.cursor()
+        store = _CursorStore(cursor, path)
+        try:
+            with anyio.fail_after(timeout):
+                result = await anyio.to_thread.run_sync(work, store, abandon_on_cancel=True)
+        except TimeoutError:
+            cursor.interrupt()  # the abandoned thread's query stops; its cursor is dropped
+            raise problems.ApiProblem(
+                503, "timeout", f"the query took longer than {timeout:g} s and was cancelled"
+            ) from None
+        cursor.close()
+        return result
+
+    # -- errors: one shape, never a stack trace ---------------------------------------------
+    @app.exception_handler(problems.ApiProblem)
+    async def _problem(request: Request, exc: problems.ApiProblem) -> Response:
+        return problems.response(exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(KeruenError)
+    async def _domain(request: Request, exc: KeruenError) -> Response:
+        p = problems.from_keruen_error(exc)
+        return problems.response(p.status, p.code, p.message, p.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body")]
+        field = loc[0] if loc else None
+        message = str(first.get("msg", "invalid request"))
+        return problems.response(
+            400, "invalid_parameter", f"{field}: {message}" if field else message, field
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problems.response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return problems.response(500, "internal_error", "internal error; the server log has it")
+
+    # -- routes -----------------------------------------------------------------------------
+    def answer(
+        request: Request, frame: pd.DataFrame, fmt: str | None, limit: int, offset: int, **meta: Any
+    ) -> Response:
+        return page(
+            request, frame, fmt=choose_format(request, fmt), limit=limit, offset=offset, meta=meta
+        )
+
+    @app.get(
+        "/api/v1/areas",
+        tags=["reference"],
+        responses=RESPONSES,
+        summary="Countries, KZ regions and groups",
+    )
+    async def get_areas(
+        request: Request,
+        kind: Literal["country", "subdivision", "group"] | None = None,
+        lang: Literal["en", "ru", "kk"] = "en",
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        frame = await anyio.to_thread.run_sync(lambda: api.areas(kind, lang))
+        return answer(request, frame, format, limit, offset)
+
+    @app.get(
+        "/api/v1/measures",
+        tags=["reference"],
+        responses=RESPONSES,
+        summary="Measures held, with units",
+    )
+    async def get_measures(
+        request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
+    ) -> Response:
+        frame = await run(lambda s: api.measures(store=s))
+        return answer(
+            request, frame, format, limit, offset, concepts=api.concepts().to_dict(orient="records")
+        )
+
+    @app.get(
+        "/api/v1/series", tags=["data"], responses=RESPONSES, summary="One measure by area and year"
+    )
+    async def get_series(
+        request: Request,
+        measure: Name,
+        area: CodeList = None,
+        start: Year = None,
+        end: Year = None,
+        vintage: Vintage = None,
+        dataset: OptName = None,
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        codes, years = _codes(area), _years(start, end)
+        frame = await run(
+            lambda s: api.series(measure, codes, years, vintage, dataset=dataset, store=s)
+        )
+        return answer(request, frame, format, limit, offset)
+
+    @app.get(
+        "/api/v1/bilateral",
+        tags=["data"],
+        responses=RESPONSES,
+        summary="One year of a bilateral table",
+    )
+    async def get_bilateral(
+        request: Request,
+        dataset: Name,
+        year: Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)],
+        origin: CodeList = None,
+        destination: CodeList = None,
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        o, d = _codes(origin), _codes(destination)
+        frame = await run(lambda s: api.bilateral(dataset, year, o, d, store=s))
+        return answer(
+            request,
+            frame,
+            format,
+            limit,
+            offset,
+            orientation=api.BILATERAL_DATASETS.get(str(frame["dataset"].iloc[0]))
+            if len(frame)
+            else None,
+        )
+
+    @app.get(
+        "/api/v1/indicators",
+        tags=["measures"],
+        responses=RESPONSES,
+        summary="Remittance indicators",
+    )
+    async def get_indicators(
+        request: Request,
+        country: Annotated[
+            str, Query(max_length=2000, pattern=r"^[A-Za-z0-9_\-]+(,[A-Za-z0-9_\-]+)*$")
+        ] = "KAZ",
+        start: Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)] = 2010,
+        end: Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)] = 2024,
+        group: Annotated[
+            str, Query(max_length=2000, pattern=r"^[A-Za-z0-9_\-]+(,[A-Za-z0-9_\-]+)*$")
+        ] = "cis_and_former",
+        provenance: Annotated[
+            bool, Query(description="Add, per row, the source of each input value.")
+        ] = False,
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        codes = _codes(country) or []
+        years = _years(start, end) or []
+        groups = group if "," not in group else _codes(group)
+        frame = await run(
+            lambda s: api.indicators(codes, years, groups, provenance=provenance, store=s)  # type: ignore[arg-type]
+        )
+        return answer(
+            request,
+            frame,
+            format,
+            limit,
+            offset,
+            units=frame.attrs.get("units"),
+            group=frame.attrs.get("group"),
+            sources=frame.attrs.get("sources"),
+        )
+
+    @app.get(
+        "/api/v1/estimates",
+        tags=["measures"],
+        responses=RESPONSES,
+        summary="Stored model estimates",
+    )
+    async def get_estimates(
+        request: Request,
+        kind: OptName = None,
+        area: CodeList = None,
+        start: Year = None,
+        end: Year = None,
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        codes, years = _codes(area), _years(start, end)
+        frame = await run(lambda s: api.estimates(kind, codes, years, store=s))
+        return answer(request, frame, format, limit, offset)
+
+    @app.get(
+        "/api/v1/sources",
+        tags=["provenance"],
+        responses=RESPONSES,
+        summary="Every file held, with provenance",
+    )
+    async def get_sources(
+        request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
+    ) -> Response:
+        frame = await run(lambda s: api.sources(store=s))
+        return answer(request, frame, format, limit, offset)
+
+    @app.get(
+        "/api/v1/vintages",
+        tags=["provenance"],
+        responses=RESPONSES,
+        summary="Vintages held per dataset",
+    )
+    async def get_vintages(
+        request: Request,
+        dataset: OptName = None,
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        frame = await run(lambda s: api.vintages(dataset, store=s))
+        return answer(request, frame, format, limit, offset)
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        from keruen.web.docs import render_docs
+
+        return HTMLResponse(render_docs(app.openapi()))
+
+    import threading
+
+    from keruen.web.pages import router as pages_router
+    from keruen.web.pages import vega_bundle
+
+    app.include_router(pages_router(run))
+    # building the Vega bundle takes seconds: start it now, not on the first chart's request
+    threading.Thread(target=vega_bundle, name="keruen-vega-bundle", daemon=True).start()
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(resources.files("keruen.web").joinpath("static"))),
+        name="static",
+    )
+    origins = [
+        o.strip() for o in (settings.get("KERUEN_WEB_CORS_ORIGINS") or "").split(",") if o.strip()
+    ]
+    if origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"])
+    app.add_middleware(SecurityMiddleware)
+    return app

@@ -1,0 +1,148 @@
+"""Turning a result table into an HTTP answer: one page of it, as JSON or CSV, with an ETag.
+
+JSON answers are ``{"data": [...rows...], "meta": {...}}``; CSV answers are the same rows with a
+header line. Text cells that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``,
+``@``, tab or carriage return) are prefixed with ``'`` in CSV (OWASP's CSV-injection advice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from typing import Any
+
+import pandas as pd
+from starlette.requests import Request
+from starlette.responses import Response
+
+from keruen.web.problems import ApiProblem
+
+#: Media types the API answers in.
+JSON = "application/json"
+CSV = "text/csv"
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def choose_format(request: Request, fmt: str | None) -> str:
+    """``json`` or ``csv``, from the ``format`` parameter or else the Accept header.
+
+    An Accept header that names neither JSON, CSV nor a wildcard, or that cannot be parsed,
+    is answered with 406.
+    """
+    if fmt is not None:
+        return fmt
+    accept = request.headers.get("accept", "").strip()
+    if not accept:
+        return "json"
+    if len(accept) > 1000:
+        raise ApiProblem(406, "not_acceptable", "the Accept header is longer than 1,000 characters")
+    best: tuple[float, str] | None = None
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    raise ApiProblem(
+                        406, "not_acceptable", f"malformed quality value in Accept: {param!r}"
+                    ) from None
+                if not 0.0 <= q <= 1.0 or math.isnan(q):
+                    raise ApiProblem(
+                        406, "not_acceptable", f"quality value out of range in Accept: {param!r}"
+                    )
+        kind = {
+            CSV: "csv",
+            JSON: "json",
+            "application/*": "json",
+            "text/*": "csv",
+            "*/*": "json",
+        }.get(media)
+        if kind is not None and q > 0 and (best is None or q > best[0]):
+            best = (q, kind)
+    if best is None:
+        raise ApiProblem(
+            406,
+            "not_acceptable",
+            "the API answers in application/json or text/csv; the Accept header allows neither",
+        )
+    return best[1]
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts: missing and non-finite numbers become ``null``."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [
+        {str(k): _jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+    ]
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot start a spreadsheet formula."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
+def page(
+    request: Request,
+    frame: pd.DataFrame,
+    *,
+    fmt: str,
+    limit: int,
+    offset: int,
+    meta: dict[str, Any] | None = None,
+    max_age: int = 300,
+) -> Response:
+    """One page of ``frame`` as JSON or CSV, with ETag and Cache-Control (304 if unchanged)."""
+    total = len(frame)
+    part = frame.iloc[offset : offset + limit]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv_safe(part).to_csv(buffer, index=False, lineterminator="\n")
+        content = buffer.getvalue().encode("utf-8")
+        media = f"{CSV}; charset=utf-8"
+    else:
+        nxt = None
+        if offset + limit < total:
+            nxt = str(request.url.include_query_params(offset=offset + limit))
+        payload = {
+            "data": records(part),
+            "meta": {"total": total, "limit": limit, "offset": offset, "next": nxt, **(meta or {})},
+        }
+        content = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        media = JSON
+    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={max_age}",
+        "X-Total-Count": str(total),
+        "Vary": "Accept",
+    }
+    if fmt == "csv":
+        headers["Content-Disposition"] = 'inline; filename="keruen.csv"'
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media, headers=headers)

@@ -1,0 +1,371 @@
+"""The dashboard: server-rendered pages in Kazakh, Russian and English.
+
+The language is the first part of the URL (``/kk/…``, ``/ru/…``, ``/en/…``). Each page's
+tables are plain HTML (usable without JavaScript); its charts are Vega-Lite specs
+embedded as JSON and drawn by the Vega libraries served from the package (``/static/vega.js``,
+built from vl-convert-python's bundle: no CDN). Every table links the CSV of the REST API call
+that holds its rows, so what is shown can be downloaded as data.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from keruen import api
+from keruen.i18n import LANGUAGES, format_number
+
+#: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
+#: so these pages (not the API) allow 'unsafe-eval'; scripts still come from the server only.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+#: Groups tried, in order, as a country's peer group.
+PEER_GROUPS = ("central_asia", "eaeu", "cis", "cis_and_former", "post_soviet")
+
+Lang = Path(pattern="^(en|ru|kk)$", description="Page language: en, ru or kk.")
+
+
+@cache
+def labels() -> dict[str, dict[str, str]]:
+    """The dashboard's words per language (``web/labels.toml``)."""
+    text = resources.files("keruen.web").joinpath("labels.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("keruen.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+
+
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and Vega-Embed as one script (from vl-convert-python, offline)."""
+    import vl_convert
+
+    return str(vl_convert.javascript_bundle())  # type: ignore[call-arg]
+
+
+@cache
+def geojson(name: str) -> bytes:
+    """A bundled outline file (``data/geo``): ``world`` or ``kz_regions``."""
+    files = {
+        "world": "world_countries_ne110m.geojson",
+        "kz_regions": "kz_regions_2022_osm_simplified.geojson",
+    }
+    return resources.files("keruen.data.geo").joinpath(files[name]).read_bytes()
+
+
+def _choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
+    """A world map coloured by ``value`` per ISO3 (log scale); countries without one grey."""
+    import altair as alt
+
+    shapes = alt.Data(
+        url="/geo/world.geojson", format=alt.DataFormat(property="features", type="json")
+    )
+    chart = (
+        alt.Chart(shapes)
+        .mark_geoshape(stroke="#fff", strokeWidth=0.4, invalid=None)  # keep unreported: grey
+        .transform_lookup(
+            lookup="properties.iso3",
+            from_=alt.LookupData(alt.Data(values=values), key="iso3", fields=["value", "name"]),
+        )
+        .transform_calculate(
+            label="isValid(datum.name) ? datum.name : datum.properties.name",
+            shown=f"isValid(datum.value) ? format(datum.value, ',') : '{missing}'",
+        )
+        .encode(
+            color=alt.condition(
+                "isValid(datum.value)",
+                alt.Color(
+                    "value:Q",
+                    scale=alt.Scale(type="log", scheme="blues"),
+                    title=None,
+                    legend=alt.Legend(orient="bottom", format="~s"),
+                ),
+                alt.value("#d9d9d9"),
+            ),
+            tooltip=[alt.Tooltip("label:N", title=None), alt.Tooltip("shown:N", title=None)],
+        )
+        .project("equalEarth")
+        .properties(title=title, width="container", height=380)
+        .configure_title(fontSize=14)
+        .configure_legend(labelFontSize=12)
+    )
+    return _script_json(chart.to_dict())
+
+
+def peer_group(code: str) -> str:
+    """The first of :data:`PEER_GROUPS` that ``code`` belongs to (else ``cis_and_former``)."""
+    from keruen.areas import group_members
+
+    for group in PEER_GROUPS:
+        if code in group_members(group):
+            return group
+    return "cis_and_former"
+
+
+def _num(value: Any, lang: str, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return labels()[lang]["not_reported"]
+    return format_number(float(value), lang, digits)
+
+
+def _line_chart(frame: pd.DataFrame, x: str, y: str, series: str, title: str) -> Markup:
+    """A Vega-Lite line chart (tooltips, legend selection) as JSON; gaps stay gaps."""
+    import altair as alt
+
+    select = alt.selection_point(fields=[series], bind="legend")
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:O", title=None),
+            y=alt.Y(f"{y}:Q", title=None),
+            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom")),
+            opacity=alt.condition(select, alt.value(1), alt.value(0.2)),
+            tooltip=[
+                alt.Tooltip(f"{x}:O"),
+                alt.Tooltip(f"{series}:N"),
+                alt.Tooltip(f"{y}:Q", format=",.1f"),
+            ],
+        )
+        .add_params(select)
+        .properties(title=title, width="container", height=260)
+        .configure_axis(labelFontSize=12, titleFontSize=12)
+        .configure_legend(labelFontSize=12, labelLimit=0)
+        .configure_title(fontSize=14)
+    )
+    return _script_json(chart.to_dict())
+
+
+def _script_json(value: Any) -> Markup:
+    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left."""
+    text = json.dumps(value, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
+    """Render page ``name``; ``tail`` is its path after the language (for language links)."""
+    html = (
+        _env()
+        .get_template(name)
+        .render(lang=lang, t=labels()[lang], languages=LANGUAGES, tail=tail, **context)
+    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
+
+
+def router(run: Any) -> APIRouter:
+    """Dashboard routes; ``run`` executes a store function under the app's time limit."""
+    pages = APIRouter(include_in_schema=False)
+
+    @pages.get("/")
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/en/", status_code=307)
+
+    @pages.get("/static/vega.js")
+    async def vega_js() -> Response:
+        return Response(
+            vega_bundle(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @pages.get("/{lang}/")
+    async def home(lang: str = Lang) -> HTMLResponse:
+        countries = api.areas("country", lang)  # type: ignore[arg-type]
+        options = countries.sort_values("name")[["code", "name"]].to_dict(orient="records")
+        return _page("home.html.j2", lang, "", countries=options)
+
+    @pages.get("/{lang}/country")
+    async def choose(
+        lang: str = Lang,
+        code: str = Query(pattern="^[A-Za-z]{3}$"),
+    ) -> Response:
+        return RedirectResponse(f"/{lang}/country/{code.upper()}", status_code=303)
+
+    @pages.get("/{lang}/country/{code}")
+    async def country(lang: str = Lang, code: str = Path(pattern="^[A-Za-z]{3}$")) -> HTMLResponse:
+        from keruen.areas import area
+
+        code = area(code.upper()).code
+        group = peer_group(code)
+        t = labels()[lang]
+
+        def work(store: Any) -> dict[str, Any]:
+            ind = api.indicators(code, range(2000, 2025), group, store=store)
+            wpp = api.series("net_migration", code, None, dataset="UN_WPP", store=store)
+            births = api.series("births", code, None, dataset="UN_WPP", store=store)
+            deaths = api.series("deaths", code, None, dataset="UN_WPP", store=store)
+            origins = api.bilateral("UNDESA_IMS", 2019, destination=code, store=store)
+            dests = api.bilateral("UNDESA_IMS", 2019, origin=code, store=store)
+            return {"ind": ind, "wpp": (wpp, births, deaths), "origins": origins, "dests": dests}
+
+        data = await run(work)
+        ind: pd.DataFrame = data["ind"]
+        money = ind.assign(
+            **{t["received"]: ind["inflow"] / 1e6, t["paid"]: ind["outflow"] / 1e6}
+        ).melt(id_vars=["year"], value_vars=[t["received"], t["paid"]], var_name="series")
+        money = money.dropna(subset=["value"])  # missing is missing: no point, a gap
+        wpp, births, deaths = data["wpp"]
+        balance = (
+            pd.concat(
+                [
+                    f.assign(series=label)
+                    for f, label in (
+                        (wpp, t["net_migration"]),
+                        (births, t["births"]),
+                        (deaths, t["deaths"]),
+                    )
+                    if not f.empty
+                ],
+                ignore_index=True,
+            )
+            if not (wpp.empty and births.empty and deaths.empty)
+            else pd.DataFrame()
+        )
+        charts = []
+        if not money.empty:
+            charts.append(
+                ("remittances", _line_chart(money, "year", "value", "series", t["remittances"]))
+            )
+        if not balance.empty:
+            balance = balance[balance["period"].astype(int) >= 1990]
+            charts.append(
+                ("balance", _line_chart(balance, "period", "value", "series", t["balance"]))
+            )
+        rows = [
+            {
+                "year": int(r.year),
+                "inflow": _num(r.inflow / 1e6, lang),
+                "outflow": _num(r.outflow / 1e6, lang),
+                "net": _num(r.net / 1e6, lang),
+                "dri": _num(r.dri, lang, 2),
+                "share_gdp": _num(r.share_gdp, lang, 2),
+                "rank": _num(r.inflow_rank, lang, 0),
+            }
+            for r in ind.sort_values("year", ascending=False).itertuples()
+            if not (pd.isna(r.inflow) and pd.isna(r.outflow))
+        ]
+        from keruen.areas import name
+
+        def top(frame: pd.DataFrame, column: str) -> list[dict[str, str]]:
+            best = frame.sort_values("value", ascending=False).head(10)
+            return [
+                {"code": c, "name": name(c, lang), "value": _num(v, lang, 0)}  # type: ignore[arg-type]
+                for c, v in zip(best[column], best["value"], strict=True)
+            ]
+
+        return _page(
+            "country.html.j2",
+            lang,
+            f"country/{code}",
+            code=code,
+            country_name=name(code, lang),  # type: ignore[arg-type]
+            group=group,
+            members=", ".join(ind.attrs.get("group", [])),
+            rows=rows,
+            charts=charts,
+            origins=top(data["origins"], "origin"),
+            destinations=top(data["dests"], "destination"),
+            sources=ind.attrs.get("sources", []),
+        )
+
+    @pages.get("/geo/{name}.geojson")
+    async def geo(name: str = Path(pattern="^(world|kz_regions)$")) -> Response:
+        return Response(
+            geojson(name),
+            media_type="application/geo+json",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @pages.get("/{lang}/bilateral")
+    async def bilateral(
+        lang: str = Lang,
+        country: str = Query("KAZ", pattern="^[A-Za-z]{3}$"),
+        role: Literal["destination", "origin"] = "destination",
+        year: int = Query(2019, ge=1900, le=2100),
+        dataset: Literal[
+            "UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"
+        ] = "UNDESA_IMS",
+    ) -> HTMLResponse:
+        from keruen.areas import area, name
+
+        code = area(country.upper()).code
+        t = labels()[lang]
+
+        def work(store: Any) -> tuple[pd.DataFrame, list[int]]:
+            years = sorted(
+                int(p)
+                for p in store.con.execute(
+                    "SELECT DISTINCT o.period FROM observations o JOIN sources s USING (source_id) "
+                    "WHERE o.dataset = ? AND o.counterpart_area <> 'WLD'",
+                    [dataset],
+                ).df()["period"]
+            )
+            where = {"destination": code} if role == "destination" else {"origin": code}
+            frame = api.bilateral(dataset, year, store=store, **where)  # type: ignore[arg-type]
+            return frame, years
+
+        frame, years = await run(work)
+        other = "origin" if role == "destination" else "destination"
+        is_country = [area(c).kind == "country" for c in frame[other]]
+        frame = frame.loc[pd.Series(is_country, index=frame.index, dtype=bool)]
+        values = [
+            {"iso3": c, "value": float(v), "name": name(c, lang)}  # type: ignore[arg-type]
+            for c, v in zip(frame[other], frame["value"], strict=True)
+        ]
+        unit = str(frame["unit"].iloc[0]) if len(frame) else ""
+        kind = "map_rem_" if dataset == "WB_BILATERAL_REMITTANCES" else "map_"
+        title = t[f"{kind}{role}"].format(country=name(code, lang))  # type: ignore[arg-type]
+        spec = _choropleth(values, title, t["not_reported"]) if values else None
+        best = frame.sort_values("value", ascending=False).head(20)
+        rows = [
+            {"code": c, "name": name(c, lang), "value": _num(v, lang, 0)}  # type: ignore[arg-type]
+            for c, v in zip(best[other], best["value"], strict=True)
+        ]
+        countries = api.areas("country", lang).sort_values("name")  # type: ignore[arg-type]
+        return _page(
+            "bilateral.html.j2",
+            lang,
+            f"bilateral?country={code}&role={role}&year={year}",
+            code=code,
+            country_name=name(code, lang),  # type: ignore[arg-type]
+            role=role,
+            year=year,
+            years=years,  # type: ignore[arg-type]
+            dataset=dataset,
+            spec=spec,
+            rows=rows,
+            unit=unit,
+            other=other,
+            countries=countries[["code", "name"]].to_dict(orient="records"),
+            source=frame[["publisher", "vintage", "licence"]]
+            .drop_duplicates()
+            .to_dict(orient="records"),
+        )
+
+    @pages.get("/{lang}/sources")
+    async def sources(lang: str = Lang) -> HTMLResponse:
+        frame = await run(lambda store: api.vintages(store=store))
+        rows = frame.assign(n_rows=frame["n_rows"].map(lambda v: _num(v, lang, 0))).to_dict(
+            orient="records"
+        )
+        return _page("sources.html.j2", lang, "sources", rows=rows)
+
+    return pages

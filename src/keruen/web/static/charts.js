@@ -1,0 +1,21 @@
+// Draw every Vega-Lite spec embedded in the page (JSON in <script type="application/json">).
+(function () {
+  "use strict";
+  document.querySelectorAll("div.vega[data-spec-id]").forEach(function (target) {
+    var source = document.getElementById(target.getAttribute("data-spec-id"));
+    if (!source) { return; }
+    var spec = JSON.parse(source.textContent);
+    window.vegaEmbed(target, spec, { actions: false, renderer: "svg" }).catch(function (err) {
+      target.textContent = "chart could not be drawn: " + err;
+    });
+  });
+})();
+// Year slider: show the chosen year beside it and reload the page when it is released.
+(function () {
+  "use strict";
+  var slider = document.getElementById("year");
+  var shown = document.getElementById("year-value");
+  if (!slider || !shown) { return; }
+  slider.addEventListener("input", function () { shown.textContent = slider.value; });
+  slider.addEventListener("change", function () { slider.form.submit(); });
+})();
