@@ -222,7 +222,7 @@ def test_forecast_command(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0] == "year,mean,lower,upper,model_lower,model_upper"
+    assert lines[0] == "year,mean,lower,upper"  # calibrated intervals
     assert lines[1].startswith("2020,")
     assert "backtest naive: MASE" in res.stderr and "verdict:" in res.stderr
     assert "out of sample" in res.stderr

@@ -254,7 +254,8 @@ def forecast_cmd(
     series = df.set_index(df["year"].astype(int))["value"]
     with naming_inputs({"series": series_path, "model": None, "level": None}):
         res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
-    write_table(res.forecast, out)
+    # calibrated intervals only; the model's own (uncalibrated) ones stay in the Python result
+    write_table(res.forecast[["year", "mean", "lower", "upper"]], out)
     bt = [
         f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} "
         f"(model's own intervals {r.model_coverage:.2f}, n={int(r.n)})"
