@@ -160,6 +160,8 @@ def test_remittance_corridors_command(tmp_path: Path) -> None:
             str(tmp_path / "rec.csv"),
             "--income",
             str(tmp_path / "inc.csv"),
+            "--rule",
+            "stock_host_income",  # the rule the synthetic world was built with
         ],
     )
     assert res.exit_code == 0, res.stderr
@@ -220,10 +222,48 @@ def test_forecast_command(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0] == "year,mean,lower,upper" and lines[1].startswith("2020,")
+    assert lines[0] == "year,mean,lower,upper"  # calibrated intervals
+    assert lines[1].startswith("2020,")
     assert "backtest naive: MASE" in res.stderr and "verdict:" in res.stderr
+    assert "out of sample" in res.stderr
+
+
+def test_forecast_command_defaults_to_the_backtest_winner(tmp_path: Path) -> None:
+    from keruen.cli.estimate import FORECAST_MODELS
+    from keruen.models.forecast import DEFAULT_MODEL, MODELS
+
+    assert FORECAST_MODELS == MODELS
+    years = np.arange(1995, 2020)
+    pd.DataFrame({"year": years, "value": 100 + 5.0 * (years - 1995) + np.cos(years)}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    res = CliRunner().invoke(main, ["estimate", "forecast", "--series", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.stderr
+    assert f"# method: {DEFAULT_MODEL} forecast" in res.stderr
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["estimate", "forecast", "--series", str(tmp_path / "none.csv")])
     assert res.exit_code == 3 and "file not found" in res.stderr
+
+
+def test_corridor_command_offers_every_rule_and_the_elasticity(tmp_path: Path) -> None:
+    from keruen.cli.estimate import CORRIDOR_RULES
+    from keruen.models.remittance_allocation import DEFAULT_RULE, RULES
+
+    assert CORRIDOR_RULES == RULES
+    w = remittance_world(3)
+    w.stocks[["orig", "dest", "stock"]].to_csv(tmp_path / "st.csv", index=False)
+    w.received.rename("remittances").rename_axis("country").reset_index().to_csv(
+        tmp_path / "rec.csv", index=False
+    )
+    w.income.rename("income").rename_axis("country").reset_index().to_csv(
+        tmp_path / "inc.csv", index=False
+    )
+    base = ["estimate", "remittance-corridors", "--stocks", str(tmp_path / "st.csv")]
+    base += ["--received", str(tmp_path / "rec.csv"), "--income", str(tmp_path / "inc.csv")]
+    res = CliRunner().invoke(main, base)
+    assert res.exit_code == 0, res.stderr
+    assert DEFAULT_RULE == "stock_income_elasticity" and "y_j^0.12" in res.stderr
+    res = CliRunner().invoke(main, [*base, "--income-elasticity", "0.5"])
+    assert res.exit_code == 0 and "y_j^0.5" in res.stderr

@@ -116,6 +116,7 @@ def test_missing_stock_is_an_input_error_not_a_nan() -> None:
         demographic_accounting(bad, syn.stock_end)
 
 
+@pytest.mark.filterwarnings("ignore::keruen.models.flows_from_stocks.BalanceWarning")
 def test_deaths_larger_than_population_are_an_input_error() -> None:
     syn = stocks_from_flows(4)
     deaths = syn.deaths + syn.stock_start.sum(axis=0).to_numpy() * 2

@@ -42,6 +42,7 @@ def test_reference_set_covers_documented_examples_and_5_to_15_regions() -> None:
 
 
 @pytest.mark.parametrize("case", CASES["case"].tolist())
+@pytest.mark.filterwarnings("ignore::keruen.models.flows_from_stocks.BalanceWarning")
 def test_demographic_accounting_matches_migest_ffs_demo(case: str) -> None:
     row = CASES.set_index("case").loc[case]
     s0, s1, b, d = _inputs(case)

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from keruen.errors import InputError
-from keruen.models.forecast import forecast_series, rolling_backtest
+from keruen.models.forecast import (
+    DEFAULT_MODEL,
+    conformal_multiplier,
+    forecast_series,
+    pooled_scores,
+    rolling_backtest,
+)
 from keruen.models.synthetic import yearly_series
 
 
@@ -39,11 +45,9 @@ def test_drift_intervals_cover_near_their_nominal_level() -> None:
     assert 0.7 <= np.mean(cov) <= 0.9
 
 
-def test_trend_beats_naive_on_a_trending_series() -> None:
+def test_trend_models_beat_naive_on_a_trending_series_in_its_own_backtest() -> None:
     res = forecast_series(_series(0, n_years=25, drift=20.0, noise=30.0), model="arima")
-    assert res.beats_naive
     assert res.backtest.loc["arima", "mase"] < res.backtest.loc["naive", "mase"]
-    assert "beats the naive baseline" in res.verdict
     fc = res.forecast
     assert list(fc["year"]) == [2020, 2021, 2022, 2023, 2024]
     assert (fc["lower"] < fc["mean"]).all() and (fc["mean"] < fc["upper"]).all()
@@ -51,22 +55,49 @@ def test_trend_beats_naive_on_a_trending_series() -> None:
     assert np.all(np.diff(fc["upper"] - fc["lower"]) > 0)
 
 
-def test_a_model_that_loses_to_naive_says_so() -> None:
-    verdicts = [
-        forecast_series(_series(s, n_years=25, drift=0.0, ar=1.0), model="drift") for s in range(6)
-    ]
-    losers = [r for r in verdicts if not r.beats_naive]
-    assert losers, "on pure random walks the naive forecast should win at least once"
-    for r in verdicts:
-        assert ("does NOT beat" in r.verdict) == (not r.beats_naive)
+def test_the_verdict_is_the_pooled_out_of_sample_one_not_the_series_own() -> None:
+    pooled = pooled_scores()
+    ets_loses = bool(pooled.loc["ets", "mase"] >= pooled.loc["naive", "mase"])
+    for s in range(3):
+        # a trending series on which ETS may well win its own short backtest
+        r = forecast_series(_series(s, n_years=25, drift=20.0, noise=30.0), model="ets")
+        assert r.beats_naive is (not ets_loses)
+        assert ("does NOT beat" in r.verdict) == ets_loses
+        assert "out of sample" in r.verdict and "own backtest" in r.verdict
 
 
-def test_ets_runs_with_intervals_and_backtest() -> None:
-    res = forecast_series(_series(3, n_years=22), model="ets", horizon=3)
-    assert set(res.backtest.index) == {"naive", "drift", "ets"}
+def test_default_model_is_the_shipped_backtest_winner_and_used_by_default() -> None:
+    pooled = pooled_scores()
+    assert DEFAULT_MODEL == pooled["mase"].astype(float).idxmin()
+    res = forecast_series(_series(4, n_years=22), horizon=3)
+    assert res.model == DEFAULT_MODEL and res.parameters["default_model"] == DEFAULT_MODEL
+
+
+def test_calibrated_intervals_are_conformal_multiples_of_the_series_scale() -> None:
+    s = _series(5, n_years=22)
+    res = forecast_series(s, model="drift", horizon=5, level=0.8)
+    scale = float(np.mean(np.abs(np.diff(s.to_numpy()))))
+    half = (res.forecast["upper"] - res.forecast["mean"]).to_numpy()
+    expected = [conformal_multiplier("drift", h, 0.8) * scale for h in range(1, 6)]
+    np.testing.assert_allclose(half, expected, rtol=1e-12)
+    # a wider stated level gives wider intervals; beyond the backtest's horizons: sqrt growth
+    wide = forecast_series(s, model="drift", horizon=5, level=0.95)
+    assert ((wide.forecast["upper"] - wide.forecast["lower"]) > 2 * half).all()
+    assert conformal_multiplier("drift", 5, 0.8) == pytest.approx(
+        conformal_multiplier("drift", 3, 0.8) * np.sqrt(5 / 3)
+    )
+    with pytest.raises(InputError, match="calibrated intervals"):
+        forecast_series(s, level=0.999)
+
+
+@pytest.mark.parametrize("model", ["ets", "ensemble_median", "ensemble_naive_drift"])
+def test_every_model_runs_with_intervals_and_backtest(model: str) -> None:
+    res = forecast_series(_series(3, n_years=22), model=model, horizon=3)  # type: ignore[arg-type]
+    assert set(res.backtest.index) == {"naive", "drift", model}
     assert res.backtest["n"].nunique() == 1
-    assert 0 <= res.backtest.loc["ets", "coverage"] <= 1
-    assert res.forecast[["mean", "lower", "upper"]].notna().all().all()
+    assert res.backtest[["coverage", "model_coverage"]].stack().between(0, 1).all()
+    cols = ["mean", "lower", "upper", "model_lower", "model_upper"]
+    assert res.forecast[cols].notna().all().all()
 
 
 def test_bad_series_are_named_errors() -> None:

@@ -174,7 +174,55 @@ def test_separation_by_a_regressor_is_detected_dropped_and_explained(engine: str
     df["perfect_zero"] = sel.astype(float)  # 1 exactly where the flow is zero: separation
     res = ppml_gravity(df, regressors=["log_distance", "perfect_zero"], engine=engine)  # type: ignore[arg-type]
     assert res.n_separated == int(sel.sum())
-    assert set(res.separated["reason"]) == {"separated by the regressors"}
-    assert res.dropped_regressors == {"perfect_zero": "constant in the estimation sample"}
+    assert set(res.separated["reason"]) == {"separated by perfect_zero"}
+    assert res.dropped_regressors == {
+        "perfect_zero": f"separates {int(sel.sum())} zero-flow rows (dropped); "
+        "then constant in the estimation sample"
+    }
+    assert res.separating_regressors == ("perfect_zero",)
     clean = ppml_gravity(df[~sel], regressors=["log_distance"])
     pd.testing.assert_frame_equal(res.coefficients, clean.coefficients, rtol=1e-8)
+
+
+@pytest.mark.parametrize("engine", ["dummies", "absorb"])
+def test_a_regressor_one_only_on_some_zero_flows_is_found_exactly(engine: str) -> None:
+    """Issue 8 item 19: the rows go, the regressor is named, the rest equals the clean fit."""
+    syn = gravity_panel(5, n_countries=10, years=range(2015, 2019))
+    df = syn.data.copy()
+    rng = np.random.default_rng(1)
+    zeros = rng.random(len(df)) < 0.1
+    df.loc[zeros, "flow"] = 0.0
+    marked = rng.choice(np.flatnonzero(zeros), size=10, replace=False)
+    df["only_on_zeros"] = 0.0
+    df.loc[marked, "only_on_zeros"] = 1.0  # 1 on ten zero-flow rows, 0 everywhere else
+    regs = ["log_distance", "contiguity", "only_on_zeros"]
+    res = ppml_gravity(df, regressors=regs, engine=engine)  # type: ignore[arg-type]
+    sep = res.separated[res.separated["reason"] == "separated by only_on_zeros"]
+    key = ["orig", "dest", "year"]
+    assert sorted(map(tuple, sep[key].to_numpy())) == sorted(
+        map(tuple, df.loc[marked, key].to_numpy())
+    )
+    assert res.separating_regressors == ("only_on_zeros",)
+    assert "only_on_zeros" not in res.coefficients.index
+    assert res.dropped_regressors["only_on_zeros"].startswith("separates 10 zero-flow rows")
+    clean = ppml_gravity(df.drop(index=marked), regressors=regs[:2], engine=engine)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(res.coefficients, clean.coefficients, rtol=1e-7)
+
+
+def test_a_regressor_that_does_not_separate_is_left_alone() -> None:
+    syn = gravity_panel(6, n_countries=8, years=range(2016, 2019))
+    df = syn.data.copy()
+    df.loc[df.index[::9], "flow"] = 0.0
+    res = ppml_gravity(df, regressors=["log_distance", "contiguity"])
+    assert res.separating_regressors == ()
+    assert not res.separated["reason"].str.startswith("separated by").any()
+
+
+def test_compiled_demeaning_equals_the_numpy_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keruen.models import _ppml_hdfe
+
+    syn = gravity_panel(7, n_countries=12, years=range(2015, 2019))
+    fast = ppml_gravity(syn.data, engine="absorb")
+    monkeypatch.setattr(_ppml_hdfe, "_FAST", False)
+    slow = ppml_gravity(syn.data, engine="absorb")
+    pd.testing.assert_frame_equal(fast.coefficients, slow.coefficients, rtol=1e-8)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,15 @@ from keruen.errors import ConfigError
 #: ``--out``: checked before the model runs; a missing folder is created (see OutputFile).
 _PATH = OutputFile()
 _IN = click.Path(exists=False, dir_okay=False, path_type=Path)
+#: keruen.models.forecast.MODELS, spelled out so that ``--help`` does not import pandas
+#: keruen.models.remittance_allocation.RULES, likewise
+CORRIDOR_RULES = (
+    "stock",
+    "stock_host_income",
+    "stock_host_origin_income",
+    "stock_income_elasticity",
+)
+FORECAST_MODELS = ("naive", "drift", "ets", "arima", "ensemble_median", "ensemble_naive_drift")
 
 
 def _provenance(method: str, assumptions: Iterable[str], extra: Iterable[str] = ()) -> None:
@@ -36,8 +46,13 @@ def estimate() -> None:
 @estimate.command("flows-from-stocks")
 @click.option("--stock-start", required=True, type=_IN, help="birthplace,residence,stock")
 @click.option("--stock-end", required=True, type=_IN, help="birthplace,residence,stock")
-@click.option("--births", type=_IN, help="region,births (needed by --method demo)")
-@click.option("--deaths", type=_IN, help="region,deaths (needed by --method demo)")
+@click.option("--births", type=_IN, help="region,births (default: UN WPP 2024 from the store)")
+@click.option("--deaths", type=_IN, help="region,deaths (default: UN WPP 2024 from the store)")
+@click.option(
+    "--period",
+    help="START:END years of the two stock tables; with --method demo and no --births/--deaths "
+    "the UN WPP 2024 births and deaths of START <= year < END are used",
+)
 @click.option(
     "--method",
     type=click.Choice(["demo", "diff", "diff-return"]),
@@ -50,18 +65,28 @@ def flows_from_stocks_cmd(
     stock_end: Path,
     births: Path | None,
     deaths: Path | None,
+    period: str | None,
     method: str,
     out: Path | None,
 ) -> None:
-    """Bilateral flows from two birthplace × residence stock tables."""
-    from keruen.models.flows_from_stocks import flows_from_stocks
+    """Bilateral flows from two birthplace × residence stock tables.
+
+    With --method demo, births and deaths come from --births/--deaths or, when both are
+    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period.
+    """
+    import warnings
+
+    from keruen.models.flows_from_stocks import BalanceWarning, flows_from_stocks
     from keruen.sources.model_inputs import read_region_values, read_stock_matrix, write_table
 
-    if method == "demo" and (births is None or deaths is None):
-        raise ConfigError("--method demo needs --births and --deaths (zero files if none)")
+    if method == "demo" and (births is None) != (deaths is None):
+        raise ConfigError("--method demo needs both --births and --deaths, or neither (UN WPP)")
     s0, s1 = read_stock_matrix(stock_start), read_stock_matrix(stock_end)
     b = read_region_values(births, "births") if births is not None else None
     d = read_region_values(deaths, "deaths") if deaths is not None else None
+    extra: list[str] = []
+    if method == "demo" and b is None:
+        b, d, extra = _wpp_vitals([str(r) for r in s0.index], period)
     inputs = {
         "stock_start": stock_start,
         "stock_end": stock_end,
@@ -70,10 +95,39 @@ def flows_from_stocks_cmd(
         "method": None,
         "seed": None,
     }
-    with naming_inputs(inputs):
+    with naming_inputs(inputs), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BalanceWarning)
         res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
+    for w in caught:
+        if issubclass(w.category, BalanceWarning):
+            click.echo(f"keruen: warning: {w.message}", err=True)
     write_table(res.to_frame(), out)
-    _provenance(res.method, res.assumptions)
+    _provenance(res.method, res.assumptions, extra)
+
+
+def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[str]]:
+    """UN WPP births and deaths of ``regions`` over ``--period`` START:END, with a source line."""
+    from keruen.sources.snapshot import open_store
+    from keruen.store.vitals import vital_events
+
+    if period is None:
+        raise ConfigError(
+            "--method demo without --births/--deaths needs --period START:END to read "
+            "UN WPP 2024 births and deaths"
+        )
+    try:
+        start, end = (int(x) for x in period.split(":"))
+    except ValueError:
+        raise ConfigError(f"--period must be START:END years, got {period!r}") from None
+    with open_store() as store:
+        ev = vital_events(store, regions, start, end)
+    ev.index = regions  # type: ignore[assignment]
+    src = ev.iloc[0]
+    line = (
+        f"births and deaths: {src['publisher']}, {src['vintage']} ({src['licence']}, "
+        f"{src['url']}), calendar years {src['years']}"
+    )
+    return ev["births"], ev["deaths"], [line]
 
 
 @estimate.command("remittance-corridors")
@@ -82,13 +136,26 @@ def flows_from_stocks_cmd(
 @click.option("--income", type=_IN, help="country,income (income per head)")
 @click.option(
     "--rule",
-    type=click.Choice(["stock", "stock_host_income", "stock_host_origin_income"]),
-    default="stock_host_income",
+    type=click.Choice(CORRIDOR_RULES),
+    default="stock_income_elasticity",
     show_default=True,
+    help="the default is the rule closest to the World Bank's 2017 matrix (docs/models.md)",
+)
+@click.option(
+    "--income-elasticity",
+    type=float,
+    default=None,
+    help="elasticity e of w = stock * host_income^e (rule stock_income_elasticity; "
+    "default: fitted on the World Bank's 2017 matrix, 0.12)",
 )
 @click.option("--out", type=_PATH, help="output CSV sender,receiver,remittances,share")
 def remittance_corridors_cmd(
-    stocks: Path, received: Path, income: Path | None, rule: str, out: Path | None
+    stocks: Path,
+    received: Path,
+    income: Path | None,
+    rule: str,
+    income_elasticity: float | None,
+    out: Path | None,
 ) -> None:
     """Allocate remittance receipts over the hosts of each country's emigrants."""
     from keruen.models.remittance_allocation import allocate_remittances
@@ -97,6 +164,7 @@ def remittance_corridors_cmd(
     st = read_table(stocks, ["orig", "dest", "stock"], numeric=["stock"], non_negative=["stock"])
     rec = read_region_values(received, "remittances", key="country")
     inc = read_region_values(income, "income", key="country") if income is not None else None
+    kw = {} if income_elasticity is None else {"income_elasticity": income_elasticity}
     inputs = {
         "stocks": stocks,
         "stock": stocks,
@@ -108,7 +176,7 @@ def remittance_corridors_cmd(
         "rule": None,
     }
     with naming_inputs(inputs):
-        res = allocate_remittances(st, rec, inc, rule=rule)  # type: ignore[arg-type]
+        res = allocate_remittances(st, rec, inc, rule=rule, **kw)  # type: ignore[arg-type]
     write_table(res.corridors, out)
     _provenance(res.method, res.assumptions)
 
@@ -168,9 +236,9 @@ def _columns(path: Path) -> list[str]:
 @click.option("--series", "series_path", required=True, type=_IN, help="year,value")
 @click.option(
     "--model",
-    type=click.Choice(["naive", "drift", "ets", "arima"]),
-    default="ets",
-    show_default=True,
+    type=click.Choice(FORECAST_MODELS),
+    default=None,
+    help="default: the winner of the pooled out-of-sample backtest (docs/models.md)",
 )
 @click.option("--horizon", type=click.IntRange(1, 50), default=5, show_default=True)
 @click.option("--level", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True)
@@ -178,7 +246,7 @@ def _columns(path: Path) -> list[str]:
 def forecast_cmd(
     series_path: Path, model: str, horizon: int, level: float, out: Path | None
 ) -> None:
-    """Forecast a yearly series with intervals, backtested against naive and drift."""
+    """Forecast a yearly series with calibrated intervals, judged out of sample against naive."""
     from keruen.models.forecast import forecast_series
     from keruen.sources.model_inputs import read_table, write_table
 
@@ -186,9 +254,11 @@ def forecast_cmd(
     series = df.set_index(df["year"].astype(int))["value"]
     with naming_inputs({"series": series_path, "model": None, "level": None}):
         res = forecast_series(series, model=model, horizon=horizon, level=level)  # type: ignore[arg-type]
-    write_table(res.forecast, out)
+    # calibrated intervals only; the model's own (uncalibrated) ones stay in the Python result
+    write_table(res.forecast[["year", "mean", "lower", "upper"]], out)
     bt = [
-        f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} (n={int(r.n)})"
+        f"backtest {m}: MASE {r.mase:.3f}, coverage {r.coverage:.2f} "
+        f"(model's own intervals {r.model_coverage:.2f}, n={int(r.n)})"
         for m, r in res.backtest.iterrows()
     ]
     _provenance(res.method, res.assumptions, [*bt, f"verdict: {res.verdict}"])

@@ -20,6 +20,7 @@ The steps and defaults follow migest 2.0.x ``ffs_demo`` (``match_global="before-
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,6 +35,51 @@ PobTotMethod = Literal["rescale", "open", "open-dr"]
 
 IPF_TOL = 1e-3
 IPF_MAX_ITER = 100_000
+#: a stock change above this share of the start population refutes zero births and deaths
+ZERO_EVENTS_TOLERANCE = 1e-3
+#: a gap between the stock change and births - deaths above this share of the start population
+#: cannot be reconciled by rescaling the native born without distorting them: a warning
+BALANCE_WARN_SHARE = 0.01
+
+
+class BalanceWarning(UserWarning):
+    """The stocks' change and births minus deaths disagree more than rescaling can hide."""
+
+
+def check_balance(
+    m0: np.ndarray, m1: np.ndarray, births: np.ndarray, deaths: np.ndarray
+) -> dict[str, float]:
+    """Compare the stocks' change with births minus deaths (closed-world demographic balance).
+
+    ``sum(S1) - sum(S0)`` must equal ``sum(B) - sum(D)`` in a closed world.  Raises
+    :class:`InputError` when births and deaths are all zero but the population changes by more
+    than :data:`ZERO_EVENTS_TOLERANCE` of its start size (zeros contradict the stocks); warns
+    (:class:`BalanceWarning`) when the gap exceeds :data:`BALANCE_WARN_SHARE` of the start
+    population or a region's native-born stock would have to change by more than half.
+    """
+    p0, p1 = float(m0.sum()), float(m1.sum())
+    change, natural = p1 - p0, float(births.sum() - deaths.sum())
+    gap = change - natural
+    share = abs(gap) / p0 if p0 > 0 else 0.0
+    if births.sum() == 0 and deaths.sum() == 0 and share > ZERO_EVENTS_TOLERANCE:
+        raise InputError(
+            f"births and deaths are all zero but the stocks' total changes by {change:,.0f} "
+            f"({change / p0:+.1%} of the start population): zero vital events contradict the "
+            "stocks; give births and deaths (by default keruen uses UN WPP 2024)",
+            field="births",
+        )
+    native = np.diag(m1).sum()
+    factor = (native - gap) / native if native > 0 else 1.0
+    if share > BALANCE_WARN_SHARE or not 0.5 <= factor <= 2.0:
+        warnings.warn(
+            f"the stocks' change ({change:,.0f}) and births minus deaths ({natural:,.0f}) "
+            f"differ by {gap:,.0f} ({share:.1%} of the start population); the native-born "
+            f"end stocks are rescaled by about {factor:.3f} to close the balance, which "
+            "distorts the flows: check the vital events or the regions covered",
+            BalanceWarning,
+            stacklevel=3,
+        )
+    return {"stock_change": change, "births_minus_deaths": natural, "balance_gap": gap}
 
 
 @dataclass(frozen=True)
@@ -302,6 +348,7 @@ def demographic_accounting(
     """
     regions, m0, m1, b, d = _prepare(stock_start, stock_end, births, deaths)
     n = len(regions)
+    balance = check_balance(m0, m1, b, d)
     if birthplace_totals == "rescale":
         m0, m1 = _scale_native_born(m0, m1, b, d)
     # births to the native born (spread over all birthplaces if they exceed the native born)
@@ -354,6 +401,7 @@ def demographic_accounting(
             "birthplace_totals": birthplace_totals,
             "seed": "uniform" if seed is None else "user prior",
             "ipf_tol": IPF_TOL,
+            **balance,
             "reference": "Abel & Sander (2014); Abel & Cohen (2019); migest 2.0.x ffs_demo",
         },
         iterations=its,

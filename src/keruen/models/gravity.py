@@ -9,9 +9,11 @@ under heteroskedasticity; standard errors are clustered by origin–destination 
 Regressors that the fixed effects absorb (e.g. wage or unemployment gaps under ``ot_dt``) are
 dropped and reported; observations in a fixed-effect group whose flows are all zero carry no
 information about ``beta`` and make the effect diverge to minus infinity, so they are removed
-iteratively and counted (Correia, Guimarães & Zylkin 2020).  Fitted by IRLS on explicit dummy
-variables (checked against statsmodels' GLM in the tests): suitable for panels of up to about a
-thousand fixed effects.
+iteratively and counted (Correia, Guimarães & Zylkin 2020).  Zero flows separated by a
+combination of regressors and effects are found exactly by the ReLU method
+(:mod:`keruen.models._separation`), dropped, and the separating regressors named.  Fitted by
+IRLS on explicit dummy variables (checked against statsmodels' GLM in the tests) for panels of
+up to about a thousand fixed effects, by absorption (or pyfixest) beyond.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ from scipy import linalg, stats
 
 from keruen.errors import ConvergenceError, InputError, SingularDesignError
 from keruen.models import _ppml_hdfe as _hdfe
+from keruen.models._separation import relu_separation
 
 FixedEffects = Literal["ot_dt", "o_d_t"]
+
+#: ``engine="auto"`` fits explicit dummies while rows x effect levels stay below this; beyond,
+#: absorbing the effects (pyfixest's compiled demeaning) is faster (benchmarks/bench_gravity.py)
+DUMMY_CELLS = 250_000
 
 #: Regressors used when none are named, in the order reported.
 DEFAULT_REGRESSORS: tuple[str, ...] = (
@@ -57,6 +64,7 @@ class GravityResult:
     assumptions: tuple[str, ...]
     parameters: Mapping[str, object] = field(default_factory=dict)
     separated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    separating_regressors: tuple[str, ...] = ()
 
     def covers(self, truth: Mapping[str, float]) -> dict[str, bool]:
         """Whether each true coefficient lies inside its confidence interval."""
@@ -122,6 +130,10 @@ def _dummies(keys: Mapping[str, pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     return d[:, np.sort(piv[:rank])], q[:, :rank]
 
 
+def _norm(v: np.ndarray) -> float:
+    return float(np.sqrt(np.einsum("i,i->", v, v)))
+
+
 def _identified(
     x: np.ndarray, names: list[str], resid: np.ndarray
 ) -> tuple[list[int], dict[str, str]]:
@@ -132,18 +144,19 @@ def _identified(
     """
     kept: list[int] = []
     dropped: dict[str, str] = {}
+    x, resid = np.asfortranarray(x), np.asfortranarray(resid)  # contiguous columns
     for j, name in enumerate(names):
-        scale = max(float(np.linalg.norm(x[:, j])), 1.0)
+        scale = max(float(_norm(x[:, j])), 1.0)
         rj = resid[:, j]
         if np.ptp(x[:, j]) == 0:
             dropped[name] = "constant in the estimation sample"
             continue
-        if np.linalg.norm(rj) <= 1e-8 * scale:
+        if _norm(rj) <= 1e-8 * scale:
             dropped[name] = "absorbed by the fixed effects"
             continue
         if kept:
             b, *_ = np.linalg.lstsq(resid[:, kept], rj, rcond=None)
-            if np.linalg.norm(rj - resid[:, kept] @ b) <= 1e-8 * scale:
+            if _norm(rj - resid[:, kept] @ b) <= 1e-8 * scale:
                 dropped[name] = "collinear with " + ", ".join(names[k] for k in kept)
                 continue
         kept.append(j)
@@ -219,7 +232,7 @@ def _fit_sample(
     codes = [pd.factorize(v)[0] for v in keys.values()]
     n_levels = sum(int(c.max()) + 1 for c in codes)
     if engine == "auto":
-        engine = "dummies" if n_levels * len(y) <= 5_000_000 else "absorb"
+        engine = "dummies" if n_levels * len(y) <= DUMMY_CELLS else "absorb"
     if engine == "dummies":
         d, basis = _dummies(keys)
         resid = x - basis @ (basis.T @ x)
@@ -241,8 +254,10 @@ def _fit_sample(
         beta, mu, iterations = _irls_poisson(y, design, maxiter)
         cov = _sandwich(design, y, mu, groups)
     else:
-        beta, mu, _, iterations = _hdfe.irls_poisson_absorbed(y, x[:, kept_idx], codes, maxiter)
-        xt = _hdfe.demean(x[:, kept_idx], mu, codes)
+        beta, mu, xt_last, iterations = _hdfe.irls_poisson_absorbed(
+            y, x[:, kept_idx], codes, maxiter
+        )
+        xt = _hdfe.demean(xt_last, mu, codes)  # warm start: same result as demeaning x
         cov = _sandwich(xt, y, mu, groups, n_params=k + _hdfe.fe_rank(codes))
     est, se = beta[:k], np.sqrt(np.clip(np.diag(cov)[:k], 0.0, None))
     if not (np.isfinite(est).all() and np.isfinite(se).all()) or (se == 0).any():
@@ -271,8 +286,8 @@ def ppml_gravity(
     among themselves, and :class:`ConvergenceError` when IRLS does not converge.  Standard
     errors are clustered by pair (``cluster="pair"``) or robust to heteroskedasticity only.
     ``engine="dummies"`` fits explicit dummy variables, ``"absorb"`` demeans by alternating
-    projections (for large panels); ``"auto"`` picks dummies while the dummy matrix stays
-    under about 40 MB.
+    projections (for large panels); ``"auto"`` picks dummies while the dummy matrix has at
+    most :data:`DUMMY_CELLS` cells.
     """
     names = list(DEFAULT_REGRESSORS if regressors is None else regressors)
     if regressors is None:
@@ -295,6 +310,24 @@ def ppml_gravity(
     all_keys = _fe_keys(df, orig, dest, time, fixed_effects)
     kept_df, separated = drop_separated(df, outcome, all_keys)
     separated = separated.assign(reason="all-zero fixed-effect group")
+    separating: list[str] = []
+    if not kept_df.empty:
+        # exact check (ReLU, Correia, Guimaraes & Zylkin 2021): rows separated by the regressors
+        usable = [c for c in names if np.ptp(kept_df[c].to_numpy()) > 0]
+        mask, separating = relu_separation(
+            kept_df[outcome].to_numpy(),
+            kept_df[usable].to_numpy(dtype=float),
+            usable,
+            {k: v.loc[kept_df.index] for k, v in all_keys.items()},
+        )
+        if mask.any():
+            by = ", ".join(separating) if separating else "the fixed effects"
+            separated = pd.concat([separated, kept_df[mask].assign(reason=f"separated by {by}")])
+            rest = kept_df[~mask]
+            kept_df, more = drop_separated(
+                rest, outcome, {k: v.loc[rest.index] for k, v in all_keys.items()}
+            )
+            separated = pd.concat([separated, more.assign(reason="all-zero fixed-effect group")])
     for _ in range(10):
         if kept_df.empty:
             raise SingularDesignError("every fixed-effect group has only zero flows")
@@ -317,6 +350,10 @@ def ppml_gravity(
         separated = pd.concat([separated, more.assign(reason="all-zero fixed-effect group")])
     else:
         raise ConvergenceError("separation could not be resolved in 10 rounds")
+    for name in separating:
+        n_rows = int(separated["reason"].str.contains(name, regex=False).sum())
+        if name in dropped:  # e.g. constant once the rows it separates are gone
+            dropped[name] = f"separates {n_rows} zero-flow rows (dropped); then {dropped[name]}"
     zcrit = stats.norm.ppf(1 - alpha / 2)
     table = pd.DataFrame(
         {
@@ -360,4 +397,5 @@ def ppml_gravity(
             "reference": "Santos Silva & Tenreyro (2006); Beine et al. (2016)",
         },
         separated=separated[[orig, dest, time, outcome, "reason"]].reset_index(drop=True),
+        separating_regressors=tuple(separating),
     )

@@ -11,7 +11,12 @@ matrix, the remittances ``R_i`` received by country ``i`` are split over the hos
 * ``stock_host_origin_income``: ``w_ij = M_ij * max(y_j - y_i, 0)``, remittances grow with the
   income gap between host and origin (keruen's reading of Ratha & Shaw's third variant); when
   every host is poorer than the origin the host-income weights are used and the fallback is
-  recorded in the result.
+  recorded in the result;
+* ``stock_income_elasticity`` (the default): ``w_ij = M_ij * y_j ** e``, remittances per
+  migrant rising with host income at elasticity ``e`` (default
+  :data:`DEFAULT_INCOME_ELASTICITY`, fitted on the World Bank's 2017 matrix); ``e = 0`` is
+  ``stock`` and ``e = 1`` is ``stock_host_income``.  Chosen as the default because it is the
+  closest of the rules to the World Bank's matrix (``keruen.models.corridor_comparison``).
 
 ``y`` is income per head (GDP or GNI per capita, one consistent measure).
 """
@@ -27,8 +32,20 @@ import pandas as pd
 
 from keruen.errors import InputError
 
-AllocationRule = Literal["stock", "stock_host_income", "stock_host_origin_income"]
-RULES: tuple[str, ...] = ("stock", "stock_host_income", "stock_host_origin_income")
+AllocationRule = Literal[
+    "stock", "stock_host_income", "stock_host_origin_income", "stock_income_elasticity"
+]
+RULES: tuple[str, ...] = (
+    "stock",
+    "stock_host_income",
+    "stock_host_origin_income",
+    "stock_income_elasticity",
+)
+#: Elasticity of remittances per migrant to host income per head fitted on the World Bank's
+#: 2017 bilateral matrix (``corridor_comparison.fit_income_elasticity``; recomputed in tests).
+DEFAULT_INCOME_ELASTICITY = 0.12
+#: The rule closest to the World Bank's 2017 matrix (docs/models.md; recomputed in tests).
+DEFAULT_RULE: AllocationRule = "stock_income_elasticity"
 
 
 @dataclass(frozen=True)
@@ -73,7 +90,8 @@ def allocate_remittances(
     received: pd.Series,
     income: pd.Series | None = None,
     *,
-    rule: AllocationRule = "stock_host_income",
+    rule: AllocationRule = DEFAULT_RULE,
+    income_elasticity: float = DEFAULT_INCOME_ELASTICITY,
 ) -> RemittanceCorridors:
     """Allocate each country's remittance receipts over the hosts of its emigrants.
 
@@ -112,7 +130,10 @@ def allocate_remittances(
                 field="stocks",
             )
         w = rows["stock"].to_numpy()
-        if rule == "stock_host_income" or rule == "stock_host_origin_income":
+        if rule == "stock_income_elasticity":
+            assert inc is not None
+            w = w * inc.reindex(rows["dest"]).to_numpy() ** income_elasticity
+        elif rule == "stock_host_income" or rule == "stock_host_origin_income":
             assert inc is not None
             host = inc.reindex(rows["dest"]).to_numpy()
             if rule == "stock_host_origin_income":
@@ -144,6 +165,7 @@ def allocate_remittances(
         "stock": "w_ij = M_ij",
         "stock_host_income": "w_ij = M_ij * y_j",
         "stock_host_origin_income": "w_ij = M_ij * max(y_j - y_i, 0)",
+        "stock_income_elasticity": f"w_ij = M_ij * y_j^{income_elasticity:g}",
     }[rule]
     assumptions = [
         "each emigrant in a host remits alike, up to the income weighting",
@@ -159,6 +181,14 @@ def allocate_remittances(
         rule=rule,
         method=f"Ratha-Shaw allocation of receipts, R_ij = R_i * w_ij / sum w ({weights})",
         assumptions=tuple(assumptions),
-        parameters={"rule": rule, "reference": "Ratha & Shaw (2007), World Bank WP 102"},
+        parameters={
+            "rule": rule,
+            **(
+                {"income_elasticity": income_elasticity}
+                if rule == "stock_income_elasticity"
+                else {}
+            ),
+            "reference": "Ratha & Shaw (2007), World Bank WP 102",
+        },
         fallbacks=tuple(fallbacks),
     )

@@ -232,7 +232,8 @@ def remittance_world(
 
     True corridors: ``R_ij = per_migrant * M_ij * h_ij`` with ``h = 1`` (``stock``),
     ``y_j / mean(y)`` (``stock_host_income``) or ``max(y_j - y_i, 0) / mean(y)``
-    (``stock_host_origin_income``); ``received`` sums them by receiver ``i``.
+    (``stock_host_origin_income``) or ``(y_j / mean(y)) ** e`` at the default elasticity
+    (``stock_income_elasticity``); ``received`` sums them by receiver ``i``.
     """
     rng = np.random.default_rng(seed)
     names = _names(n_countries)
@@ -245,6 +246,10 @@ def remittance_world(
         h = np.ones((n_countries, n_countries))
     elif rule == "stock_host_income":
         h = np.broadcast_to(y[None, :] / y.mean(), st.shape)
+    elif rule == "stock_income_elasticity":  # at the default elasticity of the allocation
+        from keruen.models.remittance_allocation import DEFAULT_INCOME_ELASTICITY
+
+        h = np.broadcast_to((y[None, :] / y.mean()) ** DEFAULT_INCOME_ELASTICITY, st.shape)
     else:
         h = np.maximum(y[None, :] - y[:, None], 0.0) / y.mean()
     rem = per_migrant * st * h

@@ -1,0 +1,88 @@
+"""Point forecasts and model-stated intervals of yearly series, by statsforecast.
+
+Each model maps a training array ``y`` (consecutive years) to ``(mean, lower, upper)`` arrays of
+length ``h``.  Single models (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*,
+3rd ed.): ``naive`` (random walk), ``drift`` (random walk with drift), ``ets`` (automatically
+selected exponential smoothing, ``AutoETS``, damped trends allowed) and ``arima``
+(ARIMA(1,1,0) with drift).  Ensembles combine the point forecasts of the singles
+(Makridakis, Spiliotis & Assimakopoulos 2020, the M4 lesson that combinations win):
+``ensemble_median`` (median of the four) and ``ensemble_naive_drift`` (mean of naive and
+drift, i.e. half the historical drift).  Ensemble bounds are the median (or mean) of the
+members' bounds; they are not calibrated by themselves (see :mod:`keruen.models.forecast`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from keruen.errors import EstimationError
+
+SINGLE_MODELS: tuple[str, ...] = ("naive", "drift", "ets", "arima")
+ENSEMBLES: dict[str, tuple[tuple[str, ...], Callable[..., np.ndarray]]] = {
+    "ensemble_median": (SINGLE_MODELS, np.median),
+    "ensemble_naive_drift": (("naive", "drift"), np.mean),
+}
+ALL_MODELS: tuple[str, ...] = (*SINGLE_MODELS, *ENSEMBLES)
+
+Forecast = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _statsforecast_model(name: str) -> object:
+    from statsforecast.models import ARIMA, AutoETS, Naive, RandomWalkWithDrift
+
+    if name == "naive":
+        return Naive()
+    if name == "drift":
+        return RandomWalkWithDrift()
+    if name == "ets":
+        return AutoETS(season_length=1)
+    if name == "arima":
+        return ARIMA(order=(1, 1, 0), include_drift=True)
+    raise EstimationError(f"no statsforecast model for {name!r}")
+
+
+def single_forecast(y: np.ndarray, h: int, level: float, name: str) -> Forecast:
+    """Forecast ``h`` steps of ``y`` with one statsforecast model and its own interval."""
+    pct: float = round(100 * level, 6)
+    if pct == int(pct):
+        pct = int(pct)
+    tag = str(pct)
+    model = _statsforecast_model(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            out = model.forecast(y=np.asarray(y, dtype=float), h=h, level=[pct])  # type: ignore[attr-defined]
+        except Exception as exc:  # statsforecast raises bare errors on tiny or flat series
+            raise EstimationError(f"{name} could not be fitted: {exc}") from None
+    mean = np.asarray(out["mean"], dtype=float)
+    lo = np.asarray(out[f"lo-{tag}"], dtype=float)
+    hi = np.asarray(out[f"hi-{tag}"], dtype=float)
+    if not (np.isfinite(mean).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise EstimationError(f"{name} produced non-finite forecasts")
+    return mean, lo, hi
+
+
+def all_forecasts(
+    y: np.ndarray, h: int, level: float, names: tuple[str, ...]
+) -> dict[str, Forecast]:
+    """Forecasts of every model in ``names`` (ensembles from their members, each fitted once).
+
+    A single model that cannot be fitted raises :class:`EstimationError`.
+    """
+    need: list[str] = []
+    for n in names:
+        need.extend(ENSEMBLES[n][0] if n in ENSEMBLES else (n,))
+    singles = {n: single_forecast(y, h, level, n) for n in dict.fromkeys(need)}
+    out: dict[str, Forecast] = {}
+    for n in names:
+        if n in ENSEMBLES:
+            members, how = ENSEMBLES[n]
+            stacked = [np.vstack([singles[m][i] for m in members]) for i in range(3)]
+            mean, lo, hi = (how(s, axis=0) for s in stacked)
+            out[n] = (mean, np.minimum(lo, mean), np.maximum(hi, mean))
+        else:
+            out[n] = singles[n]
+    return out

@@ -1,0 +1,64 @@
+"""Inputs of the remittance-corridor comparison, read from the store for one year.
+
+World Bank bilateral migrant stocks (``orig`` = country of birth, the receiver of remittances;
+``dest`` = host, the sender), remittances received (concept ``remittances_received``), income
+per head (GDP / population) and the World Bank bilateral remittance matrix (US$) to compare
+with.  Countries without an income per head are left out and listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from keruen.store.concepts import concept_series
+from keruen.store.database import Store
+
+
+@dataclass(frozen=True)
+class CorridorInputs:
+    """Allocation inputs and the reference matrix of one year, with the frames used."""
+
+    stocks: pd.DataFrame
+    received: pd.Series
+    income: pd.Series
+    reference: pd.Series
+    used: tuple[pd.DataFrame, ...]
+    dropped_no_income: tuple[str, ...]
+
+
+def corridor_inputs(store: Store, year: str = "2017") -> CorridorInputs:
+    """Stocks ``orig, dest, stock``, receipts, income per head and the WB matrix for ``year``.
+
+    ``reference`` is indexed by ``(sender, receiver)`` in US$ (the matrix is held in US$
+    million).
+    """
+    wb = store.observations("WB_BILATERAL_MIGRANT_STOCKS", "migrant_stock", period=year)
+    stocks = wb.rename(columns={"counterpart_area": "orig", "ref_area": "dest", "value": "stock"})
+    countries = sorted(set(stocks["orig"]) | set(stocks["dest"]))
+    gdp = concept_series(store, "gdp", countries, [year])
+    pop = concept_series(store, "population", countries, [year])
+    inc = gdp.set_index("ref_area")["value"] / pop.set_index("ref_area")["value"]
+    inc = inc.dropna()
+    inc = inc[inc > 0]
+    dropped = tuple(sorted(set(countries) - set(inc.index)))
+    stocks = stocks[stocks["orig"].isin(inc.index) & stocks["dest"].isin(inc.index)]
+    rec = concept_series(store, "remittances_received", sorted(set(stocks["orig"])), [year])
+    rec = rec.dropna(subset=["value"])
+    ref = store.observations("WB_BILATERAL_REMITTANCES", "bilateral_remittances", period=year)
+    reference = pd.Series(
+        ref["value"].to_numpy() * 1e6,
+        index=pd.MultiIndex.from_arrays(
+            [ref["counterpart_area"], ref["ref_area"]], names=["sender", "receiver"]
+        ),
+        name="remittances",
+    )
+    return CorridorInputs(
+        stocks=stocks[["orig", "dest", "stock"]].reset_index(drop=True),
+        received=rec.set_index("ref_area")["value"],
+        income=inc,
+        reference=reference,
+        used=(wb, gdp, pop, rec, ref),
+        dropped_no_income=dropped,
+    )
