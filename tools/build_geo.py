@@ -7,7 +7,7 @@ Run by a maintainer, not at install or test time (needs shapely):
 World: Natural Earth 1:110m countries, coordinates rounded to 0.01° (about 1 km, far below the
 map's resolution), properties cut to iso3 and name. Kazakhstan: the 20 current regions from
 OpenStreetMap, simplified with Douglas-Peucker (0.01°, topology preserved) to a size a web page
-can carry, exterior rings clockwise as d3-geo expects. Provenance of both is in data/geo/manifest.toml.
+can carry, exterior rings clockwise as d3-geo expects. Provenance of both: data/geo/manifest.toml.
 """
 
 from __future__ import annotations
