@@ -7,22 +7,21 @@ import pandas as pd
 import pytest
 
 from keruen.models.flows_from_stocks import flows_from_stocks
-from keruen.models.forecast import forecast_series
-from keruen.models.remittance_allocation import allocate_remittances
+from keruen.models.forecast import DEFAULT_MODEL, forecast_series
+from keruen.models.remittance_allocation import DEFAULT_RULE, allocate_remittances
 from keruen.report.analysis import Section
 from keruen.report.dynamics import contiguity, estimated_sections
 from keruen.report.estimates import (
-    CENTRAL_DEATH_RATE,
     FLOW_REGIONS,
     PER_MIGRANT,
     REMITTER_SHARE,
     bilateral_stocks,
     corridor_inputs,
     stock_matrix,
-    vital_events,
 )
 from keruen.store import Store
 from keruen.store.concepts import concept_series
+from keruen.store.vitals import vital_events
 
 
 @pytest.fixture(scope="module")
@@ -60,27 +59,38 @@ def test_flows_recomputed_from_the_stocks_match_the_section(
         )
         for p in (start, end)
     }
-    b, d = vital_events(mats[start], mats[end], int(end) - int(start), CENTRAL_DEATH_RATE)
-    # births and deaths close the world's demographic balance
-    world_growth = mats[end].to_numpy().sum() - mats[start].to_numpy().sum()
-    assert (b - d).sum() == pytest.approx(world_growth, rel=1e-6)
-    od = flows_from_stocks(mats[start], mats[end], b, d, method="demo").od
+    # births and deaths are UN WPP 2024's, read from the store, not derived from the stocks
+    ev = vital_events(snapshot_store, FLOW_REGIONS, int(start), int(end), rest="ROW")
+    ev = ev.set_index("ref_area").reindex(mats[start].index)
+    assert (ev["births"] > 0).all() and (ev["deaths"] > 0).all()
+    od = flows_from_stocks(mats[start], mats[end], ev["births"], ev["deaths"], method="demo").od
     assert last["inflow"] == pytest.approx(od["KAZ"].drop("KAZ").sum())
     assert last["outflow"] == pytest.approx(od.loc["KAZ"].drop("KAZ").sum())
     diff = flows_from_stocks(mats[start], mats[end], method="diff").od
     assert last["diff_outflow"] == pytest.approx(diff.loc["KAZ"].drop("KAZ").sum())
+    bal = sections["flows"].tables["balance"].set_index("period").loc[last["period"]]
+    assert bal["births_minus_deaths"] == pytest.approx((ev["births"] - ev["deaths"]).sum())
+    world_growth = mats[end].to_numpy().sum() - mats[start].to_numpy().sum()
+    assert bal["stock_change"] == pytest.approx(world_growth)
 
 
-def test_flow_sensitivity_brackets_the_central_estimate(sections: dict[str, Section]) -> None:
-    table = sections["flows"].tables["flows"]
-    for col in ("inflow", "outflow", "net"):
-        assert (table[f"{col}_low"] <= table[col] + 1e-6).all()
-        assert (table[col] <= table[f"{col}_high"] + 1e-6).all()
-    sens = sections["flows"].tables["sensitivity"]
-    assert sens["death_rate"].nunique() >= 3
-    # the range is not degenerate: the death rate moves the gross flows
-    assert (table["outflow_high"] - table["outflow_low"] > 0).all()
-    partners = sections["flows"].tables["partners"]
+def test_flow_balance_with_wpp_events_nearly_closes(sections: dict[str, Section]) -> None:
+    f = sections["flows"]
+    bal = f.tables["balance"]
+    assert list(bal["period"]) == list(f.tables["flows"]["period"])
+    gap = bal["stock_change"] - bal["births_minus_deaths"]
+    assert np.allclose(gap, bal["balance_gap"])
+    # real births and deaths close the world's balance to within 1 % of the population in every
+    # period (zero events would leave the whole change, hundreds of millions, unexplained)
+    assert (bal["balance_gap"].abs() / bal["start_population"] < 0.01).all()
+    assert f.values["max_balance_share"] == pytest.approx(
+        (bal["balance_gap"].abs() / bal["start_population"]).max()
+    )
+    assert f.values["vital_source"]["dataset"] == "UN_WPP"
+    assert any(s.get("dataset") == "UN_WPP" for s in f.sources)
+    table = f.tables["flows"]
+    assert (table[["inflow", "outflow"]] >= 0).all().all()
+    partners = f.tables["partners"]
     assert partners["outflow"].sum() == pytest.approx(table["outflow"].iloc[-1])
 
 
@@ -88,7 +98,7 @@ def test_corridors_allocate_exactly_what_each_country_receives(
     snapshot_store: Store, sections: dict[str, Section]
 ) -> None:
     stocks, received, income, _used, _dropped = corridor_inputs(snapshot_store)
-    res = allocate_remittances(stocks, received, income, rule="stock_host_income")
+    res = allocate_remittances(stocks, received, income, rule=DEFAULT_RULE)
     sums = res.corridors.groupby("receiver")["remittances"].sum()
     held = received[received > 0]
     pd.testing.assert_series_equal(
@@ -109,6 +119,7 @@ def test_corridors_allocate_exactly_what_each_country_receives(
         "WB_BILATERAL_REMITTANCES", "bilateral_remittances", "RUS", "2017", counterpart_area="KAZ"
     )
     assert rus["wb"] == pytest.approx(wb["value"] * 1e6)
+    assert c.values["rule"] == DEFAULT_RULE
     assert 0.5 < c.values["agreement_kaz"]["spearman"] <= 1.0
 
 
@@ -164,12 +175,14 @@ def test_forecast_intervals_contain_the_point_and_verdicts_are_recomputed(
     paid = concept_series(snapshot_store, "remittances_paid", ["KAZ"]).dropna(subset=["value"])
     paid = paid[paid["period"].astype(int) >= fc.values["first_year"]]
     y = paid.set_index(paid["period"].astype(int))["value"].sort_index()
-    res = forecast_series(y, model="ets", horizon=5, level=fc.values["level"])
-    verdict = fc.values["verdicts"]["remittances_paid:ets"]
+    assert fc.values["model"] == DEFAULT_MODEL
+    res = forecast_series(y, model=DEFAULT_MODEL, horizon=5, level=fc.values["level"])  # type: ignore[arg-type]
+    verdict = fc.values["verdicts"][f"remittances_paid:{DEFAULT_MODEL}"]
     assert verdict["beats_naive"] == res.beats_naive
-    assert verdict["mase"] == pytest.approx(res.backtest.loc["ets", "mase"])
+    assert verdict["beats_naive"] == (verdict["pooled_mase"] < verdict["pooled_naive_mase"])
+    assert verdict["mase"] == pytest.approx(res.backtest.loc[DEFAULT_MODEL, "mase"])
     scores = fc.tables["scores"]
-    assert set(scores["model"]) == {"naive", "drift", "ets", "arima"}
+    assert set(scores["model"]) == {"naive", "drift", DEFAULT_MODEL}
     assert ((scores["coverage"] >= 0) & (scores["coverage"] <= 1)).all()
 
 

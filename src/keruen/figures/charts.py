@@ -193,7 +193,7 @@ def line_chart(
 def range_bars(
     frame: pd.DataFrame, labels: dict[str, str], source: str, fmt: str = ",.0f"
 ) -> alt.TopLevelMixin:
-    """Bars of ``value`` per ``x`` and ``series`` with a rule from ``low`` to ``high`` on each.
+    """Bars of ``value`` per ``x`` and ``series``, with a rule from ``low`` to ``high`` if given.
 
     Optional ``alt`` column: a second estimate drawn as a point on the same bar.
     """
@@ -212,8 +212,9 @@ def range_bars(
         y=alt.Y("value:Q", title=labels["y"]),
         tooltip=["x", "series", alt.Tooltip("value:Q", format=fmt)],
     )
-    ranges = base.mark_rule(color="#222", strokeWidth=1.5).encode(y="low:Q", y2="high:Q")
-    layers = [bars, ranges]
+    layers = [bars]
+    if "low" in frame and "high" in frame:
+        layers.append(base.mark_rule(color="#222", strokeWidth=1.5).encode(y="low:Q", y2="high:Q"))
     if "alt" in frame:
         layers.append(
             base.mark_point(shape="diamond", filled=True, size=45, color="#222").encode(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from keruen.areas import group_members
-from keruen.models.forecast import ForecastModel, forecast_series
+from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.models.gravity import ppml_gravity
 from keruen.models.systems import detect_systems, track_country
 from keruen.report.analysis import COUNTRY, Section
@@ -31,7 +31,8 @@ GRAVITY_PARTNERS: tuple[str, ...] = ("DEU", "CHN", "TUR", "USA", "ISR", "POL", "
 EAEU_FROM = {"ARM": 2015, "BLR": 2015, "KAZ": 2015, "RUS": 2015, "KGZ": 2016}
 GRAVITY_REGRESSORS = ("contiguity", "former_ussr", "eaeu", "log_diaspora", "log_gdppc_ratio")
 FORECAST_FIRST_YEAR = 2000
-FORECAST_MODELS: tuple[ForecastModel, ...] = ("ets", "arima")
+#: The headline model: the winner of the pooled out-of-sample backtest (the models' default).
+FORECAST_MODELS: tuple[ForecastModel, ...] = (DEFAULT_MODEL,)  # type: ignore[assignment]
 FORECAST_LEVEL = 0.8
 FORECAST_HORIZON = 5
 SYSTEM_SEED = 0
@@ -194,6 +195,8 @@ def section_forecasts(store: Store) -> Section:
                 "beats_naive": res.beats_naive,
                 "mase": float(res.backtest.loc[model, "mase"]),
                 "naive_mase": float(res.backtest.loc["naive", "mase"]),
+                "pooled_mase": _float(res.parameters["pooled_mase"]),
+                "pooled_naive_mase": _float(res.parameters["pooled_naive_mase"]),
                 "last_year": int(y.index[-1]),
             }
             params[f"{concept}:{model}"] = dict(res.parameters)
@@ -218,6 +221,7 @@ def section_forecasts(store: Store) -> Section:
     values = {
         "method": method,
         "assumptions": assumptions,
+        "model": FORECAST_MODELS[0],
         "level": FORECAST_LEVEL,
         "horizon": FORECAST_HORIZON,
         "first_year": FORECAST_FIRST_YEAR,
@@ -236,6 +240,10 @@ def section_forecasts(store: Store) -> Section:
     }
     tables = {"series": pd.concat(series, ignore_index=True), "scores": scores}
     return Section("forecasts", tables, values, merge_sources(*(source_line(u) for u in used)))
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
 
 
 def section_systems(store: Store, stocks: dict[str, pd.DataFrame] | None = None) -> Section:

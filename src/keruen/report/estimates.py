@@ -16,21 +16,20 @@ from scipy import stats
 
 from keruen.models.flows_from_stocks import FlowsFromStocksResult, flows_from_stocks
 from keruen.models.migrant_volumes import MigrantVolumes, migrants_from_remittances
-from keruen.models.remittance_allocation import RULES, allocate_remittances
+from keruen.models.remittance_allocation import DEFAULT_RULE, RULES, allocate_remittances
 from keruen.report.analysis import COUNTRY, Section, paper_rows, paper_source
 from keruen.report.provenance import merge_sources, source_line
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
+from keruen.store.vitals import vital_events
 
 #: Regions of the flow estimates: Kazakhstan, its main partners, and the rest of the world.
 FLOW_REGIONS: tuple[str, ...] = ("KAZ", "RUS", "UZB", "KGZ", "TJK", "TKM", "UKR", "BLR", "DEU")
 REST = "ROW"
-#: Crude death rates (per person-year) tried in the sensitivity table; the middle one is central.
-DEATH_RATES: tuple[float, ...] = (0.006, 0.008, 0.010, 0.012)
-CENTRAL_DEATH_RATE = 0.008
 CORRIDOR_YEAR = "2017"
-CORRIDOR_RULE = "stock_host_income"
+#: The allocation rule closest to the World Bank's 2017 matrix (the models' default).
+CORRIDOR_RULE = DEFAULT_RULE
 #: Remittances sent per remitting migrant per year (US$) and the share who remit: assumptions.
 PER_MIGRANT = 1500.0
 PER_MIGRANT_RANGE = (1000.0, 2500.0)
@@ -75,25 +74,6 @@ def stock_matrix(
     return mat
 
 
-def vital_events(
-    s0: pd.DataFrame, s1: pd.DataFrame, years: float, death_rate: float
-) -> tuple[pd.Series, pd.Series]:
-    """(births, deaths) by demographic balance: ``D = δ·T·P0``, ``B = ΔP + D − net migration``.
-
-    Net migration of a region is the change of its foreign-born stock less the change of its
-    natives abroad; births negative under this balance are set to zero.
-    """
-    p0, p1 = s0.sum(axis=0), s1.sum(axis=0)
-    off0, off1 = s0.copy(), s1.copy()
-    for c in s0.index:
-        off0.loc[c, c] = 0.0
-        off1.loc[c, c] = 0.0
-    net = (off1.sum(axis=0) - off0.sum(axis=0)) - (off1.sum(axis=1) - off0.sum(axis=1))
-    deaths = death_rate * years * p0
-    births = (p1 - p0 + deaths - net).clip(lower=0.0)
-    return births, deaths
-
-
 def _kaz_totals(res: FlowsFromStocksResult) -> tuple[float, float]:
     od = res.od
     inflow = float(od[COUNTRY].drop(COUNTRY).sum())
@@ -104,8 +84,10 @@ def _kaz_totals(res: FlowsFromStocksResult) -> tuple[float, float]:
 def section_flows(store: Store) -> Section:
     """Kazakhstan's estimated in- and out-flows per period from UN DESA bilateral stocks.
 
-    ``demo`` (closed demographic accounting) with births and deaths from the demographic
-    balance at crude death rates ``DEATH_RATES``; ``diff`` (stock differencing) beside it.
+    ``demo`` (closed demographic accounting) with births and deaths of UN WPP 2024 (calendar
+    years ``start <= year < end``, the rest of the world summed into ``ROW``); ``diff`` (stock
+    differencing) beside it.  The ``balance`` table states per period how far the stocks'
+    change and WPP's births minus deaths differ (closed by rescaling the native-born).
     """
     periods = sorted(store.observations("UNDESA_IMS", "migrant_stock", ref_area=COUNTRY)["period"])
     periods = sorted({p for p in periods if p.isdigit()} & _bilateral_periods(store))
@@ -116,36 +98,28 @@ def section_flows(store: Store) -> Section:
         bil = bilateral_stocks(store, p)
         used.append(bil)
         stocks[p] = stock_matrix(bil, pop.loc[p], FLOW_REGIONS)
-    rows, partners, est_rows, sens = [], pd.DataFrame(), [], []
+    rows, partners, est_rows, balance, vitals = [], pd.DataFrame(), [], [], []
     flows_od: dict[str, pd.DataFrame] = {}
     for start, end in zip(periods[:-1], periods[1:], strict=True):
-        years = float(int(end) - int(start))
         s0, s1 = stocks[start], stocks[end]
         label = f"{start}-{end}"
+        ev = vital_events(store, FLOW_REGIONS, int(start), int(end), rest=REST)
+        vitals.append(ev)
+        ev = ev.set_index("ref_area").reindex(s0.index)
         diff = flows_from_stocks(s0, s1, method="diff")
-        row: dict[str, object] = {"period": label, "years": years}
+        central = flows_from_stocks(s0, s1, ev["births"], ev["deaths"], method="demo")
+        row: dict[str, object] = {"period": label, "years": float(int(end) - int(start))}
         row["diff_inflow"], row["diff_outflow"] = _kaz_totals(diff)
-        runs = {}
-        for rate in DEATH_RATES:
-            births, deaths = vital_events(s0, s1, years, rate)
-            runs[rate] = flows_from_stocks(s0, s1, births, deaths, method="demo")
-        totals = {rate: _kaz_totals(r) for rate, r in runs.items()}
-        sens += [
-            {"death_rate": rate, "period": label, "inflow": i, "outflow": o, "net": i - o}
-            for rate, (i, o) in totals.items()
-        ]
-        central = runs[CENTRAL_DEATH_RATE]
-        flows_od[label] = central.od
-        row["inflow"], row["outflow"] = totals[CENTRAL_DEATH_RATE]
+        row["inflow"], row["outflow"] = _kaz_totals(central)
         row["net"] = row["inflow"] - row["outflow"]  # type: ignore[operator]
-        ins = [t[0] for t in totals.values()]
-        outs = [t[1] for t in totals.values()]
-        row |= {"inflow_low": min(ins), "inflow_high": max(ins)}
-        row |= {"outflow_low": min(outs), "outflow_high": max(outs)}
-        row["net_low"] = min(i - o for i, o in totals.values())
-        row["net_high"] = max(i - o for i, o in totals.values())
         rows.append(row)
+        balance.append(
+            {"period": label, "vital_years": str(ev["years"].iloc[0])}
+            | {"start_population": float(s0.to_numpy().sum())}
+            | {k: _float(central.parameters[k]) for k in _BALANCE_KEYS}
+        )
         od = central.od
+        flows_od[label] = od
         for partner in od.index:
             if partner == COUNTRY:
                 continue
@@ -173,19 +147,25 @@ def section_flows(store: Store) -> Section:
             ).assign(net=lambda f: f["inflow"] - f["outflow"])
             partners = partners.sort_values("outflow", ascending=False).reset_index(drop=True)
     table = pd.DataFrame(rows)
-    sensitivity = pd.DataFrame(sens)
+    balance_table = pd.DataFrame(balance)
     plausibility = [
         w | {"period": f"{start}-{end}"}
         for start, end in zip(periods[:-1], periods[1:], strict=True)
         for w in implausible_flows(stocks[start], stocks[end], flows_od[f"{start}-{end}"])
     ]
-    inputs = merge_sources(*(source_line(u) for u in used), source_line(pops))
+    wpp = vitals[-1].iloc[0]
+    wpp_source = source_line(vitals[-1])
+    wpp_release = store.con.execute(
+        "SELECT DISTINCT dataset, vintage, CAST(release AS VARCHAR) AS release FROM sources "
+        "WHERE dataset = ? AND vintage = ?",
+        [str(wpp["dataset"]), str(wpp["vintage"])],
+    ).df()
+    inputs = merge_sources(*(source_line(u) for u in used), source_line(pops), wpp_source)
     demo_params = dict(central.parameters)
     demo_params |= {
-        "death_rate": CENTRAL_DEATH_RATE,
-        "death_rates_tried": list(DEATH_RATES),
         "regions": [*FLOW_REGIONS, REST],
-        "births": "demographic balance: ΔP + D − net migration (stock-change proxy)",
+        "births_deaths": f"{wpp['publisher']}, {wpp['vintage']} ({wpp['dataset']}), "
+        "calendar years start <= year < end",
     }
     estimate = Estimate(
         model="flows_from_stocks",
@@ -193,7 +173,7 @@ def section_flows(store: Store) -> Section:
         method=central.method,
         assumptions=(*central.assumptions, _VITAL_ASSUMPTION),
         parameters=demo_params,
-        inputs=inputs_of(pd.concat([*used, pops], ignore_index=True)),
+        inputs=inputs_of(pd.concat([*used, pops, wpp_release], ignore_index=True)),
         title="Kazakhstan's migrant flows estimated from UN DESA bilateral stocks",
     )
     values = {
@@ -201,18 +181,23 @@ def section_flows(store: Store) -> Section:
         "assumptions": (*central.assumptions, _VITAL_ASSUMPTION),
         "diff_method": diff.method,
         "regions": [*FLOW_REGIONS, REST],
-        "death_rates": list(DEATH_RATES),
-        "central_death_rate": CENTRAL_DEATH_RATE,
+        "vital_source": wpp_source[0],
+        "max_balance_share": float(
+            (balance_table["balance_gap"].abs() / balance_table["start_population"]).max()
+        ),
         "last_period": table["period"].iloc[-1],
         "plausibility": plausibility,
         "estimates": [estimate],
     }
     return Section(
         "flows",
-        {"flows": table, "sensitivity": sensitivity, "partners": partners},
+        {"flows": table, "balance": balance_table, "partners": partners},
         values,
         inputs,
     )
+
+
+_BALANCE_KEYS = ("stock_change", "births_minus_deaths", "balance_gap")
 
 
 #: A flow below this share of the growth of the stock it feeds is reported as implausible.
@@ -244,8 +229,8 @@ def implausible_flows(
 
 
 _VITAL_ASSUMPTION = (
-    "births and deaths are not held: deaths = crude death rate × years × start population, "
-    "births = population change + deaths − net migration (demographic balance)"
+    "births and deaths of each region are UN WPP 2024 estimates summed over the calendar years "
+    "of the period; the rest of the world is every other country WPP holds"
 )
 
 
@@ -306,6 +291,10 @@ def _agreement(ours: pd.Series, theirs: pd.Series) -> dict[str, float]:
     }
 
 
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
 def section_corridors(store: Store) -> Section:
     """Kazakhstan's remittance corridors by Ratha–Shaw allocation, beside the WB 2017 matrix."""
     stocks, received, income, used, dropped = corridor_inputs(store)
@@ -348,6 +337,7 @@ def section_corridors(store: Store) -> Section:
     values = {
         "year": int(CORRIDOR_YEAR),
         "rule": CORRIDOR_RULE,
+        "income_elasticity": _float(central.parameters.get("income_elasticity")),
         "method": central.method,
         "assumptions": central.assumptions,
         "agreement_kaz": _agreement(ours[kaz_keys], wb_s),

@@ -35,6 +35,8 @@ def model_label(model: str, _: Gettext) -> str:
         "drift": _("drift (straight line)"),
         "ets": _("damped-trend exponential smoothing"),
         "arima": _("ARIMA(1,1,0) with drift"),
+        "ensemble_median": _("median of naive, drift, exponential smoothing and ARIMA"),
+        "ensemble_naive_drift": _("mean of naive and drift"),
     }.get(model, model)
 
 
@@ -60,8 +62,6 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                     "x": flows["period"],
                     "series": name,
                     "value": flows[col] / 1e3,
-                    "low": flows[f"{col}_low"] / 1e3,
-                    "high": flows[f"{col}_high"] / 1e3,
                     "alt": flows[f"diff_{col}"] / 1e3,
                 }
             )
@@ -79,7 +79,7 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                 "title": _("Kazakhstan: estimated migrant flows per period")
                 + "\n"
                 + _(
-                    "bars: demographic accounting; lines: death-rate range; "
+                    "bars: demographic accounting with UN WPP 2024 births and deaths; "
                     "diamonds: stock differencing"
                 ),
             },
@@ -170,7 +170,8 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
         sections["volumes"].sources,
     )
     fc = sections["forecasts"].tables["series"]
-    fc = fc[fc["model"].isna() | (fc["model"] == "ets")]
+    fc_model = sections["forecasts"].values["model"]
+    fc = fc[fc["model"].isna() | (fc["model"] == fc_model)]
     fc_frame = pd.DataFrame(
         {
             "year": fc["year"].astype(int),
@@ -192,8 +193,12 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                 "x": _("Year"),
                 "y": _("US$ million"),
                 "title": _(
-                    "Kazakhstan's remittances: damped-trend forecasts with {level}% intervals"
-                ).format(level=round(100 * sections["forecasts"].values["level"])),
+                    "Kazakhstan's remittances: forecasts by {model} with calibrated {level}% "
+                    "intervals"
+                ).format(
+                    model=model_label(fc_model, _),
+                    level=round(100 * sections["forecasts"].values["level"]),
+                ),
             },
             _src(sections["forecasts"], _),
             palette=["#2b8cbe", "#74a9cf", "#e6550d", "#fdae6b"],
@@ -249,7 +254,7 @@ def estimate_numbers(sections: dict[str, Section]) -> dict[str, Any]:
 
     return {
         "flows": sections["flows"].tables["flows"].to_dict("records"),
-        "flows_sensitivity": sections["flows"].tables["sensitivity"].to_dict("records"),
+        "flows_balance": sections["flows"].tables["balance"].to_dict("records"),
         "corridors": sections["corridors"].tables["kaz"].to_dict("records"),
         "corridors_values": values("corridors"),
         "volumes": sections["volumes"].tables["volumes"].to_dict("records"),
