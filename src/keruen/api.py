@@ -115,7 +115,7 @@ def _codes(values: str | Iterable[str] | None, what: str = "area") -> list[str] 
         code = str(raw).strip()
         if not code:
             raise ConfigError(f"empty {what} code")
-        code = code.upper() if not code.upper().startswith("KZ-") else code.upper()
+        code = code.upper()
         out.append(area(code).code)  # UnknownAreaError names the valid forms
     return list(dict.fromkeys(out))
 
@@ -141,18 +141,12 @@ def _observation_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[cols].reset_index(drop=True)
 
 
-def _datasets(store: Store) -> dict[str, str]:
-    """Held dataset names, keyed upper-case (dataset names are matched case-insensitively)."""
-    names = store.con.execute("SELECT DISTINCT dataset FROM sources").fetchall()
-    return {str(n[0]).upper(): str(n[0]) for n in names}
-
-
 def _dataset(store: Store, dataset: str) -> str:
-    held = _datasets(store)
-    name = held.get(dataset.strip().upper())
+    """The held dataset named ``dataset`` (case ignored); unknown: an error naming the held."""
+    name = store.resolve_dataset(dataset.strip())
     if name is None:
         raise DataNotAvailableError(
-            f"no dataset {dataset!r} in the store; held: {', '.join(sorted(held.values()))}"
+            f"no dataset {dataset!r} in the store; held: {', '.join(store.datasets())}"
         )
     return name
 
@@ -312,8 +306,6 @@ def bilateral(
             name, ref_area=destinations, counterpart_area=origins, period=periods
         )
         frame = frame[frame["counterpart_area"].notna() & (frame["counterpart_area"] != "WLD")]
-        if name == "WB_BILATERAL_REMITTANCES":
-            pass  # ref_area = receiving, counterpart = sending: same orientation as stocks
         out = _observation_frame(frame).rename(
             columns={"ref_area": "destination", "counterpart_area": "origin"}
         )
@@ -468,7 +460,7 @@ def estimates(
     periods = _years(years)
 
     def work(s: Store) -> pd.DataFrame:
-        held = [d for d in _datasets(s).values() if d.startswith(DATASET_PREFIX)]
+        held = [d for d in s.datasets() if d.startswith(DATASET_PREFIX)]
         if kind is not None:
             target = DATASET_PREFIX + "".join(ch if ch.isalnum() else "_" for ch in kind.upper())
             if target not in held:

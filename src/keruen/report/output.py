@@ -101,7 +101,7 @@ class Output:
             key,
             name,
             svg,
-            _script_json(spec),
+            script_json(spec),
             text,
             subtitle,
             {ext: f"figures/{name}.{ext}" for ext in ("png", "svg", "csv")},
@@ -116,7 +116,7 @@ class Output:
         self.tables[key] = f"tables/{key}.csv"
 
 
-def _script_json(value: Any) -> str:
+def script_json(value: Any) -> str:
     """JSON safe inside a ``<script type="application/json">`` element (no ``</script>``)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -450,8 +450,8 @@ def create_app(
 
     import threading
 
+    from keruen.report.render import vega_bundle
     from keruen.web.pages import router as pages_router
-    from keruen.web.pages import vega_bundle
 
     app.include_router(pages_router(run))
     # building the Vega bundle takes seconds: start it now, not on the first chart's request

@@ -23,8 +23,6 @@ from keruen.web.problems import ApiProblem
 JSON = "application/json"
 CSV = "text/csv"
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def choose_format(request: Request, fmt: str | None) -> str:
     """``json`` or ``csv``, from the ``format`` parameter or else the Accept header.
@@ -96,14 +94,10 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot start a spreadsheet formula."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return out
+    """A copy whose text cells cannot start a spreadsheet formula (the CLI's own rule)."""
+    from keruen.cli.output import neutralise
+
+    return neutralise(frame)
 
 
 def page(

@@ -9,7 +9,6 @@ that holds its rows, so what is shown can be downloaded as data.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from functools import cache
 from importlib import resources
@@ -23,6 +22,8 @@ from markupsafe import Markup
 
 from keruen import api
 from keruen.i18n import LANGUAGES, format_number
+from keruen.report.output import script_json
+from keruen.report.render import vega_bundle
 
 #: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
 #: so these pages (not the API) allow 'unsafe-eval'; scripts still come from the server only.
@@ -50,14 +51,6 @@ def _env() -> Environment:
         loader=PackageLoader("keruen.web", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-
-
-@cache
-def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script (from vl-convert-python, offline)."""
-    import vl_convert
-
-    return str(vl_convert.javascript_bundle())  # type: ignore[call-arg]
 
 
 @cache
@@ -214,10 +207,8 @@ def _line_chart(frame: pd.DataFrame, x: str, y: str, series: str, title: str) ->
 
 
 def _script_json(value: Any) -> Markup:
-    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` left."""
-    text = json.dumps(value, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
+    """JSON safe inside ``<script type="application/json">`` (the report's own encoding)."""
+    return Markup(script_json(value))
 
 
 def _page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
