@@ -105,84 +105,61 @@ def _month(m: int) -> str:
     return f"{m // 100:04d}-{m % 100:02d}"
 
 
+def _long(
+    table: pd.DataFrame,
+    measures: tuple[tuple[str, str, str], ...],
+    ref: str,
+    counterpart: str,
+    period: pd.Series | str,
+    breakdown: pd.Series | str | None = None,
+) -> pd.DataFrame:
+    """Store rows of ``table``: one block per ``(measure, value column, unit)``."""
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"measure": measure, "ref_area": table[ref],
+                 "counterpart_area": table[counterpart], "breakdown": breakdown,
+                 "period": period, "value": table[col], "unit": unit}
+            )  # fmt: skip
+            for measure, col, unit in measures
+        ],
+        ignore_index=True,
+    )
+
+
 def tidy(results: Results) -> dict[str, pd.DataFrame]:
     """Store observations of each aggregate; see docs/registers.md for the measures.
 
     Columns: measure, ref_area, counterpart_area, breakdown, period, value, unit, obs_status.
     """
     t = results.tables
-    out: dict[str, pd.DataFrame] = {}
-    f = t["flows"]
-    parts = []
-    for col in ("arrivals", "arrivals_from_abroad", "departures", "net"):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "measure": f"register_{col}",
-                    "ref_area": f["region"],
-                    "counterpart_area": f["citizenship"],
-                    "breakdown": None,
-                    "period": f["month"].map(_month),
-                    "value": f[col],
-                    "unit": "person-periods",
-                }
-            )  # fmt: skip
-        )
-    out["flows"] = pd.concat(parts, ignore_index=True)
-    s = t["stock"]
-    out["stock"] = pd.DataFrame(
-        {"measure": "register_stock", "ref_area": s["region"], "counterpart_area": s["citizenship"],
-         "breakdown": None, "period": s["date"], "value": s["stock"], "unit": "persons"}
-    )  # fmt: skip
-    d = t["durations"]
-    period = "/".join(results.parameters["span"])  # type: ignore[arg-type]
-    out["durations"] = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "measure": m,
-                    "ref_area": d["region"],
-                    "counterpart_area": d["citizenship"],
-                    "breakdown": "duration=" + d["band"],
-                    "period": period,
-                    "value": d[col],
-                    "unit": unit,
-                }
-            )  # fmt: skip
-            for m, col, unit in (
-                ("register_completed_stays", "stays", "stays"),
-                ("register_stay_days", "days", "days"),
-            )
-        ],
-        ignore_index=True,
-    )
-    o = t["overstays"]
-    out["overstays"] = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "measure": m,
-                    "ref_area": o["region"],
-                    "counterpart_area": o["citizenship"],
-                    "breakdown": None,
-                    "period": o["date"],
-                    "value": o[col],
-                    "unit": unit,
-                }
-            )  # fmt: skip
-            for m, col, unit in (
-                ("register_overstayers", "overstayers", "persons"),
-                ("register_overstay_days", "overstay_days", "days"),
-            )
-        ],
-        ignore_index=True,
-    )
-    m = t["od"]
-    out["od"] = pd.DataFrame(
-        {"measure": "register_internal_moves", "ref_area": m["destination"],
-         "counterpart_area": m["origin"], "breakdown": None, "period": m["year"].astype(str),
-         "value": m["moves"], "unit": "moves"}
-    )  # fmt: skip
+    f, d, o, m = t["flows"], t["durations"], t["overstays"], t["od"]
+    span = "/".join(results.parameters["span"])  # type: ignore[arg-type]
+    flow_cols = ("arrivals", "arrivals_from_abroad", "departures", "net")
+    out = {
+        "flows": _long(
+            f, tuple((f"register_{c}", c, "person-periods") for c in flow_cols),
+            "region", "citizenship", f["month"].map(_month),
+        ),
+        "stock": _long(
+            t["stock"], (("register_stock", "stock", "persons"),), "region", "citizenship",
+            t["stock"]["date"],
+        ),
+        "durations": _long(
+            d, (("register_completed_stays", "stays", "stays"),
+                ("register_stay_days", "days", "days")),
+            "region", "citizenship", span, "duration=" + d["band"],
+        ),
+        "overstays": _long(
+            o, (("register_overstayers", "overstayers", "persons"),
+                ("register_overstay_days", "overstay_days", "days")),
+            "region", "citizenship", o["date"],
+        ),
+        "od": _long(
+            m, (("register_internal_moves", "moves", "moves"),), "destination", "origin",
+            m["year"].astype(str),
+        ),
+    }  # fmt: skip
     for frame in out.values():
         frame["value"] = frame["value"].astype(float)
         frame["obs_status"] = "A"
