@@ -352,3 +352,10 @@ def test_regions_route_gives_the_reports_location_quotients(
     assert data["location_quotient"].tolist() == pytest.approx(
         expected["location_quotient"].tolist()
     )
+
+
+def test_a_country_reporting_nothing_is_neither_zero_nor_ranked(store: Store) -> None:
+    """WDI's placeholder 0 for Turkmenistan is "not reported", as in the report."""
+    frame = kr.indicators("TKM", [2018, 2019], "central_asia", store=store)
+    assert frame["inflow"].isna().all()
+    assert frame["inflow_rank"].isna().all()

@@ -44,6 +44,11 @@ def remittance_panel(
                     ["column", "dataset", "measure", "vintage", "publisher", "licence"]
                 ].drop_duplicates()
             )
+    # Missing is missing: WDI stores an exact 0 for economies that publish no balance of
+    # payments (Turkmenistan); no reporting economy has zero personal remittances, so a zero
+    # flow is "not reported" (the report's rule, keruen.report.missing), never ranked as 0.
+    for column in ("inflow", "outflow"):
+        panel[column] = panel[column].mask(panel[column] == 0)
     panel["year"] = panel["period"].astype(int)
     sources = pd.concat(used, ignore_index=True) if used else pd.DataFrame()
     return panel, sources
