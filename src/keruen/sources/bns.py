@@ -142,7 +142,7 @@ def number_of(value: Any) -> float | None:
         return None
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", " ")
-        if text.lower() in _MISSING or text == "nan":
+        if text.lower() in _MISSING:
             return None
         return finite_number(text, decimal_comma=True)
     return finite_number(value)
