@@ -403,8 +403,9 @@ def build(store: Store, scope: Scope | None = None) -> dict[str, Section]:
     """All sections of the report, keyed by name (estimated sections last).
 
     Sections that rest on data only Kazakhstan has (the paper's administrative figures, BNS
-    regions, the estimated sections) are built only for it; for another country they are
-    absent and the report says what is not held.
+    regions) are built only for it; for another country they are absent and the report says
+    what is not held. The estimated sections are built for every country; one whose inputs are
+    not held for it names what is missing (``values["not_held"]``) and holds no numbers.
     """
     from keruen.report.balance import section_balance
     from keruen.report.dynamics import estimated_sections
@@ -427,6 +428,4 @@ def build(store: Store, scope: Scope | None = None) -> dict[str, Section]:
     observed = {
         s.key: s for s in (trend, cis, share, labour, position, measures, balance) if s is not None
     }
-    if not scope.is_paper_country:
-        return observed
-    return observed | estimated_sections(store)
+    return observed | estimated_sections(store, scope)

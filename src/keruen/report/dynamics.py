@@ -7,6 +7,7 @@ beside its numbers and carries the :class:`~keruen.store.estimates.Estimate` obj
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 
@@ -14,12 +15,22 @@ import numpy as np
 import pandas as pd
 
 from keruen.areas import group_members
+from keruen.errors import InputError
 from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.models.gravity import ppml_gravity
 from keruen.models.systems import detect_systems, track_country
-from keruen.report.analysis import COUNTRY, Section
-from keruen.report.estimates import bilateral_stocks
+from keruen.report.analysis import Section
+from keruen.report.estimates import (
+    as_scope,
+    bilateral_stocks,
+    country_name,
+    is_held,
+    neighbours,
+    not_held,
+)
+from keruen.report.missing import reported
 from keruen.report.provenance import merge_sources, source_line
+from keruen.report.scope import Scope
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
@@ -175,18 +186,57 @@ def section_gravity(store: Store, stocks: dict[str, pd.DataFrame] | None = None)
     return Section("gravity", {"coefficients": table}, values, merge_sources(sources))
 
 
-def section_forecasts(store: Store) -> Section:
-    """Forecasts of Kazakhstan's remittances received and paid, with backtest scores."""
+def gravity_for(gravity: Section, scope: Scope | str | None = None) -> Section:
+    """The world gravity fit seen from one country: the same numbers, the country named.
+
+    The fit is not re-estimated per country; ``in_panel`` says whether the country's own
+    corridors are among the pairs it was fitted on.
+    """
+    country = as_scope(scope).country
+    values = gravity.values | {
+        "country": country,
+        "in_panel": country in gravity.values.get("countries", []),
+    }
+    return replace(gravity, values=values)
+
+
+#: A series needs this many years (from FORECAST_FIRST_YEAR) to be forecast and backtested.
+FORECAST_MIN_YEARS = 12
+
+
+def section_forecasts(store: Store, scope: Scope | str | None = None) -> Section:
+    """Forecasts of the country's remittances received and paid, with backtest scores.
+
+    A series is forecast when at least ``FORECAST_MIN_YEARS`` reported years (zeros standing
+    for "not reported" left out) are held from ``FORECAST_FIRST_YEAR``; the section is not
+    held when neither series is.
+    """
+    country = as_scope(scope).country
     series, backtests, verdicts, used, est_rows = [], [], {}, [], []
     params: dict[str, object] = {}
+    skipped: list[str] = []
+    method: str = ""
+    assumptions: tuple[str, ...] = ()
     for concept in ("remittances_received", "remittances_paid"):
-        s = concept_series(store, concept, [COUNTRY]).dropna(subset=["value"])
+        s = reported(concept_series(store, concept, [country]))
         s = s[s["period"].astype(int) >= FORECAST_FIRST_YEAR]
-        used.append(s)
         y = s.set_index(s["period"].astype(int))["value"].sort_index()
+        if len(y) < FORECAST_MIN_YEARS:
+            skipped.append(concept)
+            continue
+        try:
+            results = {
+                model: forecast_series(
+                    y, model=model, horizon=FORECAST_HORIZON, level=FORECAST_LEVEL
+                )
+                for model in FORECAST_MODELS
+            }
+        except InputError:  # e.g. a gap inside the series
+            skipped.append(concept)
+            continue
+        used.append(s)
         series.append(pd.DataFrame({"concept": concept, "year": y.index, "value": y.to_numpy()}))
-        for model in FORECAST_MODELS:
-            res = forecast_series(y, model=model, horizon=FORECAST_HORIZON, level=FORECAST_LEVEL)
+        for model, res in results.items():
             fc = res.forecast.assign(concept=concept, model=model)
             series.append(fc.rename(columns={"mean": "value"}))
             bt = res.backtest.reset_index().assign(concept=concept, fitted=model)
@@ -205,7 +255,7 @@ def section_forecasts(store: Store) -> Section:
                     est_rows.append(
                         {
                             "measure": f"{concept}_forecast",
-                            "ref_area": COUNTRY,
+                            "ref_area": country,
                             "breakdown": f"model={model},bound={bound}",
                             "period": str(r.year),
                             "value": float(v),
@@ -213,12 +263,16 @@ def section_forecasts(store: Store) -> Section:
                         }
                     )
             method, assumptions = res.method, res.assumptions
+    if not series:
+        return not_held("forecasts", country, *skipped)
     scores = (
         pd.concat(backtests, ignore_index=True)
         .drop_duplicates(["concept", "model"])
         .drop(columns=["fitted"])
     )
     values = {
+        "country": country,
+        "not_forecast": skipped,
         "method": method,
         "assumptions": assumptions,
         "model": FORECAST_MODELS[0],
@@ -234,7 +288,7 @@ def section_forecasts(store: Store) -> Section:
                 assumptions=assumptions,
                 parameters=params,
                 inputs=inputs_of(pd.concat(used, ignore_index=True)),
-                title="Forecasts of Kazakhstan's remittances received and paid",
+                title=f"Forecasts of {country_name(country)}'s remittances received and paid",
             )
         ],
     }
@@ -246,70 +300,104 @@ def _float(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) else np.nan
 
 
-def section_systems(store: Store, stocks: dict[str, pd.DataFrame] | None = None) -> Section:
-    """Migration systems of the UN DESA stock network per period; Kazakhstan's place in them.
+#: The regional network of a post-Soviet country (the paper's setting); any other country's
+#: regional network is its peer group.
+POST_SOVIET = "post_soviet"
+
+
+def region_network(scope: Scope) -> tuple[str, tuple[str, ...]]:
+    """(name, members) of the regional network in which a country's system is traced."""
+    post_soviet = group_members(POST_SOVIET)
+    if scope.country in post_soviet:
+        return POST_SOVIET, tuple(post_soviet)
+    return scope.group, tuple(sorted({*scope.members, scope.country}))
+
+
+def section_systems(
+    store: Store,
+    scope: Scope | str | None = None,
+    stocks: dict[str, pd.DataFrame] | None = None,
+    networks: dict[tuple[str, ...], object] | None = None,
+) -> Section:
+    """Migration systems of the UN DESA stock network per period; the country's place in them.
 
     The paper's claim (a Central Asian subsystem with Kazakhstan as its receiving centre) is
-    tested on the post-Soviet sub-network: in the latest period, is Kazakhstan in one system
-    with at least two other Central Asian states, is it that system's largest member, and does
-    it hold more migrants born in its Central Asian neighbours than they hold of its natives?
+    asked of any country and its neighbourhood (:func:`~keruen.report.estimates.neighbours`)
+    on its regional network (:func:`region_network`): in the latest period, does the country
+    share its system with at least two neighbours, is it that system's largest member, and
+    does it hold more migrants born in its neighbours than they hold of its natives?
+    ``networks`` memoises the detected systems (the world's is the same for every country).
     """
+    scope = as_scope(scope)
+    country = scope.country
     stocks = _stocks_by_period(store) if stocks is None else stocks
+    networks = {} if networks is None else networks
     long = pd.concat(
         [s[["orig", "dest", "stock"]].assign(period=p) for p, s in stocks.items()],
         ignore_index=True,
     )
-    world = detect_systems(long, value="stock", period="period", seed=SYSTEM_SEED)
-    kaz_world = track_country(world, COUNTRY)
-    ps = set(group_members("post_soviet"))
-    sub = long[long["orig"].isin(ps) & long["dest"].isin(ps)]
-    region = detect_systems(sub, value="stock", period="period", seed=SYSTEM_SEED)
-    kaz_region = track_country(region, COUNTRY)
-    neighbours = [c for c in group_members("central_asia") if c != COUNTRY]
+    if not ((long["orig"] == country) | (long["dest"] == country)).any():
+        return not_held("systems", country, "bilateral_stocks")
+    if ("world",) not in networks:
+        networks[("world",)] = detect_systems(
+            long, value="stock", period="period", seed=SYSTEM_SEED
+        )
+    world = networks[("world",)]
+    network, members = region_network(scope)
+    if members not in networks:
+        sub = long[long["orig"].isin(members) & long["dest"].isin(members)]
+        networks[members] = detect_systems(sub, value="stock", period="period", seed=SYSTEM_SEED)
+    region = networks[members]
+    try:
+        own_world = track_country(world, country)  # type: ignore[arg-type]
+        own_region = track_country(region, country)  # type: ignore[arg-type]
+    except InputError:
+        return not_held("systems", country, "bilateral_stocks")
+    near = list(neighbours(scope))
     rows = []
-    for p in sorted(stocks):
-        mem = region.members[region.members["period"] == p]
-        system = mem.loc[mem["country"] == COUNTRY, "system"].iloc[0]
-        members = sorted(mem.loc[mem["system"] == system, "country"])
-        wmem = world.members[world.members["period"] == p]
-        wsys = wmem.loc[wmem["country"] == COUNTRY, "system"].iloc[0]
+    for p in sorted(set(own_world["period"]) & set(own_region["period"])):
+        mem = region.members[region.members["period"] == p]  # type: ignore[attr-defined]
+        system = mem.loc[mem["country"] == country, "system"].iloc[0]
+        in_system = sorted(mem.loc[mem["system"] == system, "country"])
+        wmem = world.members[world.members["period"] == p]  # type: ignore[attr-defined]
+        wsys = wmem.loc[wmem["country"] == country, "system"].iloc[0]
         s = stocks[p]
-        from_ca = float(s[(s["dest"] == COUNTRY) & s["orig"].isin(neighbours)]["stock"].sum())
-        to_ca = float(s[(s["orig"] == COUNTRY) & s["dest"].isin(neighbours)]["stock"].sum())
+        from_n = float(s[(s["dest"] == country) & s["orig"].isin(near)]["stock"].sum())
+        to_n = float(s[(s["orig"] == country) & s["dest"].isin(near)]["stock"].sum())
         rows.append(
             {
                 "period": p,
                 "world_system": wsys,
                 "world_system_size": int((wmem["system"] == wsys).sum()),
                 "region_system": system,
-                "region_members": members,
-                "ca_in_system": sorted(set(members) & set(neighbours)),
-                "kaz_is_centre": system == COUNTRY,
-                "from_central_asia": from_ca,
-                "to_central_asia": to_ca,
-                "net_central_asia": from_ca - to_ca,
+                "region_members": in_system,
+                "neighbours_in_system": sorted(set(in_system) & set(near)),
+                "is_centre": system == country,
+                "from_neighbours": from_n,
+                "to_neighbours": to_n,
+                "net_neighbours": from_n - to_n,
             }
         )
     track = pd.DataFrame(rows).merge(
-        kaz_world[["period", "in_strength", "out_strength", "net", "position", "role", "rank"]],
+        own_world[["period", "in_strength", "out_strength", "net", "position", "role", "rank"]],
         on="period",
     )
     last = track.iloc[-1]
     checks = {
-        "same_system": len(last["ca_in_system"]) >= 2,
-        "centre": bool(last["kaz_is_centre"]),
-        "receives_from_neighbours": bool(last["net_central_asia"] > 0),
+        "same_system": len(last["neighbours_in_system"]) >= 2,
+        "centre": bool(last["is_centre"]),
+        "receives_from_neighbours": bool(last["net_neighbours"] > 0),
     }
     est_rows = [
         {
             "measure": measure,
-            "ref_area": COUNTRY,
+            "ref_area": country,
             "breakdown": f"network={net}",
             "period": str(r["period"]),
             "value": float(r[col]),
             "unit": unit,
         }
-        for _, r in kaz_world.iterrows()
+        for _, r in own_world.iterrows()
         for measure, col, unit, net in (
             ("system_size", "system_size", "countries", "world"),
             ("system_rank", "rank", "rank", "world"),
@@ -317,32 +405,35 @@ def section_systems(store: Store, stocks: dict[str, pd.DataFrame] | None = None)
     ] + [
         {
             "measure": "system_size",
-            "ref_area": COUNTRY,
-            "breakdown": "network=post_soviet",
+            "ref_area": country,
+            "breakdown": f"network={network}",
             "period": str(r["period"]),
             "value": float(r["system_size"]),
             "unit": "countries",
         }
-        for _, r in kaz_region.iterrows()
+        for _, r in own_region.iterrows()
     ]
     values = {
-        "method": world.method,
-        "assumptions": world.assumptions,
+        "country": country,
+        "method": world.method,  # type: ignore[attr-defined]
+        "assumptions": world.assumptions,  # type: ignore[attr-defined]
         "seed": SYSTEM_SEED,
-        "neighbours": neighbours,
+        "network": network,
+        "neighbours": near,
         "checks": checks,
         "supported": all(checks.values()),
+        "first_period": str(track.iloc[0]["period"]),
         "last_period": str(last["period"]),
-        "modularity": {str(k): v for k, v in world.modularity.items()},
+        "modularity": {str(k): v for k, v in world.modularity.items()},  # type: ignore[attr-defined]
         "estimates": [
             Estimate(
                 model="systems",
                 rows=pd.DataFrame(est_rows),
-                method=world.method,
-                assumptions=world.assumptions,
-                parameters=dict(world.parameters),
+                method=world.method,  # type: ignore[attr-defined]
+                assumptions=world.assumptions,  # type: ignore[attr-defined]
+                parameters=dict(world.parameters),  # type: ignore[attr-defined]
                 inputs=inputs_of(long.assign(**_prov(stocks))),
-                title="Kazakhstan's migration system (UN DESA stock network)",
+                title=f"{country_name(country)}'s migration system (UN DESA stock network)",
             )
         ],
     }
@@ -355,35 +446,69 @@ def _prov(stocks: dict[str, pd.DataFrame]) -> dict[str, object]:
     return {c: first[c].iloc[0] for c in ("dataset", "vintage", "release") if c in first}
 
 
-_CACHE: dict[tuple[str, ...], dict[str, Section]] = {}
+_CACHE: dict[tuple[object, ...], dict[str, Section]] = {}
+_WORLD: dict[tuple[str, ...], dict[str, object]] = {}
 
 
-def estimated_sections(store: Store) -> dict[str, Section]:
-    """The six estimated sections, keyed by name (memoised on the input files' sha256).
-
-    The estimators are deterministic, so equal inputs (the sha256 of every stored file that is
-    not itself a keruen estimate) give equal sections; the memo saves recomputing them when
-    one process renders the report in several languages.
-    """
-    from keruen.report.estimates import section_corridors, section_flows, section_volumes
+def _inputs_key(store: Store) -> tuple[str, ...]:
+    """The sha256 of every stored file that is not itself a keruen estimate."""
     from keruen.store.estimates import PUBLISHER
 
     src = store.sources()
-    key = tuple(sorted(src.loc[src["publisher"] != PUBLISHER, "sha256"]))
-    if key not in _CACHE:
-        stocks = _stocks_by_period(store)
-        corridors = section_corridors(store)
+    return tuple(sorted(src.loc[src["publisher"] != PUBLISHER, "sha256"]))
+
+
+def estimated_sections(store: Store, scope: Scope | str | None = None) -> dict[str, Section]:
+    """The six estimated sections of ``scope``'s country, keyed by name (memoised).
+
+    The estimators are deterministic, so equal inputs (the sha256 of every stored file that is
+    not itself a keruen estimate) give equal sections: the memo, keyed by those and by the
+    country and its peer group, saves recomputing them when one process renders the report in
+    several languages. The world-level pieces (stocks, the corridor allocation, the gravity
+    fit, the world's migration systems) are computed once for every country. A section whose
+    inputs are not held for the country names what is missing (``values["not_held"]``).
+    """
+    from keruen.report.estimates import (
+        corridor_world,
+        section_corridors,
+        section_flows,
+        section_volumes,
+    )
+
+    scope = as_scope(scope)
+    key = _inputs_key(store)
+    memo_key = (key, scope.country, scope.group, scope.members)
+    if memo_key not in _CACHE:
+        if key not in _WORLD:
+            _WORLD.clear()
+            _CACHE.clear()
+            _WORLD[key] = {"stocks": _stocks_by_period(store), "networks": {}}
+        world = _WORLD[key]
+        stocks: dict[str, pd.DataFrame] = world["stocks"]  # type: ignore[assignment]
+        if "corridors" not in world:
+            world["corridors"] = corridor_world(store)
+        if "gravity" not in world:
+            world["gravity"] = section_gravity(store, stocks)
+        corridors = section_corridors(store, scope, world["corridors"])  # type: ignore[arg-type]
         sections = (
-            section_flows(store),
+            section_flows(store, scope),
             corridors,
-            section_volumes(store, corridors),
-            section_gravity(store, stocks),
-            section_forecasts(store),
-            section_systems(store, stocks),
+            section_volumes(store, corridors, scope),
+            gravity_for(world["gravity"], scope),  # type: ignore[arg-type]
+            section_forecasts(store, scope),
+            section_systems(store, scope, stocks, world["networks"]),  # type: ignore[arg-type]
         )
-        _CACHE.clear()
-        _CACHE[key] = {s.key: s for s in sections}
-    return _CACHE[key]
+        _CACHE[memo_key] = {s.key: s for s in sections}
+    return _CACHE[memo_key]
+
+
+def held_sections(sections: dict[str, Section]) -> dict[str, Section]:
+    """The estimated sections among ``sections`` whose inputs are held."""
+    return {k: s for k, s in sections.items() if k in ESTIMATED and is_held(s)}
+
+
+#: Keys of the estimated sections, in report order.
+ESTIMATED: tuple[str, ...] = ("flows", "corridors", "volumes", "gravity", "forecasts", "systems")
 
 
 def estimates_of(sections: dict[str, Section]) -> list[Estimate]:

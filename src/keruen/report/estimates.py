@@ -9,23 +9,37 @@ carry the method, assumptions and parameters beside the numbers, and whose ``est
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from keruen.areas import group_members, groups
+from keruen.areas import name as area_name
+from keruen.errors import DataNotAvailableError, InputError
 from keruen.models.flows_from_stocks import FlowsFromStocksResult, flows_from_stocks
 from keruen.models.migrant_volumes import MigrantVolumes, migrants_from_remittances
 from keruen.models.remittance_allocation import DEFAULT_RULE, RULES, allocate_remittances
 from keruen.report.analysis import COUNTRY, Section, paper_rows, paper_source
+from keruen.report.missing import reported
 from keruen.report.provenance import merge_sources, source_line
+from keruen.report.scope import Scope, peer_group
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
 from keruen.store.vitals import vital_events
 
-#: Regions of the flow estimates: Kazakhstan, its main partners, and the rest of the world.
-FLOW_REGIONS: tuple[str, ...] = ("KAZ", "RUS", "UZB", "KGZ", "TJK", "TKM", "UKR", "BLR", "DEU")
+#: Regions of the flow estimates chosen by hand: Kazakhstan, the partners the paper discusses.
+#: Every other country's regions are chosen from the data (:func:`flow_regions`).
+CHOSEN_REGIONS: dict[str, tuple[str, ...]] = {
+    "KAZ": ("KAZ", "RUS", "UZB", "KGZ", "TJK", "TKM", "UKR", "BLR", "DEU")
+}
+#: Kazakhstan's regions (kept under their old name for callers).
+FLOW_REGIONS: tuple[str, ...] = CHOSEN_REGIONS["KAZ"]
+#: Partners of a country in its flow estimate, chosen by bilateral stock (both directions).
+FLOW_PARTNERS = 8
 REST = "ROW"
 CORRIDOR_YEAR = "2017"
 #: The allocation rule closest to the World Bank's 2017 matrix (the models' default).
@@ -36,7 +50,60 @@ PER_MIGRANT_RANGE = (1000.0, 2500.0)
 REMITTER_SHARE = 0.8
 REMITTER_SHARE_RANGE = (0.6, 1.0)
 VOLUME_FIRST_YEAR = 2010
+#: Kazakhstan's labour origins as the paper names them (kept for callers); for any country the
+#: report uses :func:`labour_origins`, which gives these three for Kazakhstan.
 LABOUR_ORIGINS = ("UZB", "KGZ", "TJK")
+#: A group of fewer members than this is not a country's neighbourhood.
+MIN_NEIGHBOURS = 3
+
+
+def as_scope(scope: Scope | str | None) -> Scope:
+    """A :class:`Scope` from a scope, an ISO3 code (its default peer group) or None (KAZ)."""
+    if isinstance(scope, Scope):
+        return scope
+    return peer_group((scope or COUNTRY).upper())
+
+
+def country_name(country: str) -> str:
+    """English name of ``country`` for estimate titles (the code if it has none)."""
+    try:
+        return area_name(country, "en")
+    except Exception:  # noqa: BLE001 - a title never fails a report
+        return country
+
+
+def not_held(key: str, country: str, *missing: str) -> Section:
+    """A section whose inputs are not held for ``country``: it names what is missing.
+
+    ``missing`` are codes of inputs (``bilateral_stocks``, ``population``, ``vital_events``,
+    ``wb_bilateral_stocks``, ``remittances_paid``, ``remittance_series``); the section has no
+    tables and no numbers, so nothing is shown (or counted) as zero.
+    """
+    return Section(key, {}, {"country": country, "not_held": list(missing)}, [])
+
+
+def is_held(section: Section | None) -> bool:
+    """Whether an estimated section was computed (its inputs are held)."""
+    return section is not None and not section.values.get("not_held")
+
+
+def neighbours(scope: Scope) -> tuple[str, ...]:
+    """The country's neighbourhood: its smallest keruen group lying inside its peer group.
+
+    Kazakhstan, Uzbekistan, Kyrgyzstan, Tajikistan, Turkmenistan: Central Asia; Russia: the
+    EAEU; a country in no keruen group: its peer group (e.g. its World Bank region). Groups of
+    fewer than ``MIN_NEIGHBOURS`` members are skipped. The country itself is left out.
+    """
+    members = set(scope.members)
+    candidates = [
+        group_members(g)
+        for g in groups()
+        if scope.country in group_members(g)
+        and len(group_members(g)) >= MIN_NEIGHBOURS
+        and set(group_members(g)) <= members
+    ]
+    chosen = min(candidates, key=len) if candidates else tuple(scope.members)
+    return tuple(sorted(c for c in chosen if c != scope.country))
 
 
 def bilateral_stocks(store: Store, period: str) -> pd.DataFrame:
@@ -74,43 +141,90 @@ def stock_matrix(
     return mat
 
 
-def _kaz_totals(res: FlowsFromStocksResult) -> tuple[float, float]:
+def _totals(res: FlowsFromStocksResult, country: str) -> tuple[float, float]:
     od = res.od
-    inflow = float(od[COUNTRY].drop(COUNTRY).sum())
-    outflow = float(od.loc[COUNTRY].drop(COUNTRY).sum())
+    inflow = float(od[country].drop(country).sum())
+    outflow = float(od.loc[country].drop(country).sum())
     return inflow, outflow
 
 
-def section_flows(store: Store) -> Section:
-    """Kazakhstan's estimated in- and out-flows per period from UN DESA bilateral stocks.
+def _vital_areas(store: Store, periods: Sequence[str]) -> set[str]:
+    """Areas with UN WPP births and deaths held for every period between ``periods``."""
+    held: set[str] | None = None
+    for start, end in zip(periods[:-1], periods[1:], strict=True):
+        try:
+            areas = set(vital_events(store, None, int(start), int(end))["ref_area"])
+        except (DataNotAvailableError, InputError):
+            return set()
+        held = areas if held is None else held & areas
+    return held or set()
+
+
+def flow_regions(store: Store, country: str, periods: Sequence[str]) -> tuple[str, ...] | None:
+    """``country`` and its ``FLOW_PARTNERS`` largest partners (None if its inputs are not held).
+
+    Partners are ranked by the UN DESA bilateral stock of the latest period, both directions
+    summed (people born in the partner living in the country and the reverse), among the areas
+    whose population (every period) and UN WPP births and deaths are held. Kazakhstan keeps the
+    partners chosen for it (``CHOSEN_REGIONS``).
+    """
+    if country in CHOSEN_REGIONS:
+        return CHOSEN_REGIONS[country]
+    if len(periods) < 2:
+        return None
+    bil = bilateral_stocks(store, periods[-1])
+    mine = bil[(bil["orig"] == country) | (bil["dest"] == country)]
+    partner = mine["orig"].where(mine["dest"] == country, mine["dest"])
+    ranked = mine.assign(partner=partner).groupby("partner")["stock"].sum()
+    ranked = ranked[ranked > 0].sort_values(ascending=False, kind="stable")
+    pops = concept_series(store, "population", [country, *ranked.index, "WLD"], list(periods))
+    full = pops.dropna(subset=["value"]).groupby("ref_area")["period"].nunique()
+    with_pop = set(full[full == len(periods)].index)
+    vitals = _vital_areas(store, periods)
+    if not {country, "WLD"} <= with_pop or country not in vitals:
+        return None
+    chosen = [c for c in ranked.index if c in with_pop and c in vitals and c != country]
+    return (country, *chosen[:FLOW_PARTNERS]) if chosen else None
+
+
+def section_flows(store: Store, scope: Scope | str | None = None) -> Section:
+    """The country's estimated in- and out-flows per period from UN DESA bilateral stocks.
 
     ``demo`` (closed demographic accounting) with births and deaths of UN WPP 2024 (calendar
     years ``start <= year < end``, the rest of the world summed into ``ROW``); ``diff`` (stock
     differencing) beside it.  The ``balance`` table states per period how far the stocks'
-    change and WPP's births minus deaths differ (closed by rescaling the native-born).
+    change and WPP's births minus deaths differ (closed by rescaling the native-born). Regions:
+    :func:`flow_regions`; a country without bilateral stocks, population or vital events held
+    gets a :func:`not_held` section.
     """
-    periods = sorted(store.observations("UNDESA_IMS", "migrant_stock", ref_area=COUNTRY)["period"])
+    country = as_scope(scope).country
+    periods = sorted(store.observations("UNDESA_IMS", "migrant_stock", ref_area=country)["period"])
     periods = sorted({p for p in periods if p.isdigit()} & _bilateral_periods(store))
-    pops = concept_series(store, "population", [*FLOW_REGIONS, "WLD"], periods)
+    if len(periods) < 2:
+        return not_held("flows", country, "bilateral_stocks")
+    regions = flow_regions(store, country, periods)
+    if regions is None:
+        return not_held("flows", country, "population_vitals")
+    pops = concept_series(store, "population", [*regions, "WLD"], periods)
     pop = pops.pivot(index="period", columns="ref_area", values="value")
     stocks, used = {}, []
     for p in periods:
         bil = bilateral_stocks(store, p)
         used.append(bil)
-        stocks[p] = stock_matrix(bil, pop.loc[p], FLOW_REGIONS)
+        stocks[p] = stock_matrix(bil, pop.loc[p], regions)
     rows, partners, est_rows, balance, vitals = [], pd.DataFrame(), [], [], []
     flows_od: dict[str, pd.DataFrame] = {}
     for start, end in zip(periods[:-1], periods[1:], strict=True):
         s0, s1 = stocks[start], stocks[end]
         label = f"{start}-{end}"
-        ev = vital_events(store, FLOW_REGIONS, int(start), int(end), rest=REST)
+        ev = vital_events(store, regions, int(start), int(end), rest=REST)
         vitals.append(ev)
         ev = ev.set_index("ref_area").reindex(s0.index)
         diff = flows_from_stocks(s0, s1, method="diff")
         central = flows_from_stocks(s0, s1, ev["births"], ev["deaths"], method="demo")
         row: dict[str, object] = {"period": label, "years": float(int(end) - int(start))}
-        row["diff_inflow"], row["diff_outflow"] = _kaz_totals(diff)
-        row["inflow"], row["outflow"] = _kaz_totals(central)
+        row["diff_inflow"], row["diff_outflow"] = _totals(diff, country)
+        row["inflow"], row["outflow"] = _totals(central, country)
         row["net"] = row["inflow"] - row["outflow"]  # type: ignore[operator]
         rows.append(row)
         balance.append(
@@ -121,16 +235,16 @@ def section_flows(store: Store) -> Section:
         od = central.od
         flows_od[label] = od
         for partner in od.index:
-            if partner == COUNTRY:
+            if partner == country:
                 continue
             for orig, dest, measure in (
-                (partner, COUNTRY, "migrant_flow_in"),
-                (COUNTRY, partner, "migrant_flow_out"),
+                (partner, country, "migrant_flow_in"),
+                (country, partner, "migrant_flow_out"),
             ):
                 est_rows.append(
                     {
                         "measure": measure,
-                        "ref_area": COUNTRY,
+                        "ref_area": country,
                         "counterpart_area": partner,
                         "period": label,
                         "value": float(od.loc[orig, dest]),
@@ -140,9 +254,9 @@ def section_flows(store: Store) -> Section:
         if end == periods[-1]:
             partners = pd.DataFrame(
                 {
-                    "partner": [c for c in od.index if c != COUNTRY],
-                    "inflow": [float(od.loc[c, COUNTRY]) for c in od.index if c != COUNTRY],
-                    "outflow": [float(od.loc[COUNTRY, c]) for c in od.index if c != COUNTRY],
+                    "partner": [c for c in od.index if c != country],
+                    "inflow": [float(od.loc[c, country]) for c in od.index if c != country],
+                    "outflow": [float(od.loc[country, c]) for c in od.index if c != country],
                 }
             ).assign(net=lambda f: f["inflow"] - f["outflow"])
             partners = partners.sort_values("outflow", ascending=False).reset_index(drop=True)
@@ -151,7 +265,7 @@ def section_flows(store: Store) -> Section:
     plausibility = [
         w | {"period": f"{start}-{end}"}
         for start, end in zip(periods[:-1], periods[1:], strict=True)
-        for w in implausible_flows(stocks[start], stocks[end], flows_od[f"{start}-{end}"])
+        for w in implausible_flows(stocks[start], stocks[end], flows_od[f"{start}-{end}"], country)
     ]
     wpp = vitals[-1].iloc[0]
     wpp_source = source_line(vitals[-1])
@@ -163,7 +277,7 @@ def section_flows(store: Store) -> Section:
     inputs = merge_sources(*(source_line(u) for u in used), source_line(pops), wpp_source)
     demo_params = dict(central.parameters)
     demo_params |= {
-        "regions": [*FLOW_REGIONS, REST],
+        "regions": [*regions, REST],
         "births_deaths": f"{wpp['publisher']}, {wpp['vintage']} ({wpp['dataset']}), "
         "calendar years start <= year < end",
     }
@@ -174,13 +288,15 @@ def section_flows(store: Store) -> Section:
         assumptions=(*central.assumptions, _VITAL_ASSUMPTION),
         parameters=demo_params,
         inputs=inputs_of(pd.concat([*used, pops, wpp_release], ignore_index=True)),
-        title="Kazakhstan's migrant flows estimated from UN DESA bilateral stocks",
+        title=f"{country_name(country)}'s migrant flows estimated from UN DESA bilateral stocks",
     )
     values = {
+        "country": country,
+        "regions_chosen": "by_hand" if country in CHOSEN_REGIONS else "by_stock",
         "method": central.method,
         "assumptions": (*central.assumptions, _VITAL_ASSUMPTION),
         "diff_method": diff.method,
-        "regions": [*FLOW_REGIONS, REST],
+        "regions": [*regions, REST],
         "vital_source": wpp_source[0],
         "max_balance_share": float(
             (balance_table["balance_gap"].abs() / balance_table["start_population"]).max()
@@ -280,7 +396,9 @@ def _agreement(ours: pd.Series, theirs: pd.Series) -> dict[str, float]:
     both = pd.concat([ours.rename("ours"), theirs.rename("wb")], axis=1).dropna()
     both = both[(both["ours"] > 0) & (both["wb"] > 0)]
     if len(both) < 3:
-        return {"n": float(len(both)), "spearman": np.nan, "ratio_of_sums": np.nan}
+        return {"n": float(len(both))} | dict.fromkeys(
+            ("spearman", "ratio_of_sums", "within_factor_2", "median_abs_log_ratio"), np.nan
+        )
     log_ratio = np.log(both["ours"] / both["wb"])
     return {
         "n": float(len(both)),
@@ -295,65 +413,119 @@ def _float(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) else np.nan
 
 
-def section_corridors(store: Store) -> Section:
-    """Kazakhstan's remittance corridors by Ratha–Shaw allocation, beside the WB 2017 matrix."""
+@dataclass(frozen=True)
+class CorridorWorld:
+    """The world allocation of every rule and the World Bank 2017 matrix (same for all)."""
+
+    results: dict[str, Any]
+    wb: pd.DataFrame
+    wb_s: pd.Series
+    received: pd.Series
+    used: list[pd.DataFrame]
+    dropped: list[str]
+
+
+def corridor_world(store: Store) -> CorridorWorld:
+    """Allocate every country's remittances received by every rule (computed once per store)."""
     stocks, received, income, used, dropped = corridor_inputs(store)
     results = {
         rule: allocate_remittances(stocks, received, income, rule=rule)  # type: ignore[arg-type]
         for rule in RULES
     }
-    central = results[CORRIDOR_RULE]
     wb = store.observations("WB_BILATERAL_REMITTANCES", "bilateral_remittances", period="2017")
     wb_s = pd.Series(
         wb["value"].to_numpy() * 1e6,
         index=pd.MultiIndex.from_arrays([wb["counterpart_area"], wb["ref_area"]]),
     )  # (sender, receiver) -> US$
+    return CorridorWorld(results, wb, wb_s, received, used, dropped)
+
+
+def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:
+    """Neighbours (:func:`neighbours`) to which the country's allocation sends remittances.
+
+    ``sent`` maps receiver -> amount sent by the country. For Kazakhstan: Uzbekistan,
+    Kyrgyzstan, Tajikistan (Turkmenistan reports no remittances received, so none is allocated).
+    """
+    return tuple(c for c in neighbours(scope) if float(sent.get(c, 0.0)) > 0)
+
+
+def section_corridors(
+    store: Store, scope: Scope | str | None = None, world: CorridorWorld | None = None
+) -> Section:
+    """The country's remittance corridors by Ratha–Shaw allocation, beside the WB 2017 matrix.
+
+    The allocation is the world's (every country's receipts over its emigrants' hosts); the
+    section keeps the corridors the country sends or receives, up to 8 each way.
+    """
+    scope = as_scope(scope)
+    country = scope.country
+    world = world or corridor_world(store)
+    results, wb, wb_s, received = world.results, world.wb, world.wb_s, world.received
+    central = results[CORRIDOR_RULE]
     by_rule = {
         rule: r.corridors.set_index(["sender", "receiver"])["remittances"]
         for rule, r in results.items()
     }
     ours = by_rule[CORRIDOR_RULE]
-    kaz = [k for k in ours.index.union(wb_s.index) if COUNTRY in k]
+    keys = [k for k in ours.index.union(wb_s.index) if country in k]
+    own_keys = [k for k in ours.index if country in k and float(ours[k]) > 0]
+    if not own_keys:
+        return not_held("corridors", country, "wb_bilateral_stocks")
     table = pd.DataFrame(
         {
-            "sender": [k[0] for k in kaz],
-            "receiver": [k[1] for k in kaz],
-            "estimate": [float(ours.get(k, 0.0)) for k in kaz],
-            "low": [min(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in kaz],
-            "high": [max(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in kaz],
-            "wb": [float(wb_s.get(k, np.nan)) for k in kaz],
+            "sender": [k[0] for k in keys],
+            "receiver": [k[1] for k in keys],
+            "estimate": [float(ours.get(k, 0.0)) for k in keys],
+            "low": [min(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
+            "high": [max(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
+            "wb": [float(wb_s.get(k, np.nan)) for k in keys],
         }
     )
-    table["direction"] = np.where(table["sender"] == COUNTRY, "out", "in")
+    table["direction"] = np.where(table["sender"] == country, "out", "in")
     table = table[(table["estimate"] > 0) | (table["wb"] > 0)]
     table = table.sort_values(["direction", "estimate"], ascending=[False, False])
     table = table.groupby("direction", sort=False).head(8).reset_index(drop=True)
-    kaz_keys = [k for k in ours.index if COUNTRY in k]
-    paid = concept_series(store, "remittances_paid", [COUNTRY], [CORRIDOR_YEAR])
-    out_total = float(sum(ours[k] for k in kaz_keys if k[0] == COUNTRY))
-    wb_out = float(sum(v for k, v in wb_s.items() if k[0] == COUNTRY))
-    ca_ours = float(sum(ours[k] for k in kaz_keys if k[0] == COUNTRY and k[1] in LABOUR_ORIGINS))
-    ca_wb = float(sum(v for k, v in wb_s.items() if k[0] == COUNTRY and k[1] in LABOUR_ORIGINS))
+    paid = reported(concept_series(store, "remittances_paid", [country], [CORRIDOR_YEAR]))
+    sent = pd.Series({k[1]: float(ours[k]) for k in own_keys if k[0] == country}, dtype=float)
+    got = pd.Series({k[0]: float(ours[k]) for k in own_keys if k[1] == country}, dtype=float)
+    out_total = float(sent.sum())
+    in_total = float(got.sum())
+    wb_out = float(sum(v for k, v in wb_s.items() if k[0] == country))
+    wb_in = float(sum(v for k, v in wb_s.items() if k[1] == country))
+    origins = labour_origins(scope, sent)
+    ca_ours = float(sent.reindex(list(origins)).sum())
+    ca_wb = float(sum(v for k, v in wb_s.items() if k[0] == country and k[1] in origins))
+    top_out = str(sent.idxmax()) if len(sent) else None
+    top_in = str(got.idxmax()) if len(got) else None
+    rec = float(received.get(country, np.nan))
     values = {
+        "country": country,
         "year": int(CORRIDOR_YEAR),
         "rule": CORRIDOR_RULE,
         "income_elasticity": _float(central.parameters.get("income_elasticity")),
         "method": central.method,
         "assumptions": central.assumptions,
-        "agreement_kaz": _agreement(ours[kaz_keys], wb_s),
+        "agreement_country": _agreement(ours[[k for k in ours.index if country in k]], wb_s),
         "agreement_all": _agreement(ours, wb_s),
-        "kaz_received": float(received.get(COUNTRY, np.nan)),
-        "kaz_paid_recorded": float(paid["value"].iloc[0]) if len(paid) else np.nan,
-        "kaz_paid_allocated": out_total,
-        "kaz_paid_wb": wb_out,
-        "labour_origins_share": ca_ours / out_total if out_total else np.nan,
-        "russia_share": float(ours.get((COUNTRY, "RUS"), 0.0)) / out_total if out_total else np.nan,
-        "labour_origins_share_wb": ca_wb / wb_out if wb_out else np.nan,
+        "wb_corridors": int(sum(1 for k in wb_s.index if country in k)),
+        "received": rec if rec > 0 else np.nan,
+        "received_allocated": in_total if in_total > 0 else np.nan,
+        "received_wb": wb_in if wb_in > 0 else np.nan,
+        "paid_recorded": float(paid["value"].iloc[0]) if len(paid) else np.nan,
+        "paid_allocated": out_total if out_total > 0 else np.nan,
+        "paid_wb": wb_out if wb_out > 0 else np.nan,
+        "labour_origins": list(origins),
+        "labour_origins_share": ca_ours / out_total if out_total and ca_ours else np.nan,
+        "labour_origins_share_wb": ca_wb / wb_out if wb_out and ca_wb else np.nan,
+        "top_receiver": top_out,
+        "top_receiver_share": float(sent[top_out]) / out_total if top_out else np.nan,
+        "top_sender": top_in,
+        "top_sender_share": float(got[top_in]) / in_total if top_in else np.nan,
         "wb_lacks": sorted(
-            c for c in LABOUR_ORIGINS if (COUNTRY, c) not in wb_s.index and (COUNTRY, c) in ours
+            c for c in origins if (country, c) not in wb_s.index and (country, c) in ours
         ),
         "n_receivers": int(central.corridors["receiver"].nunique()),
-        "dropped_no_income": dropped,
+        "dropped_no_income": world.dropped,
         "estimates": [
             Estimate(
                 model="remittance_corridors",
@@ -368,29 +540,37 @@ def section_corridors(store: Store) -> Section:
                 method=central.method,
                 assumptions=central.assumptions,
                 parameters=dict(central.parameters) | {"year": CORRIDOR_YEAR},
-                inputs=inputs_of(pd.concat(used, ignore_index=True)),
+                inputs=inputs_of(pd.concat(world.used, ignore_index=True)),
                 title="Bilateral remittance corridors (ref_area receives from counterpart_area)",
             )
         ],
     }
-    sources = merge_sources(*(source_line(u) for u in used), source_line(wb))
-    return Section("corridors", {"kaz": table}, values, sources)
+    sources = merge_sources(*(source_line(u) for u in world.used), source_line(wb))
+    return Section("corridors", {"corridors": table}, values, sources)
 
 
 # --------------------------------------------------------------------------- volumes
 
 
-def section_volumes(store: Store, corridors: Section) -> Section:
-    """Labour migrants implied by Kazakhstan's remittance outflows, ``N = R / (p·r)``.
+def section_volumes(store: Store, corridors: Section, scope: Scope | str | None = None) -> Section:
+    """Labour migrants implied by the country's remittance outflows, ``N = R / (p·r)``.
 
-    Two outflows: all remittances paid, and the part going to Uzbekistan, Kyrgyzstan and
-    Tajikistan (their share in keruen's 2017 corridor allocation, applied to every year: the WB
-    matrix has no Kazakhstan → Uzbekistan corridor).
+    Two outflows: all remittances paid, and the part going to the country's labour origins
+    (:func:`labour_origins`; their share in keruen's 2017 corridor allocation, applied to every
+    year: the WB matrix lacks some of these corridors, e.g. Kazakhstan → Uzbekistan). Only the
+    first where no part goes to them. Not held where the country reports no remittances paid
+    since ``VOLUME_FIRST_YEAR``.
     """
-    paid = concept_series(store, "remittances_paid", [COUNTRY])
-    paid = paid[paid["period"].astype(int) >= VOLUME_FIRST_YEAR].dropna(subset=["value"])
+    scope = as_scope(scope)
+    country = scope.country
+    paid = reported(concept_series(store, "remittances_paid", [country]))
+    paid = paid[paid["period"].astype(int) >= VOLUME_FIRST_YEAR]
+    if paid.empty:
+        return not_held("volumes", country, "remittances_paid")
     series = paid.set_index(paid["period"].astype(int))["value"]
-    origins_share = float(corridors.values["labour_origins_share"])
+    origins_share = float(corridors.values.get("labour_origins_share", np.nan))
+    origins = list(corridors.values.get("labour_origins", [])) if origins_share > 0 else []
+    parts = ("all", "ca") if origins else ("all",)
 
     def implied(outflow: pd.Series) -> MigrantVolumes:
         return migrants_from_remittances(
@@ -401,37 +581,53 @@ def section_volumes(store: Store, corridors: Section) -> Section:
             remitter_share_range=REMITTER_SHARE_RANGE,
         )
 
-    allv, ca = implied(series), implied(series * origins_share)
-    table = (
-        pd.concat(
-            [
-                allv.estimates.add_prefix("all_"),
-                ca.estimates.add_prefix("ca_"),
-            ],
-            axis=1,
-        )
-        .rename_axis("year")
-        .reset_index()
-    )
+    allv = implied(series)
+    frames = [allv.estimates.add_prefix("all_")]
+    if origins:
+        frames.append(implied(series * origins_share).estimates.add_prefix("ca_"))
+    table = pd.concat(frames, axis=1).rename_axis("year").reset_index()
     last = table.iloc[-1]
-    paper_imm = paper_rows(store, "labour_immigrants_arrived")
-    paper_400k = float(paper_imm.loc[paper_imm["counterpart_area"] == "WLD", "value"].sum())
-    low_ill = float(paper_rows(store, "illegal_labour_migrants_estimate_low")["value"].sum())
-    high_ill = float(paper_rows(store, "illegal_labour_migrants_estimate_high")["value"].sum())
-    breakeven = float(last["all_outflow"]) / (REMITTER_SHARE * paper_400k) if paper_400k else np.nan
+    paper: dict[str, Any] = dict.fromkeys(
+        (
+            "paper_immigrants",
+            "illegal_low",
+            "illegal_high",
+            "paper_in_all_range",
+            "paper_in_ca_range",
+            "breakeven_per_migrant",
+        )
+    )
+    sources = [source_line(paid), corridors.sources]
+    if scope.is_paper_country:  # the Migration Committee's counts exist only for Kazakhstan
+        paper_imm = paper_rows(store, "labour_immigrants_arrived")
+        paper_400k = float(paper_imm.loc[paper_imm["counterpart_area"] == "WLD", "value"].sum())
+        paper = {
+            "paper_immigrants": paper_400k,
+            "illegal_low": float(
+                paper_rows(store, "illegal_labour_migrants_estimate_low")["value"].sum()
+            ),
+            "illegal_high": float(
+                paper_rows(store, "illegal_labour_migrants_estimate_high")["value"].sum()
+            ),
+            "paper_in_all_range": bool(last["all_low"] <= paper_400k <= last["all_high"]),
+            "paper_in_ca_range": bool(last["ca_low"] <= paper_400k <= last["ca_high"])
+            if origins
+            else None,
+            "breakeven_per_migrant": float(last["all_outflow"]) / (REMITTER_SHARE * paper_400k)
+            if paper_400k
+            else np.nan,
+        }
+        sources.append(paper_source(store))
     values = {
+        "country": country,
         "method": allv.method,
         "assumptions": allv.assumptions,
         "parameters": dict(allv.parameters),
-        "origins_share": origins_share,
+        "origins_share": origins_share if origins else np.nan,
+        "labour_origins": origins,
         "last_year": int(last["year"]),
         "last": last.to_dict(),
-        "paper_immigrants": paper_400k,
-        "illegal_low": low_ill,
-        "illegal_high": high_ill,
-        "paper_in_all_range": bool(last["all_low"] <= paper_400k <= last["all_high"]),
-        "paper_in_ca_range": bool(last["ca_low"] <= paper_400k <= last["ca_high"]),
-        "breakeven_per_migrant": breakeven,
+        **paper,
         "estimates": [
             Estimate(
                 model="migrant_volumes",
@@ -440,25 +636,25 @@ def section_volumes(store: Store, corridors: Section) -> Section:
                         pd.DataFrame(
                             {
                                 "measure": "labour_migrants_implied",
-                                "ref_area": COUNTRY,
-                                "breakdown": f"outflow={scope},bound={bound}",
+                                "ref_area": country,
+                                "breakdown": f"outflow={part},bound={bound}",
                                 "period": table["year"].astype(str),
-                                "value": table[f"{scope}_{bound}"],
+                                "value": table[f"{part}_{bound}"],
                                 "unit": "persons",
                             }
                         )
-                        for scope in ("all", "ca")
+                        for part in parts
                         for bound in ("central", "low", "high")
                     ],
                     ignore_index=True,
                 ),
                 method=allv.method,
                 assumptions=allv.assumptions,
-                parameters=dict(allv.parameters) | {"ca_share_of_outflow": origins_share},
+                parameters=dict(allv.parameters)
+                | ({"ca_share_of_outflow": origins_share} if origins else {}),
                 inputs=inputs_of(paid),
-                title="Labour migrants in Kazakhstan implied by remittances paid",
+                title=f"Labour migrants in {country_name(country)} implied by remittances paid",
             )
         ],
     }
-    sources = merge_sources(source_line(paid), corridors.sources, paper_source(store))
-    return Section("volumes", {"volumes": table}, values, sources)
+    return Section("volumes", {"volumes": table}, values, merge_sources(*sources))

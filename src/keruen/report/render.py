@@ -83,7 +83,7 @@ def _figures(sections: dict[str, Section], store: Store, loc: Locale, out: Outpu
         fig_labour(sections["labour"], paper, loc, out)
     if "balance" in sections:
         fig_balance(sections["balance"], country, loc, out)
-    if "flows" in sections:
+    if "flows" in sections:  # the estimated sections (each drawn where its inputs are held)
         from keruen.report.render_estimates import estimate_figures
 
         estimate_figures(sections, loc, out)
@@ -106,36 +106,9 @@ def _tables(sections: dict[str, Section], out: Output) -> None:
         for key, unit in (("regions", "percent"), ("quota", "persons")):
             out.table(key, lab.tables[key], unit, lab.sources)
     if "flows" in sections:
-        f = sections["flows"]
-        out.table("flows", f.tables["flows"], "persons", f.sources)
-        out.table("flow_partners", f.tables["partners"], "persons", f.sources)
-        out.table(
-            "corridors",
-            sections["corridors"].tables["kaz"],
-            "current US$",
-            sections["corridors"].sources,
-        )
-        out.table(
-            "volumes",
-            sections["volumes"].tables["volumes"],
-            "persons; current US$",
-            sections["volumes"].sources,
-        )
-        out.table(
-            "gravity",
-            sections["gravity"].tables["coefficients"],
-            "coefficient",
-            sections["gravity"].sources,
-        )
-        out.table(
-            "forecast_scores",
-            sections["forecasts"].tables["scores"],
-            "MASE; share",
-            sections["forecasts"].sources,
-        )
-        out.table(
-            "systems", sections["systems"].tables["track"], "persons", sections["systems"].sources
-        )
+        from keruen.report.render_estimates import estimate_tables
+
+        estimate_tables(sections, out)
 
 
 def render_report(
@@ -160,7 +133,7 @@ def render_report(
     scope = peer_group(country, group)
     say(f"{country}: computing the sections")
     sections = build(store, scope)
-    if keep_estimates and "flows" in sections:
+    if keep_estimates and "flows" in sections:  # estimates_of skips sections not held
         from keruen.report.dynamics import estimates_of
         from keruen.store.estimates import store_estimates
 

@@ -50,80 +50,122 @@ def _src(section: Section, _: Gettext) -> str:
     return _("Estimate by keruen from: ") + "; ".join(parts)
 
 
+def _held(sections: dict[str, Section], key: str) -> bool:
+    from keruen.report.estimates import is_held
+
+    return is_held(sections.get(key))
+
+
 def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> None:
-    """Draw the figures of the estimated sections (PNG, SVG and CSV through ``out``)."""
+    """Draw the figures of the estimated sections held (PNG, SVG and CSV through ``out``)."""
     lang, _ = loc.lang, loc._
-    flows = sections["flows"].tables["flows"]
+    country = sections["trend"].values["country"]
+    name, code = loc.area(country), country.lower()
+    if _held(sections, "flows"):
+        _fig_flows(sections["flows"], name, code, loc, out)
+    if _held(sections, "corridors"):
+        corridors = sections["corridors"]
+        table = corridors.tables["corridors"]
+        names = [
+            f"{area_label(s, lang, _)} → {area_label(r, lang, _)}"
+            for s, r in zip(table["sender"], table["receiver"], strict=True)
+        ]
+        corr = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "name": names,
+                        "order": range(len(table)),
+                        "value": table[col] / 1e6,
+                        "series": label,
+                    }
+                )
+                for col, label in (
+                    ("estimate", _("keruen estimate")),
+                    ("wb", _("World Bank 2017 matrix")),
+                )
+            ]
+        ).dropna(subset=["value"])
+        corr = corr[corr["value"] > 0]  # a corridor absent from the matrix is not a zero
+        out.figure(
+            "corridors",
+            "13_remittance_corridors",
+            charts.grouped_bars(
+                corr,
+                {
+                    "value": _("US$ million"),
+                    "title": _(
+                        "{country}: remittance corridors, {year}, estimate and World Bank"
+                    ).format(country=name, year=corridors.values["year"]),
+                },
+                _src(corridors, _),
+            ),
+            corr,
+            "US$ million",
+            corridors.sources,
+        )
+    if _held(sections, "volumes"):
+        _fig_volumes(sections["volumes"], name, loc, out)
+    if _held(sections, "forecasts"):
+        _fig_forecasts(sections["forecasts"], name, loc, out)
+    if _held(sections, "systems"):
+        _fig_systems(sections["systems"], name, code, loc, out)
+
+
+def _fig_flows(flows_section: Section, name: str, code: str, loc: Locale, out: Output) -> None:
+    _ = loc._
+    flows = flows_section.tables["flows"]
     in_name, out_name = _("Inflow"), _("Outflow")
     frame = pd.concat(
         [
             pd.DataFrame(
                 {
                     "x": flows["period"],
-                    "series": name,
+                    "series": label,
                     "value": flows[col] / 1e3,
                     "alt": flows[f"diff_{col}"] / 1e3,
                 }
             )
-            for name, col in ((in_name, "inflow"), (out_name, "outflow"))
+            for label, col in ((in_name, "inflow"), (out_name, "outflow"))
         ]
     )
     out.figure(
         "flows",
-        "12_kaz_estimated_flows",
+        f"12_{code}_estimated_flows",
         charts.range_bars(
             frame,
             {
                 "x": _("Period"),
                 "y": _("thousand persons"),
-                "title": _("Kazakhstan: estimated migrant flows per period")
+                "title": _("{country}: estimated migrant flows per period").format(country=name)
                 + "\n"
                 + _(
                     "bars: demographic accounting with UN WPP 2024 births and deaths; "
                     "diamonds: stock differencing"
                 ),
             },
-            _src(sections["flows"], _),
+            _src(flows_section, _),
         ),
         frame,
         "thousand persons",
-        sections["flows"].sources,
+        flows_section.sources,
     )
-    kaz = sections["corridors"].tables["kaz"]
-    names = [
-        f"{area_label(s, lang, _)} → {area_label(r, lang, _)}"
-        for s, r in zip(kaz["sender"], kaz["receiver"], strict=True)
-    ]
-    corr = pd.concat(
-        [
-            pd.DataFrame(
-                {"name": names, "order": range(len(kaz)), "value": kaz[col] / 1e6, "series": label}
-            )
-            for col, label in (
-                ("estimate", _("keruen estimate")),
-                ("wb", _("World Bank 2017 matrix")),
-            )
-        ]
-    ).dropna(subset=["value"])
-    out.figure(
-        "corridors",
-        "13_remittance_corridors",
-        charts.grouped_bars(
-            corr,
-            {
-                "value": _("US$ million"),
-                "title": _(
-                    "Kazakhstan's remittance corridors, {year}: estimate and World Bank"
-                ).format(year=sections["corridors"].values["year"]),
-            },
-            _src(sections["corridors"], _),
-        ),
-        corr,
-        "US$ million",
-        sections["corridors"].sources,
-    )
-    vol = sections["volumes"]
+
+
+def _fig_volumes(vol: Section, name: str, loc: Locale, out: Output) -> None:
+    lang, _ = loc.lang, loc._
     vt = vol.tables["volumes"]
+    origins = vol.values["labour_origins"]
+    parts = [("all", _("all remittances paid"))]
+    if origins:
+        parts.append(
+            (
+                "ca",
+                _("paid to {areas}").format(areas=", ".join(loc.area(c) for c in origins))
+                if len(origins) <= 3
+                else _("paid to its neighbours"),
+            )
+        )
     band = pd.concat(
         [
             pd.DataFrame(
@@ -135,22 +177,21 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                     "series": label,
                 }
             )
-            for p, label in (
-                ("all", _("all remittances paid")),
-                ("ca", _("paid to Uzbekistan, Kyrgyzstan, Tajikistan")),
-            )
+            for p, label in parts
         ]
     )
-    rules = pd.DataFrame(
-        {
-            "value": [vol.values["paper_immigrants"] / 1e3],
-            "label": [
-                _("paper: {n} labour immigrants (2022)").format(
-                    n=format_number(vol.values["paper_immigrants"], lang, 0)
-                )
-            ],
-        }
-    )
+    rules = None
+    if vol.values.get("paper_immigrants"):
+        rules = pd.DataFrame(
+            {
+                "value": [vol.values["paper_immigrants"] / 1e3],
+                "label": [
+                    _("paper: {n} labour immigrants (2022)").format(
+                        n=format_number(vol.values["paper_immigrants"], lang, 0)
+                    )
+                ],
+            }
+        )
     out.figure(
         "volumes",
         "14_implied_migrants",
@@ -159,7 +200,9 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
             {
                 "x": _("Year"),
                 "y": _("thousand persons"),
-                "title": _("Labour migrants implied by Kazakhstan's remittances paid (estimate)"),
+                "title": _(
+                    "{country}: labour migrants implied by remittances paid (estimate)"
+                ).format(country=name),
             },
             _src(vol, _),
             rules,
@@ -167,10 +210,14 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
         ),
         band,
         "thousand persons",
-        sections["volumes"].sources,
+        vol.sources,
     )
-    fc = sections["forecasts"].tables["series"]
-    fc_model = sections["forecasts"].values["model"]
+
+
+def _fig_forecasts(section: Section, name: str, loc: Locale, out: Output) -> None:
+    _ = loc._
+    fc = section.tables["series"]
+    fc_model = section.values["model"]
     fc = fc[fc["model"].isna() | (fc["model"] == fc_model)]
     fc_frame = pd.DataFrame(
         {
@@ -193,21 +240,26 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                 "x": _("Year"),
                 "y": _("US$ million"),
                 "title": _(
-                    "Kazakhstan's remittances: forecasts by {model} with calibrated {level}% "
+                    "{country}: remittances, forecasts by {model} with calibrated {level}% "
                     "intervals"
                 ).format(
+                    country=name,
                     model=model_label(fc_model, _),
-                    level=round(100 * sections["forecasts"].values["level"]),
+                    level=round(100 * section.values["level"]),
                 ),
             },
-            _src(sections["forecasts"], _),
+            _src(section, _),
             palette=["#2b8cbe", "#74a9cf", "#e6550d", "#fdae6b"],
         ),
         fc_frame,
         "US$ million",
-        sections["forecasts"].sources,
+        section.sources,
     )
-    track = sections["systems"].tables["track"]
+
+
+def _fig_systems(section: Section, name: str, code: str, loc: Locale, out: Output) -> None:
+    _ = loc._
+    track = section.tables["track"]
     sys_frame = pd.concat(
         [
             pd.DataFrame(
@@ -220,49 +272,75 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                 }
             )
             for col, label in (
-                ("in_strength", _("immigrants living in Kazakhstan")),
-                ("out_strength", _("natives of Kazakhstan living abroad")),
-                ("from_central_asia", _("immigrants born in Central Asian neighbours")),
-                ("to_central_asia", _("natives of Kazakhstan in Central Asian neighbours")),
+                ("in_strength", _("immigrants living in the country")),
+                ("out_strength", _("natives of the country living abroad")),
+                ("from_neighbours", _("immigrants born in neighbouring countries")),
+                ("to_neighbours", _("natives of the country in neighbouring countries")),
             )
         ]
     )
+    sys_frame = sys_frame[sys_frame["value"] > 0]  # no stock held is not a stock of zero
     out.figure(
         "systems",
-        "16_kaz_migration_system",
+        f"16_{code}_migration_system",
         charts.band_chart(
             sys_frame,
             {
                 "x": _("Year"),
                 "y": _("thousand persons"),
-                "title": _("Kazakhstan in the migrant-stock network, 1990–2019"),
+                "title": _("{country} in the migrant-stock network, {first}–{last}").format(
+                    country=name,
+                    first=section.values["first_period"],
+                    last=section.values["last_period"],
+                ),
             },
-            _src(sections["systems"], _),
+            _src(section, _),
             fmt=",.0f",
         ),
         sys_frame,
         "thousand persons",
-        sections["systems"].sources,
+        section.sources,
     )
 
 
+def estimate_tables(sections: dict[str, Section], out: Output) -> None:
+    """The estimated sections' tables as CSV (only the sections whose inputs are held)."""
+    for key, table, name, unit in (
+        ("flows", "flows", "flows", "persons"),
+        ("flows", "partners", "flow_partners", "persons"),
+        ("corridors", "corridors", "corridors", "current US$"),
+        ("volumes", "volumes", "volumes", "persons; current US$"),
+        ("gravity", "coefficients", "gravity", "coefficient"),
+        ("forecasts", "scores", "forecast_scores", "MASE; share"),
+        ("systems", "track", "systems", "persons"),
+    ):
+        if _held(sections, key):
+            out.table(name, sections[key].tables[table], unit, sections[key].sources)
+
+
 def estimate_numbers(sections: dict[str, Section]) -> dict[str, Any]:
-    """The estimated sections' numbers for ``numbers.json``."""
+    """The estimated sections' numbers for ``numbers.json`` (``not_held`` where not held)."""
 
     def values(key: str) -> dict[str, Any]:
         return {k: v for k, v in sections[key].values.items() if k != "estimates"}
 
-    return {
-        "flows": sections["flows"].tables["flows"].to_dict("records"),
-        "flows_balance": sections["flows"].tables["balance"].to_dict("records"),
-        "corridors": sections["corridors"].tables["kaz"].to_dict("records"),
-        "corridors_values": values("corridors"),
-        "volumes": sections["volumes"].tables["volumes"].to_dict("records"),
-        "volumes_values": values("volumes"),
-        "gravity": sections["gravity"].tables["coefficients"].to_dict("records"),
-        "gravity_values": values("gravity"),
-        "forecast_scores": sections["forecasts"].tables["scores"].to_dict("records"),
-        "forecast_verdicts": sections["forecasts"].values["verdicts"],
-        "systems": sections["systems"].tables["track"].to_dict("records"),
-        "systems_values": values("systems"),
+    def records(key: str, table: str) -> Any:
+        if not _held(sections, key):
+            return {"not_held": sections[key].values.get("not_held", [])}
+        return sections[key].tables[table].to_dict("records")
+
+    out: dict[str, Any] = {
+        "flows": records("flows", "flows"),
+        "corridors": records("corridors", "corridors"),
+        "volumes": records("volumes", "volumes"),
+        "gravity": records("gravity", "coefficients"),
+        "forecast_scores": records("forecasts", "scores"),
+        "systems": records("systems", "track"),
     }
+    if _held(sections, "flows"):
+        out["flows_balance"] = sections["flows"].tables["balance"].to_dict("records")
+        out["flows_values"] = values("flows")
+    for key in ("corridors", "volumes", "gravity", "systems"):
+        out[f"{key}_values"] = values(key)
+    out["forecast_verdicts"] = sections["forecasts"].values.get("verdicts", {})
+    return out
