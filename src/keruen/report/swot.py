@@ -28,6 +28,11 @@ Verdict = Literal["supported", "not_supported", "not_testable"]
 TREND_FROM = 2016
 WB = "World Bank (WDI, KNOMAD)"
 PAPER = "Kelinbayeva et al. 2025 (Migration Committee)"
+UN_ESTIMATE = "keruen estimate from UN DESA stocks and UN WPP"
+WB_ESTIMATE = "keruen estimate from World Bank data"
+#: A country depends on one source of remittances when this share (%) comes from it.
+ONE_SOURCE_SHARE = 50.0
+NAN = float("nan")
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,136 @@ def swot(sections: dict[str, Section]) -> list[SwotItem]:
         )
     if labour is not None:
         items += _labour_items(labour)
+    items += estimated_items(sections)
     order = ("strengths", "weaknesses", "opportunities", "threats")
     return sorted(items, key=lambda i: order.index(i.quadrant))
+
+
+def _not_held(section: Section | None) -> bool:
+    return section is None or bool(section.values.get("not_held"))
+
+
+def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
+    """Items resting on the estimated sections, for any country (absent sections: no item).
+
+    - ``net_immigration`` (strengths): net migrant flow of the latest period > 0, estimated from
+      UN DESA stocks; not testable when stock differencing gives the opposite sign (the
+      estimate then depends on its assumptions) or the flows are not held;
+    - ``neighbour_pole`` (opportunities): the country holds more migrants born in its
+      neighbours than they hold of its natives (UN DESA stocks, latest period);
+    - ``one_source`` (threats): ≥ ``ONE_SOURCE_SHARE`` % of remittances received come from one
+      country in the 2017 corridor estimate; not testable when receipts are not reported;
+    - ``falling_receipts`` (threats): remittances received forecast to fall over the horizon;
+      not testable when the forecast does not beat the naive one out of sample.
+    """
+    items: list[SwotItem] = []
+    flows = sections.get("flows")
+    if "flows" in sections:
+        if _not_held(flows):
+            items.append(
+                SwotItem(
+                    "strengths",
+                    "net_immigration",
+                    NAN,
+                    "persons",
+                    "",
+                    "not_testable",
+                    UN_ESTIMATE,
+                    "> 0",
+                )
+            )
+        else:
+            last = flows.tables["flows"].iloc[-1]  # type: ignore[union-attr]
+            net, diff_net = float(last["net"]), float(last["diff_inflow"] - last["diff_outflow"])
+            robust = (net > 0) == (diff_net > 0)
+            items.append(
+                SwotItem(
+                    "strengths",
+                    "net_immigration",
+                    net,
+                    "persons",
+                    str(last["period"]),
+                    _judge(robust, net > 0),
+                    UN_ESTIMATE,
+                    "> 0",
+                    extra=diff_net,
+                )
+            )
+    systems = sections.get("systems")
+    if "systems" in sections:
+        if _not_held(systems):
+            items.append(
+                SwotItem(
+                    "opportunities",
+                    "neighbour_pole",
+                    NAN,
+                    "persons",
+                    "",
+                    "not_testable",
+                    UN_ESTIMATE,
+                    "> 0",
+                )
+            )
+        else:
+            last = systems.tables["track"].iloc[-1]  # type: ignore[union-attr]
+            net = float(last["net_neighbours"])
+            items.append(
+                SwotItem(
+                    "opportunities",
+                    "neighbour_pole",
+                    net,
+                    "persons",
+                    str(last["period"]),
+                    _judge(True, net > 0),
+                    UN_ESTIMATE,
+                    "> 0",
+                )
+            )
+    corridors = sections.get("corridors")
+    if "corridors" in sections:
+        share = NAN if _not_held(corridors) else corridors.values["top_sender_share"]  # type: ignore[union-attr]
+        held = bool(np.isfinite(share))
+        items.append(
+            SwotItem(
+                "threats",
+                "one_source",
+                100.0 * share if held else NAN,
+                "percent",
+                str(corridors.values.get("year", "")) if held else "",  # type: ignore[union-attr]
+                _judge(held, held and 100.0 * share >= ONE_SOURCE_SHARE),
+                WB_ESTIMATE,
+                f"≥ {ONE_SOURCE_SHARE:.0f}%",
+            )
+        )
+    forecasts = sections.get("forecasts")
+    if "forecasts" in sections:
+        items.append(_falling_receipts(forecasts))  # type: ignore[arg-type]
+    return items
+
+
+def _falling_receipts(forecasts: Section) -> SwotItem:
+    concept = "remittances_received"
+    verdicts = forecasts.values.get("verdicts", {})
+    key = next((k for k in verdicts if k.startswith(concept + ":")), None)
+    if _not_held(forecasts) or key is None:
+        return SwotItem(
+            "threats", "falling_receipts", NAN, "percent", "", "not_testable", WB_ESTIMATE, "< 0"
+        )
+    series = forecasts.tables["series"]
+    own = series[series["concept"] == concept]
+    held, ahead = own[own["model"].isna()], own[own["model"] == key.split(":", 1)[1]]
+    last, end = held.iloc[-1], ahead.iloc[-1]
+    change = 100.0 * (float(end["value"]) / float(last["value"]) - 1.0)
+    return SwotItem(
+        "threats",
+        "falling_receipts",
+        change,
+        "percent",
+        f"{int(last['year'])}–{int(end['year'])}",
+        _judge(bool(verdicts[key]["beats_naive"]), change < 0),
+        WB_ESTIMATE,
+        "< 0",
+    )
 
 
 def _labour_items(labour: Section) -> list[SwotItem]:

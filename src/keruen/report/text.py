@@ -324,8 +324,13 @@ def swot_text(item: SwotItem, lang: str, _: Gettext, country: str = "KAZ") -> tu
             _(
                 "Remittances paid changed by {v}% over {p} (nominal US$, a window after the "
                 "2015 devaluation of the tenge)."
-            ).format(v=num(v, 1), p=p),
+            ).format(v=num(v, 1), p=p)
+            if country == "KAZ"
+            else _("Remittances paid changed by {v}% over {p} (nominal US$).").format(
+                v=num(v, 1), p=p
+            ),
         ),
+        **_estimated_texts(item, lang, _, name),
         "informal_employment": (
             _("Much foreign employment is unrecorded, so official figures understate it."),
             _(
@@ -335,6 +340,56 @@ def swot_text(item: SwotItem, lang: str, _: Gettext, country: str = "KAZ") -> tu
         ),
     }
     return texts[item.key]
+
+
+def _estimated_texts(
+    item: SwotItem, lang: str, _: Gettext, name: str
+) -> dict[str, tuple[str, str]]:
+    """(statement, indicator) of the SWOT items resting on the estimated sections."""
+    num = lambda v, d=1: format_number(v, lang, d)  # noqa: E731
+    v, e, p = item.value, item.extra, item.period
+    not_held = _("No estimate: its inputs are not held for {country}.").format(country=name)
+    held = v == v  # NaN: the estimate's inputs are not held
+    return {
+        "net_immigration": (
+            _("{country} gains people through migration: more arrive than leave.").format(
+                country=name
+            ),
+            _(
+                "Estimated net migrant flow (arrivals − departures, from UN DESA stocks) = {v} "
+                "persons in {p}; stock differencing gives {e}."
+            ).format(v=num(v, 0), p=p, e=num(e, 0))
+            if held
+            else not_held,
+        ),
+        "neighbour_pole": (
+            _("{country} draws migrants from its neighbours.").format(country=name),
+            _(
+                "Migrants born in the neighbours living in {country} − natives of {country} "
+                "living in the neighbours = {v} persons in {p} (UN DESA)."
+            ).format(country=name, v=num(v, 0), p=p)
+            if held
+            else not_held,
+        ),
+        "one_source": (
+            _("Remittances received depend on one sending country."),
+            _(
+                "The largest sending country's share of remittances received = {v}% in {p} "
+                "(corridor estimate)."
+            ).format(v=num(v, 1), p=p)
+            if held
+            else _("{country} reports no remittances received.").format(country=name),
+        ),
+        "falling_receipts": (
+            _("Remittances received are set to fall."),
+            _(
+                "Forecast change of remittances received over {p} = {v}%; judged only if the "
+                "forecast beats the naive one out of sample."
+            ).format(v=num(v, 1), p=p)
+            if held
+            else _("No forecast: too few years of remittances received are reported."),
+        ),
+    }
 
 
 def verdict_label(verdict: str, _: Gettext) -> str:
