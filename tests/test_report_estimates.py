@@ -1,4 +1,8 @@
-"""The report's estimated sections, each checked against an independent recomputation."""
+"""The report's estimated sections, each checked against an independent recomputation.
+
+Every section is a function of the country: the recomputations run for Kazakhstan and for
+other countries, and a country whose inputs are not held gets a section naming them.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,19 @@ from keruen.models.flows_from_stocks import flows_from_stocks
 from keruen.models.forecast import DEFAULT_MODEL, forecast_series
 from keruen.models.remittance_allocation import DEFAULT_RULE, allocate_remittances
 from keruen.report.analysis import Section
-from keruen.report.dynamics import contiguity, estimated_sections
+from keruen.report.dynamics import ESTIMATED, contiguity, estimated_sections, gravity_for
 from keruen.report.estimates import (
     FLOW_REGIONS,
     PER_MIGRANT,
     REMITTER_SHARE,
     bilateral_stocks,
     corridor_inputs,
+    flow_regions,
+    neighbours,
     stock_matrix,
 )
+from keruen.report.missing import reported
+from keruen.report.scope import peer_group
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.vitals import vital_events
@@ -27,6 +35,59 @@ from keruen.store.vitals import vital_events
 @pytest.fixture(scope="module")
 def sections(snapshot_store: Store) -> dict[str, Section]:
     return estimated_sections(snapshot_store)
+
+
+def of(store: Store, country: str) -> dict[str, Section]:
+    """The estimated sections of ``country`` with its default peer group (memoised)."""
+    return estimated_sections(store, peer_group(country))
+
+
+def test_sections_are_memoised_per_country_and_share_the_world_fits(snapshot_store: Store) -> None:
+    kaz, uzb = of(snapshot_store, "KAZ"), of(snapshot_store, "UZB")
+    assert of(snapshot_store, "UZB") is uzb and estimated_sections(snapshot_store) is kaz
+    assert estimated_sections(snapshot_store, "UZB") is uzb  # an ISO3 code is its default scope
+    assert set(kaz) == set(uzb) == set(ESTIMATED)
+    assert kaz["flows"].values["country"] == "KAZ" and uzb["flows"].values["country"] == "UZB"
+    # gravity is one world fit: the same coefficients in every country's report
+    pd.testing.assert_frame_equal(
+        kaz["gravity"].tables["coefficients"], uzb["gravity"].tables["coefficients"]
+    )
+    assert uzb["gravity"].values["in_panel"] and uzb["gravity"].values["country"] == "UZB"
+    assert gravity_for(kaz["gravity"], "FRA").values["in_panel"] is False
+
+
+def test_flow_regions_are_the_largest_partners_by_stock_both_ways(snapshot_store: Store) -> None:
+    periods = ["1990", "1995", "2000", "2005", "2010", "2015", "2019"]
+    # Kazakhstan keeps the partners chosen for it (the paper's), not the data's ranking
+    assert flow_regions(snapshot_store, "KAZ", periods) == FLOW_REGIONS
+    regions = flow_regions(snapshot_store, "UZB", periods)
+    assert regions is not None and regions[0] == "UZB" and len(regions) == 9
+    bil = bilateral_stocks(snapshot_store, "2019")
+    both = pd.concat(
+        [
+            bil[bil["dest"] == "UZB"].groupby("orig")["stock"].sum(),
+            bil[bil["orig"] == "UZB"].groupby("dest")["stock"].sum(),
+        ]
+    )
+    both = both.groupby(level=0).sum()
+    chosen = both[list(regions[1:])]
+    # every partner left out that has population and vital events held is smaller
+    assert "RUS" in regions and "KAZ" in regions
+    left_out = both.drop(list(regions[1:]), errors="ignore")
+    eligible = [c for c in left_out.index if flow_regions_holds(snapshot_store, c, periods)]
+    assert left_out[eligible].max() <= chosen.min()
+
+
+def flow_regions_holds(store: Store, country: str, periods: list[str]) -> bool:
+    """Whether population (every period) and WPP births and deaths are held for ``country``."""
+    pop = concept_series(store, "population", [country], periods).dropna(subset=["value"])
+    if len(pop) < len(periods):
+        return False
+    try:
+        vital_events(store, [country], int(periods[0]), int(periods[-1]))
+    except Exception:
+        return False
+    return True
 
 
 def test_stock_matrix_keeps_every_person_once(snapshot_store: Store) -> None:
@@ -44,30 +105,36 @@ def test_stock_matrix_keeps_every_person_once(snapshot_store: Store) -> None:
     assert mat.loc["RUS", "KAZ"] == bil.query("dest == 'KAZ' and orig == 'RUS'")["stock"].sum()
 
 
+@pytest.mark.parametrize("country", ["KAZ", "UZB", "DEU"])
 def test_flows_recomputed_from_the_stocks_match_the_section(
-    snapshot_store: Store, sections: dict[str, Section]
+    snapshot_store: Store, country: str
 ) -> None:
+    sections = of(snapshot_store, country)
+    regions = tuple(sections["flows"].values["regions"][:-1])
+    assert regions[0] == country and sections["flows"].values["regions"][-1] == "ROW"
     table = sections["flows"].tables["flows"]
     last = table.iloc[-1]
     start, end = last["period"].split("-")
-    pop = concept_series(snapshot_store, "population", [*FLOW_REGIONS, "WLD"], [start, end])
+    pop = concept_series(snapshot_store, "population", [*regions, "WLD"], [start, end])
     mats = {
         p: stock_matrix(
             bilateral_stocks(snapshot_store, p),
             pop[pop["period"] == p].set_index("ref_area")["value"],
-            FLOW_REGIONS,
+            regions,
         )
         for p in (start, end)
     }
     # births and deaths are UN WPP 2024's, read from the store, not derived from the stocks
-    ev = vital_events(snapshot_store, FLOW_REGIONS, int(start), int(end), rest="ROW")
+    ev = vital_events(snapshot_store, regions, int(start), int(end), rest="ROW")
     ev = ev.set_index("ref_area").reindex(mats[start].index)
     assert (ev["births"] > 0).all() and (ev["deaths"] > 0).all()
     od = flows_from_stocks(mats[start], mats[end], ev["births"], ev["deaths"], method="demo").od
-    assert last["inflow"] == pytest.approx(od["KAZ"].drop("KAZ").sum())
-    assert last["outflow"] == pytest.approx(od.loc["KAZ"].drop("KAZ").sum())
+    assert last["inflow"] == pytest.approx(od[country].drop(country).sum())
+    assert last["outflow"] == pytest.approx(od.loc[country].drop(country).sum())
     diff = flows_from_stocks(mats[start], mats[end], method="diff").od
-    assert last["diff_outflow"] == pytest.approx(diff.loc["KAZ"].drop("KAZ").sum())
+    assert last["diff_outflow"] == pytest.approx(diff.loc[country].drop(country).sum())
+    # the partner table names the country's partners, never the country itself
+    assert set(sections["flows"].tables["partners"]["partner"]) == {*regions[1:], "ROW"}
     bal = sections["flows"].tables["balance"].set_index("period").loc[last["period"]]
     assert bal["births_minus_deaths"] == pytest.approx((ev["births"] - ev["deaths"]).sum())
     world_growth = mats[end].to_numpy().sum() - mats[start].to_numpy().sum()
@@ -123,6 +190,37 @@ def test_corridors_allocate_exactly_what_each_country_receives(
     assert 0.5 < c.values["agreement_country"]["spearman"] <= 1.0
 
 
+@pytest.mark.parametrize("country", ["UZB", "TJK", "TKM"])
+def test_corridors_of_another_country_are_its_own(snapshot_store: Store, country: str) -> None:
+    stocks, received, income, _used, _dropped = corridor_inputs(snapshot_store)
+    res = allocate_remittances(stocks, received, income, rule=DEFAULT_RULE).corridors
+    c = of(snapshot_store, country)["corridors"]
+    table = c.tables["corridors"]
+    # every row is a corridor of the focus country, sent or received, never a zero estimate
+    assert ((table["sender"] == country) | (table["receiver"] == country)).all()
+    assert (table["estimate"].dropna() > 0).all()
+    assert c.values["paid_allocated"] == pytest.approx(
+        res.query("sender == @country")["remittances"].sum()
+    )
+    into = res.query("receiver == @country")["remittances"].sum()
+    if country == "TKM":  # reports no remittances received: nothing allocated, none shown as 0
+        assert np.isnan(c.values["received"])
+        into_tkm = table[table["receiver"] == country]
+        assert into_tkm["estimate"].isna().all() and (into_tkm["wb"] > 0).all()
+        assert c.values["top_sender"] is None and np.isnan(c.values["top_sender_share"])
+    else:
+        assert c.values["received"] == pytest.approx(into)
+        top = res.query("receiver == @country").sort_values("remittances").iloc[-1]
+        assert c.values["top_sender"] == top["sender"]
+        assert c.values["top_sender_share"] == pytest.approx(top["remittances"] / into)
+    # the labour origins are the neighbours it sends to; Kazakhstan's are the paper's three
+    sent = res.query("sender == @country").set_index("receiver")["remittances"]
+    assert set(c.values["labour_origins"]) == {
+        n for n in neighbours(peer_group(country)) if sent.get(n, 0) > 0
+    }
+    assert of(snapshot_store, "KAZ")["corridors"].values["labour_origins"] == ["KGZ", "TJK", "UZB"]
+
+
 def test_implied_migrants_follow_the_formula_and_bracket(
     snapshot_store: Store, sections: dict[str, Section]
 ) -> None:
@@ -139,6 +237,21 @@ def test_implied_migrants_follow_the_formula_and_bracket(
         row["ca_low"] <= v.values["paper_immigrants"] <= row["ca_high"]
     )
     assert v.values["breakeven_per_migrant"] * REMITTER_SHARE * 400_000 == pytest.approx(paid)
+
+
+def test_implied_migrants_of_another_country_use_its_own_outflows(snapshot_store: Store) -> None:
+    v = of(snapshot_store, "UZB")["volumes"]
+    paid = reported(concept_series(snapshot_store, "remittances_paid", ["UZB"]))
+    last = paid.sort_values("period").iloc[-1]
+    row = v.tables["volumes"].iloc[-1]
+    assert int(row["year"]) == int(last["period"]) == v.values["last_year"]
+    assert row["all_central"] == pytest.approx(last["value"] / (PER_MIGRANT * REMITTER_SHARE))
+    # the paper's Migration Committee counts belong to Kazakhstan only
+    assert v.values["paper_immigrants"] is None
+    # Turkmenistan reports no remittances paid since 2010: not held, and no number stands in
+    tkm = of(snapshot_store, "TKM")
+    assert tkm["volumes"].values["not_held"] == ["remittances_paid"]
+    assert tkm["volumes"].tables == {} and "estimates" not in tkm["volumes"].values
 
 
 def test_gravity_reports_absorbed_regressors_and_real_coefficients(
@@ -165,14 +278,15 @@ def test_contiguity_table_is_symmetric_pairs_of_known_neighbours() -> None:
     assert all(len(p) == 2 for p in pairs)
 
 
+@pytest.mark.parametrize("country", ["KAZ", "TJK"])
 def test_forecast_intervals_contain_the_point_and_verdicts_are_recomputed(
-    snapshot_store: Store, sections: dict[str, Section]
+    snapshot_store: Store, country: str
 ) -> None:
-    fc = sections["forecasts"]
+    fc = of(snapshot_store, country)["forecasts"]
     series = fc.tables["series"]
     ahead = series.dropna(subset=["model"])
     assert (ahead["lower"] <= ahead["value"]).all() and (ahead["value"] <= ahead["upper"]).all()
-    paid = concept_series(snapshot_store, "remittances_paid", ["KAZ"]).dropna(subset=["value"])
+    paid = concept_series(snapshot_store, "remittances_paid", [country]).dropna(subset=["value"])
     paid = paid[paid["period"].astype(int) >= fc.values["first_year"]]
     y = paid.set_index(paid["period"].astype(int))["value"].sort_index()
     assert fc.values["model"] == DEFAULT_MODEL
@@ -186,22 +300,45 @@ def test_forecast_intervals_contain_the_point_and_verdicts_are_recomputed(
     assert ((scores["coverage"] >= 0) & (scores["coverage"] <= 1)).all()
 
 
+def test_forecasts_not_held_name_the_series_missing(snapshot_store: Store) -> None:
+    # Turkmenistan: remittances received are zeros ("not reported"), paid ends in 1997
+    fc = of(snapshot_store, "TKM")["forecasts"]
+    assert fc.values["not_held"] == ["remittances_received", "remittances_paid"]
+    assert fc.tables == {}
+
+
+def test_neighbours_are_the_smallest_group_inside_the_peer_group() -> None:
+    assert neighbours(peer_group("KAZ")) == ("KGZ", "TJK", "TKM", "UZB")
+    assert neighbours(peer_group("UZB")) == ("KAZ", "KGZ", "TJK", "TKM")
+    assert neighbours(peer_group("RUS")) == ("ARM", "BLR", "KAZ", "KGZ")  # the EAEU
+    deu = neighbours(peer_group("DEU"))  # in no keruen group: its World Bank region
+    assert "FRA" in deu and "DEU" not in deu
+    # an overridden peer group that does not contain Central Asia gives its own members
+    assert neighbours(peer_group("KAZ", "eaeu")) == ("ARM", "BLR", "KGZ", "RUS")
+
+
+@pytest.mark.parametrize(
+    ("country", "centre"), [("KAZ", "KAZ"), ("UZB", "UZB"), ("RUS", "RUS"), ("DEU", "DEU")]
+)
 def test_systems_finding_follows_from_the_checks(
-    snapshot_store: Store, sections: dict[str, Section]
+    snapshot_store: Store, country: str, centre: str
 ) -> None:
-    y = sections["systems"]
+    y = of(snapshot_store, country)["systems"]
     track = y.tables["track"]
     assert list(track["period"]) == sorted(track["period"])
     last = track.iloc[-1]
     stocks = bilateral_stocks(snapshot_store, str(last["period"]))
-    ca = ["KGZ", "TJK", "TKM", "UZB"]
-    into = stocks[(stocks["dest"] == "KAZ") & stocks["orig"].isin(ca)]["stock"].sum()
-    out = stocks[(stocks["orig"] == "KAZ") & stocks["dest"].isin(ca)]["stock"].sum()
+    near = list(neighbours(peer_group(country)))
+    assert y.values["neighbours"] == near
+    into = stocks[(stocks["dest"] == country) & stocks["orig"].isin(near)]["stock"].sum()
+    out = stocks[(stocks["orig"] == country) & stocks["dest"].isin(near)]["stock"].sum()
     assert last["net_neighbours"] == pytest.approx(into - out)
-    assert last["in_strength"] == pytest.approx(stocks[stocks["dest"] == "KAZ"]["stock"].sum())
+    assert last["in_strength"] == pytest.approx(stocks[stocks["dest"] == country]["stock"].sum())
     checks = y.values["checks"]
     assert checks["receives_from_neighbours"] == bool(into > out)
-    assert checks["centre"] == (last["region_system"] == "KAZ")
+    assert checks["centre"] == (last["region_system"] == centre)
     assert y.values["supported"] == all(checks.values())
-    assert "KAZ" in last["region_members"]
+    assert country in last["region_members"]
+    # a post-Soviet state is traced in the post-Soviet network, any other in its peer group
+    assert y.values["network"] == ("post_soviet" if country != "DEU" else peer_group("DEU").group)
     assert np.isfinite(list(y.values["modularity"].values())).all()

@@ -362,8 +362,11 @@ def section_systems(
         wmem = world.members[world.members["period"] == p]  # type: ignore[attr-defined]
         wsys = wmem.loc[wmem["country"] == country, "system"].iloc[0]
         s = stocks[p]
-        from_n = float(s[(s["dest"] == country) & s["orig"].isin(near)]["stock"].sum())
-        to_n = float(s[(s["orig"] == country) & s["dest"].isin(near)]["stock"].sum())
+        into = s[(s["dest"] == country) & s["orig"].isin(near)]["stock"]
+        out = s[(s["orig"] == country) & s["dest"].isin(near)]["stock"]
+        # no stock held for any neighbour is not a stock of zero
+        from_n = float(into.sum()) if len(into) else np.nan
+        to_n = float(out.sum()) if len(out) else np.nan
         rows.append(
             {
                 "period": p,

@@ -483,7 +483,12 @@ def section_corridors(
     )
     table["direction"] = np.where(table["sender"] == country, "out", "in")
     table = table[(table["estimate"] > 0) | (table["wb"] > 0)]
-    table = table.sort_values(["direction", "estimate"], ascending=[False, False])
+    # a corridor the allocation cannot estimate (the receiver reports no remittances received)
+    # is not estimated, not estimated as zero
+    table.loc[table["estimate"] <= 0, ["estimate", "low", "high"]] = np.nan
+    table = table.sort_values(
+        ["direction", "estimate"], ascending=[False, False], na_position="last"
+    )
     table = table.groupby("direction", sort=False).head(8).reset_index(drop=True)
     paid = reported(concept_series(store, "remittances_paid", [country], [CORRIDOR_YEAR]))
     sent = pd.Series({k[1]: float(ours[k]) for k in own_keys if k[0] == country}, dtype=float)

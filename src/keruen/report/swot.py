@@ -215,7 +215,7 @@ def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
                     net,
                     "persons",
                     str(last["period"]),
-                    _judge(True, net > 0),
+                    _judge(bool(np.isfinite(net)), net > 0),
                     UN_ESTIMATE,
                     "> 0",
                 )
