@@ -1,8 +1,9 @@
 """``keruen report --country``: one report structure for any country; missing is never zero.
 
 Reports for Kazakhstan, its neighbours, Russia, Germany and Turkmenistan (which reports almost
-nothing) are built in all three languages; every number in ``numbers.json`` and every chart's
-CSV is checked so that no zero stands for "no data", and no unreported country is ranked.
+nothing) are built in all three languages, the estimated sections included wherever their
+inputs are held; every number in ``numbers.json`` and every chart's CSV is checked so that no
+zero stands for "no data", and no unreported country is ranked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from keruen.cli import main
+from keruen.report.locale import Locale
+from keruen.report.missing import reported
 from keruen.report.render import render_report
 from keruen.report.scope import parse_countries, peer_group
 from keruen.store import Store
@@ -26,6 +29,37 @@ COUNTRIES = ("KAZ", "UZB", "KGZ", "TJK", "RUS", "DEU", "TKM")
 LANGS = ("en", "ru", "kk")
 #: Chart and table columns that hold a remittance amount, share, ratio or count.
 VALUE_COLUMNS = ("value", "value_musd", "inflow", "outflow", "ratio", "quota", "share_derived")
+#: Columns of the estimated sections where a zero could only stand for an input not held.
+ESTIMATE_COLUMNS = (
+    "estimate",
+    "wb",
+    "all_outflow",
+    "all_central",
+    "ca_outflow",
+    "ca_central",
+    "in_strength",
+    "out_strength",
+    "from_neighbours",
+    "to_neighbours",
+)
+#: The estimated sections as numbers.json names them, and their heading in English.
+ESTIMATED = {
+    "flows": "{name}: migrant flows in and out, estimated from migrant stocks",
+    "corridors": "{name}: remittance corridors, 2017 (estimate)",
+    "volumes": "Labour migrants implied by remittances (estimate)",
+    "gravity": "a gravity model (estimate)",
+    "forecast_scores": "{name}: forecasts of remittances, with backtests (estimate)",
+    "systems": "{name}: migration system, 1990–2019 (estimate)",
+}
+#: Phrases of Kazakhstan's own estimated text that must not appear in another country's report.
+KAZAKHSTAN_ONLY = (
+    "Kazakhstan's",
+    "to Kazakhstan",
+    "from Kazakhstan",
+    "Central Asian neighbours",
+    "tenge",
+    "Migration Committee",
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +87,17 @@ def test_every_country_builds_in_three_languages(reports: dict, country: str) ->
             assert f'id="{section_id}"' in html, (country, lang, section_id)
 
 
-def _zeros(value: object, path: str = "") -> list[str]:
-    """Paths of exact zeros among the value fields of numbers.json."""
+def _zeros(value: object, path: str = "", columns: tuple[str, ...] = VALUE_COLUMNS) -> list[str]:
+    """Paths of exact zeros among the value fields (``columns``) of numbers.json."""
     found = []
     if isinstance(value, dict):
         for k, v in value.items():
-            if k in VALUE_COLUMNS and isinstance(v, int | float) and v == 0:
+            if k in columns and isinstance(v, int | float) and v == 0:
                 found.append(f"{path}.{k}")
-            found += _zeros(v, f"{path}.{k}")
+            found += _zeros(v, f"{path}.{k}", columns)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            found += _zeros(v, f"{path}[{i}]")
+            found += _zeros(v, f"{path}[{i}]", columns)
     return found
 
 
@@ -73,11 +107,91 @@ def test_no_zero_stands_for_no_data_in_numbers_or_charts(reports: dict, country:
     numbers = json.loads((folder / "numbers.json").read_text("utf-8"))
     remittance_parts = {k: numbers[k] for k in ("trend", "cis", "share_gdp", "measures")}
     assert _zeros(remittance_parts) == []
+    # estimated sections: a section whose inputs are not held holds no number at all, and no
+    # zero stands for an input not held (a flow estimated at 0 is the estimator's answer, the
+    # smallest flows consistent with the stocks, and is listed by the plausibility check)
+    estimates = numbers["estimates"]
+    for key in ESTIMATED:
+        part = estimates[key]
+        if isinstance(part, dict):
+            assert set(part) == {"not_held"} and part["not_held"], (country, key)
+    found = _zeros({k: estimates[k] for k in ESTIMATED if k != "flows"})
+    found += _zeros(estimates, columns=ESTIMATE_COLUMNS)
+    assert found == [], (country, found)
     for csv in (folder / "figures").glob("*.csv"):
         frame = pd.read_csv(csv)
         for col in set(VALUE_COLUMNS) & set(frame.columns):
             values = pd.to_numeric(frame[col], errors="coerce")
             assert not (values == 0).any(), f"{csv.name}: {col} has a zero"
+    for csv in (folder / "tables").glob("*.csv"):
+        frame = pd.read_csv(csv)
+        for col in set(ESTIMATE_COLUMNS) & set(frame.columns):
+            values = pd.to_numeric(frame[col], errors="coerce")
+            assert not (values == 0).any(), f"{csv.name}: {col} has a zero"
+
+
+def _inputs_held(store: Store, country: str) -> dict[str, bool]:
+    """Which estimated sections have their inputs held, read from the store independently."""
+    paid = reported(concept_series(store, "remittances_paid", [country]))
+    since_2000 = [
+        reported(concept_series(store, c, [country], [str(y) for y in range(2000, 2030)]))
+        for c in ("remittances_received", "remittances_paid")
+    ]
+    desa = store.observations("UNDESA_IMS", "migrant_stock", ref_area=country)
+    return {
+        "flows": desa["counterpart_area"].notna().any(),
+        "corridors": True,
+        "volumes": bool((paid["period"].astype(int) >= 2010).any()),
+        "gravity": True,
+        "forecast_scores": any(len(s) >= 12 for s in since_2000),
+        "systems": desa["counterpart_area"].notna().any(),
+    }
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_estimated_sections_are_built_where_their_inputs_are_held(
+    snapshot_store: Store, reports: dict, country: str
+) -> None:
+    held = _inputs_held(snapshot_store, country)
+    name = Locale("en").area(country)
+    for lang in LANGS:
+        folder = reports[country, lang]
+        numbers = json.loads((folder / "numbers.json").read_text("utf-8"))
+        for key, is_held in held.items():
+            part = numbers["estimates"][key]
+            assert isinstance(part, list) == is_held, (country, lang, key)
+            if is_held:
+                assert part, (country, lang, key)
+        figures = {p.stem for p in (folder / "figures").glob("*.png")}
+        assert (f"12_{country.lower()}_estimated_flows" in figures) == held["flows"]
+        assert ("14_implied_migrants" in figures) == held["volumes"]
+        assert ("15_remittance_forecasts" in figures) == held["forecast_scores"]
+    html = (reports[country, "en"] / "index.html").read_text("utf-8")
+    for key, heading in ESTIMATED.items():
+        assert heading.format(name=name) in html, (country, key)
+    not_held = sum(1 for v in held.values() if not v)
+    assert html.count(f"Not held for {name}: ") == not_held + (country != "KAZ")
+    if country == "TKM":  # reports no remittances: those estimates say what is missing
+        assert "Not held for Turkmenistan: remittances paid (World Bank/KNOMAD)." in html
+
+
+def test_uzbekistan_estimates_name_uzbekistan_as_their_focus(reports: dict) -> None:
+    numbers = json.loads((reports["UZB", "en"] / "numbers.json").read_text("utf-8"))
+    est = numbers["estimates"]
+    assert est["flows_values"]["country"] == "UZB" and est["flows_values"]["regions"][0] == "UZB"
+    assert est["flows_values"]["regions_chosen"] == "by_stock"
+    assert all("UZB" in (r["sender"], r["receiver"]) for r in est["corridors"])
+    assert est["corridors_values"]["country"] == "UZB"
+    assert est["volumes_values"]["country"] == "UZB"
+    assert est["systems_values"]["country"] == "UZB"
+    assert "KAZ" in est["systems_values"]["neighbours"]  # its neighbourhood, not Kazakhstan's
+    assert "UZB" not in est["systems_values"]["neighbours"]
+    html = (reports["UZB", "en"] / "index.html").read_text("utf-8")
+    estimated = html[html.index('id="estimates"') : html.index('id="cite"')]
+    swot = html[html.index('id="swot"') : html.index('id="estimates"')]
+    for phrase in KAZAKHSTAN_ONLY:
+        assert phrase not in estimated + swot, phrase
+    assert "Uzbekistan, estimate: in 2015-2019" in estimated
 
 
 def test_turkmenistan_is_listed_as_not_reported_and_never_ranked(reports: dict) -> None:

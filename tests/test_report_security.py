@@ -118,3 +118,20 @@ def test_refresh_offline_warns_once_and_names_the_release_used(
     # remittances come from WDI 2025-07-01, not the newest vintage of the dataset (a GDP file)
     assert "BX.TRF.PWKR.CD.DT WDI 2025-07-01" in warnings[0]
     assert "NY.GDP.MKTP.CD datahub NY.GDP.MKTP.CD 2026-03" in warnings[0]
+
+
+def test_report_csv_neutralises_every_formula_start_and_keeps_numbers() -> None:
+    """The report's CSV uses the CLI's one definition: = + - @ tab and CR are all neutralised."""
+    import io
+
+    from keruen.cli.output import FORMULA_STARTS
+    from keruen.report.output import data_csv
+
+    cells = [f"{c}cmd|' /C calc'!A0" for c in FORMULA_STARTS]
+    frame = pd.DataFrame({"name": [*cells, "-5", "Kazakhstan"], "value": [1.0] * 8})
+    sources = [{"publisher": "\tWorld Bank", "vintage": "=HYPERLINK(1)"}]
+    text = data_csv(frame, "persons", sources)
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert list(back["name"]) == [f"'{c}" for c in cells] + ["-5", "Kazakhstan"]
+    assert set(back["source"]) == {"'\tWorld Bank"} and set(back["vintage"]) == {"'=HYPERLINK(1)"}
+    assert (back["value"] == 1.0).all()

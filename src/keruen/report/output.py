@@ -15,6 +15,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from keruen.cli.output import neutralise_cell
 from keruen.figures import charts
 from keruen.report.files import ensure_dir, write_text
 
@@ -28,8 +29,9 @@ def _provenance(sources: list[dict[str, str]]) -> tuple[str, str]:
 def data_csv(frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]) -> str:
     """CSV text of ``frame`` with ``source``, ``vintage`` and ``unit`` columns appended.
 
-    Cells starting with ``= + - @`` followed by a letter are prefixed with ``'`` so a
-    spreadsheet does not run them as formulas; missing values stay empty (never 0).
+    Text cells starting with ``= + - @``, tab or carriage return (and not a plain number) are
+    prefixed with ``'`` so a spreadsheet does not run them as formulas (the CLI's
+    :func:`~keruen.cli.output.neutralise_cell`); missing values stay empty (never 0).
     """
     pubs, vints = _provenance(sources)
     out = frame.copy()
@@ -37,23 +39,16 @@ def data_csv(frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]) -> s
         if out[col].dtype == object:
             out[col] = out[col].map(_defuse)
     out = out.assign(source=_defuse(pubs), vintage=_defuse(vints), unit=unit)
-    return out.to_csv(index=False, lineterminator="\n")
+    # RFC 4180 line ends: with "\r\n" as the terminator the csv writer quotes any cell holding
+    # a carriage return or a line feed, so such a cell can never split a row
+    return out.to_csv(index=False, lineterminator="\r\n")
 
 
 def _defuse(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
-        return "'" + value
+    """A cell made inert in a spreadsheet; a list becomes one comma-separated (inert) text."""
     if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        value = ", ".join(map(str, value))
+    return neutralise_cell(value)
 
 
 @dataclass
