@@ -112,6 +112,10 @@ def publisher_label(publisher: str, _: Gettext) -> str:
         ),
         "keruen (estimate)": _("keruen (estimate)"),
         "World Bank (WDI, KNOMAD)": _("World Bank (WDI, KNOMAD)"),
+        "keruen estimate from UN DESA stocks and UN WPP": _(
+            "keruen estimate from UN DESA stocks and UN WPP"
+        ),
+        "keruen estimate from World Bank data": _("keruen estimate from World Bank data"),
         "Kelinbayeva et al. 2025 (Migration Committee)": _(
             "Kelinbayeva et al. 2025 (Migration Committee)"
         ),
