@@ -17,7 +17,7 @@ from keruen.areas import group_members
 from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.models.gravity import ppml_gravity
 from keruen.models.systems import detect_systems, track_country
-from keruen.report.analysis import COUNTRY, Section
+from keruen.report.analysis import COUNTRY, Section, estimates_of  # noqa: F401 - re-exported
 from keruen.report.estimates import bilateral_stocks
 from keruen.report.provenance import merge_sources, source_line
 from keruen.store import Store
@@ -355,37 +355,33 @@ def _prov(stocks: dict[str, pd.DataFrame]) -> dict[str, object]:
     return {c: first[c].iloc[0] for c in ("dataset", "vintage", "release") if c in first}
 
 
-_CACHE: dict[tuple[str, ...], dict[str, Section]] = {}
-
-
 def estimated_sections(store: Store) -> dict[str, Section]:
-    """The six estimated sections, keyed by name (memoised on the input files' sha256).
+    """The six estimated sections, keyed by name, each a part of the report cache.
 
-    The estimators are deterministic, so equal inputs (the sha256 of every stored file that is
-    not itself a keruen estimate) give equal sections; the memo saves recomputing them when
-    one process renders the report in several languages.
+    Each section is looked up in the active :class:`~keruen.report.cache.ReportCache` (keyed by
+    the code, its parameters and the vintages of the datasets it reads) and computed only when
+    one of those changed. With no cache active, this process's memory serves as one, so
+    rendering several languages in one process computes the models once.
     """
+    from keruen.report.cache import ReportCache, active, cached_section, shared_value
     from keruen.report.estimates import section_corridors, section_flows, section_volumes
-    from keruen.store.estimates import PUBLISHER
 
-    src = store.sources()
-    key = tuple(sorted(src.loc[src["publisher"] != PUBLISHER, "sha256"]))
-    if key not in _CACHE:
-        stocks = _stocks_by_period(store)
-        corridors = section_corridors(store)
-        sections = (
-            section_flows(store),
-            corridors,
-            section_volumes(store, corridors),
-            section_gravity(store, stocks),
-            section_forecasts(store),
-            section_systems(store, stocks),
-        )
-        _CACHE.clear()
-        _CACHE[key] = {s.key: s for s in sections}
-    return _CACHE[key]
+    if active() is None:
+        with ReportCache(mode="memory").active():
+            return estimated_sections(store)
 
+    def stocks(s: Store) -> dict[str, pd.DataFrame]:
+        return shared_value(s, "bilateral_stocks", None, _stocks_by_period)
 
-def estimates_of(sections: dict[str, Section]) -> list[Estimate]:
-    """Every :class:`Estimate` the sections carry, in section order."""
-    return [e for s in sections.values() for e in s.values.get("estimates", [])]
+    corridors = cached_section(store, "corridors", None, section_corridors)
+    sections = (
+        cached_section(store, "flows", None, section_flows),
+        corridors,
+        cached_section(
+            store, "volumes", None, lambda s: section_volumes(s, corridors), inputs=[corridors]
+        ),
+        cached_section(store, "gravity", None, lambda s: section_gravity(s, stocks(s))),
+        cached_section(store, "forecasts", None, section_forecasts),
+        cached_section(store, "systems", None, lambda s: section_systems(s, stocks(s))),
+    )
+    return {s.key: s for s in sections}
