@@ -250,6 +250,20 @@ class ReportCache:
     def _remember(self, value: Any, lineage: str) -> None:
         self._lineages[id(value)] = (value, lineage)
 
+    def _item_lineages(self, value: Any) -> dict[str, str]:
+        """Lineages of the parts a dict-valued group holds (kept with the group's entry)."""
+        if not isinstance(value, dict):
+            return {}
+        known = {k: self._lineages.get(id(v)) for k, v in value.items()}
+        return {str(k): v[1] for k, v in known.items() if v is not None and v[0] is value[k]}
+
+    def _remember_items(self, value: Any, items: dict[str, str]) -> None:
+        """After a group is reused: its parts keep their own lineages (see ``inputs``)."""
+        if isinstance(value, dict):
+            for k, lineage in items.items():
+                if k in value:
+                    self._remember(value[k], lineage)
+
     # -- entries ---------------------------------------------------------------------------
     def path(self, kind: str, key: str) -> Path:
         """The file of entry ``key`` of ``kind`` (``parts``, ``figures``, ``pages``, ``blobs``)."""
@@ -341,6 +355,7 @@ class ReportCache:
                     self.warn(f"cache entry of {name} is damaged ({exc}); rebuilding it")
                 else:
                     self._remember(value, entry["lineage"])
+                    self._remember_items(value, entry.get("items", {}))
                     if outer is not None:
                         outer.note(deps)
                     self._count([*entry["members"], *([name] if count else [])], True)
@@ -363,6 +378,7 @@ class ReportCache:
                 "deps": digests,
                 "lineage": lineage,
                 "members": members,
+                "items": self._item_lineages(value),
                 "value": pickle.dumps(value, protocol=5),
             },
         )

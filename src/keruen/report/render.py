@@ -211,9 +211,8 @@ def _render(
     if scope.is_paper_country:
         from keruen.report.reconcile import reconcile
 
-        recon = cache.part(
-            store, "reconcile", None, lambda s: reconcile(s, sections), inputs=[sections]
-        )
+        used = [sections[k] for k in ("trend", "cis", "share_gdp", "labour")]
+        recon = cache.part(store, "reconcile", None, lambda s: reconcile(s, sections), inputs=used)
     page: dict[str, bytes] = cache.part(
         store,
         f"page {lang}",
