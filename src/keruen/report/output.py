@@ -178,6 +178,13 @@ class Output:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
 
+    def discard(self) -> None:
+        """Cancel the figures not drawn yet (after an error); nothing more is written."""
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
     def table(
         self, key: str, frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]
     ) -> None:

@@ -251,8 +251,12 @@ def _page(
     items = swot(sections)
     output = Output(out, lang, cache=active())
     say(f"{country}: drawing the figures ({lang})")
-    _figures(sections, store, loc, output)
-    _tables(sections, output)
+    try:
+        _figures(sections, store, loc, output)
+        _tables(sections, output)
+    except BaseException:
+        output.discard()
+        raise
     output.finish()
     say(f"{country}: writing index.html ({lang})")
     html = _html(store, sections, scope, recon, items, loc, output)
