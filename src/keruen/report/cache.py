@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import pickle
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -80,6 +81,7 @@ _ACTIVE: contextvars.ContextVar[ReportCache | None] = contextvars.ContextVar(
 )
 #: Entries read or written in this process, newest last (bytes, checked like files).
 _MEMORY: OrderedDict[str, bytes] = OrderedDict()
+_MEMORY_LOCK = threading.Lock()  # the dashboard may ask from several threads at once
 _MEMORY_MAX_BYTES = 256 * 2**20
 
 
@@ -274,7 +276,8 @@ class ReportCache:
         if not self.reads:
             return None
         mem = f"{kind}/{key}"
-        blob = _MEMORY.get(mem) if self.memory else None
+        with _MEMORY_LOCK:
+            blob = _MEMORY.get(mem) if self.memory else None
         path = self.path(kind, key)
         if blob is None and self.mode == "on":
             try:
@@ -290,7 +293,8 @@ class ReportCache:
         try:
             value = _decode(blob)
         except Exception as exc:  # noqa: BLE001 - any damage is a miss, never a crash
-            _MEMORY.pop(mem, None)
+            with _MEMORY_LOCK:
+                _MEMORY.pop(mem, None)
             self.warn(f"cache entry {path} is damaged ({exc}); rebuilding it")
             return None
         if self.memory:
@@ -438,7 +442,8 @@ class ReportCache:
 
     def clear(self) -> None:
         """Delete every entry of the folder and of this process's memory."""
-        _MEMORY.clear()
+        with _MEMORY_LOCK:
+            _MEMORY.clear()
         for path in self._files():
             path.unlink(missing_ok=True)
 
@@ -459,12 +464,13 @@ def _decode(blob: bytes) -> Any:
 
 
 def _remember_bytes(key: str, blob: bytes) -> None:
-    _MEMORY[key] = blob
-    _MEMORY.move_to_end(key)
-    total = sum(len(b) for b in _MEMORY.values())
-    while total > _MEMORY_MAX_BYTES and len(_MEMORY) > 1:
-        _, dropped = _MEMORY.popitem(last=False)
-        total -= len(dropped)
+    with _MEMORY_LOCK:
+        _MEMORY[key] = blob
+        _MEMORY.move_to_end(key)
+        total = sum(len(b) for b in _MEMORY.values())
+        while total > _MEMORY_MAX_BYTES and len(_MEMORY) > 1:
+            _, dropped = _MEMORY.popitem(last=False)
+            total -= len(dropped)
 
 
 def active() -> ReportCache | None:
