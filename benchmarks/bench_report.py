@@ -7,6 +7,7 @@ same home, with the report cache the first run left. Medians of ``--repeats`` pa
 second / cold is the figure of merit (target: <= 10 %).
 
     python benchmarks/bench_report.py --repeats 3 [--country KAZ] [--lang en] [--no-cache-run]
+    python benchmarks/bench_report.py --figure-threads --repeats 3
 """
 
 from __future__ import annotations
@@ -48,6 +49,31 @@ def _base_store(root: Path) -> Path:
     return home / "keruen.duckdb"
 
 
+def figure_threads(repeats: int) -> None:
+    """Draw the report's 17 figures (no cache) with 1 and with 2 threads; medians, ratio."""
+    from keruen.report.analysis import build
+    from keruen.report.locale import Locale
+    from keruen.report.output import Output
+    from keruen.report.render import _figures
+    from keruen.sources.snapshot import open_store
+
+    with tempfile.TemporaryDirectory(prefix="keruen-bench-figures-") as tmp:
+        store = open_store(Path(tmp) / "keruen.duckdb", quiet=True)
+        sections = build(store)
+        times: dict[int, list[float]] = {1: [], 2: []}
+        for i in range(repeats):
+            for workers in (1, 2):
+                out = Output(Path(tmp) / f"w{workers}-{i}", "en", workers=workers)
+                start = time.perf_counter()
+                _figures(sections, store, Locale("en"), out)
+                out.finish()
+                times[workers].append(time.perf_counter() - start)
+        one, two = statistics.median(times[1]), statistics.median(times[2])
+        print(f"17 figures, median of {repeats}: 1 thread {one:.2f} s, 2 threads {two:.2f} s")
+        print(f"2 threads / 1 thread = {two / one:.0%}; CPUs: {os.cpu_count()}")
+        store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -56,7 +82,16 @@ def main() -> None:
     ap.add_argument(
         "--no-cache-run", action="store_true", help="also time `--no-cache` (today's behaviour)"
     )
+    ap.add_argument(
+        "--figure-threads",
+        action="store_true",
+        help="only time drawing the 17 figures with 1 and 2 threads (in this process)",
+    )
     args = ap.parse_args()
+    if args.figure_threads:
+        figure_threads(args.repeats)
+        print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+        return
     extra = ("--country", args.country, "--lang", args.lang)
     with tempfile.TemporaryDirectory(prefix="keruen-bench-report-") as tmp:
         root = Path(tmp)
