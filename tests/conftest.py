@@ -22,6 +22,15 @@ from tests.fakeserver import FakeServer
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A private KERUEN_HOME already for session and module fixtures (the report cache lives
+    there), so no test writes into the user's own data folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KERUEN_HOME", str(tmp_path_factory.mktemp("session-home")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def snapshot_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A store holding the bundled real-data snapshot (treat as read-only)."""

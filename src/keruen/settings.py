@@ -127,8 +127,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KERUEN_UPDATE_MAX_BYTES",
         "536870912",
-        "Most bytes one update may download in all (default 512 MiB); a larger answer is "
-        "rejected.",
+        "Most bytes one update may download in all (default 512 MiB); a larger answer is rejected.",
     ),
     Setting(
         "KERUEN_INPUT_MAX_ROWS",
@@ -172,6 +171,14 @@ SETTINGS: tuple[Setting, ...] = (
         "temporary files beside the store.",
     ),
     # -- end of store and ingest --
+    # -- report cache (owner: report-cache) --
+    Setting(
+        "KERUEN_REPORT_CACHE_MB",
+        "512",
+        "Largest size in megabytes of the report cache (<KERUEN_HOME>/cache/report); the least "
+        "recently used entries are removed beyond it.",
+    ),
+    # -- end of report cache --
 )
 
 

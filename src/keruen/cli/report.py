@@ -99,18 +99,49 @@ def _releases_used(store: object) -> str:
     help="First fetch the newest World Bank release of the report's indicators; if "
     "that fails, say so and use the latest stored vintage or the snapshot.",
 )
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Compute every section, estimate and figure afresh; read and write no cache.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Compute every part afresh and replace its cache entry (the cache lives in "
+    "<KERUEN_HOME>/cache/report and may be deleted at any time).",
+)
 def report(
-    out_dir: Path, lang: str | None, countries: str, group: str | None, pdf: bool, refresh: bool
+    out_dir: Path,
+    lang: str | None,
+    countries: str,
+    group: str | None,
+    pdf: bool,
+    refresh: bool,
+    no_cache: bool,
+    rebuild: bool,
 ) -> None:
-    """Write index.html, the figures (PNG and SVG), CSV files and numbers.json."""
+    """Write index.html, the figures (PNG and SVG), CSV files and numbers.json.
+
+    Every section, model estimate and figure is kept in a cache in <KERUEN_HOME>/cache/report,
+    keyed by the code, its parameters and the vintages of the datasets it reads: a second run
+    on unchanged data reuses them, and a new vintage rebuilds only the parts that read it.
+    """
     from keruen import settings
     from keruen.areas import group_members
+    from keruen.report.cache import ReportCache
     from keruen.report.render import render_countries
     from keruen.report.scope import parse_countries
     from keruen.sources.snapshot import open_store
 
+    if no_cache and rebuild:
+        raise click.UsageError("--no-cache and --rebuild exclude each other")
     lang = lang or settings.get("KERUEN_LANG") or "en"
     codes = parse_countries(countries)
+    cache = ReportCache(
+        mode="off" if no_cache else "rebuild" if rebuild else "on",
+        warn=lambda msg: click.echo(f"keruen: WARNING: {msg}", err=True),
+    )
     with open_store() as store:
         if refresh:
             _refresh(store, sorted(set(group_members("post_soviet")) | set(codes)))
@@ -121,7 +152,10 @@ def report(
             lang,
             group=group,
             progress=lambda msg: click.echo(f"keruen: {msg}", err=True),
+            cache=cache,
         )
+    if cache.writes:
+        cache.prune()
     if pdf:
         from keruen.report.browser import write_pdf
 

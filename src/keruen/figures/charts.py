@@ -7,7 +7,7 @@ report still says where its numbers come from.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -65,7 +65,7 @@ def trend_chart(
         )
     )
     # clicking a legend entry highlights that series (interactive HTML only)
-    pick = alt.selection_point(fields=["flow"], bind="legend")
+    pick = alt.selection_point(name="pick_flow", fields=["flow"], bind="legend")
     base = base.add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2)))
     layers = [base]
     if paper_point is not None and not paper_point.empty:
@@ -263,7 +263,7 @@ def band_chart(
             tooltip=["year", "series", alt.Tooltip("value:Q", format=fmt)],
         )
     )
-    pick = alt.selection_point(fields=["series"], bind="legend")
+    pick = alt.selection_point(name="pick_series", fields=["series"], bind="legend")
     lines = lines.add_params(pick).encode(
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.2))
     )
@@ -318,12 +318,20 @@ def save(chart: alt.TopLevelMixin, out_dir: Path, name: str, lang: str = "en") -
 
     Axis numbers follow ``lang``'s conventions (see ``NUMBER_LOCALES``).
     """
-    import vl_convert as vlc
-
-    spec = chart.to_dict()
-    locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
-    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
-    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    svg, png = render_spec(chart.to_dict(), lang)
     write_text(out_dir / f"{name}.svg", svg)
     write_bytes(out_dir / f"{name}.png", png)
     return svg
+
+
+def render_spec(spec: dict[str, Any], lang: str = "en") -> tuple[str, bytes]:
+    """(SVG text, PNG bytes at scale 2) of a Vega-Lite ``spec``, axis numbers in ``lang``'s style.
+
+    Safe to call from several threads at once (the report draws figures in a small pool).
+    """
+    import vl_convert as vlc
+
+    locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
+    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
+    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    return svg, png

@@ -47,15 +47,26 @@ class Section:
     sources: list[dict[str, str]] = field(default_factory=list)
 
 
+def estimates_of(sections: dict[str, Section]) -> list[Any]:
+    """Every :class:`~keruen.store.estimates.Estimate` the sections carry, in section order."""
+    return [e for s in sections.values() for e in s.values.get("estimates", [])]
+
+
 def _years(first: int, last: int) -> list[str]:
     return [str(y) for y in range(first, last + 1)]
 
 
 def paper_source(store: Store) -> list[dict[str, str]]:
     """The provenance line of the paper's stated figures."""
-    src = store.sources()
-    src = src[src["kind"] == "paper_figures"]
-    return source_line(src.assign(dataset=src["dataset"]))
+    return source_line(sources_of_kind(store, "paper_figures"))
+
+
+def sources_of_kind(store: Store, kind: str) -> pd.DataFrame:
+    """The stored files of one ``kind`` (e.g. ``paper_figures``), oldest first.
+
+    Asked in SQL, so the report cache records a read of those files only, not of every source.
+    """
+    return store.con.execute("SELECT * FROM sources WHERE kind = ? ORDER BY source_id", [kind]).df()
 
 
 def paper_rows(store: Store, measure: str) -> pd.DataFrame:
@@ -408,13 +419,14 @@ def build(store: Store, scope: Scope | None = None) -> dict[str, Section]:
     not held for it names what is missing (``values["not_held"]``) and holds no numbers.
     """
     from keruen.report.balance import section_balance
-    from keruen.report.dynamics import estimated_sections
+    from keruen.report.cache import cached_section as part
 
     scope = scope or peer_group(COUNTRY)
-    trend = section_trend(store, scope)
-    cis = section_cis(store, scope)
-    share = section_share_gdp(store, scope)
-    labour = section_labour(store) if scope.is_paper_country else None
+    # each section is one part of the report cache (a no-op when no cache is active)
+    trend = part(store, "trend", scope, lambda s: section_trend(s, scope))
+    cis = part(store, "cis", scope, lambda s: section_cis(s, scope))
+    share = part(store, "share_gdp", scope, lambda s: section_share_gdp(s, scope))
+    labour = part(store, "labour", None, section_labour) if scope.is_paper_country else None
     position = section_position(trend, cis, labour)
     both = trend.tables["series"].dropna(subset=["inflow", "outflow"])
     held = trend.tables["series"].dropna(subset=["inflow", "outflow"], how="all")
@@ -423,9 +435,13 @@ def build(store: Store, scope: Scope | None = None) -> dict[str, Section]:
         if len(both)
         else (int(held["year"].max()) if len(held) else PAPER_YEAR)
     )
-    measures = section_measures(store, year, scope)
-    balance = section_balance(store, scope, trend)
+    measures = part(store, "measures", [scope, year], lambda s: section_measures(s, year, scope))
+    balance = part(
+        store, "balance", scope, lambda s: section_balance(s, scope, trend), inputs=[trend]
+    )
     observed = {
         s.key: s for s in (trend, cis, share, labour, position, measures, balance) if s is not None
     }
+    from keruen.report.dynamics import estimated_sections
+
     return observed | estimated_sections(store, scope)

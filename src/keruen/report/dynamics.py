@@ -19,7 +19,7 @@ from keruen.errors import InputError
 from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.models.gravity import ppml_gravity
 from keruen.models.systems import detect_systems, track_country
-from keruen.report.analysis import Section
+from keruen.report.analysis import Section, estimates_of  # noqa: F401 - re-exported
 from keruen.report.estimates import (
     as_scope,
     bilateral_stocks,
@@ -449,28 +449,18 @@ def _prov(stocks: dict[str, pd.DataFrame]) -> dict[str, object]:
     return {c: first[c].iloc[0] for c in ("dataset", "vintage", "release") if c in first}
 
 
-_CACHE: dict[tuple[object, ...], dict[str, Section]] = {}
-_WORLD: dict[tuple[str, ...], dict[str, object]] = {}
-
-
-def _inputs_key(store: Store) -> tuple[str, ...]:
-    """The sha256 of every stored file that is not itself a keruen estimate."""
-    from keruen.store.estimates import PUBLISHER
-
-    src = store.sources()
-    return tuple(sorted(src.loc[src["publisher"] != PUBLISHER, "sha256"]))
-
-
 def estimated_sections(store: Store, scope: Scope | str | None = None) -> dict[str, Section]:
-    """The six estimated sections of ``scope``'s country, keyed by name (memoised).
+    """The six estimated sections of ``scope``'s country, keyed by name, each a cached part.
 
-    The estimators are deterministic, so equal inputs (the sha256 of every stored file that is
-    not itself a keruen estimate) give equal sections: the memo, keyed by those and by the
-    country and its peer group, saves recomputing them when one process renders the report in
-    several languages. The world-level pieces (stocks, the corridor allocation, the gravity
-    fit, the world's migration systems) are computed once for every country. A section whose
-    inputs are not held for the country names what is missing (``values["not_held"]``).
+    Each section is looked up in the active :class:`~keruen.report.cache.ReportCache` (keyed by
+    the code, the country and its peer group, and the vintages of the datasets it reads) and
+    computed only when one of those changed. With no cache active, this process's memory serves
+    as one, so rendering several languages in one process computes the models once. The
+    world-level pieces (bilateral stocks, the corridor allocation, the gravity fit, the
+    migration networks) are computed once for every country. A section whose inputs are not
+    held for the country names what is missing (``values["not_held"]``).
     """
+    from keruen.report.cache import ReportCache, active, cached_section, shared_value
     from keruen.report.estimates import (
         corridor_world,
         section_corridors,
@@ -479,30 +469,42 @@ def estimated_sections(store: Store, scope: Scope | str | None = None) -> dict[s
     )
 
     scope = as_scope(scope)
-    key = _inputs_key(store)
-    memo_key = (key, scope.country, scope.group, scope.members)
-    if memo_key not in _CACHE:
-        if key not in _WORLD:
-            _WORLD.clear()
-            _CACHE.clear()
-            _WORLD[key] = {"stocks": _stocks_by_period(store), "networks": {}}
-        world = _WORLD[key]
-        stocks: dict[str, pd.DataFrame] = world["stocks"]  # type: ignore[assignment]
-        if "corridors" not in world:
-            world["corridors"] = corridor_world(store)
-        if "gravity" not in world:
-            world["gravity"] = section_gravity(store, stocks)
-        corridors = section_corridors(store, scope, world["corridors"])  # type: ignore[arg-type]
-        sections = (
-            section_flows(store, scope),
-            corridors,
-            section_volumes(store, corridors, scope),
-            gravity_for(world["gravity"], scope),  # type: ignore[arg-type]
-            section_forecasts(store, scope),
-            section_systems(store, scope, stocks, world["networks"]),  # type: ignore[arg-type]
-        )
-        _CACHE[memo_key] = {s.key: s for s in sections}
-    return _CACHE[memo_key]
+    if active() is None:
+        with ReportCache(mode="memory").active():
+            return estimated_sections(store, scope)
+
+    def stocks(s: Store) -> dict[str, pd.DataFrame]:
+        return shared_value(s, "bilateral_stocks", None, _stocks_by_period)
+
+    def networks(s: Store) -> dict[tuple[str, ...], object]:
+        # systems detected per period, shared by every country of this run (built from stocks)
+        return shared_value(s, "system_networks", None, lambda _s: {})
+
+    world = cached_section(store, "corridor_world", None, corridor_world)
+    gravity = cached_section(store, "gravity", None, lambda s: section_gravity(s, stocks(s)))
+    corridors = cached_section(
+        store, "corridors", scope, lambda s: section_corridors(s, scope, world), inputs=[world]
+    )
+    sections = (
+        cached_section(store, "flows", scope, lambda s: section_flows(s, scope)),
+        corridors,
+        cached_section(
+            store,
+            "volumes",
+            scope,
+            lambda s: section_volumes(s, corridors, scope),
+            inputs=[corridors],
+        ),
+        gravity_for(gravity, scope),
+        cached_section(store, "forecasts", scope, lambda s: section_forecasts(s, scope)),
+        cached_section(
+            store,
+            "systems",
+            scope,
+            lambda s: section_systems(s, scope, stocks(s), networks(s)),
+        ),
+    )
+    return {s.key: s for s in sections}
 
 
 def held_sections(sections: dict[str, Section]) -> dict[str, Section]:
@@ -512,8 +514,3 @@ def held_sections(sections: dict[str, Section]) -> dict[str, Section]:
 
 #: Keys of the estimated sections, in report order.
 ESTIMATED: tuple[str, ...] = ("flows", "corridors", "volumes", "gravity", "forecasts", "systems")
-
-
-def estimates_of(sections: dict[str, Section]) -> list[Estimate]:
-    """Every :class:`Estimate` the sections carry, in section order."""
-    return [e for s in sections.values() for e in s.values.get("estimates", [])]

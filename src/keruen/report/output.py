@@ -7,7 +7,10 @@ provenance. The interactive chart in the HTML is drawn from the same data (its s
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ import pandas as pd
 
 from keruen.cli.output import neutralise_cell
 from keruen.figures import charts
-from keruen.report.files import ensure_dir, write_text
+from keruen.report.files import ensure_dir, write_bytes
 
 
 def _provenance(sources: list[dict[str, str]]) -> tuple[str, str]:
@@ -64,14 +67,42 @@ class Figure:
     files: dict[str, str] = field(default_factory=dict)
 
 
+def renderer_version() -> str:
+    """The version of vl-convert (the Vega-Lite renderer), part of every figure's cache key."""
+    from importlib import metadata
+
+    return metadata.version("vl-convert-python")
+
+
+def figure_workers() -> int:
+    """Threads drawing figures: min(2, CPUs); 1 draws in the calling thread."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 @dataclass
 class Output:
-    """Writes figures and tables of one report folder and remembers their file names."""
+    """Writes figures and tables of one report folder and remembers their file names.
+
+    Each figure is looked up in ``cache`` (a :class:`~keruen.report.cache.ReportCache`) by a
+    digest of its Vega-Lite spec (data included), language, renderer and keruen's code; a new
+    one is drawn by vl-convert in a pool of ``workers`` threads. Call :meth:`finish` before
+    reading ``figures[...].svg``. ``files`` holds every file written (path → bytes).
+    """
 
     out: Path
     lang: str
     figures: dict[str, Figure] = field(default_factory=dict)
     tables: dict[str, str] = field(default_factory=dict)
+    cache: Any = None
+    workers: int = field(default_factory=figure_workers)
+    files: dict[str, bytes] = field(default_factory=dict)
+    _pending: list[tuple[Figure, str, Any]] = field(default_factory=list, repr=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    def write(self, relative: str, data: bytes) -> None:
+        """Write ``data`` to ``out/relative`` atomically and keep it in :attr:`files`."""
+        write_bytes(self.out / relative, data)
+        self.files[relative] = data
 
     def figure(
         self,
@@ -83,31 +114,78 @@ class Output:
         sources: list[dict[str, str]],
     ) -> None:
         """Save ``chart`` as PNG and SVG and ``data`` (what it draws) as CSV."""
-        fig_dir = ensure_dir(self.out / "figures")
-        svg = charts.save(chart, fig_dir, name, self.lang)
-        write_text(fig_dir / f"{name}.csv", data_csv(data, unit, sources))
+        ensure_dir(self.out / "figures")
+        self.write(f"figures/{name}.csv", data_csv(data, unit, sources).encode("utf-8"))
         spec = chart.to_dict()
         title = spec.get("title", {})
         text = title.get("text", "") if isinstance(title, dict) else str(title)
         text = " ".join(text) if isinstance(text, list) else text
         subtitle = title.get("subtitle", []) if isinstance(title, dict) else []
         subtitle = " ".join(s.strip() for s in subtitle) if isinstance(subtitle, list) else subtitle
-        self.figures[key] = Figure(
+        fig = Figure(
             key,
             name,
-            svg,
+            "",
             script_json(spec),
             text,
             subtitle,
             {ext: f"figures/{name}.{ext}" for ext in ("png", "svg", "csv")},
         )
+        self.figures[key] = fig
+        self._draw(fig, spec)
+
+    def _draw(self, fig: Figure, spec: dict[str, Any]) -> None:
+        from keruen.report.cache import code_version
+
+        text = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
+        head = f"figure\n{code_version()}\n{renderer_version()}\n{self.lang}\n"
+        fkey = hashlib.sha256((head + text).encode("utf-8")).hexdigest()
+        held = self.cache.get("figures", fkey) if self.cache is not None else None
+        if isinstance(held, tuple) and len(held) == 2:
+            self._place(fig, *held)
+            self.cache.count(f"figure {fig.name}", True)
+            return
+        if self.workers > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="keruen-figure")
+            job = self._pool.submit(charts.render_spec, spec, self.lang)
+            self._pending.append((fig, fkey, job))
+        else:
+            self._pending.append((fig, fkey, charts.render_spec(spec, self.lang)))
+
+    def _place(self, fig: Figure, svg: str, png: bytes) -> None:
+        self.write(f"figures/{fig.name}.svg", svg.encode("utf-8"))
+        self.write(f"figures/{fig.name}.png", png)
+        fig.svg = svg
+
+    def finish(self) -> None:
+        """Wait for the figures being drawn, write them, and keep them in the cache."""
+        try:
+            for fig, fkey, job in self._pending:
+                svg, png = job.result() if isinstance(job, Future) else job
+                self._place(fig, svg, png)
+                if self.cache is not None:
+                    self.cache.put("figures", fkey, (svg, png))
+                    self.cache.count(f"figure {fig.name}", False)
+        finally:
+            self._pending.clear()
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def discard(self) -> None:
+        """Cancel the figures not drawn yet (after an error); nothing more is written."""
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def table(
         self, key: str, frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]
     ) -> None:
         """Save the numbers of one HTML table as ``tables/<key>.csv``."""
         ensure_dir(self.out / "tables")
-        write_text(self.out / "tables" / f"{key}.csv", data_csv(frame, unit, sources))
+        self.write(f"tables/{key}.csv", data_csv(frame, unit, sources).encode("utf-8"))
         self.tables[key] = f"tables/{key}.csv"
 
 

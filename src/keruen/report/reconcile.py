@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keruen.report.analysis import Section, paper_rows
+from keruen.report.analysis import Section, paper_rows, sources_of_kind
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 
@@ -52,8 +52,7 @@ def _row(fig: pd.Series, computed: float | None, code: str, **params: Any) -> di
 
 def paper_release(store: Store) -> str:
     """Publication date of the paper (release of its figures in the store), ISO format."""
-    src = store.sources()
-    rel = src.loc[src["kind"] == "paper_figures", "release"]
+    rel = sources_of_kind(store, "paper_figures")["release"]
     return str(rel.iloc[0]) if len(rel) else ""
 
 

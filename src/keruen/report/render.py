@@ -12,26 +12,20 @@ import math
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from keruen import __version__
-from keruen.figures.charts import NUMBER_LOCALES
-from keruen.report.analysis import COUNTRY, Section, build, paper_source
-from keruen.report.files import write_text
+from keruen.report.analysis import COUNTRY, Section, build, estimates_of, paper_source
+from keruen.report.files import write_bytes, write_text
 from keruen.report.locale import Locale
-from keruen.report.output import Output
 from keruen.report.scope import Scope, peer_group
-from keruen.report.section_figures import (
-    fig_balance,
-    fig_labour,
-    fig_peers,
-    fig_share,
-    fig_trend,
-    source_text,
-)
 from keruen.store import Store
+
+if TYPE_CHECKING:  # altair (by way of charts) is imported only when figures are drawn
+    from keruen.report.cache import ReportCache
+    from keruen.report.output import Output
 
 Progress = Callable[[str], None]
 
@@ -65,15 +59,36 @@ def _clean(value: Any) -> Any:
 
 @cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and Vega-Embed as one script (shipped by vl-convert-python; no CDN)."""
+    """Vega, Vega-Lite and Vega-Embed as one script (shipped by vl-convert-python; no CDN).
+
+    Building it takes seconds, so it is kept in the report cache, keyed by vl-convert's version.
+    """
+    from keruen.report.cache import ReportCache, active, digest
+    from keruen.report.output import renderer_version
+
+    cache = active() or ReportCache()
+    key = digest("vega-bundle", renderer_version())
+    held = cache.get("blobs", key)
+    if isinstance(held, str):
+        return held
     import vl_convert as vlc
 
     bundle: str = vlc.javascript_bundle()  # type: ignore[call-arg]  # snippet is optional
-    return bundle.replace("</script", "<\\/script")
+    bundle = bundle.replace("</script", "<\\/script")
+    cache.put("blobs", key, bundle)
+    return bundle
 
 
 def _figures(sections: dict[str, Section], store: Store, loc: Locale, out: Output) -> None:
     """Draw every figure the sections hold data for (one builder per section)."""
+    from keruen.report.section_figures import (
+        fig_balance,
+        fig_labour,
+        fig_peers,
+        fig_share,
+        fig_trend,
+    )
+
     paper = paper_source(store)
     country = sections["trend"].values["country"]
     fig_trend(sections["trend"], paper, loc, out)
@@ -111,6 +126,10 @@ def _tables(sections: dict[str, Section], out: Output) -> None:
         estimate_tables(sections, out)
 
 
+#: Stands for the generation date in a cached page; replaced by today's date when written.
+GENERATED = "@@keruen-generated-date@@"
+
+
 def render_report(
     store: Store,
     out: str | Path,
@@ -120,21 +139,43 @@ def render_report(
     group: str | None = None,
     keep_estimates: bool = True,
     progress: Progress | None = None,
+    cache: ReportCache | None = None,
 ) -> Path:
     """Compute, draw and write the report of ``country`` into ``out``; returns ``index.html``.
 
     With ``keep_estimates`` the model estimates are written into the store first (status E,
     idempotent), so the report's source list names them and ``keruen query`` finds them.
+    Every part (section, estimate, figure, the page) is reused from ``cache`` (default: the
+    cache in KERUEN_HOME, :mod:`keruen.report.cache`) while its code, parameters and data hold;
+    pass ``ReportCache(mode="off")`` to compute everything afresh.
     """
+    from keruen.report.cache import ReportCache
+
     say = progress or (lambda _msg: None)
-    loc = Locale(lang)
-    out = Path(out)
+    if cache is None:
+        cache = ReportCache(warn=lambda msg: say(f"WARNING: {msg}"))
+    before = cache.stats.copy()
+    with cache.active():
+        index = _render(store, Path(out), lang, peer_group(country, group), keep_estimates, say)
+    say(f"{country}: {cache.stats.since(before).line()}")
+    return index
+
+
+def _render(
+    store: Store, out: Path, lang: str, scope: Scope, keep_estimates: bool, say: Progress
+) -> Path:
+    """The body of :func:`render_report`, inside the active cache."""
+    from keruen.report.cache import active
+
+    cache = active()
+    assert cache is not None
+    country = scope.country
     out.mkdir(parents=True, exist_ok=True)
-    scope = peer_group(country, group)
     say(f"{country}: computing the sections")
-    sections = build(store, scope)
+    sections: dict[str, Section] = cache.part(
+        store, "sections", {"scope": scope}, lambda s: build(s, scope), count=False
+    )
     if keep_estimates and "flows" in sections:  # estimates_of skips sections not held
-        from keruen.report.dynamics import estimates_of
         from keruen.store.estimates import store_estimates
 
         say(f"{country}: storing the estimates")
@@ -143,24 +184,61 @@ def render_report(
     if scope.is_paper_country:
         from keruen.report.reconcile import reconcile
 
-        recon = reconcile(store, sections)
+        used = [sections[k] for k in ("trend", "cis", "share_gdp", "labour")]
+        recon = cache.part(store, "reconcile", None, lambda s: reconcile(s, sections), inputs=used)
+    page: dict[str, bytes] = cache.part(
+        store,
+        f"page {lang}",
+        {"lang": lang, "scope": scope},
+        lambda s: _page(s, sections, scope, recon, lang, out, say),
+        inputs=[sections, recon],
+    )
+    today = dt.date.today().isoformat()
+    for name, data in page.items():
+        if name == "index.html":
+            data = data.replace(GENERATED.encode(), today.encode())
+        write_bytes(out / name, data)
+    return out / "index.html"
+
+
+def _page(
+    store: Store,
+    sections: dict[str, Section],
+    scope: Scope,
+    recon: pd.DataFrame | None,
+    lang: str,
+    out: Path,
+    say: Progress,
+) -> dict[str, bytes]:
+    """Draw the figures and write the tables, index.html and numbers.json of one language.
+
+    Returns every file as (path in ``out`` → bytes), index.html with :data:`GENERATED` in place
+    of the date.
+    """
+    from keruen.report.cache import active
+    from keruen.report.output import Output
     from keruen.report.swot import swot
 
+    country = scope.country
+    loc = Locale(lang)
     items = swot(sections)
-    output = Output(out, lang)
+    output = Output(out, lang, cache=active())
     say(f"{country}: drawing the figures ({lang})")
-    _figures(sections, store, loc, output)
-    _tables(sections, output)
+    try:
+        _figures(sections, store, loc, output)
+        _tables(sections, output)
+    except BaseException:
+        output.discard()
+        raise
+    output.finish()
     say(f"{country}: writing index.html ({lang})")
     html = _html(store, sections, scope, recon, items, loc, output)
-    index = out / "index.html"
-    write_text(index, html)
     numbers = _numbers(sections, recon, items)
-    write_text(
-        out / "numbers.json",
-        json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str),
-    )
-    return index
+    text = json.dumps(_clean(numbers), indent=1, ensure_ascii=False, default=str)
+    return output.files | {
+        "numbers.json": text.encode("utf-8"),
+        "index.html": html.encode("utf-8"),
+    }
 
 
 def _numbers(
@@ -212,7 +290,9 @@ def _html(
 ) -> str:
     import jinja2
 
+    from keruen.figures.charts import NUMBER_LOCALES
     from keruen.report.render_estimates import model_label, term_label
+    from keruen.report.section_figures import source_text
     from keruen.report.text import (
         group_label,
         measure_label,
@@ -271,7 +351,7 @@ def _html(
         "lang": loc.lang,
         "loc": loc,
         "version": __version__,
-        "generated": dt.date.today().isoformat(),
+        "generated": GENERATED,
         "s": sections,
         "figs": output.figures,
         "csv": output.tables,
@@ -301,14 +381,27 @@ def render_countries(
     *,
     group: str | None = None,
     progress: Progress | None = None,
+    cache: ReportCache | None = None,
 ) -> Path:
-    """One country: its report in ``out``. Several: ``out/<ISO3>/`` each and ``out/index.html``."""
+    """One country: its report in ``out``. Several: ``out/<ISO3>/`` each and ``out/index.html``.
+
+    ``cache`` as in :func:`render_report` (one cache serves every country).
+    """
+    from keruen.report.cache import ReportCache
+
     out = Path(out)
+    if cache is None:
+        say = progress or (lambda _msg: None)
+        cache = ReportCache(warn=lambda msg: say(f"WARNING: {msg}"))
     if len(countries) == 1:
-        return render_report(store, out, lang, country=countries[0], group=group, progress=progress)
+        return render_report(
+            store, out, lang, country=countries[0], group=group, progress=progress, cache=cache
+        )
     loc = Locale(lang)
     for code in countries:
-        render_report(store, out / code, lang, country=code, group=group, progress=progress)
+        render_report(
+            store, out / code, lang, country=code, group=group, progress=progress, cache=cache
+        )
     links = "\n".join(
         f'<li><a href="{code}/index.html">{_esc(loc.area(code))}</a> ({code})</li>'
         for code in countries
