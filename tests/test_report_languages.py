@@ -136,4 +136,4 @@ def test_each_step_of_the_report_is_announced(snapshot_store: Store, tmp_path: P
         "drawing the figures",
         "writing index.html",
     ]
-    assert re.fullmatch(r"TKM: 0 of \d+ parts reused", said[3])
+    assert re.fullmatch(r"TKM: 0 of \d+ parts reused", said[4])
