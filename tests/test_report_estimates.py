@@ -22,6 +22,7 @@ from keruen.report.estimates import (
     bilateral_stocks,
     corridor_inputs,
     flow_regions,
+    implausible_flows,
     neighbours,
     stock_matrix,
 )
@@ -135,6 +136,13 @@ def test_flows_recomputed_from_the_stocks_match_the_section(
     assert last["diff_outflow"] == pytest.approx(diff.loc[country].drop(country).sum())
     # the partner table names the country's partners, never the country itself
     assert set(sections["flows"].tables["partners"]["partner"]) == {*regions[1:], "ROW"}
+    # the plausibility check runs for the country: its warnings of the period, recomputed
+    warned = [w for w in sections["flows"].values["plausibility"] if w["period"] == last["period"]]
+    expected = implausible_flows(mats[start], mats[end], od, country)
+    assert [{k: w[k] for k in ("orig", "dest")} for w in warned] == [
+        {k: w[k] for k in ("orig", "dest")} for w in expected
+    ]
+    assert all(country in (w["orig"], w["dest"]) for w in warned)
     bal = sections["flows"].tables["balance"].set_index("period").loc[last["period"]]
     assert bal["births_minus_deaths"] == pytest.approx((ev["births"] - ev["deaths"]).sum())
     world_growth = mats[end].to_numpy().sum() - mats[start].to_numpy().sum()
