@@ -22,6 +22,7 @@ from keruen.report.estimates import (
     bilateral_stocks,
     corridor_inputs,
     flow_regions,
+    implausible_flows,
     neighbours,
     stock_matrix,
 )
@@ -42,10 +43,20 @@ def of(store: Store, country: str) -> dict[str, Section]:
     return estimated_sections(store, peer_group(country))
 
 
-def test_sections_are_memoised_per_country_and_share_the_world_fits(snapshot_store: Store) -> None:
-    kaz, uzb = of(snapshot_store, "KAZ"), of(snapshot_store, "UZB")
-    assert of(snapshot_store, "UZB") is uzb and estimated_sections(snapshot_store) is kaz
-    assert estimated_sections(snapshot_store, "UZB") is uzb  # an ISO3 code is its default scope
+def test_sections_are_reused_per_country_and_share_the_world_fits(snapshot_store: Store) -> None:
+    from keruen.report.cache import ReportCache
+
+    cache = ReportCache(mode="memory")
+    with cache.active():
+        kaz, uzb = of(snapshot_store, "KAZ"), of(snapshot_store, "UZB")
+        before = cache.stats.copy()
+        again = of(snapshot_store, "UZB")
+        default = estimated_sections(snapshot_store)  # no scope: Kazakhstan
+        by_code = estimated_sections(snapshot_store, "UZB")  # an ISO3 code: its default scope
+        assert cache.stats.since(before).rebuilt == []  # every part of the three calls reused
+    assert default["flows"].values["country"] == "KAZ"
+    for same in (again, by_code):
+        pd.testing.assert_frame_equal(same["flows"].tables["flows"], uzb["flows"].tables["flows"])
     assert set(kaz) == set(uzb) == set(ESTIMATED)
     assert kaz["flows"].values["country"] == "KAZ" and uzb["flows"].values["country"] == "UZB"
     # gravity is one world fit: the same coefficients in every country's report
@@ -135,6 +146,13 @@ def test_flows_recomputed_from_the_stocks_match_the_section(
     assert last["diff_outflow"] == pytest.approx(diff.loc[country].drop(country).sum())
     # the partner table names the country's partners, never the country itself
     assert set(sections["flows"].tables["partners"]["partner"]) == {*regions[1:], "ROW"}
+    # the plausibility check runs for the country: its warnings of the period, recomputed
+    warned = [w for w in sections["flows"].values["plausibility"] if w["period"] == last["period"]]
+    expected = implausible_flows(mats[start], mats[end], od, country)
+    assert [{k: w[k] for k in ("orig", "dest")} for w in warned] == [
+        {k: w[k] for k in ("orig", "dest")} for w in expected
+    ]
+    assert all(country in (w["orig"], w["dest"]) for w in warned)
     bal = sections["flows"].tables["balance"].set_index("period").loc[last["period"]]
     assert bal["births_minus_deaths"] == pytest.approx((ev["births"] - ev["deaths"]).sum())
     world_growth = mats[end].to_numpy().sum() - mats[start].to_numpy().sum()

@@ -20,14 +20,8 @@ from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.models.gravity import ppml_gravity
 from keruen.models.systems import detect_systems, track_country
 from keruen.report.analysis import Section, estimates_of  # noqa: F401 - re-exported
-from keruen.report.estimates import (
-    as_scope,
-    bilateral_stocks,
-    country_name,
-    is_held,
-    neighbours,
-    not_held,
-)
+from keruen.report.estimates import bilateral_stocks
+from keruen.report.focus import as_scope, country_name, is_held, neighbours, not_held
 from keruen.report.missing import reported
 from keruen.report.provenance import merge_sources, source_line
 from keruen.report.scope import Scope
@@ -461,12 +455,8 @@ def estimated_sections(store: Store, scope: Scope | str | None = None) -> dict[s
     held for the country names what is missing (``values["not_held"]``).
     """
     from keruen.report.cache import ReportCache, active, cached_section, shared_value
-    from keruen.report.estimates import (
-        corridor_world,
-        section_corridors,
-        section_flows,
-        section_volumes,
-    )
+    from keruen.report.corridors import corridor_world, section_corridors
+    from keruen.report.estimates import section_flows, section_volumes
 
     scope = as_scope(scope)
     if active() is None:

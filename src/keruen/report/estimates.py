@@ -9,23 +9,35 @@ carry the method, assumptions and parameters beside the numbers, and whose ``est
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from keruen.areas import group_members, groups
-from keruen.areas import name as area_name
 from keruen.errors import DataNotAvailableError, InputError
 from keruen.models.flows_from_stocks import FlowsFromStocksResult, flows_from_stocks
 from keruen.models.migrant_volumes import MigrantVolumes, migrants_from_remittances
-from keruen.models.remittance_allocation import DEFAULT_RULE, RULES, allocate_remittances
 from keruen.report.analysis import COUNTRY, Section, paper_rows, paper_source
+from keruen.report.corridors import (  # noqa: F401 - re-exported for callers
+    CORRIDOR_RULE,
+    CORRIDOR_YEAR,
+    CorridorWorld,
+    corridor_inputs,
+    corridor_world,
+    labour_origins,
+    section_corridors,
+)
+from keruen.report.focus import (  # noqa: F401 - re-exported for callers
+    MIN_NEIGHBOURS,
+    as_scope,
+    country_name,
+    is_held,
+    neighbours,
+    not_held,
+)
 from keruen.report.missing import reported
 from keruen.report.provenance import merge_sources, source_line
-from keruen.report.scope import Scope, peer_group
+from keruen.report.scope import Scope
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
@@ -41,9 +53,6 @@ FLOW_REGIONS: tuple[str, ...] = CHOSEN_REGIONS["KAZ"]
 #: Partners of a country in its flow estimate, chosen by bilateral stock (both directions).
 FLOW_PARTNERS = 8
 REST = "ROW"
-CORRIDOR_YEAR = "2017"
-#: The allocation rule closest to the World Bank's 2017 matrix (the models' default).
-CORRIDOR_RULE = DEFAULT_RULE
 #: Remittances sent per remitting migrant per year (US$) and the share who remit: assumptions.
 PER_MIGRANT = 1500.0
 PER_MIGRANT_RANGE = (1000.0, 2500.0)
@@ -53,57 +62,6 @@ VOLUME_FIRST_YEAR = 2010
 #: Kazakhstan's labour origins as the paper names them (kept for callers); for any country the
 #: report uses :func:`labour_origins`, which gives these three for Kazakhstan.
 LABOUR_ORIGINS = ("UZB", "KGZ", "TJK")
-#: A group of fewer members than this is not a country's neighbourhood.
-MIN_NEIGHBOURS = 3
-
-
-def as_scope(scope: Scope | str | None) -> Scope:
-    """A :class:`Scope` from a scope, an ISO3 code (its default peer group) or None (KAZ)."""
-    if isinstance(scope, Scope):
-        return scope
-    return peer_group((scope or COUNTRY).upper())
-
-
-def country_name(country: str) -> str:
-    """English name of ``country`` for estimate titles (the code if it has none)."""
-    try:
-        return area_name(country, "en")
-    except Exception:  # noqa: BLE001 - a title never fails a report
-        return country
-
-
-def not_held(key: str, country: str, *missing: str) -> Section:
-    """A section whose inputs are not held for ``country``: it names what is missing.
-
-    ``missing`` are codes of inputs (``bilateral_stocks``, ``population``, ``vital_events``,
-    ``wb_bilateral_stocks``, ``remittances_paid``, ``remittance_series``); the section has no
-    tables and no numbers, so nothing is shown (or counted) as zero.
-    """
-    return Section(key, {}, {"country": country, "not_held": list(missing)}, [])
-
-
-def is_held(section: Section | None) -> bool:
-    """Whether an estimated section was computed (its inputs are held)."""
-    return section is not None and not section.values.get("not_held")
-
-
-def neighbours(scope: Scope) -> tuple[str, ...]:
-    """The country's neighbourhood: its smallest keruen group lying inside its peer group.
-
-    Kazakhstan, Uzbekistan, Kyrgyzstan, Tajikistan, Turkmenistan: Central Asia; Russia: the
-    EAEU; a country in no keruen group: its peer group (e.g. its World Bank region). Groups of
-    fewer than ``MIN_NEIGHBOURS`` members are skipped. The country itself is left out.
-    """
-    members = set(scope.members)
-    candidates = [
-        group_members(g)
-        for g in groups()
-        if scope.country in group_members(g)
-        and len(group_members(g)) >= MIN_NEIGHBOURS
-        and set(group_members(g)) <= members
-    ]
-    chosen = min(candidates, key=len) if candidates else tuple(scope.members)
-    return tuple(sorted(c for c in chosen if c != scope.country))
 
 
 def bilateral_stocks(store: Store, period: str) -> pd.DataFrame:
@@ -313,6 +271,10 @@ def section_flows(store: Store, scope: Scope | str | None = None) -> Section:
     )
 
 
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
 _BALANCE_KEYS = ("stock_change", "births_minus_deaths", "balance_gap")
 
 
@@ -356,202 +318,6 @@ def _bilateral_periods(store: Store) -> set[str]:
         "AND counterpart_area IS NOT NULL AND counterpart_area <> 'WLD'"
     ).fetchone()
     return set(row[0]) if row and row[0] else set()
-
-
-# --------------------------------------------------------------------------- corridors
-
-
-def corridor_inputs(
-    store: Store, year: str = CORRIDOR_YEAR
-) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[pd.DataFrame], list[str]]:
-    """(stocks orig/dest/stock, received, GDP per head, frames used, areas dropped for no income).
-
-    Stocks: World Bank bilateral migrant stocks (``orig`` = birthplace); received: remittances
-    received in ``year``; income: GDP ÷ population in ``year``. Countries without an income are
-    left out (their rows listed in the last element).
-    """
-    wb = store.observations("WB_BILATERAL_MIGRANT_STOCKS", "migrant_stock", period=year)
-    stocks = wb.rename(columns={"counterpart_area": "orig", "ref_area": "dest", "value": "stock"})
-    countries = sorted(set(stocks["orig"]) | set(stocks["dest"]))
-    gdp = concept_series(store, "gdp", countries, [year])
-    pop = concept_series(store, "population", countries, [year])
-    inc = gdp.set_index("ref_area")["value"] / pop.set_index("ref_area")["value"]
-    inc = inc.dropna()
-    inc = inc[inc > 0]
-    dropped = sorted(set(countries) - set(inc.index))
-    stocks = stocks[stocks["orig"].isin(inc.index) & stocks["dest"].isin(inc.index)]
-    rec = concept_series(store, "remittances_received", sorted(set(stocks["orig"])), [year])
-    rec = rec.dropna(subset=["value"])
-    received = rec.set_index("ref_area")["value"]
-    return (
-        stocks[["orig", "dest", "stock"]].reset_index(drop=True),
-        received,
-        inc,
-        [wb, gdp, pop, rec],
-        dropped,
-    )
-
-
-def _agreement(ours: pd.Series, theirs: pd.Series) -> dict[str, float]:
-    both = pd.concat([ours.rename("ours"), theirs.rename("wb")], axis=1).dropna()
-    both = both[(both["ours"] > 0) & (both["wb"] > 0)]
-    if len(both) < 3:
-        return {"n": float(len(both))} | dict.fromkeys(
-            ("spearman", "ratio_of_sums", "within_factor_2", "median_abs_log_ratio"), np.nan
-        )
-    log_ratio = np.log(both["ours"] / both["wb"])
-    return {
-        "n": float(len(both)),
-        "spearman": float(stats.spearmanr(both["ours"], both["wb"]).statistic),
-        "ratio_of_sums": float(both["ours"].sum() / both["wb"].sum()),
-        "within_factor_2": float((np.abs(log_ratio) <= np.log(2)).mean()),
-        "median_abs_log_ratio": float(np.abs(log_ratio).median()),
-    }
-
-
-def _float(value: object) -> float:
-    return float(value) if isinstance(value, (int, float)) else np.nan
-
-
-@dataclass(frozen=True)
-class CorridorWorld:
-    """The world allocation of every rule and the World Bank 2017 matrix (same for all)."""
-
-    results: dict[str, Any]
-    wb: pd.DataFrame
-    wb_s: pd.Series
-    received: pd.Series
-    used: list[pd.DataFrame]
-    dropped: list[str]
-
-
-def corridor_world(store: Store) -> CorridorWorld:
-    """Allocate every country's remittances received by every rule (computed once per store)."""
-    stocks, received, income, used, dropped = corridor_inputs(store)
-    results = {
-        rule: allocate_remittances(stocks, received, income, rule=rule)  # type: ignore[arg-type]
-        for rule in RULES
-    }
-    wb = store.observations("WB_BILATERAL_REMITTANCES", "bilateral_remittances", period="2017")
-    wb_s = pd.Series(
-        wb["value"].to_numpy() * 1e6,
-        index=pd.MultiIndex.from_arrays([wb["counterpart_area"], wb["ref_area"]]),
-    )  # (sender, receiver) -> US$
-    return CorridorWorld(results, wb, wb_s, received, used, dropped)
-
-
-def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:
-    """Neighbours (:func:`neighbours`) to which the country's allocation sends remittances.
-
-    ``sent`` maps receiver -> amount sent by the country. For Kazakhstan: Uzbekistan,
-    Kyrgyzstan, Tajikistan (Turkmenistan reports no remittances received, so none is allocated).
-    """
-    return tuple(c for c in neighbours(scope) if float(sent.get(c, 0.0)) > 0)
-
-
-def section_corridors(
-    store: Store, scope: Scope | str | None = None, world: CorridorWorld | None = None
-) -> Section:
-    """The country's remittance corridors by Ratha–Shaw allocation, beside the WB 2017 matrix.
-
-    The allocation is the world's (every country's receipts over its emigrants' hosts); the
-    section keeps the corridors the country sends or receives, up to 8 each way.
-    """
-    scope = as_scope(scope)
-    country = scope.country
-    world = world or corridor_world(store)
-    results, wb, wb_s, received = world.results, world.wb, world.wb_s, world.received
-    central = results[CORRIDOR_RULE]
-    by_rule = {
-        rule: r.corridors.set_index(["sender", "receiver"])["remittances"]
-        for rule, r in results.items()
-    }
-    ours = by_rule[CORRIDOR_RULE]
-    keys = [k for k in ours.index.union(wb_s.index) if country in k]
-    own_keys = [k for k in ours.index if country in k and float(ours[k]) > 0]
-    if not own_keys:
-        return not_held("corridors", country, "wb_bilateral_stocks")
-    table = pd.DataFrame(
-        {
-            "sender": [k[0] for k in keys],
-            "receiver": [k[1] for k in keys],
-            "estimate": [float(ours.get(k, 0.0)) for k in keys],
-            "low": [min(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
-            "high": [max(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
-            "wb": [float(wb_s.get(k, np.nan)) for k in keys],
-        }
-    )
-    table["direction"] = np.where(table["sender"] == country, "out", "in")
-    table = table[(table["estimate"] > 0) | (table["wb"] > 0)]
-    # a corridor the allocation cannot estimate (the receiver reports no remittances received)
-    # is not estimated, not estimated as zero
-    table.loc[table["estimate"] <= 0, ["estimate", "low", "high"]] = np.nan
-    table = table.sort_values(
-        ["direction", "estimate"], ascending=[False, False], na_position="last"
-    )
-    table = table.groupby("direction", sort=False).head(8).reset_index(drop=True)
-    paid = reported(concept_series(store, "remittances_paid", [country], [CORRIDOR_YEAR]))
-    sent = pd.Series({k[1]: float(ours[k]) for k in own_keys if k[0] == country}, dtype=float)
-    got = pd.Series({k[0]: float(ours[k]) for k in own_keys if k[1] == country}, dtype=float)
-    out_total = float(sent.sum())
-    in_total = float(got.sum())
-    wb_out = float(sum(v for k, v in wb_s.items() if k[0] == country))
-    wb_in = float(sum(v for k, v in wb_s.items() if k[1] == country))
-    origins = labour_origins(scope, sent)
-    ca_ours = float(sent.reindex(list(origins)).sum())
-    ca_wb = float(sum(v for k, v in wb_s.items() if k[0] == country and k[1] in origins))
-    top_out = str(sent.idxmax()) if len(sent) else None
-    top_in = str(got.idxmax()) if len(got) else None
-    rec = float(received.get(country, np.nan))
-    values = {
-        "country": country,
-        "year": int(CORRIDOR_YEAR),
-        "rule": CORRIDOR_RULE,
-        "income_elasticity": _float(central.parameters.get("income_elasticity")),
-        "method": central.method,
-        "assumptions": central.assumptions,
-        "agreement_country": _agreement(ours[[k for k in ours.index if country in k]], wb_s),
-        "agreement_all": _agreement(ours, wb_s),
-        "wb_corridors": int(sum(1 for k in wb_s.index if country in k)),
-        "received": rec if rec > 0 else np.nan,
-        "received_allocated": in_total if in_total > 0 else np.nan,
-        "received_wb": wb_in if wb_in > 0 else np.nan,
-        "paid_recorded": float(paid["value"].iloc[0]) if len(paid) else np.nan,
-        "paid_allocated": out_total if out_total > 0 else np.nan,
-        "paid_wb": wb_out if wb_out > 0 else np.nan,
-        "labour_origins": list(origins),
-        "labour_origins_share": ca_ours / out_total if out_total and ca_ours else np.nan,
-        "labour_origins_share_wb": ca_wb / wb_out if wb_out and ca_wb else np.nan,
-        "top_receiver": top_out,
-        "top_receiver_share": float(sent[top_out]) / out_total if top_out else np.nan,
-        "top_sender": top_in,
-        "top_sender_share": float(got[top_in]) / in_total if top_in else np.nan,
-        "wb_lacks": sorted(
-            c for c in origins if (country, c) not in wb_s.index and (country, c) in ours
-        ),
-        "n_receivers": int(central.corridors["receiver"].nunique()),
-        "dropped_no_income": world.dropped,
-        "estimates": [
-            Estimate(
-                model="remittance_corridors",
-                rows=central.corridors.assign(
-                    measure="bilateral_remittances",
-                    ref_area=central.corridors["receiver"],
-                    counterpart_area=central.corridors["sender"],
-                    period=CORRIDOR_YEAR,
-                    value=central.corridors["remittances"],
-                    unit="current USD",
-                )[["measure", "ref_area", "counterpart_area", "period", "value", "unit"]],
-                method=central.method,
-                assumptions=central.assumptions,
-                parameters=dict(central.parameters) | {"year": CORRIDOR_YEAR},
-                inputs=inputs_of(pd.concat(world.used, ignore_index=True)),
-                title="Bilateral remittance corridors (ref_area receives from counterpart_area)",
-            )
-        ],
-    }
-    sources = merge_sources(*(source_line(u) for u in world.used), source_line(wb))
-    return Section("corridors", {"corridors": table}, values, sources)
 
 
 # --------------------------------------------------------------------------- volumes

@@ -51,7 +51,7 @@ def _src(section: Section, _: Gettext) -> str:
 
 
 def _held(sections: dict[str, Section], key: str) -> bool:
-    from keruen.report.estimates import is_held
+    from keruen.report.focus import is_held
 
     return is_held(sections.get(key))
 
