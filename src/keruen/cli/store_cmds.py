@@ -14,9 +14,8 @@ from keruen.cli.output import emit, format_option
 from keruen.cli.params import CodeList, YearRange, Years
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from keruen.store import Store
+    from keruen.store.rows import Rows
 
 
 #: Columns of ``sources`` shown in a table; CSV and JSON carry every column.
@@ -62,12 +61,10 @@ def sources(fmt: str) -> None:
     from keruen.sources.snapshot import open_store
 
     with open_store(read_only=True) as store:
-        frame = store.sources()
-    first = [c for c in [*SOURCE_TABLE_COLUMNS, "sha256"] if c in frame.columns]
-    frame = frame[first + [c for c in frame.columns if c not in first]]
-    if "ingested_at" in frame.columns:
-        frame["ingested_at"] = frame["ingested_at"].astype(str)
-    emit(frame, fmt, table_columns=SOURCE_TABLE_COLUMNS)
+        table = store.source_rows()  # ingested_at comes as text, as pandas' astype(str) writes it
+    first = [c for c in [*SOURCE_TABLE_COLUMNS, "sha256"] if c in table.columns]
+    table = table.select(first + [c for c in table.columns if c not in first])
+    emit(table, fmt, table_columns=SOURCE_TABLE_COLUMNS)
 
 
 def dataset_name(held: Iterable[str], name: str) -> str:
@@ -94,10 +91,6 @@ def _areas_in(asked: Iterable[str], held: Iterable[str], option: str) -> list[st
     Matched exactly, in any letter case, or via :func:`keruen.areas.normalise` (ISO alpha-2 or a
     country's name); else an error with the nearest held codes.
     """
-    from keruen.areas import normalise, suggest
-    from keruen.cli.params import did_you_mean
-    from keruen.errors import DataNotAvailableError, UnknownAreaError
-
     held_set = {h for h in held if h is not None}
     by_upper = {h.upper(): h for h in held_set}
     out = []
@@ -108,6 +101,10 @@ def _areas_in(asked: Iterable[str], held: Iterable[str], option: str) -> list[st
         if code.upper() in by_upper:
             out.append(by_upper[code.upper()])
             continue
+        from keruen.areas import normalise, suggest  # pycountry: only for codes not held
+        from keruen.cli.params import did_you_mean
+        from keruen.errors import DataNotAvailableError, UnknownAreaError
+
         try:
             canonical: str | None = normalise(code, ["country"])
         except UnknownAreaError:
@@ -129,17 +126,26 @@ def _distinct(store: Store, column: str, dataset: str) -> list[str]:
     return [r[0] for r in rows if r[0] is not None]
 
 
-def _paper_rows(store: Store, dataset: str, catalogue: pd.DataFrame) -> pd.DataFrame:
+#: A publication's figures in the query's columns (and order), with their provenance.
+_PAPER_SQL = """
+SELECT s.dataset, p.measure, p.ref_area, p.counterpart_area, p.period, p.value, p.unit,
+       'A' AS obs_status, s.vintage, s.publisher, NULL::VARCHAR AS breakdown, s.release,
+       s.licence, s.url, s.title, p.source_id, p.original_source, p.where_in_paper
+FROM paper_figures p JOIN sources s USING (source_id)
+WHERE s.dataset = ?
+ORDER BY s.source_id, p.measure, p.ref_area, p.counterpart_area, p.period
+"""
+
+
+def _paper_rows(store: Store, dataset: str) -> Rows:
     """The figures of the publication ``dataset`` in the query's columns."""
-    ids = catalogue.loc[catalogue["dataset"] == dataset, "source_id"]
-    figures = store.paper_figures()
-    figures = figures[figures["source_id"].isin(ids)].drop(columns=["vintage"], errors="ignore")
-    prov = catalogue[["source_id", "vintage", "release", "publisher", "licence", "url", "title"]]
-    frame = figures.merge(prov, on="source_id", how="left")
-    frame["dataset"] = dataset
-    frame["breakdown"] = None
-    frame["obs_status"] = "A"
-    return frame
+    from keruen.store.rows import Rows
+
+    return Rows.fetch(store._query(_PAPER_SQL, [dataset]))
+
+
+def _keep(table: Rows, column: str, wanted: set[str]) -> Rows:
+    return table.where(lambda r: r[column] in wanted)
 
 
 @click.command()
@@ -191,13 +197,14 @@ def query(
     from keruen.sources.snapshot import open_store
 
     with open_store(read_only=True) as store:
-        catalogue = store.sources()
-        dataset = dataset_name(catalogue["dataset"], dataset)
-        kinds = set(catalogue.loc[catalogue["dataset"] == dataset, "kind"])
+        catalogue = store.source_rows().select(["dataset", "kind"]).rows
+        dataset = dataset_name([d for d, _ in catalogue], dataset)
+        kinds = {k for d, k in catalogue if d == dataset}
+        table: Rows | None = None
         if kinds == {"paper_figures"}:
-            frame = _paper_rows(store, dataset, catalogue)
+            table = _paper_rows(store, dataset)
             held = {
-                c: list(frame[c].dropna().unique())
+                c: list(dict.fromkeys(v for v in table.column(c) if v is not None))
                 for c in ("measure", "ref_area", "counterpart_area", "period")
             }
         else:
@@ -205,7 +212,6 @@ def query(
                 c: _distinct(store, c, dataset)
                 for c in ("measure", "ref_area", "counterpart_area", "period", "breakdown")
             }
-            frame = None
         wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
         wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
         wanted_counterparts = _areas_in(
@@ -221,8 +227,8 @@ def query(
             breakdown = resolve_names(
                 [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
             )[0]
-        if frame is None:
-            frame = store.observations(
+        if table is None:
+            table = store.observation_rows(
                 dataset,
                 wanted_measures or None,
                 wanted_areas or None,
@@ -239,22 +245,22 @@ def query(
                 ("period", wanted_periods),
             ):
                 if wanted:
-                    frame = frame[frame[column].isin(wanted)]
+                    table = _keep(table, column, set(wanted))
             if vintage is not None:
-                frame = frame[frame["vintage"] == vintage]
-    if breakdown is None and frame["breakdown"].isna().any():
-        frame = frame[frame["breakdown"].isna()]
-    if frame.empty:
+                table = table.where(lambda r: r["vintage"] == vintage)
+    if breakdown is None and None in table.column("breakdown"):
+        table = table.where(lambda r: r["breakdown"] is None)
+    if table.empty:
         click.echo(f"keruen: no rows of {dataset} match this query", err=True)
         sys.exit(1)
-    columns = QUERY_COLUMNS + [c for c in PAPER_EXTRA_COLUMNS if c in frame.columns]
-    frame = frame[columns].reset_index(drop=True)
+    columns = QUERY_COLUMNS + [c for c in PAPER_EXTRA_COLUMNS if c in table.columns]
+    table = table.select(columns)
     shown = [c for c in columns if c not in ("release", "licence", "url", "title", "source_id")]
-    if frame["breakdown"].isna().all():
+    if all(v is None for v in table.column("breakdown")):
         shown.remove("breakdown")
-    if frame["counterpart_area"].isna().all():
+    if all(v is None for v in table.column("counterpart_area")):
         shown.remove("counterpart_area")
-    emit(frame, fmt, table_columns=shown)
+    emit(table, fmt, table_columns=shown)
 
 
 @click.command()
