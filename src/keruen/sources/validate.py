@@ -172,7 +172,16 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
             " LEFT JOIN _known_areas _ca ON raw.counterpart_area = _ca.code"
         )
     any_bad = " OR ".join(f"({pred})" for _, pred in rules)
-    first = con.execute(f"SELECT min(_row) FROM raw{joins} WHERE {any_bad}").fetchall()[0][0]
+    # one pass: the row count, the first row breaking a field rule, the first missing value
+    # lacking status 'M' (reported after duplicates, as before)
+    lacking_m = (
+        "min(_row) FILTER (WHERE value IS NULL AND obs_status <> 'M')"
+        if kind == "observations"
+        else "NULL"
+    )
+    n_rows, first, missing = con.execute(
+        f"SELECT count(*), min(_row) FILTER (WHERE {any_bad}), {lacking_m} FROM raw{joins}"
+    ).fetchall()[0]
     if first is not None:
         flags = ", ".join(f"({pred}) AS {_q('bad_' + f)}" for f, pred in rules)
         fields = ", ".join(dict.fromkeys(f for f, _ in rules))
@@ -184,12 +193,8 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
             if row[i]:
                 bad = row[n + list(dict.fromkeys(f for f, _ in rules)).index(field)]
                 raise InputError(_message(field, bad), file=file, row=int(first), field=field)
-    n_rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
     if kind == "observations":
         _check_duplicates(con, file)
-        missing = con.execute(
-            "SELECT min(_row) FROM raw WHERE value IS NULL AND obs_status <> 'M'"
-        ).fetchall()[0][0]
         if missing is not None:
             raise InputError(
                 "empty value; a missing value must carry obs_status 'M'",
@@ -197,7 +202,7 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
                 row=int(missing),
                 field="value",
             )
-    return n_rows
+    return int(n_rows)
 
 
 def _check_duplicates(con: Any, file: str | Path) -> None:
