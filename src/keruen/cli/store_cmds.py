@@ -126,6 +126,36 @@ def _distinct(store: Store, column: str, dataset: str) -> list[str]:
     return [r[0] for r in rows if r[0] is not None]
 
 
+def _held(store: Store, column: str, dataset: str, asked: list[str]) -> list[str]:
+    """The values of ``column`` in ``dataset`` needed to resolve the ``asked`` ones.
+
+    When every asked value is held as spelled, those (one filtered scan); otherwise every
+    distinct value, for case-insensitive matching and "did you mean" hints. Nothing asked,
+    nothing read.
+    """
+    if not asked:
+        return []
+    marks = ", ".join("?" for _ in asked)
+    rows = store.con.execute(
+        f"SELECT DISTINCT {column} FROM observations WHERE dataset = ? AND {column} IN ({marks})",
+        [dataset, *asked],
+    ).fetchall()
+    found = {r[0] for r in rows}
+    if found >= set(asked):
+        return sorted(found)
+    return _distinct(store, column, dataset)
+
+
+def _held_years(store: Store, dataset: str) -> list[int]:
+    """The first and last year held by ``dataset`` (periods that are plain years), or []."""
+    lo, hi = store.con.execute(
+        "SELECT min(CAST(period AS INTEGER)), max(CAST(period AS INTEGER)) FROM observations "
+        "WHERE dataset = ? AND regexp_full_match(period, '[0-9]+')",
+        [dataset],
+    ).fetchall()[0]
+    return [] if lo is None else [int(lo), int(hi)]
+
+
 #: A publication's figures in the query's columns (and order), with their provenance.
 _PAPER_SQL = """
 SELECT s.dataset, p.measure, p.ref_area, p.counterpart_area, p.period, p.value, p.unit,
@@ -207,10 +237,14 @@ def query(
                 c: list(dict.fromkeys(v for v in table.column(c) if v is not None))
                 for c in ("measure", "ref_area", "counterpart_area", "period")
             }
-        else:
+        else:  # read only what the options need: a dataset may hold many millions of rows
             held = {
-                c: _distinct(store, c, dataset)
-                for c in ("measure", "ref_area", "counterpart_area", "period", "breakdown")
+                "measure": _held(store, "measure", dataset, flat(measures)),
+                "ref_area": _held(store, "ref_area", dataset, flat(areas)),
+                "counterpart_area": _held(store, "counterpart_area", dataset, flat(counterparts)),
+                "breakdown": _held(
+                    store, "breakdown", dataset, [b for b in [breakdown] if b not in (None, "*")]
+                ),
             }
         wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
         wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
@@ -219,7 +253,11 @@ def query(
         )
         wanted_periods = None
         if periods is not None:
-            years = [int(p) for p in held["period"] if str(p).isdigit()]
+            years = (
+                [int(p) for p in held["period"] if str(p).isdigit()]
+                if "period" in held
+                else _held_years(store, dataset)
+            )
             wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
         if vintage is not None:
             vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]

@@ -34,17 +34,26 @@ def kind_of(duckdb_type: str) -> str:
 def timestamps_as_text(values: Sequence[dt.datetime | None]) -> list[str]:
     """Timestamps as text with one format for the whole column, as pandas ``astype(str)``.
 
-    Dates only when every time is midnight; microseconds when any value has some; else seconds.
-    A missing value is ``NaT``.
+    Dates only when every time is midnight; else seconds with as many decimals (none, 3 or 6)
+    as the finest value needs. A missing value is ``NaT``.
     """
     present = [v for v in values if v is not None]
     if all(v.time() == dt.time(0) for v in present):
-        fmt = "%Y-%m-%d"
+        return ["NaT" if v is None else v.strftime("%Y-%m-%d") for v in values]
+    if any(v.microsecond % 1000 for v in present):
+        digits = 6
     elif any(v.microsecond for v in present):
-        fmt = "%Y-%m-%d %H:%M:%S.%f"
+        digits = 3
     else:
-        fmt = "%Y-%m-%d %H:%M:%S"
-    return ["NaT" if v is None else v.strftime(fmt) for v in values]
+        digits = 0
+    out = []
+    for v in values:
+        if v is None:
+            out.append("NaT")
+            continue
+        text = v.strftime("%Y-%m-%d %H:%M:%S")
+        out.append(text + f".{v.microsecond:06d}"[: digits + 1] if digits else text)
+    return out
 
 
 @dataclass
