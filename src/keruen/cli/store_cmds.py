@@ -174,6 +174,128 @@ def _paper_rows(store: Store, dataset: str) -> Rows:
     return Rows.fetch(store._query(_PAPER_SQL, [dataset]))
 
 
+def _exact_rows(
+    store: Store,
+    dataset: str,
+    measures: list[str],
+    areas: list[str],
+    counterparts: list[str],
+    periods: Years | None,
+    breakdown: str | None,
+    vintage: str | None,
+) -> Rows | None:
+    """The query's rows when every value asked is held exactly as spelled, else None.
+
+    One pushed-down query: a value asked for is held when it appears in the answer. Anything
+    else (another letter case, an alpha-2 code, an open year range, a value absent) returns
+    None, and :func:`_resolved_rows` resolves the names against what the dataset holds.
+    """
+    years = None
+    if periods is not None:
+        spans = [(a, b) for a, b in periods.spans if a is not None and b is not None]
+        if len(spans) < len(periods.spans):
+            return None
+        years = sorted({str(y) for first, last in spans for y in range(first, last + 1)})
+        if not years:
+            return None
+    if vintage is not None and vintage not in store.vintages(dataset):
+        return None
+    table = store.observation_rows(
+        dataset,
+        measures or None,
+        areas or None,
+        counterparts or None,
+        years,
+        breakdown="*" if breakdown is None else breakdown,
+        vintage=vintage,
+    )
+    if table.empty:
+        return None
+    for column, asked in (
+        ("measure", measures),
+        ("ref_area", areas),
+        ("counterpart_area", counterparts),
+        ("period", years or []),
+    ):
+        if not set(asked) <= set(table.column(column)):
+            return None
+    return table
+
+
+def _resolved_rows(
+    store: Store,
+    dataset: str,
+    paper: bool,
+    measures: tuple[tuple[str, ...], ...],
+    areas: tuple[tuple[str, ...], ...],
+    counterparts: tuple[tuple[str, ...], ...],
+    periods: Years | None,
+    breakdown: str | None,
+    vintage: str | None,
+) -> Rows:
+    """The query's rows, each option resolved against the values the dataset holds.
+
+    Names match in any letter case (areas also by alpha-2 code or name), open year ranges are
+    closed by the years held, and an unknown value is an error naming the nearest held ones.
+    """
+    from keruen.cli.params import flat, resolve_names
+
+    table: Rows | None = None
+    if paper:
+        table = _paper_rows(store, dataset)
+        held = {
+            c: list(dict.fromkeys(v for v in table.column(c) if v is not None))
+            for c in ("measure", "ref_area", "counterpart_area", "period")
+        }
+    else:  # read only what the options need: a dataset may hold many millions of rows
+        held = {
+            "measure": _held(store, "measure", dataset, flat(measures)),
+            "ref_area": _held(store, "ref_area", dataset, flat(areas)),
+            "counterpart_area": _held(store, "counterpart_area", dataset, flat(counterparts)),
+            "breakdown": _held(
+                store, "breakdown", dataset, [b for b in [breakdown] if b not in (None, "*")]
+            ),
+        }
+    wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
+    wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
+    wanted_counterparts = _areas_in(flat(counterparts), held["counterpart_area"], "--counterpart")
+    wanted_periods = None
+    if periods is not None:
+        years = (
+            [int(p) for p in held["period"] if str(p).isdigit()]
+            if "period" in held
+            else _held_years(store, dataset)
+        )
+        wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
+    if vintage is not None:
+        vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]
+    if breakdown not in (None, "*"):
+        breakdown = resolve_names(
+            [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
+        )[0]
+    if table is None:
+        return store.observation_rows(
+            dataset,
+            wanted_measures or None,
+            wanted_areas or None,
+            wanted_counterparts or None,
+            wanted_periods,
+            breakdown="*" if breakdown is None else breakdown,
+            vintage=vintage,
+        )
+    for column, wanted in (
+        ("measure", wanted_measures),
+        ("ref_area", wanted_areas),
+        ("counterpart_area", wanted_counterparts),
+        ("period", wanted_periods),
+    ):
+        if wanted:
+            table = _keep(table, column, set(wanted))
+    if vintage is not None:
+        table = table.where(lambda r: r["vintage"] == vintage)
+    return table
+
+
 def _keep(table: Rows, column: str, wanted: set[str]) -> Rows:
     return table.where(lambda r: r[column] in wanted)
 
@@ -223,69 +345,23 @@ def query(
     DATASET is any name `keruen vintages` lists, in any letter case: sources, stored estimates
     (KERUEN_ESTIMATES_*) and publications' figures (PAPER_*).
     """
-    from keruen.cli.params import flat, resolve_names
+    from keruen.cli.params import flat
     from keruen.sources.snapshot import open_store
 
     with open_store(read_only=True) as store:
         catalogue = store.source_rows().select(["dataset", "kind"]).rows
         dataset = dataset_name([d for d, _ in catalogue], dataset)
-        kinds = {k for d, k in catalogue if d == dataset}
-        table: Rows | None = None
-        if kinds == {"paper_figures"}:
-            table = _paper_rows(store, dataset)
-            held = {
-                c: list(dict.fromkeys(v for v in table.column(c) if v is not None))
-                for c in ("measure", "ref_area", "counterpart_area", "period")
-            }
-        else:  # read only what the options need: a dataset may hold many millions of rows
-            held = {
-                "measure": _held(store, "measure", dataset, flat(measures)),
-                "ref_area": _held(store, "ref_area", dataset, flat(areas)),
-                "counterpart_area": _held(store, "counterpart_area", dataset, flat(counterparts)),
-                "breakdown": _held(
-                    store, "breakdown", dataset, [b for b in [breakdown] if b not in (None, "*")]
-                ),
-            }
-        wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
-        wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
-        wanted_counterparts = _areas_in(
-            flat(counterparts), held["counterpart_area"], "--counterpart"
-        )
-        wanted_periods = None
-        if periods is not None:
-            years = (
-                [int(p) for p in held["period"] if str(p).isdigit()]
-                if "period" in held
-                else _held_years(store, dataset)
-            )
-            wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
-        if vintage is not None:
-            vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]
-        if breakdown not in (None, "*"):
-            breakdown = resolve_names(
-                [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
-            )[0]
+        paper = {k for d, k in catalogue if d == dataset} == {"paper_figures"}
+        table = None
+        if not paper:  # the common case, in one scan; else resolve names, hints, open years
+            table = _exact_rows(
+                store, dataset, flat(measures), flat(areas), flat(counterparts), periods,
+                breakdown, vintage,
+            )  # fmt: skip
         if table is None:
-            table = store.observation_rows(
-                dataset,
-                wanted_measures or None,
-                wanted_areas or None,
-                wanted_counterparts or None,
-                wanted_periods,
-                breakdown="*" if breakdown is None else breakdown,
-                vintage=vintage,
+            table = _resolved_rows(
+                store, dataset, paper, measures, areas, counterparts, periods, breakdown, vintage
             )
-        else:
-            for column, wanted in (
-                ("measure", wanted_measures),
-                ("ref_area", wanted_areas),
-                ("counterpart_area", wanted_counterparts),
-                ("period", wanted_periods),
-            ):
-                if wanted:
-                    table = _keep(table, column, set(wanted))
-            if vintage is not None:
-                table = table.where(lambda r: r["vintage"] == vintage)
     if breakdown is None and None in table.column("breakdown"):
         table = table.where(lambda r: r["breakdown"] is None)
     if table.empty:
