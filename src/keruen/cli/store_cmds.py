@@ -425,13 +425,15 @@ def _load(
     from keruen.sources.common import release_date
     from keruen.sources.files import sha256_of, stage_file
     from keruen.sources.snapshot import open_store
-    from keruen.store import Provenance, Store
+    from keruen.store import Provenance
 
     release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
+    store: Store | None = None
     if store_path().exists():  # a file already held is not read again
-        with Store(read_only=True) as store:
-            held = store.held(sha256)
+        store = open_store()  # one store object (and connection) for the check and the write
+        held = store.held(sha256)
+        store.close()  # no connection is kept while the file is read and checked
         if held is not None:
             return held
     with stage_file(file) as staged:
@@ -449,8 +451,8 @@ def _load(
             retrieved=today,
             origin=str(file.resolve()),
         )
-        with open_store() as store:
-            return store.ingest(staged, prov)
+        with store if store is not None else open_store() as target:
+            return target.ingest(staged, prov)
 
 
 def _check_dataset(staged: object, dataset: str, file: Path) -> None:
