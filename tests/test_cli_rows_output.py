@@ -173,3 +173,35 @@ def test_timestamps_are_text_with_one_format_per_column() -> None:
 )
 def test_json_floats_follow_pandas_ten_decimal_writer(value: float, text: str) -> None:
     assert json_float(value) == text
+
+
+@pytest.mark.parametrize(
+    ("spelled", "exact"),
+    [
+        (
+            ["wb_wdi", "--measure", "sp.pop.totl", "--area", "kz", "--period", "2015:"],
+            ["WB_WDI", "--measure", "SP.POP.TOTL", "--area", "KAZ", "--period", "2015:2024"],
+        ),
+        (
+            ["UNDESA_IMS", "--area", "Kazakhstan", "--counterpart", "rus", "--period", "2000"],
+            ["UNDESA_IMS", "--area", "KAZ", "--counterpart", "RUS", "--period", "2000"],
+        ),
+    ],
+)
+def test_a_query_spelled_as_held_answers_as_one_resolved_against_the_store(
+    store_home: Path,  # noqa: F811
+    spelled: list[str],
+    exact: list[str],
+) -> None:
+    """Values held as spelled take one pushed-down query; others are resolved first: same rows."""
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+
+    runner = CliRunner()
+    resolved = runner.invoke(main, ["query", *spelled, "--format", "csv"])
+    direct = runner.invoke(main, ["query", *exact, "--format", "csv"])
+    assert resolved.exit_code == 0, resolved.output
+    assert direct.exit_code == 0, direct.output
+    assert direct.output == resolved.output
+    assert direct.output.count("\n") > 1
