@@ -408,6 +408,9 @@ def main() -> None:
     parser.add_argument("--build-files", type=int, default=4)
     parser.add_argument("--groupby-rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--query-repeats", type=int, default=None, help="runs per query path (default: --repeats)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=["wdi", "tidy", "build", "groupby"])
     args = parser.parse_args()
@@ -436,7 +439,7 @@ def main() -> None:
         if "build" in args.only:
             home, rows = bench_build(work, args.build_rows, args.build_files, args.seed)
             report(f"store of {args.build_rows:,} SYNTHETIC rows in {args.build_files} files", rows)
-            q = bench_queries(home, args.repeats)
+            q = bench_queries(home, args.query_repeats or args.repeats)
             report("point query", q[:2])
             report("slice query (one measure)", q[2:])
         if "groupby" in args.only:
