@@ -364,15 +364,20 @@ with Store(db, read_only=True) as store:
 """
 
 
-def bench_groupby(work: Path, rows: int, seed: int, repeats: int) -> list[tuple[str, dict]]:
-    """In-process: each path runs in its own process, timed from after its imports."""
+def bench_groupby(
+    work: Path, rows: int, seed: int, repeats: int, old: bool = True
+) -> list[tuple[str, dict]]:
+    """In-process: each path runs in its own process, timed from after its imports.
+
+    ``old=False`` skips the former way (every row into pandas: about 1 GB per million rows).
+    """
     path = work / "groupby.csv"
     synthetic_tidy(path, rows, seed, dataset="GROUPBY")
     home = fresh_home(work, "home_groupby")
     keruen_load(home, path, "GROUPBY", "bench")
     db = str(home / "keruen.duckdb")
     env = keruen_env(home)
-    return [
+    paths = [
         (
             "Store.summarise (SQL group-by)",
             median_of(repeats, lambda: run("code", GROUP_KERUEN, db, "GROUPBY", env=env)),
@@ -385,11 +390,15 @@ def bench_groupby(work: Path, rows: int, seed: int, repeats: int) -> list[tuple[
             "pandas groupby (rows in memory)",
             median_of(repeats, lambda: run("code", GROUP_PANDAS, db, "GROUPBY")),
         ),
-        (
-            "Store.observations + pandas groupby",
-            median_of(repeats, lambda: run("code", GROUP_OLD, db, "GROUPBY", env=env)),
-        ),
     ]
+    if old:
+        paths.append(
+            (
+                "Store.observations + pandas groupby",
+                median_of(repeats, lambda: run("code", GROUP_OLD, db, "GROUPBY", env=env)),
+            )
+        )
+    return paths
 
 
 def report(title: str, rows: list[tuple[str, dict]]) -> None:
@@ -408,7 +417,15 @@ def main() -> None:
     parser.add_argument("--build-files", type=int, default=4)
     parser.add_argument("--groupby-rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--query-repeats", type=int, default=None, help="runs per query path (default: --repeats)"
+    )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-old-groupby",
+        action="store_true",
+        help="skip the former group-by (all rows into pandas), which needs ~1 GB per M rows",
+    )
     parser.add_argument("--only", nargs="*", default=["wdi", "tidy", "build", "groupby"])
     args = parser.parse_args()
     print(
@@ -436,13 +453,15 @@ def main() -> None:
         if "build" in args.only:
             home, rows = bench_build(work, args.build_rows, args.build_files, args.seed)
             report(f"store of {args.build_rows:,} SYNTHETIC rows in {args.build_files} files", rows)
-            q = bench_queries(home, args.repeats)
+            q = bench_queries(home, args.query_repeats or args.repeats)
             report("point query", q[:2])
             report("slice query (one measure)", q[2:])
         if "groupby" in args.only:
             report(
                 f"group-by over {args.groupby_rows:,} SYNTHETIC observations",
-                bench_groupby(work, args.groupby_rows, args.seed, args.repeats),
+                bench_groupby(
+                    work, args.groupby_rows, args.seed, args.repeats, not args.no_old_groupby
+                ),
             )
 
 

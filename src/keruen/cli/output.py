@@ -3,6 +3,12 @@
 Tables are for people: thousands separators, a number of decimals suited to each column, units in
 the header, blanks for missing values. CSV and JSON are for programs: every column as stored, and
 CSV text cells that a spreadsheet would run as a formula are neutralised.
+
+Two kinds of table are written: pandas DataFrames (most commands) and the store's
+:class:`~keruen.store.rows.Rows` (``sources``, ``query``, ``vintages``), formatted here directly
+so those commands never import pandas. Both give the same bytes: the rows writers follow pandas'
+``to_csv`` and ``to_json`` (``orient="records"``, ``indent=1``) exactly, and readable tables go
+through one column formatter.
 """
 
 from __future__ import annotations
@@ -10,10 +16,12 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from keruen.store.rows import Rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,18 +114,127 @@ def to_csv(frame: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def decimals_for(values: pd.Series) -> int:
+def _rows_text(value: Any, kind: str) -> str:
+    """One cell of a :class:`Rows` table as pandas' ``to_csv`` writes it."""
+    if value is None or (kind == "float" and math.isnan(value)):
+        return ""
+    if kind == "float":
+        return repr(float(value))
+    return str(value)
+
+
+def rows_to_csv(table: Rows) -> str:
+    """A :class:`Rows` table as CSV text, byte for byte what :func:`to_csv` gives its DataFrame."""
+    import csv
+    import io
+
+    text = [i for i, k in enumerate(table.kinds) if k == "text"]
+    safe: dict[str, Any] = {}
+    rows = []
+    has_cr = False
+    for row in table.rows:
+        cells = list(row)
+        for i in text:
+            v = cells[i]
+            if isinstance(v, str):
+                if v not in safe:
+                    safe[v] = neutralise_cell(v)
+                    has_cr = has_cr or "\r" in safe[v]
+                cells[i] = safe[v]
+        rows.append(cells)
+    if has_cr:
+        lines = [",".join(_csv_field(str(c)) for c in table.columns)]
+        lines += [",".join(_csv_field(v) for v in r) for r in rows]
+        return "\n".join(lines) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.columns)
+    kinds = table.kinds
+    writer.writerows([_rows_text(v, k) for v, k in zip(r, kinds, strict=True)] for r in rows)
+    return out.getvalue()
+
+
+_JSON_ESCAPES = {i: f"\\u{i:04x}" for i in range(0x20)} | {
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+    ord("/"): "\\/",
+    ord("\b"): "\\b",
+    ord("\f"): "\\f",
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def json_float(value: float) -> str:
+    """``value`` as pandas' JSON writer prints a float (ten decimals, trailing zeros cut).
+
+    Non-finite values are ``null``; magnitudes from 1e16 up or below 1e-15 use ``%.10g``.
+    """
+    if not math.isfinite(value):
+        return "null"
+    neg = value < 0
+    value = -value if neg else value
+    if value > 1e16 - 1 or (value != 0.0 and value < 1e-15):
+        return "%.10g" % (-value if neg else value)
+    whole = int(value)
+    tmp = (value - whole) * 1e10
+    frac = int(tmp)
+    diff = tmp - frac
+    if diff > 0.5 or (diff == 0.5 and (frac == 0 or frac & 1)):
+        frac += 1
+    if frac >= 10**10:
+        frac = 0
+        whole += 1
+    if frac:
+        digits = f"{frac:010d}".rstrip("0")
+        text = f"{whole}.{digits}"
+    else:
+        text = f"{whole}.0"
+    return "-" + text if neg else text
+
+
+def _json_cell(value: Any, kind: str) -> str:
+    if value is None:
+        return "null"
+    if kind == "float":
+        return json_float(float(value))
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "int":
+        return str(int(value))
+    return '"' + str(value).translate(_JSON_ESCAPES) + '"'
+
+
+def rows_to_json(table: Rows) -> str:
+    """A :class:`Rows` table as pandas' ``to_json(orient="records", indent=1)`` writes it."""
+    if not table.rows:
+        return "[\n\n]"
+    keys = ['  "' + c.translate(_JSON_ESCAPES) + '":' for c in table.columns]
+    kinds = table.kinds
+    records = [
+        " {\n"
+        + ",\n".join(k + _json_cell(v, kind) for k, v, kind in zip(keys, r, kinds, strict=True))
+        + "\n }"
+        for r in table.rows
+    ]
+    return "[\n" + ",\n".join(records) + "\n]"
+
+
+def decimals_for(values: Sequence[float] | pd.Series) -> int:
     """Decimals that show a numeric column sensibly.
 
     None for whole numbers and for values in the thousands; two from 1 upwards (one from 10); else
     enough for three significant digits of the column's typical (median) magnitude, at most six.
     """
-    finite = values.astype(float)
-    finite = finite[finite.map(math.isfinite)]
-    if finite.empty or (finite == finite.round()).all():
+    import statistics
+
+    finite = [float(v) for v in values if v is not None]
+    finite = [v for v in finite if math.isfinite(v)]
+    if not finite or all(v == round(v) for v in finite):
         return 0
-    nonzero = finite[finite != 0].abs()
-    typical = float(nonzero.median()) if not nonzero.empty else 0.0
+    nonzero = [abs(v) for v in finite if v != 0]
+    typical = float(statistics.median(nonzero)) if nonzero else 0.0
     if typical >= 1000:
         return 0
     if typical >= 10:
@@ -130,6 +247,10 @@ def decimals_for(values: pd.Series) -> int:
 
 
 def _is_missing(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if "pandas" not in sys.modules:  # rows from DuckDB: None is the only missing value
+        return False
     import pandas as pd
 
     try:
@@ -170,6 +291,26 @@ def significant(value: float | None, digits: int = 6) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _human_column(column: str, kind: str, values: Sequence[Any]) -> list[str]:
+    """One column's cells as text for reading (see :func:`humanise`)."""
+    if kind in ("int", "float"):
+        numbers = [None if _is_missing(v) else float(v) for v in values]
+        places = decimals_for([v for v in numbers if v is not None])
+        grouping = "" if _is_label(column) else ","
+        return [_number(v, places, grouping) for v in numbers]
+    return ["" if _is_missing(v) else str(v) for v in values]
+
+
+def _frame_kind(series: pd.Series) -> str:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(series):
+        return "float"
+    return "text"
+
+
 def humanise(frame: pd.DataFrame, units: Mapping[str, str] | None = None) -> pd.DataFrame:
     """``frame`` as text for reading.
 
@@ -181,22 +322,17 @@ def humanise(frame: pd.DataFrame, units: Mapping[str, str] | None = None) -> pd.
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         series = frame[column]
-        header = f"{column} ({units[column]})" if units and units.get(column) else str(column)
-        if pd.api.types.is_bool_dtype(series):
-            out[header] = series.map(lambda v: "" if _is_missing(v) else str(v))
-        elif pd.api.types.is_numeric_dtype(series):
-            numbers = [None if _is_missing(v) else float(v) for v in series]
-            present = pd.Series([v for v in numbers if v is not None], dtype=float)
-            places = decimals_for(present)
-            grouping = "" if _is_label(str(column)) else ","
-            out[header] = [_number(v, places, grouping) for v in numbers]
-        else:
-            out[header] = series.map(lambda v: "" if _is_missing(v) else str(v))
+        header = _header(str(column), units)
+        out[header] = _human_column(str(column), _frame_kind(series), list(series))
     return out
 
 
+def _header(column: str, units: Mapping[str, str] | None) -> str:
+    return f"{column} ({units[column]})" if units and units.get(column) else column
+
+
 def emit(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Rows,
     fmt: str,
     units: Mapping[str, str] | None = None,
     table_columns: list[str] | None = None,
@@ -204,33 +340,45 @@ def emit(
     """Print ``frame`` to stdout as a readable table, CSV or a JSON array of records.
 
     CSV and JSON carry every column of ``frame``; the table shows ``table_columns`` (default:
-    all) through :func:`humanise`, with ``units`` in the headers.
+    all) through :func:`humanise`, with ``units`` in the headers. ``frame`` may be a pandas
+    DataFrame or the store's :class:`Rows` (written without pandas, to the same bytes).
     """
     fmt = fmt.lower()
+    if isinstance(frame, Rows):
+        if fmt == "csv":
+            sys.stdout.write(rows_to_csv(frame))
+        elif fmt == "json":
+            click.echo(rows_to_json(frame))
+        else:
+            shown = frame.select(table_columns) if table_columns is not None else frame
+            columns = [
+                (str(c), k, shown.column(c))
+                for c, k in zip(shown.columns, shown.kinds, strict=True)
+            ]
+            click.echo(_table(columns, units))
+        return
     if fmt == "csv":
         sys.stdout.write(to_csv(frame))
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:
-        shown = frame[table_columns] if table_columns is not None else frame
-        text = humanise(shown, units)
-        text.index = shown.index
-        right = [shown[c] for c in shown.columns]
-        click.echo(_aligned(text, right))
+        view = frame[table_columns] if table_columns is not None else frame
+        columns = [(str(c), _frame_kind(view[c]), list(view[c])) for c in view.columns]
+        click.echo(_table(columns, units))
 
 
-def _aligned(text: pd.DataFrame, originals: list[pd.Series], max_width: int = 48) -> str:
-    """``text`` (all cells strings) aligned: columns that were numeric right, others left."""
-    import pandas as pd
-
-    right = [
-        pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) for s in originals
-    ]
+def _table(
+    columns: list[tuple[str, str, list[Any]]],
+    units: Mapping[str, str] | None,
+    max_width: int = 48,
+) -> str:
+    """Columns of (name, kind, values) as an aligned table: numbers right, others left."""
+    headers = [_header(name, units) for name, _, _ in columns]
+    right = [kind in ("int", "float") for _, kind, _ in columns]
     cells = [
-        [v if len(v) <= max_width else v[: max_width - 1] + "…" for v in text[c]]
-        for c in text.columns
+        [v if len(v) <= max_width else v[: max_width - 1] + "…" for v in _human_column(n, k, vs)]
+        for n, k, vs in columns
     ]
-    headers = [str(c) for c in text.columns]
     widths = [max([len(h), *(len(v) for v in col)]) for h, col in zip(headers, cells, strict=True)]
 
     def line(values: list[str]) -> str:
@@ -239,5 +387,6 @@ def _aligned(text: pd.DataFrame, originals: list[pd.Series], max_width: int = 48
         ]
         return "  ".join(parts).rstrip()
 
-    rows = [line(headers)] + [line([col[i] for col in cells]) for i in range(len(text))]
+    n_rows = len(cells[0]) if cells else 0
+    rows = [line(headers)] + [line([col[i] for col in cells]) for i in range(n_rows)]
     return "\n".join(rows)

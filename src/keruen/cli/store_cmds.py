@@ -14,9 +14,8 @@ from keruen.cli.output import emit, format_option
 from keruen.cli.params import CodeList, YearRange, Years
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from keruen.store import Store
+    from keruen.store.rows import Rows
 
 
 #: Columns of ``sources`` shown in a table; CSV and JSON carry every column.
@@ -62,12 +61,10 @@ def sources(fmt: str) -> None:
     from keruen.sources.snapshot import open_store
 
     with open_store(read_only=True) as store:
-        frame = store.sources()
-    first = [c for c in [*SOURCE_TABLE_COLUMNS, "sha256"] if c in frame.columns]
-    frame = frame[first + [c for c in frame.columns if c not in first]]
-    if "ingested_at" in frame.columns:
-        frame["ingested_at"] = frame["ingested_at"].astype(str)
-    emit(frame, fmt, table_columns=SOURCE_TABLE_COLUMNS)
+        table = store.source_rows()  # ingested_at comes as text, as pandas' astype(str) writes it
+    first = [c for c in [*SOURCE_TABLE_COLUMNS, "sha256"] if c in table.columns]
+    table = table.select(first + [c for c in table.columns if c not in first])
+    emit(table, fmt, table_columns=SOURCE_TABLE_COLUMNS)
 
 
 def dataset_name(held: Iterable[str], name: str) -> str:
@@ -94,10 +91,6 @@ def _areas_in(asked: Iterable[str], held: Iterable[str], option: str) -> list[st
     Matched exactly, in any letter case, or via :func:`keruen.areas.normalise` (ISO alpha-2 or a
     country's name); else an error with the nearest held codes.
     """
-    from keruen.areas import normalise, suggest
-    from keruen.cli.params import did_you_mean
-    from keruen.errors import DataNotAvailableError, UnknownAreaError
-
     held_set = {h for h in held if h is not None}
     by_upper = {h.upper(): h for h in held_set}
     out = []
@@ -108,6 +101,10 @@ def _areas_in(asked: Iterable[str], held: Iterable[str], option: str) -> list[st
         if code.upper() in by_upper:
             out.append(by_upper[code.upper()])
             continue
+        from keruen.areas import normalise, suggest  # pycountry: only for codes not held
+        from keruen.cli.params import did_you_mean
+        from keruen.errors import DataNotAvailableError, UnknownAreaError
+
         try:
             canonical: str | None = normalise(code, ["country"])
         except UnknownAreaError:
@@ -129,17 +126,178 @@ def _distinct(store: Store, column: str, dataset: str) -> list[str]:
     return [r[0] for r in rows if r[0] is not None]
 
 
-def _paper_rows(store: Store, dataset: str, catalogue: pd.DataFrame) -> pd.DataFrame:
+def _held(store: Store, column: str, dataset: str, asked: list[str]) -> list[str]:
+    """The values of ``column`` in ``dataset`` needed to resolve the ``asked`` ones.
+
+    When every asked value is held as spelled, those (one filtered scan); otherwise every
+    distinct value, for case-insensitive matching and "did you mean" hints. Nothing asked,
+    nothing read.
+    """
+    if not asked:
+        return []
+    marks = ", ".join("?" for _ in asked)
+    rows = store.con.execute(
+        f"SELECT DISTINCT {column} FROM observations WHERE dataset = ? AND {column} IN ({marks})",
+        [dataset, *asked],
+    ).fetchall()
+    found = {r[0] for r in rows}
+    if found >= set(asked):
+        return sorted(found)
+    return _distinct(store, column, dataset)
+
+
+def _held_years(store: Store, dataset: str) -> list[int]:
+    """The first and last year held by ``dataset`` (periods that are plain years), or []."""
+    lo, hi = store.con.execute(
+        "SELECT min(CAST(period AS INTEGER)), max(CAST(period AS INTEGER)) FROM observations "
+        "WHERE dataset = ? AND regexp_full_match(period, '[0-9]+')",
+        [dataset],
+    ).fetchall()[0]
+    return [] if lo is None else [int(lo), int(hi)]
+
+
+#: A publication's figures in the query's columns (and order), with their provenance.
+_PAPER_SQL = """
+SELECT s.dataset, p.measure, p.ref_area, p.counterpart_area, p.period, p.value, p.unit,
+       'A' AS obs_status, s.vintage, s.publisher, NULL::VARCHAR AS breakdown, s.release,
+       s.licence, s.url, s.title, p.source_id, p.original_source, p.where_in_paper
+FROM paper_figures p JOIN sources s USING (source_id)
+WHERE s.dataset = ?
+ORDER BY s.source_id, p.measure, p.ref_area, p.counterpart_area, p.period
+"""
+
+
+def _paper_rows(store: Store, dataset: str) -> Rows:
     """The figures of the publication ``dataset`` in the query's columns."""
-    ids = catalogue.loc[catalogue["dataset"] == dataset, "source_id"]
-    figures = store.paper_figures()
-    figures = figures[figures["source_id"].isin(ids)].drop(columns=["vintage"], errors="ignore")
-    prov = catalogue[["source_id", "vintage", "release", "publisher", "licence", "url", "title"]]
-    frame = figures.merge(prov, on="source_id", how="left")
-    frame["dataset"] = dataset
-    frame["breakdown"] = None
-    frame["obs_status"] = "A"
-    return frame
+    from keruen.store.rows import Rows
+
+    return Rows.fetch(store._query(_PAPER_SQL, [dataset]))
+
+
+def _exact_rows(
+    store: Store,
+    dataset: str,
+    measures: list[str],
+    areas: list[str],
+    counterparts: list[str],
+    periods: Years | None,
+    breakdown: str | None,
+    vintage: str | None,
+) -> Rows | None:
+    """The query's rows when every value asked is held exactly as spelled, else None.
+
+    One pushed-down query: a value asked for is held when it appears in the answer. Anything
+    else (another letter case, an alpha-2 code, an open year range, a value absent) returns
+    None, and :func:`_resolved_rows` resolves the names against what the dataset holds.
+    """
+    years = None
+    if periods is not None:
+        spans = [(a, b) for a, b in periods.spans if a is not None and b is not None]
+        if len(spans) < len(periods.spans):
+            return None
+        years = sorted({str(y) for first, last in spans for y in range(first, last + 1)})
+        if not years:
+            return None
+    if vintage is not None and vintage not in store.vintages(dataset):
+        return None
+    table = store.observation_rows(
+        dataset,
+        measures or None,
+        areas or None,
+        counterparts or None,
+        years,
+        breakdown="*" if breakdown is None else breakdown,
+        vintage=vintage,
+    )
+    if table.empty:
+        return None
+    for column, asked in (
+        ("measure", measures),
+        ("ref_area", areas),
+        ("counterpart_area", counterparts),
+        ("period", years or []),
+    ):
+        if not set(asked) <= set(table.column(column)):
+            return None
+    return table
+
+
+def _resolved_rows(
+    store: Store,
+    dataset: str,
+    paper: bool,
+    measures: tuple[tuple[str, ...], ...],
+    areas: tuple[tuple[str, ...], ...],
+    counterparts: tuple[tuple[str, ...], ...],
+    periods: Years | None,
+    breakdown: str | None,
+    vintage: str | None,
+) -> Rows:
+    """The query's rows, each option resolved against the values the dataset holds.
+
+    Names match in any letter case (areas also by alpha-2 code or name), open year ranges are
+    closed by the years held, and an unknown value is an error naming the nearest held ones.
+    """
+    from keruen.cli.params import flat, resolve_names
+
+    table: Rows | None = None
+    if paper:
+        table = _paper_rows(store, dataset)
+        held = {
+            c: list(dict.fromkeys(v for v in table.column(c) if v is not None))
+            for c in ("measure", "ref_area", "counterpart_area", "period")
+        }
+    else:  # read only what the options need: a dataset may hold many millions of rows
+        held = {
+            "measure": _held(store, "measure", dataset, flat(measures)),
+            "ref_area": _held(store, "ref_area", dataset, flat(areas)),
+            "counterpart_area": _held(store, "counterpart_area", dataset, flat(counterparts)),
+            "breakdown": _held(
+                store, "breakdown", dataset, [b for b in [breakdown] if b not in (None, "*")]
+            ),
+        }
+    wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
+    wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
+    wanted_counterparts = _areas_in(flat(counterparts), held["counterpart_area"], "--counterpart")
+    wanted_periods = None
+    if periods is not None:
+        years = (
+            [int(p) for p in held["period"] if str(p).isdigit()]
+            if "period" in held
+            else _held_years(store, dataset)
+        )
+        wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
+    if vintage is not None:
+        vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]
+    if breakdown not in (None, "*"):
+        breakdown = resolve_names(
+            [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
+        )[0]
+    if table is None:
+        return store.observation_rows(
+            dataset,
+            wanted_measures or None,
+            wanted_areas or None,
+            wanted_counterparts or None,
+            wanted_periods,
+            breakdown="*" if breakdown is None else breakdown,
+            vintage=vintage,
+        )
+    for column, wanted in (
+        ("measure", wanted_measures),
+        ("ref_area", wanted_areas),
+        ("counterpart_area", wanted_counterparts),
+        ("period", wanted_periods),
+    ):
+        if wanted:
+            table = _keep(table, column, set(wanted))
+    if vintage is not None:
+        table = table.where(lambda r: r["vintage"] == vintage)
+    return table
+
+
+def _keep(table: Rows, column: str, wanted: set[str]) -> Rows:
+    return table.where(lambda r: r[column] in wanted)
 
 
 @click.command()
@@ -187,74 +345,36 @@ def query(
     DATASET is any name `keruen vintages` lists, in any letter case: sources, stored estimates
     (KERUEN_ESTIMATES_*) and publications' figures (PAPER_*).
     """
-    from keruen.cli.params import flat, resolve_names
+    from keruen.cli.params import flat
     from keruen.sources.snapshot import open_store
 
     with open_store(read_only=True) as store:
-        catalogue = store.sources()
-        dataset = dataset_name(catalogue["dataset"], dataset)
-        kinds = set(catalogue.loc[catalogue["dataset"] == dataset, "kind"])
-        if kinds == {"paper_figures"}:
-            frame = _paper_rows(store, dataset, catalogue)
-            held = {
-                c: list(frame[c].dropna().unique())
-                for c in ("measure", "ref_area", "counterpart_area", "period")
-            }
-        else:
-            held = {
-                c: _distinct(store, c, dataset)
-                for c in ("measure", "ref_area", "counterpart_area", "period", "breakdown")
-            }
-            frame = None
-        wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
-        wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
-        wanted_counterparts = _areas_in(
-            flat(counterparts), held["counterpart_area"], "--counterpart"
-        )
-        wanted_periods = None
-        if periods is not None:
-            years = [int(p) for p in held["period"] if str(p).isdigit()]
-            wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
-        if vintage is not None:
-            vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]
-        if breakdown not in (None, "*"):
-            breakdown = resolve_names(
-                [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
-            )[0]
-        if frame is None:
-            frame = store.observations(
-                dataset,
-                wanted_measures or None,
-                wanted_areas or None,
-                wanted_counterparts or None,
-                wanted_periods,
-                breakdown="*" if breakdown is None else breakdown,
-                vintage=vintage,
+        catalogue = store.source_rows().select(["dataset", "kind"]).rows
+        dataset = dataset_name([d for d, _ in catalogue], dataset)
+        paper = {k for d, k in catalogue if d == dataset} == {"paper_figures"}
+        table = None
+        if not paper:  # the common case, in one scan; else resolve names, hints, open years
+            table = _exact_rows(
+                store, dataset, flat(measures), flat(areas), flat(counterparts), periods,
+                breakdown, vintage,
+            )  # fmt: skip
+        if table is None:
+            table = _resolved_rows(
+                store, dataset, paper, measures, areas, counterparts, periods, breakdown, vintage
             )
-        else:
-            for column, wanted in (
-                ("measure", wanted_measures),
-                ("ref_area", wanted_areas),
-                ("counterpart_area", wanted_counterparts),
-                ("period", wanted_periods),
-            ):
-                if wanted:
-                    frame = frame[frame[column].isin(wanted)]
-            if vintage is not None:
-                frame = frame[frame["vintage"] == vintage]
-    if breakdown is None and frame["breakdown"].isna().any():
-        frame = frame[frame["breakdown"].isna()]
-    if frame.empty:
+    if breakdown is None and None in table.column("breakdown"):
+        table = table.where(lambda r: r["breakdown"] is None)
+    if table.empty:
         click.echo(f"keruen: no rows of {dataset} match this query", err=True)
         sys.exit(1)
-    columns = QUERY_COLUMNS + [c for c in PAPER_EXTRA_COLUMNS if c in frame.columns]
-    frame = frame[columns].reset_index(drop=True)
+    columns = QUERY_COLUMNS + [c for c in PAPER_EXTRA_COLUMNS if c in table.columns]
+    table = table.select(columns)
     shown = [c for c in columns if c not in ("release", "licence", "url", "title", "source_id")]
-    if frame["breakdown"].isna().all():
+    if all(v is None for v in table.column("breakdown")):
         shown.remove("breakdown")
-    if frame["counterpart_area"].isna().all():
+    if all(v is None for v in table.column("counterpart_area")):
         shown.remove("counterpart_area")
-    emit(frame, fmt, table_columns=shown)
+    emit(table, fmt, table_columns=shown)
 
 
 @click.command()
@@ -305,13 +425,15 @@ def _load(
     from keruen.sources.common import release_date
     from keruen.sources.files import sha256_of, stage_file
     from keruen.sources.snapshot import open_store
-    from keruen.store import Provenance, Store
+    from keruen.store import Provenance
 
     release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
+    store: Store | None = None
     if store_path().exists():  # a file already held is not read again
-        with Store(read_only=True) as store:
-            held = store.held(sha256)
+        store = open_store()  # one store object (and connection) for the check and the write
+        held = store.held(sha256)
+        store.close()  # no connection is kept while the file is read and checked
         if held is not None:
             return held
     with stage_file(file) as staged:
@@ -329,8 +451,8 @@ def _load(
             retrieved=today,
             origin=str(file.resolve()),
         )
-        with open_store() as store:
-            return store.ingest(staged, prov)
+        with store if store is not None else open_store() as target:
+            return target.ingest(staged, prov)
 
 
 def _check_dataset(staged: object, dataset: str, file: Path) -> None:

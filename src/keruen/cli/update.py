@@ -240,11 +240,10 @@ def vintages(dataset: str | None, fmt: str) -> None:
     from keruen.sources.snapshot import open_store
 
     with open_store(quiet=True) as store:
-        table = store.sources()
+        table = store.source_rows()  # no pandas: printed by the rows writers
     if dataset:
-        wanted = dataset_name(table["dataset"], DATASETS.get(dataset.lower(), dataset))
-        table = table[table["dataset"] == wanted]
-    table = table.sort_values(["dataset", "release", "source_id"]).reset_index(drop=True)
-    table["ingested_at"] = table["ingested_at"].astype(str)
+        wanted = dataset_name(table.column("dataset"), DATASETS.get(dataset.lower(), dataset))
+        table = table.where(lambda r: r["dataset"] == wanted)
+    table = table.sorted_by(["dataset", "release", "source_id"])
     cols = ["dataset", "vintage", "release", "n_rows", "retrieved", "title"]
-    emit(table[cols + [c for c in table.columns if c not in cols]], fmt, table_columns=cols)
+    emit(table.select(cols + [c for c in table.columns if c not in cols]), fmt, table_columns=cols)

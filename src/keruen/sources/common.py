@@ -16,14 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from keruen.errors import ConfigError, InputError, SourceError
 from keruen.sources.validate import validate_observations
 from keruen.store import IngestResult, Provenance, Store
 from keruen.store.schema import OBSERVATION_COLUMNS, OBSERVATION_KEY
+
+if TYPE_CHECKING:  # pandas is imported by the functions that build tables, not by `load`
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Batch:
 
 def empty_observations() -> pd.DataFrame:
     """An empty table in the store's observation shape."""
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype="object") for c in OBSERVATION_COLUMNS})
 
 
@@ -145,8 +148,7 @@ def release_date(text: str | None, *, option: str = "--release") -> str | None:
         date.fromisoformat(value)
     except ValueError:
         raise ConfigError(
-            f"{option} {_clip(text)!r} is not a date; use the ISO form YYYY-MM-DD "
-            "(e.g. 2024-07-11)"
+            f"{option} {_clip(text)!r} is not a date; use the ISO form YYYY-MM-DD (e.g. 2024-07-11)"
         ) from None
     return value
 

@@ -7,7 +7,6 @@ in one transaction; it is what makes keruen work offline on first use.
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,6 +34,8 @@ def snapshot_dir() -> Path:
 @cache
 def manifest() -> tuple[SnapshotFile, ...]:
     """The snapshot's files with provenance (sha256 computed from the shipped bytes)."""
+    import tomllib  # parsed only when the store lacks a bundled file (see pending_files)
+
     folder = snapshot_dir()
     manifest_path = folder / "manifest.toml"
     try:
@@ -70,9 +71,20 @@ def manifest() -> tuple[SnapshotFile, ...]:
     return tuple(files)
 
 
+#: Suffixes of the bundled data files (everything else in the folder is package machinery).
+_DATA_SUFFIXES = (".parquet", ".csv")
+
+
 def pending_files(store: Store) -> list[SnapshotFile]:
-    """The bundled files the store does not hold yet."""
+    """The bundled files the store does not hold yet.
+
+    Every command asks this, so the common answer (all held) comes from the data files' digests
+    alone; the manifest is parsed only when one of them is not held.
+    """
     held = store.held_files()
+    bundled = [p for p in snapshot_dir().iterdir() if p.suffix in _DATA_SUFFIXES]
+    if bundled and all(sha256_of(p) in held for p in bundled):
+        return []
     return [f for f in manifest() if f.provenance.sha256 not in held]
 
 

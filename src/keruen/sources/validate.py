@@ -172,7 +172,21 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
             " LEFT JOIN _known_areas _ca ON raw.counterpart_area = _ca.code"
         )
     any_bad = " OR ".join(f"({pred})" for _, pred in rules)
-    first = con.execute(f"SELECT min(_row) FROM raw{joins} WHERE {any_bad}").fetchall()[0][0]
+    # one pass over the rows: their count, the first bad value, the first missing value lacking
+    # status 'M' (reported after duplicates); the code columns are checked on their distinct
+    # values (few, so the regular expressions and the area join run once per value, not row)
+    lacking_m = (
+        "min(_row) FILTER (WHERE value IS NULL AND obs_status <> 'M')"
+        if kind == "observations"
+        else "NULL"
+    )
+    value_bad = " OR ".join(f"({pred})" for field, pred in rules if field == "value")
+    n_rows, first, missing = con.execute(
+        f"SELECT count(*), min(_row) FILTER (WHERE {value_bad}), {lacking_m} FROM raw"
+    ).fetchall()[0]
+    if first is not None or not _codes_clean(con, rules, joins):
+        # something is wrong: find the first offending row over every rule, in file order
+        first = con.execute(f"SELECT min(_row) FROM raw{joins} WHERE {any_bad}").fetchall()[0][0]
     if first is not None:
         flags = ", ".join(f"({pred}) AS {_q('bad_' + f)}" for f, pred in rules)
         fields = ", ".join(dict.fromkeys(f for f, _ in rules))
@@ -184,12 +198,8 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
             if row[i]:
                 bad = row[n + list(dict.fromkeys(f for f, _ in rules)).index(field)]
                 raise InputError(_message(field, bad), file=file, row=int(first), field=field)
-    n_rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
     if kind == "observations":
         _check_duplicates(con, file)
-        missing = con.execute(
-            "SELECT min(_row) FROM raw WHERE value IS NULL AND obs_status <> 'M'"
-        ).fetchall()[0][0]
         if missing is not None:
             raise InputError(
                 "empty value; a missing value must carry obs_status 'M'",
@@ -197,7 +207,35 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
                 row=int(missing),
                 field="value",
             )
-    return n_rows
+    return int(n_rows)
+
+
+def _codes_clean(con: Any, rules: list[tuple[str, str]], joins: str) -> bool:
+    """Whether every distinct value of the non-``value`` fields passes its rule.
+
+    One grouped pass (``GROUPING SETS``, one set per field) yields each field's distinct values;
+    a rule is a function of its field's value (and of the known-area join), so checking the
+    distinct values checks every row. A check that cannot finish (e.g. out of memory: grouping
+    sets do not spill) answers False, and the caller checks row by row.
+    """
+    import duckdb
+
+    from keruen.store.connect import cancelled
+
+    fields = list(dict.fromkeys(f for f, _ in rules if f != "value"))
+    sets = ", ".join(f"({f})" for f in fields)
+    marks = ", ".join(f"grouping({f}) AS {_q('g_' + f)}" for f in fields)
+    bad = " OR ".join(f"({_q('g_' + f)} = 0 AND ({pred}))" for f, pred in rules if f != "value")
+    distinct = f"SELECT {', '.join(fields)}, {marks} FROM raw GROUP BY GROUPING SETS ({sets})"
+    try:
+        found = con.execute(
+            f"WITH _d AS ({distinct}) SELECT count(*) FROM _d AS raw{joins} WHERE {bad}"
+        ).fetchall()[0][0]
+    except duckdb.Error:
+        if cancelled():
+            raise
+        return False
+    return int(found) == 0
 
 
 def _check_duplicates(con: Any, file: str | Path) -> None:

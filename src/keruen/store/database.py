@@ -28,6 +28,7 @@ from keruen.store.connect import (
     first_line,
     interruptible,
 )
+from keruen.store.rows import Rows
 from keruen.store.schema import DDL, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
 
 if TYPE_CHECKING:  # pandas is imported by DuckDB only when a query returns a DataFrame
@@ -316,6 +317,10 @@ class Store:
         """Every ingested file with its provenance, oldest first."""
         return self._query("SELECT * FROM sources ORDER BY source_id").df()
 
+    def source_rows(self) -> Rows:
+        """:meth:`sources` as :class:`~keruen.store.rows.Rows` (no pandas)."""
+        return Rows.fetch(self._query("SELECT * FROM sources ORDER BY source_id"))
+
     def datasets(self) -> list[str]:
         """The names of the datasets held, sorted."""
         rows = self._query("SELECT DISTINCT dataset FROM sources ORDER BY dataset").fetchall()
@@ -364,14 +369,61 @@ class Store:
         Every filter is applied in SQL before the newest-vintage window, and the window is
         skipped when a single source file is in play (it cannot change the answer then).
         """
+        sql, params = self._observations_ordered(
+            dataset,
+            measure,
+            ref_area,
+            counterpart_area,
+            period,
+            breakdown,
+            vintage,
+            include_missing,
+        )
+        return self._query(sql, params).df()
+
+    def observation_rows(
+        self,
+        dataset: str | None = None,
+        measure: str | Sequence[str] | None = None,
+        ref_area: str | Sequence[str] | None = None,
+        counterpart_area: str | Sequence[str] | None = None,
+        period: str | Sequence[str] | None = None,
+        breakdown: str | None = None,
+        vintage: str | None = None,
+        include_missing: bool = False,
+    ) -> Rows:
+        """:meth:`observations` as :class:`~keruen.store.rows.Rows` (same SQL, no pandas)."""
+        sql, params = self._observations_ordered(
+            dataset,
+            measure,
+            ref_area,
+            counterpart_area,
+            period,
+            breakdown,
+            vintage,
+            include_missing,
+        )
+        return Rows.fetch(self._query(sql, params))
+
+    def _observations_ordered(
+        self,
+        dataset: str | None,
+        measure: str | Sequence[str] | None,
+        ref_area: str | Sequence[str] | None,
+        counterpart_area: str | Sequence[str] | None,
+        period: str | Sequence[str] | None,
+        breakdown: str | None,
+        vintage: str | None,
+        include_missing: bool,
+    ) -> tuple[str, list[Any]]:
+        """The full query of :meth:`observations`: missing values dropped, key order, no sid."""
         sql, params = self._observations_sql(
             dataset, measure, ref_area, counterpart_area, period, breakdown, vintage
         )
         if not include_missing:
             sql = f"SELECT * FROM ({sql}) WHERE obs_status <> 'M'"
         order = ", ".join(OBSERVATION_KEY) + ", release, sid"
-        frame = self._query(f"{sql} ORDER BY {order}", params).df()
-        return frame.drop(columns=["sid"])
+        return f"SELECT * EXCLUDE (sid) FROM ({sql}) ORDER BY {order}", params
 
     def _observations_sql(
         self,
