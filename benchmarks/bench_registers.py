@@ -29,22 +29,46 @@ BANDS = [(0, "0-29d"), (30, "30-89d"), (90, "90-179d"), (180, "180-364d"), (365,
 
 
 # -- contenders (each runs in its own subprocess) ------------------------------------------------
-def run_keruen(root: Path, engine: str, memory_limit: str) -> dict[str, int]:
+def validate_untimed(root: Path, memory_limit: str) -> None:
+    """What `keruen register validate` does: checks, then a validation record beside ROOT."""
+    from keruen.registers.aggregate import file_digests
+    from keruen.registers.checks import resolve_span, run_checks
+    from keruen.registers.engines import make_engine
+    from keruen.registers.schema import check_files
+    from keruen.registers.validated import write_record
+
+    files = check_files(root)
+    span = resolve_span(files)
+    eng = make_engine("duckdb", memory_limit=memory_limit)
+    try:
+        report = run_checks(eng, files, span, quarantine=Path(tempfile.mkdtemp()) / "q.parquet")
+    finally:
+        eng.close()
+    write_record(files, span, report, file_digests(files))
+
+
+def run_keruen(root: Path, engine: str, memory_limit: str, reuse: bool = False) -> dict[str, int]:
     from keruen.registers.aggregate import aggregate
     from keruen.registers.checks import resolve_span
     from keruen.registers.engines import make_engine
     from keruen.registers.schema import check_files
+    from keruen.registers.validated import read_record
 
     files = check_files(root)
+    span = resolve_span(files)
+    record = read_record(files, span) if reuse else None
+    if reuse and record is None:
+        raise SystemExit("no matching validation record")
     eng = make_engine(engine, memory_limit=memory_limit)
     try:
         res = aggregate(
             eng,
             files,
-            resolve_span(files),
+            span,
             stock_dates=STOCK,
             overstay_date=OVER,
             quarantine=Path(tempfile.mkdtemp()) / "q.parquet",
+            dup_keys=record.dup_keys if record else None,
         )
     finally:
         eng.close()
@@ -225,6 +249,7 @@ def run_polars(root: Path) -> dict[str, int]:
 IMPORTS = {
     "keruen-duckdb": ["keruen.registers.aggregate", "keruen.registers.checks", "duckdb"],
     "keruen-spark": ["keruen.registers.aggregate", "keruen.registers.checks", "pyspark.sql"],
+    "keruen-validated": ["keruen.registers.aggregate", "keruen.registers.validated", "duckdb"],
     "duckdb-sql": ["duckdb", "pandas"],
     "pandas": ["pandas", "pyarrow.dataset"],
     "polars": ["polars"],
@@ -237,9 +262,13 @@ def child(args: argparse.Namespace) -> None:
     root = Path(args.data)
     for module in IMPORTS.get(args.one, []):
         importlib.import_module(module)
+    if args.one == "keruen-validated":  # `keruen register validate` first, not timed
+        validate_untimed(root, args.memory_limit)
     start = time.perf_counter()
     if args.one == "keruen-duckdb":
         out = run_keruen(root, "duckdb", args.memory_limit)
+    elif args.one == "keruen-validated":
+        out = run_keruen(root, "duckdb", args.memory_limit, reuse=True)
     elif args.one == "keruen-spark":
         out = run_keruen(root, "spark", args.memory_limit)
     elif args.one == "duckdb-sql":
@@ -333,14 +362,14 @@ def main() -> None:
     print(f"\ncomparison: {args.persons:,} persons, {rows:,} rows (generated in {gen_s:.1f} s)")
     runs = [measure(name, root, args.memory_limit) for name in args.contenders.split(",") if name]
     base = next((r for r in runs if r["name"] == "duckdb-sql" and "seconds" in r), None)
-    print(f"{'contender':<15}{'seconds':>10}{'ratio':>8}{'peak MB':>10}  checksum")
+    print(f"{'contender':<18}{'seconds':>10}{'ratio':>8}{'peak MB':>10}  checksum")
     for r in runs:
         if "error" in r:
-            print(f"{r['name']:<15}{'failed':>10}{'':>8}{r['peak_mb']:>10.0f}  {r['error']}")
+            print(f"{r['name']:<18}{'failed':>10}{'':>8}{r['peak_mb']:>10.0f}  {r['error']}")
             continue
         ratio = r["seconds"] / base["seconds"] if base else float("nan")  # type: ignore[operator]
         print(
-            f"{r['name']:<15}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
+            f"{r['name']:<18}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
             f"{json.dumps(r['summary'])}"
         )
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]

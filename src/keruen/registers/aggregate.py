@@ -89,13 +89,18 @@ def aggregate(
     overstay_date: date | None = None,
     quarantine: Path | None = None,
     max_bad_share: float = 0.01,
+    dup_keys: pd.DataFrame | None = None,
 ) -> Results:
-    """Check the register, then compute every aggregate of its clean records."""
+    """Check the register, then compute every aggregate of its clean records.
+
+    ``dup_keys``: the duplicate person-periods of a matching validation record
+    (:func:`keruen.registers.validated.read_record`), which spares the person pass.
+    """
     stock_dates = stock_dates or default_stock_dates(span)
     overstay_date = overstay_date or span[1]
     checks = run_checks(
         engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share,
-        stock_dates=stock_dates, overstay_date=overstay_date,
+        stock_dates=stock_dates, overstay_date=overstay_date, dup_keys=dup_keys,
     )  # fmt: skip
     tables = run_aggregations(engine, stock_dates, overstay_date)
     params = {

@@ -66,7 +66,8 @@ _SHORT_CODES = {"sex": SEXES, "sector": SECTORS, "permit_kind": PERMIT_KINDS}
 _LONG_CODES = {"citizenship": "country", "region": "region", "previous_region": "region"}
 #: Day number standing for "not yet departed" when comparing departures.
 OPEN_END = 2_147_483_647
-#: The row-local rule flags carried by each cell (``unknown_code`` is completed per cell).
+#: The row-local rule flags, as bits of a cell's ``mask`` (``unknown_code`` is completed
+#: per cell, from the long code lists).
 _CELL_FLAGS = ("missing_value", "unknown_short", "departure_before_arrival",
                "duplicate_person_period", "outside_span")  # fmt: skip
 
@@ -123,6 +124,13 @@ SELECT DISTINCT person_id, arr_day FROM (
 ) w WHERE dup"""
 
 
+#: An empty ``dup_keys`` (no duplicates), typed alike in both dialects.
+NO_DUP_KEYS = (
+    "SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS arr_day "
+    "FROM ref_codes WHERE 1 = 0"
+)
+
+
 def _row_rules(dialect: str, start_day: int, end_day: int) -> str:
     """Day numbers and every rule evaluated on one record (alias ``r``, ``d`` = dup_keys)."""
     arr, dep = _days(dialect, "r.arrival_date"), _days(dialect, "r.departure_date")
@@ -156,11 +164,16 @@ def _long_unknown(alias: str, *broadcast: str) -> tuple[str, str, str]:
 
 
 def _band(days: str) -> str:
+    """The index in :data:`DURATION_BANDS` of a stay of ``days`` (null while open)."""
     whens = " ".join(
-        f"WHEN {days} < {nxt} THEN '{label}'"
-        for (label, _), (_, nxt) in zip(DURATION_BANDS, DURATION_BANDS[1:], strict=False)
+        f"WHEN {days} < {nxt} THEN {i}" for i, (_, nxt) in enumerate(DURATION_BANDS[1:])
     )
-    return f"CASE WHEN {days} IS NULL THEN NULL {whens} ELSE '{DURATION_BANDS[-1][0]}' END"
+    return f"CASE WHEN {days} IS NULL THEN NULL {whens} ELSE {len(DURATION_BANDS) - 1} END"
+
+
+def _mask() -> str:
+    """The row-local flags of :data:`_CELL_FLAGS` as one integer, bit i for flag i."""
+    return " + ".join(f"CASE WHEN {f} THEN {1 << i} ELSE 0 END" for i, f in enumerate(_CELL_FLAGS))
 
 
 def _present(day: int) -> str:
@@ -173,7 +186,8 @@ def cells(
     """The records grouped by every breakdown of an aggregate and by the row-local rules.
 
     Keys: region, citizenship, previous_region, ``am``/``dm`` (year·100 + month of arrival /
-    departure), ``band`` (of a completed stay) and the flags of :data:`_CELL_FLAGS`. Sums:
+    departure), ``band`` (index of a completed stay's band) and ``mask`` (the flags of
+    :data:`_CELL_FLAGS`; integer keys group faster than strings and booleans). Sums:
     ``n`` records, ``ab`` arrivals from abroad, ``stay_days`` (completed stays), ``s<i>``
     present on ``stock_days[i]``, ``ov``/``ov_days`` overstaying on ``overstay_day``.
     """
@@ -184,9 +198,9 @@ def cells(
         f"CAST(SUM(CASE WHEN {_present(d)} THEN 1 ELSE 0 END) AS BIGINT) AS s{i}, "
         for i, d in enumerate(stock_days)
     )
-    keys = ("region", "citizenship", "previous_region", "am", "dm", "band", *_CELL_FLAGS)
+    keys = "region, citizenship, previous_region, am, dm, band"
     return f"""
-SELECT {", ".join(keys)}, CAST(count(*) AS BIGINT) AS n,
+SELECT {keys}, {_mask()} AS mask, CAST(count(*) AS BIGINT) AS n,
   CAST(SUM(CASE WHEN previous_region IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS ab,
   CAST(SUM(dep_day - arr_day) AS BIGINT) AS stay_days, {stocks}
   CAST(SUM(CASE WHEN {over} THEN 1 ELSE 0 END) AS BIGINT) AS ov,
@@ -200,18 +214,22 @@ FROM (
   FROM register_raw r
   {_DUP_JOIN.format(arr=arr)}
 ) t
-GROUP BY {", ".join(keys)}"""
+GROUP BY {keys}, {_mask()}"""
 
 
 def judged() -> str:
-    """``cells`` with ``unknown_code`` completed (long code lists joined per cell) and ``bad``."""
+    """``cells`` with one boolean per rule, and ``bad``.
+
+    ``unknown_code`` is completed here by joining the long code lists once per cell.
+    """
     hint, joins, unknown = _long_unknown("c")
-    rules = ("missing_value", "unknown_code", "departure_before_arrival",
-             "duplicate_person_period", "outside_span")  # fmt: skip
-    inner = f"""SELECT {hint} c.*, (c.unknown_short OR {unknown}) AS unknown_code
+    bit = {f: f"(c.mask & {1 << i}) > 0" for i, f in enumerate(_CELL_FLAGS)}
+    bit["unknown_code"] = f"({bit['unknown_short']} OR {unknown})"
+    flags = ", ".join(f"{bit[r]} AS {r}" for r in RULES)
+    inner = f"""SELECT {hint} c.*, {flags}
 FROM cells c
 {joins}"""
-    return f"SELECT q.*, ({' OR '.join(rules)}) AS bad FROM ({inner}) q"
+    return f"SELECT q.*, ({' OR '.join(RULES)}) AS bad FROM ({inner}) q"
 
 
 #: Record counts: all, failing each rule, failing any (sums over the cells).
@@ -261,7 +279,11 @@ GROUP BY region, month, citizenship"""
 DURATIONS = """
 SELECT citizenship, region, band, CAST(SUM(n) AS BIGINT) AS stays,
   CAST(SUM(stay_days) AS BIGINT) AS days
-FROM good WHERE band IS NOT NULL GROUP BY citizenship, region, band"""
+FROM (SELECT citizenship, region, CASE {} END AS band, n, stay_days
+      FROM good WHERE band IS NOT NULL) t
+GROUP BY citizenship, region, band""".format(
+    " ".join(f"WHEN band = {i} THEN '{label}'" for i, (label, _) in enumerate(DURATION_BANDS))
+)
 
 #: Moves between regions (address changes) per year of the move: origin → destination.
 OD = """
