@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from keruen.cli import main
 from keruen.registers import sql
 from keruen.registers.aggregate import aggregate, file_digests
-from keruen.registers.checks import person_pass, run_checks
+from keruen.registers.checks import run_checks
 from keruen.registers.engines import DuckDBEngine
 from keruen.registers.schema import ARROW_SCHEMA, check_files
 from keruen.registers.validated import read_record, record_path, write_record
@@ -66,12 +66,8 @@ def small(tmp_path: Path):  # type: ignore[no-untyped-def]
     return check_files(tmp_path / "reg")
 
 
-@pytest.mark.parametrize("per_pass", [None, 3])
-def test_duplicate_rule_for_two_three_and_four_records_of_a_person(
-    small, tmp_path: Path, per_pass: int | None
-) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_rule_for_two_three_and_four_records_of_a_person(small, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     engine = DuckDBEngine(memory_limit="200MB")
-    engine.persons_per_pass = per_pass  # 3: the persons split over five passes by id
     try:
         report = run_checks(engine, small, SPAN, quarantine=tmp_path / "q.parquet", max_bad_share=1)
     finally:
@@ -85,20 +81,6 @@ def test_duplicate_rule_for_two_three_and_four_records_of_a_person(
     assert got == want
     assert report.by_rule["duplicate_person_period"] == len(want) == report.bad
     assert quarantined["duplicate_person_period"].all()
-
-
-def test_the_person_pass_splits_by_id_when_the_register_outgrows_memory(small) -> None:  # type: ignore[no-untyped-def]
-    engine = DuckDBEngine(memory_limit="200MB")
-    try:
-        engine.open(small.files)
-        assert engine.persons_per_pass == 1_000_000  # 200 MB at 200 bytes a person
-        assert person_pass(engine, small) == 1
-        engine.persons_per_pass = 4
-        assert person_pass(engine, small) == 4  # 14 records, 4 per pass
-        # persons 1, 2, 3 and 5 may hold duplicates; 4 and 6 cannot
-        assert engine.fetch("SELECT count(*) AS n FROM persons").iloc[0, 0] == 4
-    finally:
-        engine.close()
 
 
 def _run(register, dup_keys=None):  # type: ignore[no-untyped-def]

@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pycountry
 
 from keruen.errors import ConfigError, InputError
@@ -117,25 +116,6 @@ def default_quarantine(root: Path) -> Path:
     return root.with_name(root.name.removesuffix(".parquet") + ".quarantine.parquet")
 
 
-def person_pass(engine: Engine, register: RegisterFiles) -> int:
-    """Materialise ``persons`` (:func:`keruen.registers.sql.persons`); returns the passes run.
-
-    When the register has more records than ``engine.persons_per_pass`` (the Parquet footers
-    give the count), the persons are split by ``person_id mod K`` over K passes, each
-    holding what fits in memory; ``persons`` is then the union of the K results.
-    """
-    limit = engine.persons_per_pass
-    rows = sum(pq.read_metadata(p).num_rows for p in register.files) if limit else 0
-    passes = -(-rows // limit) if limit and rows > limit else 1
-    if passes == 1:
-        engine.materialise("persons", sql.persons(engine.name))
-        return 1
-    for k in range(passes):
-        engine.materialise(f"persons_{k}", sql.persons(engine.name, (k, passes)))
-    engine.view("persons", " UNION ALL ".join(f"SELECT * FROM persons_{k}" for k in range(passes)))
-    return passes
-
-
 def run_checks(
     engine: Engine,
     register: RegisterFiles,
@@ -168,7 +148,7 @@ def run_checks(
         engine.open(register.files)
         engine.register_frame("ref_codes", ref_codes())
         if dup_keys is None:
-            person_pass(engine, register)
+            engine.materialise("persons", sql.persons(engine.name))
             many = int(engine.fetch("SELECT count(*) AS n FROM persons WHERE many").iloc[0, 0])
             engine.materialise("dup_keys", sql.dup_keys(engine.name, many=many > 0))
         elif len(dup_keys):

@@ -24,8 +24,6 @@ class Engine(Protocol):
     """What the checks and aggregations need from an engine."""
 
     name: str
-    #: Most persons one person pass should group (None: any number, the engine copes).
-    persons_per_pass: int | None
 
     def open(self, files: tuple[Path, ...]) -> None:
         """Expose the Parquet files as relation ``register_raw``."""
@@ -53,20 +51,12 @@ class DuckDBEngine:
     """DuckDB over the Parquet files, out of core under ``memory_limit``."""
 
     name = "duckdb"
-    #: Bytes of DuckDB's hash table per person in the person pass (measured about 100; twice
-    #: that leaves room for the scan and the rest).
-    BYTES_PER_PERSON = 200
 
     def __init__(
         self, memory_limit: str = "2GB", temp_dir: str | None = None, threads: int | None = None
     ) -> None:
         import duckdb
 
-        #: Persons per pass that fit the memory limit: beyond it the hash aggregate spills to
-        #: disk, which costs far more than reading the person column again.
-        self.persons_per_pass: int | None = max(
-            100_000, _bytes(memory_limit) // self.BYTES_PER_PERSON
-        )
         self._own_temp = temp_dir is None
         self.temp_dir = temp_dir or tempfile.mkdtemp(prefix="keruen-duckdb-")
         self.con = duckdb.connect(":memory:")
@@ -159,7 +149,6 @@ class SparkEngine:
     """Spark SQL over the same files (local mode or a cluster)."""
 
     name = "spark"
-    persons_per_pass: int | None = None  # Spark partitions its aggregates itself
 
     def __init__(self, master: str = "local[2]") -> None:
         self.spark = spark_session(master)
@@ -225,18 +214,6 @@ def _size(text: str) -> str:
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.I):
         raise ConfigError(f"memory limit must look like '2GB' or '512MB', got {text!r}")
     return text.strip()
-
-
-def _bytes(text: str) -> int:
-    """Bytes of a memory size such as '2GB' or '512MiB' (checked by :func:`_size`)."""
-    import re
-
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)\s*", _size(text), re.I)
-    assert match is not None
-    unit = match.group(2).upper()
-    power = "BKMGT".index(unit[0]) if unit != "B" else 0
-    base = 1024 if "I" in unit else 1000
-    return int(float(match.group(1)) * base**power)
 
 
 def _quote(text: str) -> str:

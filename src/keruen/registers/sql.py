@@ -80,25 +80,19 @@ def _days(dialect: str, col: str) -> str:
     return DAY_NUMBER[dialect].format(col=col)
 
 
-def persons(dialect: str, part: tuple[int, int] | None = None) -> str:
-    """The person pass: one hash aggregate over (person_id, arrival, departure).
-
-    Keeps the persons with more than one dated record and a possible overlap: for exactly
-    two records, the later arrival ``arr_day`` (a duplicate); more than two (``many``) are
-    resolved by the window of :func:`dup_keys`. Records without a person or an arrival break
-    ``missing_value`` and are not compared. ``part = (k, K)`` restricts the pass to the
-    persons with ``person_id mod K = k``, so that K passes each hold 1/K of the persons.
-    """
+#: Persons with more than one dated record and a possible overlap: for exactly two records,
+#: whether the later one is a duplicate (``flagged``, its arrival ``a2``); more than two
+#: (``many``) are resolved by the window of :func:`dup_keys`. Records without a person or an
+#: arrival break ``missing_value`` and are not compared.
+def persons(dialect: str) -> str:
+    """The person pass: one hash aggregate over (person_id, arrival, departure)."""
     arr, dep = _days(dialect, "arrival_date"), _days(dialect, "departure_date")
-    where = "person_id IS NOT NULL AND arrival_date IS NOT NULL"
-    if part is not None:
-        k, n = int(part[0]), int(part[1])
-        where += f" AND (person_id % {n} + {n}) % {n} = {k}"
     return f"""
 SELECT person_id, a2 AS arr_day, n > 2 AS many FROM (
   SELECT person_id, count(*) AS n, min(a) AS a1, max(a) AS a2,
     min_by(COALESCE(d, {OPEN_END}), a) AS d1
-  FROM (SELECT person_id, {arr} AS a, {dep} AS d FROM register_raw WHERE {where}) x
+  FROM (SELECT person_id, {arr} AS a, {dep} AS d FROM register_raw
+        WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL) x
   GROUP BY person_id HAVING count(*) > 1
 ) y WHERE n > 2 OR a1 = a2 OR d1 > a2"""
 
