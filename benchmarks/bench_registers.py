@@ -82,6 +82,47 @@ def run_keruen(root: Path, engine: str, memory_limit: str, reuse: bool = False) 
     )
 
 
+def rule_costs(root: Path, memory_limit: str) -> dict[str, float]:
+    """Seconds of each pass of keruen's checks, and of the cells pass without each rule.
+
+    The marginal cost of a row-local rule is the cells pass with every rule minus the cells
+    pass without that one; the duplicate rule also costs the whole person pass.
+    """
+    from keruen.registers import sql
+    from keruen.registers.checks import day_number, ref_codes, resolve_span
+    from keruen.registers.engines import DuckDBEngine
+    from keruen.registers.schema import check_files
+
+    files = check_files(root)
+    span = resolve_span(files)
+    first, last = day_number(span[0]), day_number(span[1])
+    stock, over = [day_number(d) for d in STOCK], day_number(OVER)
+    flags = sql._CELL_FLAGS
+    out: dict[str, float] = {}
+
+    def timed(label: str, queries: list[tuple[str, str]]) -> None:
+        eng = DuckDBEngine(memory_limit=memory_limit)
+        try:
+            eng.open(files.files)
+            eng.register_frame("ref_codes", ref_codes())
+            eng.view("dup_keys", sql.NO_DUP_KEYS)
+            start = time.perf_counter()
+            for name, query in queries:
+                eng.materialise(name, query)
+            out[label] = time.perf_counter() - start
+        finally:
+            eng.close()
+
+    timed("person pass (duplicate rule)", [("persons", sql.persons("duckdb"))])
+    timed("cells, every rule", [("cells", sql.cells("duckdb", first, last, stock, over))])
+    timed("cells, no rule", [("cells", sql.cells("duckdb", first, last, stock, over, ()))])
+    for flag in flags:
+        rest = tuple(f for f in flags if f != flag)
+        query = sql.cells("duckdb", first, last, stock, over, rest)
+        timed(f"cells without {flag}", [("cells", query)])
+    return out
+
+
 def _summary(arrivals, stock, days, over, moves) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return {
         "arrivals": int(arrivals),
@@ -264,6 +305,10 @@ def child(args: argparse.Namespace) -> None:
         importlib.import_module(module)
     if args.one == "keruen-validated":  # `keruen register validate` first, not timed
         validate_untimed(root, args.memory_limit)
+    if args.one == "rule-costs":
+        costs = rule_costs(root, args.memory_limit)
+        print(json.dumps({"seconds": sum(costs.values()), "summary": costs}))
+        return
     start = time.perf_counter()
     if args.one == "keruen-duckdb":
         out = run_keruen(root, "duckdb", args.memory_limit)
@@ -347,6 +392,7 @@ def main() -> None:
     p.add_argument("--sizes", default="", help="comma-separated sizes of the scaling curve")
     p.add_argument("--engines", default="duckdb,spark", help="engines of the scaling curve")
     p.add_argument("--contenders", default="keruen-duckdb,duckdb-sql,polars,pandas")
+    p.add_argument("--rule-costs", action="store_true", help="time each pass and rule")
     p.add_argument("--memory-limit", default="2GB")
     p.add_argument("--workdir", default=None)
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
@@ -372,6 +418,11 @@ def main() -> None:
             f"{r['name']:<18}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
             f"{json.dumps(r['summary'])}"
         )
+    if args.rule_costs:
+        costs = measure("rule-costs", root, args.memory_limit)
+        print("\ncost of keruen's checks (DuckDB, one fresh engine per line, seconds)")
+        for label, secs in costs.get("summary", {}).items():  # type: ignore[union-attr]
+            print(f"  {label:<42}{secs:>8.2f}")
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     if sizes:
         print(f"\nscaling ({args.engines})")

@@ -171,9 +171,14 @@ def _band(days: str) -> str:
     return f"CASE WHEN {days} IS NULL THEN NULL {whens} ELSE {len(DURATION_BANDS) - 1} END"
 
 
-def _mask() -> str:
-    """The row-local flags of :data:`_CELL_FLAGS` as one integer, bit i for flag i."""
-    return " + ".join(f"CASE WHEN {f} THEN {1 << i} ELSE 0 END" for i, f in enumerate(_CELL_FLAGS))
+def _mask(flags: Sequence[str] = _CELL_FLAGS) -> str:
+    """The row-local flags of :data:`_CELL_FLAGS` as one integer, bit i for flag i.
+
+    Only ``flags`` are evaluated (the others count as passed): for measuring rules' costs.
+    """
+    bits = [f"CASE WHEN {f} THEN {1 << i} ELSE 0 END" for i, f in enumerate(_CELL_FLAGS)
+            if f in flags]  # fmt: skip
+    return " + ".join(bits) or "0"
 
 
 def _present(day: int) -> str:
@@ -181,7 +186,12 @@ def _present(day: int) -> str:
 
 
 def cells(
-    dialect: str, start_day: int, end_day: int, stock_days: Sequence[int], overstay_day: int
+    dialect: str,
+    start_day: int,
+    end_day: int,
+    stock_days: Sequence[int],
+    overstay_day: int,
+    flags: Sequence[str] = _CELL_FLAGS,
 ) -> str:
     """The records grouped by every breakdown of an aggregate and by the row-local rules.
 
@@ -190,8 +200,13 @@ def cells(
     :data:`_CELL_FLAGS`; integer keys group faster than strings and booleans). Sums:
     ``n`` records, ``ab`` arrivals from abroad, ``stay_days`` (completed stays), ``s<i>``
     present on ``stock_days[i]``, ``ov``/``ov_days`` overstaying on ``overstay_day``.
+    Every rule is evaluated unless ``flags`` names fewer (only to measure what each costs).
     """
     arr = _days(dialect, "r.arrival_date")
+    dup_join = _DUP_JOIN.format(arr=arr) if "duplicate_person_period" in flags else ""
+    rules = _row_rules(dialect, start_day, end_day)
+    if not dup_join:
+        rules = rules.replace("(d.person_id IS NOT NULL)", "FALSE")
     month = "CAST(year({c}) * 100 + month({c}) AS BIGINT)"
     over = f"{_present(overstay_day)} AND until_day < {int(overstay_day)}"
     stocks = "".join(
@@ -200,7 +215,7 @@ def cells(
     )
     keys = "region, citizenship, previous_region, am, dm, band"
     return f"""
-SELECT {keys}, {_mask()} AS mask, CAST(count(*) AS BIGINT) AS n,
+SELECT {keys}, {_mask(flags)} AS mask, CAST(count(*) AS BIGINT) AS n,
   CAST(SUM(CASE WHEN previous_region IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS ab,
   CAST(SUM(dep_day - arr_day) AS BIGINT) AS stay_days, {stocks}
   CAST(SUM(CASE WHEN {over} THEN 1 ELSE 0 END) AS BIGINT) AS ov,
@@ -210,11 +225,11 @@ FROM (
   SELECT /*+ BROADCAST(d) */ r.region, r.citizenship, r.previous_region,
     {month.format(c="r.arrival_date")} AS am, {month.format(c="r.departure_date")} AS dm,
     {_band(_days(dialect, "r.departure_date") + " - " + arr)} AS band,
-    {_row_rules(dialect, start_day, end_day)}
+    {rules}
   FROM register_raw r
-  {_DUP_JOIN.format(arr=arr)}
+  {dup_join}
 ) t
-GROUP BY {keys}, {_mask()}"""
+GROUP BY {keys}{", " + _mask(flags) if flags else ""}"""
 
 
 def judged() -> str:
