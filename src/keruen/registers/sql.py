@@ -6,19 +6,19 @@ numbers (days since 1970-01-01) once, and all later arithmetic is on integers.
 
 The checks and aggregates take two passes over the records, whatever the number of rules:
 
-1. :data:`PERSONS` groups the records by person (a hash aggregate on ``person_id``) and keeps
+1. :func:`persons` groups the records by person (a hash aggregate on ``person_id``) and keeps
    the persons whose records overlap; from it come ``dup_keys(person_id, arr_day)``, the
    person-periods breaking the duplicate rule (:func:`dup_keys`).
-2. :func:`cells` evaluates every row-local rule as a boolean and groups the records by
-   everything an aggregate is broken down by *and* by those booleans, with every measure
-   summed: a small table of cells. Rule counts (:data:`RULE_COUNTS`) and every aggregate
-   (:data:`FLOWS` …) are sums over the cells that break no rule, so no checked copy of the
-   records is ever written.
+2. :func:`cells` evaluates every row-local rule into one bit mask and groups the records by
+   everything an aggregate is broken down by *and* by that mask, with every measure summed:
+   a small table of cells (citizenship and region codes are checked once per cell). Rule
+   counts (:data:`RULE_COUNTS`) and every aggregate (:data:`FLOWS` …) are sums over the cells
+   that break no rule, so no checked copy of the records is ever written.
 
 The quarantine (:func:`flagged`) re-reads the records only when some are bad. Engines provide
 relations ``register_raw`` (the Parquet files), ``ref_codes(kind, code)`` (valid codes),
-``persons``, ``dup_keys`` and ``cells`` (materialised), ``judged`` (a view of
-:func:`judged`) and ``good`` (a view of :data:`GOOD`).
+``persons``, ``dup_keys``, ``cells`` and ``judged`` (materialised; :func:`judged`) and
+``good`` (a view of :data:`GOOD`).
 """
 
 from __future__ import annotations
