@@ -29,22 +29,46 @@ BANDS = [(0, "0-29d"), (30, "30-89d"), (90, "90-179d"), (180, "180-364d"), (365,
 
 
 # -- contenders (each runs in its own subprocess) ------------------------------------------------
-def run_keruen(root: Path, engine: str, memory_limit: str) -> dict[str, int]:
+def validate_untimed(root: Path, memory_limit: str) -> None:
+    """What `keruen register validate` does: checks, then a validation record beside ROOT."""
+    from keruen.registers.aggregate import file_digests
+    from keruen.registers.checks import resolve_span, run_checks
+    from keruen.registers.engines import make_engine
+    from keruen.registers.schema import check_files
+    from keruen.registers.validated import write_record
+
+    files = check_files(root)
+    span = resolve_span(files)
+    eng = make_engine("duckdb", memory_limit=memory_limit)
+    try:
+        report = run_checks(eng, files, span, quarantine=Path(tempfile.mkdtemp()) / "q.parquet")
+    finally:
+        eng.close()
+    write_record(files, span, report, file_digests(files))
+
+
+def run_keruen(root: Path, engine: str, memory_limit: str, reuse: bool = False) -> dict[str, int]:
     from keruen.registers.aggregate import aggregate
     from keruen.registers.checks import resolve_span
     from keruen.registers.engines import make_engine
     from keruen.registers.schema import check_files
+    from keruen.registers.validated import read_record
 
     files = check_files(root)
+    span = resolve_span(files)
+    record = read_record(files, span) if reuse else None
+    if reuse and record is None:
+        raise SystemExit("no matching validation record")
     eng = make_engine(engine, memory_limit=memory_limit)
     try:
         res = aggregate(
             eng,
             files,
-            resolve_span(files),
+            span,
             stock_dates=STOCK,
             overstay_date=OVER,
             quarantine=Path(tempfile.mkdtemp()) / "q.parquet",
+            dup_keys=record.dup_keys if record else None,
         )
     finally:
         eng.close()
@@ -56,6 +80,52 @@ def run_keruen(root: Path, engine: str, memory_limit: str) -> dict[str, int]:
         t["overstays"]["overstayers"].sum(),
         t["od"]["moves"].sum(),
     )
+
+
+def rule_costs(root: Path, memory_limit: str) -> dict[str, float]:
+    """CPU seconds of each pass of keruen's checks, and of the cells pass without each rule.
+
+    The marginal cost of a row-local rule is the cells pass with every rule minus the cells
+    pass without that one; the duplicate rule also costs the whole person pass. CPU time (all
+    threads) rather than wall time, as other jobs on a shared machine inflate the latter.
+    """
+    import resource
+
+    from keruen.registers import sql
+    from keruen.registers.checks import day_number, ref_codes, resolve_span
+    from keruen.registers.engines import DuckDBEngine
+    from keruen.registers.schema import check_files
+
+    files = check_files(root)
+    span = resolve_span(files)
+    first, last = day_number(span[0]), day_number(span[1])
+    stock, over = [day_number(d) for d in STOCK], day_number(OVER)
+    flags = sql._CELL_FLAGS
+    out: dict[str, float] = {}
+
+    def timed(label: str, queries: list[tuple[str, str]]) -> None:
+        eng = DuckDBEngine(memory_limit=memory_limit)
+        try:
+            eng.open(files.files)
+            eng.register_frame("ref_codes", ref_codes())
+            eng.view("dup_keys", sql.NO_DUP_KEYS)
+            start = resource.getrusage(resource.RUSAGE_SELF)
+            for name, query in queries:
+                eng.materialise(name, query)
+            end = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = end.ru_utime + end.ru_stime - start.ru_utime - start.ru_stime
+            out[label] = cpu
+        finally:
+            eng.close()
+
+    timed("person pass (duplicate rule)", [("persons", sql.persons("duckdb"))])
+    timed("cells, every rule", [("cells", sql.cells("duckdb", first, last, stock, over))])
+    timed("cells, no rule", [("cells", sql.cells("duckdb", first, last, stock, over, ()))])
+    for flag in flags:
+        rest = tuple(f for f in flags if f != flag)
+        query = sql.cells("duckdb", first, last, stock, over, rest)
+        timed(f"cells without {flag}", [("cells", query)])
+    return out
 
 
 def _summary(arrivals, stock, days, over, moves) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -225,6 +295,7 @@ def run_polars(root: Path) -> dict[str, int]:
 IMPORTS = {
     "keruen-duckdb": ["keruen.registers.aggregate", "keruen.registers.checks", "duckdb"],
     "keruen-spark": ["keruen.registers.aggregate", "keruen.registers.checks", "pyspark.sql"],
+    "keruen-validated": ["keruen.registers.aggregate", "keruen.registers.validated", "duckdb"],
     "duckdb-sql": ["duckdb", "pandas"],
     "pandas": ["pandas", "pyarrow.dataset"],
     "polars": ["polars"],
@@ -237,9 +308,17 @@ def child(args: argparse.Namespace) -> None:
     root = Path(args.data)
     for module in IMPORTS.get(args.one, []):
         importlib.import_module(module)
+    if args.one == "keruen-validated":  # `keruen register validate` first, not timed
+        validate_untimed(root, args.memory_limit)
+    if args.one == "rule-costs":
+        costs = rule_costs(root, args.memory_limit)
+        print(json.dumps({"seconds": sum(costs.values()), "summary": costs}))
+        return
     start = time.perf_counter()
     if args.one == "keruen-duckdb":
         out = run_keruen(root, "duckdb", args.memory_limit)
+    elif args.one == "keruen-validated":
+        out = run_keruen(root, "duckdb", args.memory_limit, reuse=True)
     elif args.one == "keruen-spark":
         out = run_keruen(root, "spark", args.memory_limit)
     elif args.one == "duckdb-sql":
@@ -318,6 +397,7 @@ def main() -> None:
     p.add_argument("--sizes", default="", help="comma-separated sizes of the scaling curve")
     p.add_argument("--engines", default="duckdb,spark", help="engines of the scaling curve")
     p.add_argument("--contenders", default="keruen-duckdb,duckdb-sql,polars,pandas")
+    p.add_argument("--rule-costs", action="store_true", help="time each pass and rule")
     p.add_argument("--memory-limit", default="2GB")
     p.add_argument("--workdir", default=None)
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
@@ -333,16 +413,21 @@ def main() -> None:
     print(f"\ncomparison: {args.persons:,} persons, {rows:,} rows (generated in {gen_s:.1f} s)")
     runs = [measure(name, root, args.memory_limit) for name in args.contenders.split(",") if name]
     base = next((r for r in runs if r["name"] == "duckdb-sql" and "seconds" in r), None)
-    print(f"{'contender':<15}{'seconds':>10}{'ratio':>8}{'peak MB':>10}  checksum")
+    print(f"{'contender':<18}{'seconds':>10}{'ratio':>8}{'peak MB':>10}  checksum")
     for r in runs:
         if "error" in r:
-            print(f"{r['name']:<15}{'failed':>10}{'':>8}{r['peak_mb']:>10.0f}  {r['error']}")
+            print(f"{r['name']:<18}{'failed':>10}{'':>8}{r['peak_mb']:>10.0f}  {r['error']}")
             continue
         ratio = r["seconds"] / base["seconds"] if base else float("nan")  # type: ignore[operator]
         print(
-            f"{r['name']:<15}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
+            f"{r['name']:<18}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
             f"{json.dumps(r['summary'])}"
         )
+    if args.rule_costs:
+        costs = measure("rule-costs", root, args.memory_limit)
+        print("\ncost of keruen's checks (DuckDB, one fresh engine per line, CPU seconds)")
+        for label, secs in costs.get("summary", {}).items():  # type: ignore[union-attr]
+            print(f"  {label:<42}{secs:>8.2f}")
     sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     if sizes:
         print(f"\nscaling ({args.engines})")

@@ -57,18 +57,29 @@ def both(tmp_path_factory, snapshot_store, spark):  # type: ignore[no-untyped-de
             out[engine.name] = (aggregate(engine, files, span, quarantine=q, **options), q)
         finally:
             engine.close()
+    # Spark again, with the duplicate keys DuckDB found (what a validation record holds)
+    keys = out["duckdb"][0].checks.dup_keys
+    engine = engines.SparkEngine()
+    try:
+        q = tmp_path_factory.mktemp("spark-keys") / "quarantine.parquet"
+        out["spark-keys"] = (aggregate(engine, files, span, quarantine=q, dup_keys=keys,
+                                       **options), q)  # fmt: skip
+    finally:
+        engine.close()
     return out
 
 
-def test_checks_agree(both) -> None:  # type: ignore[no-untyped-def]
-    duck, spark = both["duckdb"][0].checks, both["spark"][0].checks
-    assert duck.bad > 0
+@pytest.mark.parametrize("other", ["spark", "spark-keys"])
+def test_checks_agree(both, other: str) -> None:  # type: ignore[no-untyped-def]
+    duck, spark = both["duckdb"][0].checks, both[other][0].checks
+    assert duck.bad > 0 and duck.by_rule["duplicate_person_period"] > 0
     assert (duck.records, duck.bad, duck.by_rule) == (spark.records, spark.bad, spark.by_rule)
 
 
+@pytest.mark.parametrize("other", ["spark", "spark-keys"])
 @pytest.mark.parametrize("name", AGGREGATES)
-def test_aggregates_are_identical(both, name: str) -> None:  # type: ignore[no-untyped-def]
-    duck, spark = both["duckdb"][0].tables[name], both["spark"][0].tables[name]
+def test_aggregates_are_identical(both, name: str, other: str) -> None:  # type: ignore[no-untyped-def]
+    duck, spark = both["duckdb"][0].tables[name], both[other][0].tables[name]
     assert len(duck) > 0
     assert list(duck.columns) == list(spark.columns)
     assert duck.dtypes.tolist() == spark.dtypes.tolist()

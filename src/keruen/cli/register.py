@@ -113,9 +113,15 @@ def _echo_checks(files, report, engine: str) -> None:  # type: ignore[no-untyped
 def validate(register_path: str, engine: str | None, start: dt.datetime | None,
              end: dt.datetime | None, quarantine: str | None, max_bad_share: float | None,
              memory_limit: str | None) -> None:  # fmt: skip
-    """Check REGISTER (a folder of Parquet files): schema, then every record, per rule."""
+    """Check REGISTER (a folder of Parquet files): schema, then every record, per rule.
+
+    A passed validation is recorded in <REGISTER>.validated.json, which a later `aggregate` of
+    the unchanged files reuses instead of grouping all records by person again.
+    """
+    from keruen.registers.aggregate import file_digests
     from keruen.registers.checks import run_checks
     from keruen.registers.engines import make_engine
+    from keruen.registers.validated import write_record
 
     files, span, share = _prepare(register_path, start, end, max_bad_share)
     eng = make_engine(engine, memory_limit=memory_limit)
@@ -125,6 +131,7 @@ def validate(register_path: str, engine: str | None, start: dt.datetime | None,
     finally:
         eng.close()
     _echo_checks(files, report, eng.name)
+    click.echo(f"validation recorded in {write_record(files, span, report, file_digests(files))}")
 
 
 @register.command("aggregate")
@@ -152,23 +159,30 @@ def validate(register_path: str, engine: str | None, start: dt.datetime | None,
 @click.option(
     "--no-store", is_flag=True, help="Print the summary only; write nothing to the store."
 )
+@click.option(
+    "--recheck",
+    is_flag=True,
+    help="Run every check again even if <REGISTER>.validated.json matches the files.",
+)
 def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
               end: dt.datetime | None, quarantine: str | None, max_bad_share: float | None,
               memory_limit: str | None, stock_on: tuple[dt.datetime, ...],
               overstays_on: dt.datetime | None, od_dir: str | None,
-              no_store: bool) -> None:  # fmt: skip
+              no_store: bool, recheck: bool) -> None:  # fmt: skip
     """Aggregate REGISTER (flows, stocks, stays, overstays, internal moves) into the store."""
     from tqdm import tqdm
 
     from keruen.registers.aggregate import aggregate as run
     from keruen.registers.aggregate import file_digests, store_results, write_od_files
     from keruen.registers.engines import make_engine
+    from keruen.registers.validated import read_record, record_path, write_record
     from keruen.sources.snapshot import open_store
 
     files, span, share = _prepare(register_path, start, end, max_bad_share)
+    record = None if recheck else read_record(files, span)
     with tqdm(total=3, desc="register", unit="step", disable=None) as bar:
         bar.set_postfix_str("input digests")
-        digests = file_digests(files)
+        digests = record.digests if record else file_digests(files)
         bar.update()
         eng = make_engine(engine, memory_limit=memory_limit)
         bar.set_postfix_str(f"checks and aggregates ({eng.name})")
@@ -179,15 +193,21 @@ def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
                 overstay_date=overstays_on.date() if overstays_on else None,
                 quarantine=Path(quarantine) if quarantine else None,
                 max_bad_share=share,
+                dup_keys=record.dup_keys if record else None,
             )  # fmt: skip
         finally:
             eng.close()
+        if record is None:
+            write_record(files, span, results.checks, digests)
         bar.update()
         bar.set_postfix_str("store")
         with open_store() as store:
             stored = {} if no_store else store_results(store, results, files, eng.name, digests)
             population = store.observations("KZ_BNS_POPULATION", "population")
         bar.update()
+    if record:
+        click.echo(f"reused the duplicate check of {record_path(files.root)} (same files, span "
+                   "and rules); every other rule checked again")  # fmt: skip
     _echo_checks(files, results.checks, eng.name)
     for name, table in results.tables.items():
         line = f"{name:<10} {len(table):>9,} rows"

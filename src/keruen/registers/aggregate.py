@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from keruen.registers import sql
-from keruen.registers.checks import CheckReport, day_number, run_checks
+from keruen.registers.checks import CheckReport, run_checks
 from keruen.registers.engines import Engine
 from keruen.registers.schema import RegisterFiles
 from keruen.store import IngestResult, Provenance, Store
@@ -56,9 +56,13 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def run_aggregations(
     engine: Engine, stock_dates: list[date], overstay_date: date
 ) -> dict[str, pd.DataFrame]:
-    """Every aggregation on relation ``clean`` of ``engine`` (checks already run)."""
+    """Every aggregation on relation ``good`` of ``engine``.
+
+    The checks must have run with the same ``stock_dates`` and ``overstay_date``: the stocks
+    and overstays are summed in the checks' cells.
+    """
     flows = _sorted(engine.fetch(sql.FLOWS), ["region", "month", "citizenship"])
-    wide = engine.fetch(sql.stock([day_number(d) for d in stock_dates]))
+    wide = engine.fetch(sql.stock(len(stock_dates)))
     stock = wide.melt(
         id_vars=["region", "citizenship"],
         value_vars=[f"s{i}" for i in range(len(stock_dates))],
@@ -68,7 +72,7 @@ def run_aggregations(
     stock["date"] = stock["date"].map({f"s{i}": d.isoformat() for i, d in enumerate(stock_dates)})
     stock = _sorted(stock, ["date", "region", "citizenship"])
     durations = _sorted(engine.fetch(sql.DURATIONS), ["citizenship", "region", "band"])
-    over = engine.fetch(sql.overstays(day_number(overstay_date)))
+    over = engine.fetch(sql.OVERSTAYS)
     over.insert(0, "date", overstay_date.isoformat())
     overstays = _sorted(over, ["date", "citizenship", "region"])
     od = _sorted(engine.fetch(sql.OD), ["year", "origin", "destination"])
@@ -85,11 +89,19 @@ def aggregate(
     overstay_date: date | None = None,
     quarantine: Path | None = None,
     max_bad_share: float = 0.01,
+    dup_keys: pd.DataFrame | None = None,
 ) -> Results:
-    """Check the register, then compute every aggregate of its clean records."""
+    """Check the register, then compute every aggregate of its clean records.
+
+    ``dup_keys``: the duplicate person-periods of a matching validation record
+    (:func:`keruen.registers.validated.read_record`), which spares the person pass.
+    """
     stock_dates = stock_dates or default_stock_dates(span)
     overstay_date = overstay_date or span[1]
-    checks = run_checks(engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share)
+    checks = run_checks(
+        engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share,
+        stock_dates=stock_dates, overstay_date=overstay_date, dup_keys=dup_keys,
+    )  # fmt: skip
     tables = run_aggregations(engine, stock_dates, overstay_date)
     params = {
         "span": [span[0].isoformat(), span[1].isoformat()],
@@ -117,9 +129,15 @@ def _long(
     return pd.concat(
         [
             pd.DataFrame(
-                {"measure": measure, "ref_area": table[ref],
-                 "counterpart_area": table[counterpart], "breakdown": breakdown,
-                 "period": period, "value": table[col], "unit": unit}
+                {
+                    "measure": measure,
+                    "ref_area": table[ref],
+                    "counterpart_area": table[counterpart],
+                    "breakdown": breakdown,
+                    "period": period,
+                    "value": table[col],
+                    "unit": unit,
+                }
             )  # fmt: skip
             for measure, col, unit in measures
         ],

@@ -9,7 +9,8 @@ quarantine file, so the faulty records can be inspected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,8 @@ from keruen.registers.engines import Engine, reject_unreadable
 from keruen.registers.schema import PERMIT_KINDS, SECTORS, SEXES, RegisterFiles
 
 EPOCH = date(1970, 1, 1)
+#: Most duplicate person-periods a report keeps (for a validation record).
+KEEP_KEYS = 100_000
 
 
 @cache
@@ -87,6 +90,8 @@ class CheckReport:
     quarantine: Path | None
     max_bad_share: float
     span: tuple[date, date]
+    #: The duplicate person-periods (person_id, arr_day), when at most ``KEEP_KEYS``.
+    dup_keys: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
     @property
     def bad_share(self) -> float:
@@ -118,23 +123,43 @@ def run_checks(
     *,
     quarantine: Path | None = None,
     max_bad_share: float = 0.01,
+    stock_dates: Sequence[date] = (),
+    overstay_date: date | None = None,
+    dup_keys: pd.DataFrame | None = None,
 ) -> CheckReport:
-    """Open the register in ``engine``, flag every record, quarantine and count the bad ones.
+    """Open the register in ``engine``, judge every record, quarantine and count the bad ones.
 
-    Leaves relations ``checked`` and ``clean`` open in the engine for the aggregations.
+    Two passes over the records (see :mod:`keruen.registers.sql`): the person pass for the
+    duplicate rule, then the cells (records grouped by the aggregates' breakdowns and the
+    rules' flags, with stocks on ``stock_dates`` and overstays on ``overstay_date`` summed).
+    A third pass writes the quarantine, only when some records are bad. ``dup_keys`` (from a
+    matching validation record, :mod:`keruen.registers.validated`) replaces the person pass.
+    Leaves relations
+    ``judged`` and ``good`` open in the engine for the aggregations.
     Raises :class:`InputError` when the share of bad records exceeds ``max_bad_share``.
     """
     if not 0.0 <= max_bad_share <= 1.0:
         raise ConfigError(
             f"the allowed share of bad records must be in [0, 1], got {max_bad_share}"
         )
+    first, last = day_number(span[0]), day_number(span[1])
+    over = day_number(overstay_date) if overstay_date else last
     try:
         engine.open(register.files)
         engine.register_frame("ref_codes", ref_codes())
-        first, last = day_number(span[0]), day_number(span[1])
-        engine.materialise("checked", sql.checked(engine.name, first, last))
-        engine.view("checked_full", sql.checked(engine.name, first, last, full=True))
-        engine.view("clean", sql.CLEAN)
+        if dup_keys is None:
+            engine.materialise("persons", sql.persons(engine.name))
+            many = int(engine.fetch("SELECT count(*) AS n FROM persons WHERE many").iloc[0, 0])
+            engine.materialise("dup_keys", sql.dup_keys(engine.name, many=many > 0))
+        elif len(dup_keys):
+            engine.register_frame("dup_keys", dup_keys[["person_id", "arr_day"]])
+        else:
+            engine.view("dup_keys", sql.NO_DUP_KEYS)
+        keys = engine.fetch(f"SELECT person_id, arr_day FROM dup_keys LIMIT {KEEP_KEYS + 1}")
+        stock_days = [day_number(d) for d in stock_dates]
+        engine.materialise("cells", sql.cells(engine.name, first, last, stock_days, over))
+        engine.materialise("judged", sql.judged())
+        engine.view("good", sql.GOOD)
         counts = engine.fetch(sql.RULE_COUNTS).iloc[0]
     except (KeyboardInterrupt, ConfigError):
         raise
@@ -147,10 +172,11 @@ def run_checks(
     if bad:
         path = quarantine or default_quarantine(register.root)
         try:
-            engine.write_parquet(sql.QUARANTINE, path)
+            engine.write_parquet(sql.flagged(engine.name, first, last), path)
         except Exception as exc:  # e.g. an unwritable folder: say where, no traceback
             raise InputError(f"cannot write the quarantine file ({exc})", file=path) from None
-    report = CheckReport(records, bad, by_rule, path, max_bad_share, span)
+    kept = keys if len(keys) <= KEEP_KEYS else None
+    report = CheckReport(records, bad, by_rule, path, max_bad_share, span, kept)
     if report.bad_share > max_bad_share:
         worst = ", ".join(f"{r} {n:,}" for r, n in by_rule.items() if n)
         raise InputError(

@@ -1,18 +1,31 @@
 """Every check and aggregation of a register, defined once as SQL run by every engine.
 
 The statements use only SQL that DuckDB and Spark SQL read alike. The one expression the two
-dialects spell differently — a date as a day number — is :data:`DAY_NUMBER`; the check query
-turns every date into a day number (days since 1970-01-01) once, and all later arithmetic is
-on integers. Engines provide three relations: ``register_raw`` (the Parquet files),
-``ref_codes(kind, code)`` (valid codes), ``checked`` (materialised from :func:`checked`) and
-``checked_full`` (a view of :func:`checked` with ``full=True``, read only for the quarantine).
+dialects spell differently — a date as a day number — is :data:`DAY_NUMBER`; dates become day
+numbers (days since 1970-01-01) once, and all later arithmetic is on integers.
+
+The checks and aggregates take two passes over the records, whatever the number of rules:
+
+1. :func:`persons` groups the records by person (a hash aggregate on ``person_id``) and keeps
+   the persons whose records overlap; from it come ``dup_keys(person_id, arr_day)``, the
+   person-periods breaking the duplicate rule (:func:`dup_keys`).
+2. :func:`cells` evaluates every row-local rule into one bit mask and groups the records by
+   everything an aggregate is broken down by *and* by that mask, with every measure summed:
+   a small table of cells (citizenship and region codes are checked once per cell). Rule
+   counts (:data:`RULE_COUNTS`) and every aggregate (:data:`FLOWS` …) are sums over the cells
+   that break no rule, so no checked copy of the records is ever written.
+
+The quarantine (:func:`flagged`) re-reads the records only when some are bad. Engines provide
+relations ``register_raw`` (the Parquet files), ``ref_codes(kind, code)`` (valid codes),
+``persons``, ``dup_keys``, ``cells`` and ``judged`` (materialised; :func:`judged`) and
+``good`` (a view of :data:`GOOD`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from keruen.registers.schema import COLUMNS
+from keruen.registers.schema import COLUMNS, PERMIT_KINDS, SECTORS, SEXES
 
 #: Record-level rules, in the order they are reported.
 RULES: tuple[str, ...] = (
@@ -31,6 +44,8 @@ RULE_HELP: dict[str, str] = {
     "earlier stay of the person has not ended by this arrival",
     "outside_span": "arrival_date or departure_date falls outside the register's span",
 }
+#: Version of the rules' definitions (recorded with a validation; change it with the rules).
+RULES_VERSION = "2"
 #: Days since 1970-01-01 of a date column, per dialect.
 DAY_NUMBER: dict[str, str] = {
     "duckdb": "CAST(date_diff('day', DATE '1970-01-01', {col}) AS BIGINT)",
@@ -45,74 +60,221 @@ DURATION_BANDS: tuple[tuple[str, int], ...] = (
     ("365d+", 365),
 )
 _REQUIRED = [c for c in COLUMNS if c not in ("departure_date", "previous_region")]
-_CODED = {
-    "citizenship": "country",
-    "region": "region",
-    "previous_region": "region",
-    "sex": "sex",
-    "sector": "sector",
-    "permit_kind": "permit_kind",
-}
-#: The columns the aggregates read (kept in the materialised ``checked`` relation).
-AGGREGATE_COLUMNS: tuple[str, ...] = (
-    "citizenship", "region", "previous_region", "arrival_date", "departure_date",
-    "arr_day", "dep_day", "until_day",
-)  # fmt: skip
+#: Coded columns checked against short lists inline, row by row.
+_SHORT_CODES = {"sex": SEXES, "sector": SECTORS, "permit_kind": PERMIT_KINDS}
+#: Coded columns checked against ``ref_codes`` (long lists) by a join.
+_LONG_CODES = {"citizenship": "country", "region": "region", "previous_region": "region"}
 #: Day number standing for "not yet departed" when comparing departures.
 OPEN_END = 2_147_483_647
+#: The row-local rule flags, as bits of a cell's ``mask`` (``unknown_code`` is completed
+#: per cell, from the long code lists).
+_CELL_FLAGS = ("missing_value", "unknown_short", "departure_before_arrival",
+               "duplicate_person_period", "outside_span")  # fmt: skip
 
 
-def checked(dialect: str, start_day: int, end_day: int, *, full: bool = False) -> str:
-    """Every record with its day numbers, one boolean column per rule, and ``bad``.
+def _literals(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
-    With ``full=False`` only :data:`AGGREGATE_COLUMNS` are kept beside the flags (what the
-    engines materialise); ``full=True`` keeps every column (what the quarantine file holds).
-    A person-period is a duplicate when another record of the same person arrives the same
-    day (all such records are flagged: which one is right is unknown) or when a stay of the
-    person that arrived earlier has not ended by this arrival; both are windows over the
-    person's records ordered by arrival day only, so the result does not depend on ties.
+
+def _days(dialect: str, col: str) -> str:
+    return DAY_NUMBER[dialect].format(col=col)
+
+
+#: Persons with more than one dated record and a possible overlap: for exactly two records,
+#: whether the later one is a duplicate (``flagged``, its arrival ``a2``); more than two
+#: (``many``) are resolved by the window of :func:`dup_keys`. Records without a person or an
+#: arrival break ``missing_value`` and are not compared.
+def persons(dialect: str) -> str:
+    """The person pass: one hash aggregate over (person_id, arrival, departure)."""
+    arr, dep = _days(dialect, "arrival_date"), _days(dialect, "departure_date")
+    return f"""
+SELECT person_id, a2 AS arr_day, n > 2 AS many FROM (
+  SELECT person_id, count(*) AS n, min(a) AS a1, max(a) AS a2,
+    min_by(COALESCE(d, {OPEN_END}), a) AS d1
+  FROM (SELECT person_id, {arr} AS a, {dep} AS d FROM register_raw
+        WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL) x
+  GROUP BY person_id HAVING count(*) > 1
+) y WHERE n > 2 OR a1 = a2 OR d1 > a2"""
+
+
+def dup_keys(dialect: str, *, many: bool) -> str:
+    """Person-periods ``(person_id, arr_day)`` breaking the duplicate rule.
+
+    A record is a duplicate when another record of the person arrives the same day (all such
+    records: which one is right is unknown) or a stay that arrived earlier has not ended by
+    this arrival. For a person with two records, :func:`persons` decided it (the later
+    arrival, or both when they arrive the same day); persons with more (``many``, rare)
+    go through a window over their records ordered by arrival day, so ties do not matter.
     """
-    day = DAY_NUMBER[dialect]
-    cols = ", ".join(f"r.{c}" for c in COLUMNS)
-    hint = ", ".join(f"BROADCAST(j_{c})" for c in _CODED)  # Spark; a comment to DuckDB
-    joins = "\n".join(
-        f"LEFT JOIN ref_codes j_{c} ON j_{c}.kind = '{kind}' AND j_{c}.code = r.{c}"
-        for c, kind in _CODED.items()
-    )
-    missing = " OR ".join(f"r.{c} IS NULL" for c in _REQUIRED)
-    unknown = " OR ".join(f"(r.{c} IS NOT NULL AND j_{c}.code IS NULL)" for c in _CODED)
-    base = f"""
-SELECT /*+ {hint} */ {cols},
-  {day.format(col="r.arrival_date")} AS arr_day, {day.format(col="r.departure_date")} AS dep_day,
-  {day.format(col="r.permitted_until")} AS until_day,
-  ({missing}) AS missing_value,
-  ({unknown}) AS unknown_code,
-  COALESCE(r.departure_date < r.arrival_date, FALSE) AS departure_before_arrival
-FROM register_raw r
-{joins}"""
+    two = "SELECT person_id, arr_day FROM persons WHERE NOT many"
+    if not many:
+        return two
+    arr, dep = _days(dialect, "arrival_date"), _days(dialect, "departure_date")
     w = "PARTITION BY person_id ORDER BY arr_day RANGE BETWEEN"
-    rules = f"""
-SELECT b.*,
-  COALESCE(count(*) OVER ({w} CURRENT ROW AND CURRENT ROW) > 1
+    return f"""{two}
+UNION ALL
+SELECT DISTINCT person_id, arr_day FROM (
+  SELECT person_id, arr_day,
+    count(*) OVER ({w} CURRENT ROW AND CURRENT ROW) > 1
     OR max(COALESCE(dep_day, {OPEN_END})) OVER ({w} UNBOUNDED PRECEDING AND 1 PRECEDING)
-       > arr_day, FALSE) AS duplicate_person_period,
-  COALESCE(arr_day < {start_day} OR arr_day > {end_day} OR dep_day > {end_day}, FALSE)
-      AS outside_span
-FROM ({base}) b"""
-    keep = "*" if full else ", ".join((*AGGREGATE_COLUMNS, *RULES))
-    return f"SELECT {keep}, ({' OR '.join(RULES)}) AS bad FROM ({rules}) q"
+       > arr_day AS dup
+  FROM (SELECT person_id, {arr} AS arr_day, {dep} AS dep_day FROM register_raw
+        WHERE arrival_date IS NOT NULL
+          AND person_id IN (SELECT person_id FROM persons WHERE many)) p
+) w WHERE dup"""
 
 
-#: Record counts: all, failing each rule, failing any.
-RULE_COUNTS = (
-    "SELECT CAST(count(*) AS BIGINT) AS records, "
-    + ", ".join(f"CAST(SUM(CASE WHEN {r} THEN 1 ELSE 0 END) AS BIGINT) AS {r}" for r in RULES)
-    + ", CAST(SUM(CASE WHEN bad THEN 1 ELSE 0 END) AS BIGINT) AS bad FROM checked"
+#: An empty ``dup_keys`` (no duplicates), typed alike in both dialects.
+NO_DUP_KEYS = (
+    "SELECT CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS arr_day "
+    "FROM ref_codes WHERE 1 = 0"
 )
-#: The quarantined records with the rules each breaks (from the full, unmaterialised view).
-QUARANTINE = f"SELECT {', '.join(COLUMNS)}, {', '.join(RULES)} FROM checked_full WHERE bad"
-#: The records that pass every rule: what all aggregates read.
-CLEAN = "SELECT * FROM checked WHERE NOT bad"
+
+
+def _row_rules(dialect: str, start_day: int, end_day: int) -> str:
+    """Day numbers and every rule evaluated on one record (alias ``r``, ``d`` = dup_keys)."""
+    arr, dep = _days(dialect, "r.arrival_date"), _days(dialect, "r.departure_date")
+    until = _days(dialect, "r.permitted_until")
+    missing = " OR ".join(f"r.{c} IS NULL" for c in _REQUIRED)
+    short = " OR ".join(f"r.{c} NOT IN ({_literals(values)})" for c, values in _SHORT_CODES.items())
+    return f"""{arr} AS arr_day, {dep} AS dep_day, {until} AS until_day,
+  ({missing}) AS missing_value,
+  COALESCE({short}, FALSE) AS unknown_short,
+  COALESCE(r.departure_date < r.arrival_date, FALSE) AS departure_before_arrival,
+  (d.person_id IS NOT NULL) AS duplicate_person_period,
+  COALESCE({arr} < {start_day} OR {arr} > {end_day} OR {dep} > {end_day}, FALSE)
+      AS outside_span"""
+
+
+_DUP_JOIN = "LEFT JOIN dup_keys d ON d.person_id = r.person_id AND d.arr_day = {arr}"
+
+
+def _long_unknown(alias: str, *broadcast: str) -> tuple[str, str, str]:
+    """A broadcast hint, joins of ``ref_codes`` and the test that a long-list code is unknown.
+
+    The hint names the small relations joined (Spark reads it; DuckDB a comment).
+    """
+    hint = ", ".join(f"BROADCAST({t})" for t in (*(f"j_{c}" for c in _LONG_CODES), *broadcast))
+    joins = "\n".join(
+        f"LEFT JOIN ref_codes j_{c} ON j_{c}.kind = '{kind}' AND j_{c}.code = {alias}.{c}"
+        for c, kind in _LONG_CODES.items()
+    )
+    test = " OR ".join(f"({alias}.{c} IS NOT NULL AND j_{c}.code IS NULL)" for c in _LONG_CODES)
+    return f"/*+ {hint} */", f"{joins}", f"({test})"
+
+
+def _band(days: str) -> str:
+    """The index in :data:`DURATION_BANDS` of a stay of ``days`` (null while open)."""
+    whens = " ".join(
+        f"WHEN {days} < {nxt} THEN {i}" for i, (_, nxt) in enumerate(DURATION_BANDS[1:])
+    )
+    return f"CASE WHEN {days} IS NULL THEN NULL {whens} ELSE {len(DURATION_BANDS) - 1} END"
+
+
+def _mask(flags: Sequence[str] = _CELL_FLAGS) -> str:
+    """The row-local flags of :data:`_CELL_FLAGS` as one integer, bit i for flag i.
+
+    Only ``flags`` are evaluated (the others count as passed): for measuring rules' costs.
+    """
+    bits = [f"CASE WHEN {f} THEN {1 << i} ELSE 0 END" for i, f in enumerate(_CELL_FLAGS)
+            if f in flags]  # fmt: skip
+    return " + ".join(bits) or "0"
+
+
+def _present(day: int) -> str:
+    return f"arr_day <= {int(day)} AND (dep_day IS NULL OR dep_day > {int(day)})"
+
+
+def cells(
+    dialect: str,
+    start_day: int,
+    end_day: int,
+    stock_days: Sequence[int],
+    overstay_day: int,
+    flags: Sequence[str] = _CELL_FLAGS,
+) -> str:
+    """The records grouped by every breakdown of an aggregate and by the row-local rules.
+
+    Keys: region, citizenship, previous_region, ``am``/``dm`` (year·100 + month of arrival /
+    departure), ``band`` (index of a completed stay's band) and ``mask`` (the flags of
+    :data:`_CELL_FLAGS`; integer keys group faster than strings and booleans). Sums:
+    ``n`` records, ``ab`` arrivals from abroad, ``stay_days`` (completed stays), ``s<i>``
+    present on ``stock_days[i]``, ``ov``/``ov_days`` overstaying on ``overstay_day``.
+    Every rule is evaluated unless ``flags`` names fewer (only to measure what each costs).
+    """
+    arr = _days(dialect, "r.arrival_date")
+    dup_join = _DUP_JOIN.format(arr=arr) if "duplicate_person_period" in flags else ""
+    rules = _row_rules(dialect, start_day, end_day)
+    if not dup_join:
+        rules = rules.replace("(d.person_id IS NOT NULL)", "FALSE")
+    month = "CAST(year({c}) * 100 + month({c}) AS BIGINT)"
+    over = f"{_present(overstay_day)} AND until_day < {int(overstay_day)}"
+    stocks = "".join(
+        f"CAST(SUM(CASE WHEN {_present(d)} THEN 1 ELSE 0 END) AS BIGINT) AS s{i}, "
+        for i, d in enumerate(stock_days)
+    )
+    keys = "region, citizenship, previous_region, am, dm, band"
+    return f"""
+SELECT {keys}, {_mask(flags)} AS mask, CAST(count(*) AS BIGINT) AS n,
+  CAST(SUM(CASE WHEN previous_region IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS ab,
+  CAST(SUM(dep_day - arr_day) AS BIGINT) AS stay_days, {stocks}
+  CAST(SUM(CASE WHEN {over} THEN 1 ELSE 0 END) AS BIGINT) AS ov,
+  CAST(SUM(CASE WHEN {over} THEN {int(overstay_day)} - until_day ELSE 0 END) AS BIGINT)
+    AS ov_days
+FROM (
+  SELECT /*+ BROADCAST(d) */ r.region, r.citizenship, r.previous_region,
+    {month.format(c="r.arrival_date")} AS am, {month.format(c="r.departure_date")} AS dm,
+    {_band(_days(dialect, "r.departure_date") + " - " + arr)} AS band,
+    {rules}
+  FROM register_raw r
+  {dup_join}
+) t
+GROUP BY {keys}{", " + _mask(flags) if flags else ""}"""
+
+
+def judged() -> str:
+    """``cells`` with one boolean per rule, and ``bad``.
+
+    ``unknown_code`` is completed here by joining the long code lists once per cell.
+    """
+    hint, joins, unknown = _long_unknown("c")
+    bit = {f: f"(c.mask & {1 << i}) > 0" for i, f in enumerate(_CELL_FLAGS)}
+    bit["unknown_code"] = f"({bit['unknown_short']} OR {unknown})"
+    flags = ", ".join(f"{bit[r]} AS {r}" for r in RULES)
+    inner = f"""SELECT {hint} c.*, {flags}
+FROM cells c
+{joins}"""
+    return f"SELECT q.*, ({' OR '.join(RULES)}) AS bad FROM ({inner}) q"
+
+
+#: Record counts: all, failing each rule, failing any (sums over the cells).
+RULE_COUNTS = (
+    "SELECT CAST(SUM(n) AS BIGINT) AS records, "
+    + ", ".join(f"CAST(SUM(CASE WHEN {r} THEN n ELSE 0 END) AS BIGINT) AS {r}" for r in RULES)
+    + ", CAST(SUM(CASE WHEN bad THEN n ELSE 0 END) AS BIGINT) AS bad FROM judged"
+)
+#: The cells of records passing every rule: what all aggregates read.
+GOOD = "SELECT * FROM judged WHERE NOT bad"
+
+
+def flagged(dialect: str, start_day: int, end_day: int) -> str:
+    """The quarantine: every record breaking a rule, with one boolean column per rule."""
+    arr = _days(dialect, "r.arrival_date")
+    cols = ", ".join(f"r.{c}" for c in COLUMNS)
+    hint, joins, unknown = _long_unknown("r", "d")
+    inner = f"""SELECT {hint} {cols}, {_row_rules(dialect, start_day, end_day)},
+  {unknown} AS unknown_long
+FROM register_raw r
+{joins}
+{_DUP_JOIN.format(arr=arr)}"""
+    rules = ", ".join(
+        "(unknown_short OR unknown_long) AS unknown_code" if r == "unknown_code" else r
+        for r in RULES
+    )
+    return f"""SELECT {", ".join(COLUMNS)}, {rules} FROM ({inner}) q
+WHERE missing_value OR unknown_short OR unknown_long OR departure_before_arrival
+   OR duplicate_person_period OR outside_span"""
+
 
 #: Arrivals (all, and from abroad), departures and net by region × month × citizenship;
 #: ``month`` is year·100 + month of the arrival (or departure) date.
@@ -121,61 +283,43 @@ SELECT region, month, citizenship,
   CAST(SUM(a) AS BIGINT) AS arrivals, CAST(SUM(ab) AS BIGINT) AS arrivals_from_abroad,
   CAST(SUM(d) AS BIGINT) AS departures, CAST(SUM(a) - SUM(d) AS BIGINT) AS net
 FROM (
-  SELECT region, CAST(year(arrival_date) * 100 + month(arrival_date) AS BIGINT) AS month,
-    citizenship, 1 AS a, CASE WHEN previous_region IS NULL THEN 1 ELSE 0 END AS ab, 0 AS d
-  FROM clean
+  SELECT region, am AS month, citizenship, n AS a, ab, 0 AS d FROM good
   UNION ALL
-  SELECT region, CAST(year(departure_date) * 100 + month(departure_date) AS BIGINT) AS month,
-    citizenship, 0 AS a, 0 AS ab, 1 AS d
-  FROM clean WHERE departure_date IS NOT NULL
+  SELECT region, dm AS month, citizenship, 0 AS a, 0 AS ab, n AS d FROM good
+  WHERE dm IS NOT NULL
 ) t
 GROUP BY region, month, citizenship"""
 
 #: Completed stays (departure known) by citizenship × region × band: count and total days.
-DURATIONS = (
-    "SELECT citizenship, region, band, CAST(count(*) AS BIGINT) AS stays, "
-    "CAST(SUM(days) AS BIGINT) AS days FROM ("
-    "SELECT citizenship, region, dep_day - arr_day AS days, CASE "
-    + " ".join(
-        f"WHEN dep_day - arr_day < {nxt} THEN '{label}'"
-        for (label, _), (_, nxt) in zip(DURATION_BANDS, DURATION_BANDS[1:], strict=False)
-    )
-    + f" ELSE '{DURATION_BANDS[-1][0]}' END AS band "
-    "FROM clean WHERE dep_day IS NOT NULL) t GROUP BY citizenship, region, band"
+DURATIONS = """
+SELECT citizenship, region, band, CAST(SUM(n) AS BIGINT) AS stays,
+  CAST(SUM(stay_days) AS BIGINT) AS days
+FROM (SELECT citizenship, region, CASE {} END AS band, n, stay_days
+      FROM good WHERE band IS NOT NULL) t
+GROUP BY citizenship, region, band""".format(
+    " ".join(f"WHEN band = {i} THEN '{label}'" for i, (label, _) in enumerate(DURATION_BANDS))
 )
 
 #: Moves between regions (address changes) per year of the move: origin → destination.
 OD = """
-SELECT year, origin, destination, CAST(count(*) AS BIGINT) AS moves FROM (
-  SELECT CAST(year(arrival_date) AS BIGINT) AS year, previous_region AS origin,
-    region AS destination FROM clean WHERE previous_region IS NOT NULL
-) t GROUP BY year, origin, destination"""
+SELECT CAST(FLOOR(am / 100) AS BIGINT) AS year, previous_region AS origin, region AS destination,
+  CAST(SUM(n) AS BIGINT) AS moves
+FROM good WHERE previous_region IS NOT NULL
+GROUP BY CAST(FLOOR(am / 100) AS BIGINT), previous_region, region"""
 
 
-def _present(day: int) -> str:
-    return f"arr_day <= {int(day)} AND (dep_day IS NULL OR dep_day > {int(day)})"
+def stock(count: int) -> str:
+    """Persons present (arrival ≤ t < departure) on each stock day, by region × citizenship.
 
-
-def stock(days: Sequence[int]) -> str:
-    """Persons present (arrival ≤ t < departure) on each day number t, by region × citizenship.
-
-    Column ``s<i>`` holds the stock on ``days[i]``; one pass over the records for all days.
+    Column ``s<i>`` holds the stock on the i-th day given to :func:`cells`.
     """
-    sums = ", ".join(
-        f"CAST(SUM(CASE WHEN {_present(d)} THEN 1 ELSE 0 END) AS BIGINT) AS s{i}"
-        for i, d in enumerate(days)
-    )
-    return f"SELECT region, citizenship, {sums} FROM clean GROUP BY region, citizenship"
+    sums = ", ".join(f"CAST(SUM(s{i}) AS BIGINT) AS s{i}" for i in range(count))
+    return f"SELECT region, citizenship, {sums} FROM good GROUP BY region, citizenship"
 
 
-def overstays(day: int) -> str:
-    """Persons present on day t past their permitted date, by citizenship × region.
-
-    Counts records with arrival ≤ t < departure and permitted_until < t, and the days by
-    which they overstay (sum of t − permitted_until).
-    """
-    return (
-        "SELECT citizenship, region, CAST(count(*) AS BIGINT) AS overstayers, "
-        f"CAST(SUM({int(day)} - until_day) AS BIGINT) AS overstay_days FROM clean "
-        f"WHERE {_present(day)} AND until_day < {int(day)} GROUP BY citizenship, region"
-    )
+#: Persons present on the overstay day past their permitted date, by citizenship × region,
+#: and the days by which they overstay (sum of t − permitted_until).
+OVERSTAYS = """
+SELECT citizenship, region, CAST(SUM(ov) AS BIGINT) AS overstayers,
+  CAST(SUM(ov_days) AS BIGINT) AS overstay_days
+FROM good GROUP BY citizenship, region HAVING SUM(ov) > 0"""
