@@ -28,7 +28,7 @@ from keruen.web.app import create_app  # noqa: E402
 def operations(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     # a generous time limit: a loaded test machine must not turn a slow answer into a 503
     app = create_app(
-        Path(tmp_path_factory.mktemp("web-schema")) / "keruen.duckdb", query_timeout=300
+        Path(tmp_path_factory.mktemp("web-schema")) / "keruen.duckdb", query_timeout=300, warm=False
     )
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     return [op.ok() for op in schema.get_all_operations()]
