@@ -359,7 +359,7 @@ def indicators(
     panel, used, rows = _with_store(store, work)
     table = remittance_measures(panel)
     for col in ("inflow", "outflow"):
-        table[f"{col}_rank"] = table.groupby("year")[col].transform(rank_within)
+        table[f"{col}_rank"] = rank_within(table[col], by=table["year"])
     out = table[table["ref_area"].isin(wanted)].sort_values(["ref_area", "year"])
     for col in ("inflow", "outflow"):  # growth only for the countries asked about
         out[f"{col}_growth_pct"] = (
@@ -399,13 +399,14 @@ def indicators(
 
 def _input_provenance(store: Store, countries: list[str], years: list[int]) -> pd.DataFrame:
     """Per country and year, the source of each input value of :func:`indicators`."""
-    from keruen.store.concepts import concept_series
+    from keruen.store.concepts import concept_panel
     from keruen.store.panels import PANEL_CONCEPTS
 
     index = pd.MultiIndex.from_product([countries, years], names=["ref_area", "year"])
     out = pd.DataFrame(index=index).reset_index()
+    every = concept_panel(store, list(PANEL_CONCEPTS.values()), countries, [str(y) for y in years])
     for column, concept in PANEL_CONCEPTS.items():
-        series = concept_series(store, concept, countries, [str(y) for y in years])
+        series = every[every["concept"] == concept]
         part = pd.DataFrame(
             {
                 "ref_area": series["ref_area"],

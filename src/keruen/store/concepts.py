@@ -25,50 +25,86 @@ def concepts() -> dict[str, dict[str, Any]]:
     return tomllib.loads(text)
 
 
+#: Columns of :func:`concept_series`.
+SERIES_COLUMNS = [
+    "ref_area",
+    "period",
+    "value",
+    "unit",
+    "dataset",
+    "measure",
+    "vintage",
+    "release",
+    "publisher",
+    "licence",
+    "url",
+    "obs_status",
+]
+
+
+def concept_panel(
+    store: Store,
+    names: Sequence[str],
+    areas: Sequence[str] | None = None,
+    periods: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Several concepts' series in one SQL query: ``concept`` + :func:`concept_series` columns.
+
+    Each candidate series is read as :meth:`Store.observations` reads it (newest vintage per
+    value, totals only, missing values dropped), scaled to the concept's unit; for every
+    concept, area and period the candidate with the newest release wins (ties: the one listed
+    first in ``data/concepts.toml``). All candidates of all concepts are one ``UNION ALL``
+    ranked by one window inside DuckDB, so only the chosen rows reach pandas. Rows are ordered
+    by concept (as given), area and period.
+    """
+    registry = concepts()
+    for concept in names:
+        if concept not in registry:
+            raise ConfigError(f"unknown concept {concept!r}; known: {', '.join(sorted(registry))}")
+    parts: list[str] = []
+    params: list[Any] = []
+    cols = ", ".join(c for c in SERIES_COLUMNS if c not in ("value", "unit"))
+    for order, concept in enumerate(dict.fromkeys(names)):
+        spec = registry[concept]
+        for index, cand in enumerate(spec["candidates"]):
+            counterpart = cand.get("counterpart_area")
+            sql, where = store._observations_sql(  # noqa: SLF001 - the store's one definition
+                cand["dataset"],
+                cand["measure"],
+                list(areas) if areas is not None else None,
+                counterpart,
+                list(periods) if periods is not None else None,
+                None,
+                None,
+            )
+            only_totals = " AND counterpart_area IS NULL" if counterpart is None else ""
+            parts.append(
+                f"SELECT ?::VARCHAR AS concept, ?::INTEGER AS concept_order, "
+                f"?::INTEGER AS candidate, value * ?::DOUBLE AS value, ?::VARCHAR AS unit, "
+                f"{cols} FROM ({sql}) WHERE obs_status <> 'M'{only_totals}"
+            )
+            params += [concept, order, index, float(cand["scale"]), spec["unit"], *where]
+    if not parts:
+        return pd.DataFrame(columns=["concept", *SERIES_COLUMNS])
+    query = (
+        f"SELECT concept, {', '.join(SERIES_COLUMNS)} FROM ({' UNION ALL '.join(parts)}) "
+        "QUALIFY row_number() OVER (PARTITION BY concept, ref_area, period "
+        "ORDER BY release DESC NULLS LAST, candidate) = 1 "
+        "ORDER BY concept_order, ref_area, period"
+    )
+    return store._query(query, params).df()  # noqa: SLF001
+
+
 def concept_series(
     store: Store,
     concept: str,
     areas: Sequence[str] | None = None,
     periods: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Columns ``ref_area, period, value, unit, dataset, measure, vintage, release, publisher``."""
-    registry = concepts()
-    if concept not in registry:
-        raise ConfigError(f"unknown concept {concept!r}; known: {', '.join(sorted(registry))}")
-    spec = registry[concept]
-    parts = []
-    for cand in spec["candidates"]:
-        frame = store.observations(
-            cand["dataset"],
-            cand["measure"],
-            ref_area=list(areas) if areas is not None else None,
-            counterpart_area=cand.get("counterpart_area"),
-            period=list(periods) if periods is not None else None,
-        )
-        if cand.get("counterpart_area") is None:
-            frame = frame[frame["counterpart_area"].isna()]
-        if frame.empty:
-            continue
-        frame = frame.assign(value=frame["value"] * float(cand["scale"]), unit=spec["unit"])
-        parts.append(frame)
-    columns = [
-        "ref_area",
-        "period",
-        "value",
-        "unit",
-        "dataset",
-        "measure",
-        "vintage",
-        "release",
-        "publisher",
-        "licence",
-        "url",
-        "obs_status",
-    ]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    both = pd.concat(parts, ignore_index=True)
-    both = both.sort_values(["ref_area", "period", "release"], ascending=[True, True, False])
-    return both.drop_duplicates(["ref_area", "period"], keep="first")[columns].reset_index(
-        drop=True
-    )
+    """Columns ``ref_area, period, value, unit, dataset, measure, vintage, release, publisher``.
+
+    For each area and period, the value of the candidate series with the newest release
+    (see :func:`concept_panel`).
+    """
+    frame = concept_panel(store, [concept], areas, periods)
+    return frame[SERIES_COLUMNS].reset_index(drop=True)
