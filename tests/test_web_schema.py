@@ -41,6 +41,8 @@ ROUTES = [
     "bilateral",
     "indicators",
     "estimates",
+    "systems",
+    "kz-regions",
     "sources",
     "vintages",
 ]
@@ -74,3 +76,8 @@ def test_no_route_fails_or_breaks_its_schema(operations, route: str, mode) -> No
             assert response.status_code >= 400 or not component, (component, response.text)
 
     check()
+
+
+def test_every_route_of_the_document_is_checked(operations) -> None:  # type: ignore[no-untyped-def]
+    """A new route cannot slip past the property-based checks above."""
+    assert {op.path for op in operations} == {f"/api/v1/{r}" for r in ROUTES}

@@ -237,3 +237,12 @@ def test_profile_says_when_the_build_is_still_running(store_path: Path) -> None:
         gate.set()
     assert 'id="report-pending"' in html and 'data-reload-after="5"' in html
     assert "Remittance indicators" in html  # the observed part is there
+
+
+def test_a_system_keeps_its_colour_and_grey_stays_for_missing() -> None:
+    from keruen.web.systems_page import PALETTE, system_colours
+
+    early = system_colours(["RUS", "USA", "DEU", "RUS"])
+    assert early == system_colours(["DEU", "USA", "RUS"])  # order of appearance does not matter
+    assert len(set(early.values())) == 3
+    assert not {"#7f7f7f", "#c7c7c7", "#d9d9d9"} & set(PALETTE)  # grey means "not reported"

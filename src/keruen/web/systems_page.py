@@ -49,8 +49,41 @@ def period_systems(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["size", "system"], ascending=[False, True], ignore_index=True)
 
 
-def _system_map(values: list[dict[str, Any]], domain: list[str], title: str, missing: str) -> Any:
-    """World map of the period's countries coloured by system (nominal, stable colours)."""
+#: Colours of systems: d3's category20 without its two greys (grey is "not reported").
+PALETTE = (
+    "#1f77b4",
+    "#aec7e8",
+    "#ff7f0e",
+    "#ffbb78",
+    "#2ca02c",
+    "#98df8a",
+    "#d62728",
+    "#ff9896",
+    "#9467bd",
+    "#c5b0d5",
+    "#8c564b",
+    "#c49c94",
+    "#e377c2",
+    "#f7b6d2",
+    "#bcbd22",
+    "#dbdb8d",
+    "#17becf",
+    "#9edae5",
+)
+
+
+def system_colours(centres: list[str]) -> dict[str, str]:
+    """A colour per system centre of every period, the same in each period (sorted by code)."""
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(centres)))}
+
+
+def _system_map(
+    values: list[dict[str, Any]], colours: dict[str, str], title: str, missing: str
+) -> Any:
+    """World map of the period's countries coloured by system; the legend lists its systems.
+
+    ``colours`` maps each shown system label to its colour (stable across periods).
+    """
     import altair as alt
 
     from keruen.web.pages import _map
@@ -58,8 +91,8 @@ def _system_map(values: list[dict[str, Any]], domain: list[str], title: str, mis
     color = alt.Color(
         "system_label:N",
         title=None,
-        scale=alt.Scale(domain=domain, scheme="category20"),
-        legend=alt.Legend(orient="bottom", columns=3, labelLimit=0, symbolLimit=0),
+        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=140, symbolLimit=0),
     )
     return _map(
         "/geo/world.geojson",
@@ -96,14 +129,14 @@ def add_routes(pages: APIRouter, run: Any) -> None:
 
         chosen = nearest_period(held, period)
         now = table[table["period"] == chosen]
-        centres = sorted(table["system"].unique(), key=label)
-        domain = [label(c) for c in centres]
+        palette = system_colours(list(table["system"]))
+        colours = {label(c): palette[c] for c in sorted(now["system"].unique(), key=label)}
         values = [
             {"code": r.country, "name": label(r.country), "system_label": label(r.system)}
             for r in now.itertuples()
         ]
         title = t["map_systems"].format(period=chosen)
-        spec = _system_map(values, domain, title, t["not_reported"]) if values else None
+        spec = _system_map(values, colours, title, t["not_reported"]) if values else None
         sizes = (
             table.groupby(["period", "system"], as_index=False)["system_size"]
             .first()
