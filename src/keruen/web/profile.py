@@ -19,13 +19,15 @@ start-up the server warms the builds of :data:`WARM` in the background.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import math
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -69,9 +71,42 @@ class Profiles:
 
     def __init__(self, open_store: Callable[[], Store]) -> None:
         self._open = open_store
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keruen-profile")
         self._lock = threading.Lock()
         self._kept: OrderedDict[tuple[str, str], Future[dict[str, Section]]] = OrderedDict()
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stopping = False
+        # a daemon thread (a ThreadPoolExecutor would run every queued build before the
+        # process may exit); at exit only the build under way is waited for, since killing a
+        # thread inside DuckDB aborts the process
+        threading.Thread(target=self._work, name="keruen-profile", daemon=True).start()
+        atexit.register(self._stop)
+
+    def _stop(self, timeout: float = 300) -> None:
+        with self._lock:
+            self._stopping = True
+        self._idle.wait(timeout)
+
+    def _work(self) -> None:
+        while True:
+            job, future = self._jobs.get()
+            with self._lock:
+                if self._stopping or not future.set_running_or_notify_cancel():
+                    future.cancel()
+                    continue
+                self._idle.clear()
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to whoever waits on the future
+                future.set_exception(exc)
+            finally:
+                self._idle.set()
+
+    def _submit(self, job: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._jobs.put((job, future))
+        return future
 
     def _build(self, code: str) -> dict[str, Section]:
         from keruen.report.analysis import build
@@ -91,7 +126,7 @@ class Profiles:
             if future is not None and not (future.done() and future.exception() is not None):
                 self._kept.move_to_end(key)
                 return future
-            future = self._pool.submit(self._build, code)
+            future = self._submit(lambda: self._build(code))
             self._kept[key] = future
             while len(self._kept) > MAX_KEPT:
                 self._kept.popitem(last=False)
@@ -109,7 +144,7 @@ class Profiles:
                     store.close()
                 for code in codes:
                     self.get(digest, code)
-                self._pool.submit(self._warm_systems)
+                self._submit(self._warm_systems)
             except Exception:  # warming is an optimisation: a failure only logs
                 log.exception("warming the profiles failed")
 
