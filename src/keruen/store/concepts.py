@@ -53,46 +53,65 @@ def concept_panel(
     Each candidate series is read as :meth:`Store.observations` reads it (newest vintage per
     value, totals only, missing values dropped), scaled to the concept's unit; for every
     concept, area and period the candidate with the newest release wins (ties: the one listed
-    first in ``data/concepts.toml``). All candidates of all concepts are one ``UNION ALL``
-    ranked by one window inside DuckDB, so only the chosen rows reach pandas. Rows are ordered
-    by concept (as given), area and period.
+    first in ``data/concepts.toml``). All candidates of all concepts are read in one scan of
+    the observations (the store's own query over their datasets and measures), joined to the
+    candidate list and ranked by one window inside DuckDB, so only the chosen rows reach
+    pandas. Rows are ordered by concept (as given), area and period.
     """
     registry = concepts()
     for concept in names:
         if concept not in registry:
             raise ConfigError(f"unknown concept {concept!r}; known: {', '.join(sorted(registry))}")
-    parts: list[str] = []
-    params: list[Any] = []
-    cols = ", ".join(c for c in SERIES_COLUMNS if c not in ("value", "unit"))
+    rows: list[Any] = []
     for order, concept in enumerate(dict.fromkeys(names)):
         spec = registry[concept]
         for index, cand in enumerate(spec["candidates"]):
-            counterpart = cand.get("counterpart_area")
-            sql, where = store._observations_sql(  # noqa: SLF001 - the store's one definition
+            rows += [
+                concept,
+                order,
+                index,
                 cand["dataset"],
                 cand["measure"],
-                list(areas) if areas is not None else None,
-                counterpart,
-                list(periods) if periods is not None else None,
-                None,
-                None,
-            )
-            only_totals = " AND counterpart_area IS NULL" if counterpart is None else ""
-            parts.append(
-                f"SELECT ?::VARCHAR AS concept, ?::INTEGER AS concept_order, "
-                f"?::INTEGER AS candidate, value * ?::DOUBLE AS value, ?::VARCHAR AS unit, "
-                f"{cols} FROM ({sql}) WHERE obs_status <> 'M'{only_totals}"
-            )
-            params += [concept, order, index, float(cand["scale"]), spec["unit"], *where]
-    if not parts:
+                cand.get("counterpart_area"),
+                float(cand["scale"]),
+                spec["unit"],
+            ]
+    if not rows:
         return pd.DataFrame(columns=["concept", *SERIES_COLUMNS])
-    query = (
-        f"SELECT concept, {', '.join(SERIES_COLUMNS)} FROM ({' UNION ALL '.join(parts)}) "
-        "QUALIFY row_number() OVER (PARTITION BY concept, ref_area, period "
-        "ORDER BY release DESC NULLS LAST, candidate) = 1 "
-        "ORDER BY concept_order, ref_area, period"
+    datasets = sorted({str(v) for v in rows[3::8]})
+    measures = sorted({str(v) for v in rows[4::8]})
+    # the store's own reading of every candidate series at once (newest vintage per value,
+    # totals only); counterparts are narrowed per candidate below
+    obs, where = store._observations_sql(  # noqa: SLF001 - the store's one definition
+        datasets,
+        measures,
+        list(areas) if areas is not None else None,
+        None,
+        list(periods) if periods is not None else None,
+        None,
+        None,
     )
-    return store._query(query, params).df()  # noqa: SLF001
+    values = ", ".join(
+        "(?::VARCHAR, ?::INTEGER, ?::INTEGER, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::DOUBLE, "
+        "?::VARCHAR)"
+        for _ in range(len(rows) // 8)
+    )
+    query = f"""
+        WITH cand(concept, concept_order, candidate, dataset, measure, counterpart, scale,
+                  unit) AS (VALUES {values}),
+             obs AS ({obs})
+        SELECT c.concept, o.ref_area, o.period, o.value * c.scale AS value, c.unit, o.dataset,
+               o.measure, o.vintage, o.release, o.publisher, o.licence, o.url, o.obs_status
+        FROM obs o JOIN cand c
+          ON lower(o.dataset) = lower(c.dataset) AND o.measure = c.measure
+         AND (o.counterpart_area = c.counterpart
+              OR (c.counterpart IS NULL AND o.counterpart_area IS NULL))
+        WHERE o.obs_status <> 'M'
+        QUALIFY row_number() OVER (PARTITION BY c.concept, o.ref_area, o.period
+                                   ORDER BY o.release DESC NULLS LAST, c.candidate) = 1
+        ORDER BY c.concept_order, o.ref_area, o.period
+    """
+    return store._query(query, [*rows, *where]).df()  # noqa: SLF001
 
 
 def concept_series(
