@@ -246,3 +246,10 @@ def test_a_system_keeps_its_colour_and_grey_stays_for_missing() -> None:
     assert early == system_colours(["DEU", "USA", "RUS"])  # order of appearance does not matter
     assert len(set(early.values())) == 3
     assert not {"#7f7f7f", "#c7c7c7", "#d9d9d9"} & set(PALETTE)  # grey means "not reported"
+
+
+def test_a_profile_without_a_donor_recipient_index_says_not_reported(client: TestClient) -> None:
+    """Turkmenistan reports no year with both flows: no index, and no 'None' on the page."""
+    text = _text(client.get("/en/country/TKM").text)
+    assert "donor–recipient index: not reported" in text
+    assert "None" not in text
