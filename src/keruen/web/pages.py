@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -25,10 +26,12 @@ from keruen import api
 from keruen.i18n import LANGUAGES, format_number
 from keruen.report.output import script_json
 from keruen.report.render import vega_bundle
-from keruen.web.profile import SECTIONS, Profiles, store_digest
+from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
 
 log = logging.getLogger("keruen.web")
+#: Complete profile pages kept in memory per (store digest, language, country).
+MAX_PAGES = 128
 
 #: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
 #: so these pages (not the API) allow 'unsafe-eval'; scripts still come from the server only.
@@ -214,27 +217,6 @@ def _page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
     return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
 
 
-async def wait_for_build(future: Any, seconds: float) -> tuple[Any, str | None]:
-    """The build's sections, waiting at most ``seconds``, and what went wrong.
-
-    (sections, None) if the build ends in time; (None, None) if it is still running (it goes
-    on in the background); (None, message) if it failed.
-    """
-    import asyncio
-
-    from keruen.errors import KeruenError
-
-    try:
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), seconds), None
-    except TimeoutError:
-        return None, None
-    except KeruenError as exc:
-        return None, str(exc)
-    except Exception:
-        log.exception("the report's build failed")
-        return None, "internal error; the server log has it"
-
-
 def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     """Dashboard routes; ``run`` executes a store function under the app's time limit.
 
@@ -242,6 +224,8 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     seconds for its build before rendering without it.
     """
     pages = APIRouter(include_in_schema=False)
+    #: complete profile pages per (store digest, language, country)
+    rendered: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
 
     @pages.get("/")
     async def root(request: Request) -> Response:
@@ -280,8 +264,13 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         group = scope.group if scope.group in groups() else ",".join(scope.members)
         t = labels()[lang]
 
+        digest = await run(store_digest)
+        kept = rendered.get((digest, lang, code))
+        if kept is not None:  # the same store and country: the same page
+            rendered.move_to_end((digest, lang, code))
+            return HTMLResponse(kept, headers={"Content-Security-Policy": PAGE_CSP})
+
         def work(store: Any) -> dict[str, Any]:
-            digest = store_digest(store)
             ind = api.indicators(code, range(2000, 2025), group, store=store)
             wpp = api.series("net_migration", code, None, dataset="UN_WPP", store=store)
             births = api.series("births", code, None, dataset="UN_WPP", store=store)
@@ -293,11 +282,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                 "wpp": (wpp, births, deaths),
                 "origins": origins,
                 "dests": dests,
-                "digest": digest,
             }
 
         data = await run(work)
-        sections, failure = await wait_for_build(profiles.get(data["digest"], code), wait)
+        sections, failure = await wait_for_build(profiles.get(digest, code), wait)
         report = (
             profile_context(sections, code, lang, lambda v, d=1: _num(v, lang, d))
             if sections is not None
@@ -357,7 +345,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                 for c, v in zip(best[column], best["value"], strict=True)
             ]
 
-        return _page(
+        page = _page(
             "country.html.j2",
             lang,
             f"country/{code}",
@@ -375,6 +363,11 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             destinations=top(data["dests"], "destination"),
             sources=ind.attrs.get("sources", []),
         )
+        if sections is not None:  # complete: kept until the store changes
+            rendered[(digest, lang, code)] = bytes(page.body)
+            while len(rendered) > MAX_PAGES:
+                rendered.popitem(last=False)
+        return page
 
     @pages.get("/geo/{name}.geojson")
     async def geo(name: str = Path(pattern="^(world|kz_regions)$")) -> Response:

@@ -160,6 +160,27 @@ class Profiles:
             store.close()
 
 
+async def wait_for_build(future: Any, seconds: float) -> tuple[Any, str | None]:
+    """The build's sections, waiting at most ``seconds``, and what went wrong.
+
+    (sections, None) if the build ends in time; (None, None) if it is still running (it goes
+    on in the background); (None, message) if it failed.
+    """
+    import asyncio
+
+    from keruen.errors import KeruenError
+
+    try:
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), seconds), None
+    except TimeoutError:
+        return None, None
+    except KeruenError as exc:
+        return None, str(exc)
+    except Exception:
+        log.exception("the report's build failed")
+        return None, "internal error; the server log has it"
+
+
 # -- what the page shows ----------------------------------------------------------------------
 def _f(value: Any) -> float | None:
     try:
