@@ -57,7 +57,7 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(store_path: Path) -> TestClient:
-    return TestClient(create_app(store_path, query_timeout=300))
+    return TestClient(create_app(store_path, query_timeout=300, warm=False))
 
 
 @pytest.fixture()
@@ -192,7 +192,7 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
         con.execute(
             "UPDATE sources SET publisher = '=cmd|'' /C calc''!A0' WHERE dataset = 'UN_WPP'"
         )
-    r = TestClient(create_app(path)).get("/api/v1/vintages", params={"format": "csv"})
+    r = TestClient(create_app(path, warm=False)).get("/api/v1/vintages", params={"format": "csv"})
     lines = [ln for ln in r.text.splitlines() if "cmd|" in ln]
     assert lines and all(",'=cmd|" in ln or ",\"'=cmd|" in ln for ln in lines)
 
@@ -266,7 +266,7 @@ def test_writes_are_refused(client: TestClient) -> None:
 
 
 def test_a_query_out_of_time_is_cancelled(store_path: Path) -> None:
-    slow = TestClient(create_app(store_path, query_timeout=1e-9))
+    slow = TestClient(create_app(store_path, query_timeout=1e-9, warm=False))
     r = slow.get("/api/v1/bilateral", params={"dataset": "UNDESA_IMS", "year": 2019})
     assert r.status_code == 503 and _error(r)["code"] == "timeout"
 
@@ -280,7 +280,7 @@ def test_a_64_kb_url_gets_414_from_the_real_server(store_path: Path) -> None:
     import uvicorn
 
     config = uvicorn.Config(
-        create_app(store_path),
+        create_app(store_path, warm=False),
         host="127.0.0.1",
         port=0,
         log_level="error",

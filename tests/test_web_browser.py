@@ -43,14 +43,22 @@ PAGES = [
     "country/TKM",
     "bilateral?country=KAZ&role=origin",
     "regions",
+    "systems",
+    "systems?period=1990&network=post_soviet",
     "sources",
 ]
 WIDTHS = [390, 1440]
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(Path(tmp_path_factory.mktemp("browser")) / "keruen.duckdb", query_timeout=300)
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(tmp_path_factory.mktemp("browser")) / "keruen.duckdb"
+
+
+@pytest.fixture(scope="module")
+def base_url(store_path: Path) -> Iterator[str]:
+    # the server warms Kazakhstan's report build at start-up, as `keruen serve` does
+    app = create_app(store_path, query_timeout=300)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -59,7 +67,12 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    # let the start-up warm-up (Kazakhstan's report build) finish before pages are timed
+    httpx.get(f"{url}/en/country/KAZ", timeout=600)
+    yield url
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -104,7 +117,9 @@ def test_every_page_loads_cleanly_and_fits_the_screen(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
-        name = (path.split("?")[0].replace("/", "_") or "home") + f"_{lang}_{width}.png"
+        name = (
+            path.replace("?", "_").replace("&", "_").replace("=", "-").replace("/", "_") or "home"
+        ) + f"_{lang}_{width}.png"
         page.screenshot(path=str(artifacts / name), full_page=True)
     context.close()
     assert errors == []
@@ -158,4 +173,80 @@ def test_the_regions_map_draws_every_region(browser, base_url: str) -> None:  # 
     shapes.first.wait_for(timeout=30_000)
     # a grey layer of all 20 (17 regions, 3 cities) and a coloured one of the regions reported
     assert shapes.count() > 20
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "kk"])
+def test_the_systems_map_colours_every_country_of_the_period(
+    browser, base_url: str, lang: str
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(f"{base_url}/{lang}/systems?period=2019", wait_until="networkidle")
+    shapes = page.locator("#chart-systems-map svg path[role='graphics-symbol']")
+    shapes.first.wait_for(timeout=30_000)
+    assert shapes.count() >= 177 + 150  # a grey layer of every country, a coloured one on top
+    lines = page.locator("#chart-system-sizes svg path[role='graphics-symbol']")
+    lines.first.wait_for(timeout=30_000)
+    page.close()
+
+
+def test_the_systems_csv_download_equals_the_apis_answer(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import httpx
+    import pandas as pd
+
+    page = browser.new_page()
+    page.goto(f"{base_url}/ru/systems?period=2005&network=post_soviet", wait_until="networkidle")
+    link = page.locator("section a.dl").first
+    href = link.get_attribute("href")
+    assert href is not None and "format=csv" in href
+    csv = page.request.get(base_url + href)  # what the browser downloads
+    assert csv.ok and csv.headers["content-type"].startswith("text/csv")
+    got = pd.read_csv(io.StringIO(csv.text()), dtype={"period": str})
+    api = httpx.get(
+        f"{base_url}/api/v1/systems",
+        params={"start": 2005, "end": 2005, "network": "post_soviet"},
+        timeout=120,
+    ).json()
+    expected = pd.DataFrame(api["data"])
+    assert len(got) == api["meta"]["total"] == len(expected) > 0
+    assert list(got["country"]) == list(expected["country"])
+    assert list(got["system"]) == list(expected["system"])
+    assert got["in_strength"].tolist() == pytest.approx(expected["in_strength"].tolist())
+    # the table on the page lists the same systems
+    rows = page.locator("#systems-table tbody tr")
+    assert rows.count() == expected["system"].nunique()
+    page.close()
+
+
+def test_the_profile_shows_the_report_sections_numbers(
+    browser, base_url: str, store_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from keruen.report.analysis import build
+    from keruen.report.scope import peer_group
+    from keruen.store import Store
+
+    store = Store(store_path, read_only=True)
+    try:
+        sections = build(store, peer_group("KAZ"))
+    finally:
+        store.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{base_url}/en/country/KAZ", wait_until="networkidle")
+    page.locator("#sections-held").wait_for(timeout=120_000)
+    rank, n = sections["cis"].values["rank_inflow_latest"]
+    shown = page.locator("#rank_inflow_latest").inner_text()
+    assert f": {rank} of {n}" in shown
+    dri = sections["position"].values["dri_last"]
+    assert page.locator("#dri-last strong").inner_text() == f"{dri:.2f}"
+    held = page.locator("#sections-held li")
+    assert held.count() == 13
+    if "forecasts" in sections:
+        ahead = sections["forecasts"].tables["series"].dropna(subset=["lower", "upper"])
+        first = page.locator("#forecasts tbody tr").first.locator("td")
+        assert first.nth(1).inner_text() == str(int(ahead.iloc[0]["year"]))
+        assert float(first.nth(3).inner_text().replace(",", "")) == pytest.approx(
+            ahead.iloc[0]["lower"] / 1e6, abs=0.05
+        )
     page.close()

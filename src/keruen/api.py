@@ -37,6 +37,7 @@ __all__ = [
     "measures",
     "series",
     "sources",
+    "systems",
     "vintages",
 ]
 
@@ -358,7 +359,7 @@ def indicators(
     panel, used, rows = _with_store(store, work)
     table = remittance_measures(panel)
     for col in ("inflow", "outflow"):
-        table[f"{col}_rank"] = table.groupby("year")[col].transform(rank_within)
+        table[f"{col}_rank"] = rank_within(table[col], by=table["year"])
     out = table[table["ref_area"].isin(wanted)].sort_values(["ref_area", "year"])
     for col in ("inflow", "outflow"):  # growth only for the countries asked about
         out[f"{col}_growth_pct"] = (
@@ -398,13 +399,14 @@ def indicators(
 
 def _input_provenance(store: Store, countries: list[str], years: list[int]) -> pd.DataFrame:
     """Per country and year, the source of each input value of :func:`indicators`."""
-    from keruen.store.concepts import concept_series
+    from keruen.store.concepts import concept_panel
     from keruen.store.panels import PANEL_CONCEPTS
 
     index = pd.MultiIndex.from_product([countries, years], names=["ref_area", "year"])
     out = pd.DataFrame(index=index).reset_index()
+    every = concept_panel(store, list(PANEL_CONCEPTS.values()), countries, [str(y) for y in years])
     for column, concept in PANEL_CONCEPTS.items():
-        series = concept_series(store, concept, countries, [str(y) for y in years])
+        series = every[every["concept"] == concept]
         part = pd.DataFrame(
             {
                 "ref_area": series["ref_area"],
@@ -521,6 +523,37 @@ def kz_regions(store: Store | None = None) -> pd.DataFrame:
         table["period"] = section.values.get("region_year")
         table["population_period"] = section.values.get("population_year")
         return table
+
+    return _with_store(store, work)
+
+
+def systems(
+    period: int | Iterable[int] | None = None,
+    countries: str | Iterable[str] | None = None,
+    network: str = "world",
+    *,
+    store: Store | None = None,
+) -> pd.DataFrame:
+    """Migration systems per UN DESA stock period: each country's system, size and role.
+
+    A system is a Louvain community of the period's migrant-stock network (origin → country of
+    residence, weighted by persons), named after its largest member by total strength (its
+    centre); the model, inputs and seed are those of the report's systems section
+    (:func:`keruen.report.dynamics.section_systems`). Columns: ``network, period, country,
+    system, system_size`` (countries), ``in_strength`` (immigrants held), ``out_strength``
+    (emigrants abroad), ``net = in − out``, ``position`` (receiver/sender), ``role`` (hub:
+    total strength ≥ half the period's largest), ``rank`` (by total strength), the period's
+    ``modularity``, ``unit`` of the strengths, provenance (``dataset, vintage, release,
+    publisher, licence``), ``method`` and ``seed``. ``network`` is ``world`` or
+    ``post_soviet`` (stocks between post-Soviet states only).
+    """
+    from keruen.api_systems import select, systems_table
+
+    periods = _years(period)
+    codes = _codes(countries)
+
+    def work(s: Store) -> pd.DataFrame:
+        return select(systems_table(s, network), periods, codes)
 
     return _with_store(store, work)
 

@@ -71,9 +71,15 @@ def remittance_measures(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rank_within(values: pd.Series, *, descending: bool = True) -> pd.Series:
-    """Rank of each value in its group (1 = largest when ``descending``); ties share a rank."""
-    return values.rank(ascending=not descending, method="min").astype("Int64")
+def rank_within(
+    values: pd.Series, *, descending: bool = True, by: pd.Series | None = None
+) -> pd.Series:
+    """Rank of each value in its group (1 = largest when ``descending``); ties share a rank.
+
+    With ``by``, values are ranked within each group of ``by`` (e.g. per year) in one pass.
+    """
+    grouped = values if by is None else values.groupby(by)
+    return grouped.rank(ascending=not descending, method="min").astype("Int64")
 
 
 def ratio_summary(outflow: pd.Series, inflow: pd.Series) -> dict[str, float]:

@@ -25,50 +25,105 @@ def concepts() -> dict[str, dict[str, Any]]:
     return tomllib.loads(text)
 
 
+#: Columns of :func:`concept_series`.
+SERIES_COLUMNS = [
+    "ref_area",
+    "period",
+    "value",
+    "unit",
+    "dataset",
+    "measure",
+    "vintage",
+    "release",
+    "publisher",
+    "licence",
+    "url",
+    "obs_status",
+]
+
+
+def concept_panel(
+    store: Store,
+    names: Sequence[str],
+    areas: Sequence[str] | None = None,
+    periods: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Several concepts' series in one SQL query: ``concept`` + :func:`concept_series` columns.
+
+    Each candidate series is read as :meth:`Store.observations` reads it (newest vintage per
+    value, totals only, missing values dropped), scaled to the concept's unit; for every
+    concept, area and period the candidate with the newest release wins (ties: the one listed
+    first in ``data/concepts.toml``). All candidates of all concepts are read in one scan of
+    the observations (the store's own query over their datasets and measures), joined to the
+    candidate list and ranked by one window inside DuckDB, so only the chosen rows reach
+    pandas. Rows are ordered by concept (as given), area and period.
+    """
+    registry = concepts()
+    for concept in names:
+        if concept not in registry:
+            raise ConfigError(f"unknown concept {concept!r}; known: {', '.join(sorted(registry))}")
+    rows: list[Any] = []
+    for order, concept in enumerate(dict.fromkeys(names)):
+        spec = registry[concept]
+        for index, cand in enumerate(spec["candidates"]):
+            rows += [
+                concept,
+                order,
+                index,
+                cand["dataset"],
+                cand["measure"],
+                cand.get("counterpart_area"),
+                float(cand["scale"]),
+                spec["unit"],
+            ]
+    if not rows:
+        return pd.DataFrame(columns=["concept", *SERIES_COLUMNS])
+    datasets = sorted({str(v) for v in rows[3::8]})
+    measures = sorted({str(v) for v in rows[4::8]})
+    # the store's own reading of every candidate series at once (newest vintage per value,
+    # totals only); counterparts are narrowed per candidate below
+    obs, where = store._observations_sql(  # noqa: SLF001 - the store's one definition
+        datasets,
+        measures,
+        list(areas) if areas is not None else None,
+        None,
+        list(periods) if periods is not None else None,
+        None,
+        None,
+    )
+    values = ", ".join(
+        "(?::VARCHAR, ?::INTEGER, ?::INTEGER, ?::VARCHAR, ?::VARCHAR, ?::VARCHAR, ?::DOUBLE, "
+        "?::VARCHAR)"
+        for _ in range(len(rows) // 8)
+    )
+    query = f"""
+        WITH cand(concept, concept_order, candidate, dataset, measure, counterpart, scale,
+                  unit) AS (VALUES {values}),
+             obs AS ({obs})
+        SELECT c.concept, o.ref_area, o.period, o.value * c.scale AS value, c.unit, o.dataset,
+               o.measure, o.vintage, o.release, o.publisher, o.licence, o.url, o.obs_status
+        FROM obs o JOIN cand c
+          ON lower(o.dataset) = lower(c.dataset) AND o.measure = c.measure
+         AND (o.counterpart_area = c.counterpart
+              OR (c.counterpart IS NULL AND o.counterpart_area IS NULL))
+        WHERE o.obs_status <> 'M'
+        QUALIFY row_number() OVER (PARTITION BY c.concept, o.ref_area, o.period
+                                   ORDER BY o.release DESC NULLS LAST, c.candidate) = 1
+        ORDER BY c.concept_order, o.ref_area, o.period
+    """
+    return store._query(query, [*rows, *where]).df()  # noqa: SLF001
+
+
 def concept_series(
     store: Store,
     concept: str,
     areas: Sequence[str] | None = None,
     periods: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Columns ``ref_area, period, value, unit, dataset, measure, vintage, release, publisher``."""
-    registry = concepts()
-    if concept not in registry:
-        raise ConfigError(f"unknown concept {concept!r}; known: {', '.join(sorted(registry))}")
-    spec = registry[concept]
-    parts = []
-    for cand in spec["candidates"]:
-        frame = store.observations(
-            cand["dataset"],
-            cand["measure"],
-            ref_area=list(areas) if areas is not None else None,
-            counterpart_area=cand.get("counterpart_area"),
-            period=list(periods) if periods is not None else None,
-        )
-        if cand.get("counterpart_area") is None:
-            frame = frame[frame["counterpart_area"].isna()]
-        if frame.empty:
-            continue
-        frame = frame.assign(value=frame["value"] * float(cand["scale"]), unit=spec["unit"])
-        parts.append(frame)
-    columns = [
-        "ref_area",
-        "period",
-        "value",
-        "unit",
-        "dataset",
-        "measure",
-        "vintage",
-        "release",
-        "publisher",
-        "licence",
-        "url",
-        "obs_status",
-    ]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    both = pd.concat(parts, ignore_index=True)
-    both = both.sort_values(["ref_area", "period", "release"], ascending=[True, True, False])
-    return both.drop_duplicates(["ref_area", "period"], keep="first")[columns].reset_index(
-        drop=True
-    )
+    """Columns ``ref_area, period, value, unit, dataset, measure, vintage, release, publisher``.
+
+    For each area and period, the value of the candidate series with the newest release
+    (see :func:`concept_panel`).
+    """
+    frame = concept_panel(store, [concept], areas, periods)
+    return frame[SERIES_COLUMNS].reset_index(drop=True)

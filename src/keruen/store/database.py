@@ -427,7 +427,7 @@ class Store:
 
     def _observations_sql(
         self,
-        dataset: str | None,
+        dataset: str | Sequence[str] | None,
         measure: str | Sequence[str] | None,
         ref_area: str | Sequence[str] | None,
         counterpart_area: str | Sequence[str] | None,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from keruen.store.concepts import concept_series
+from keruen.store.concepts import concept_panel
 from keruen.store.database import Store
 
 #: panel column → concept of data/concepts.toml
@@ -29,26 +29,20 @@ def remittance_panel(
     """
     periods = [str(y) for y in years]
     index = pd.MultiIndex.from_product([list(areas), periods], names=["ref_area", "period"])
-    panel = pd.DataFrame(index=index).reset_index()
-    used = []
-    for column, concept in PANEL_CONCEPTS.items():
-        series = concept_series(store, concept, list(areas), periods)
-        panel = panel.merge(
-            series[["ref_area", "period", "value"]].rename(columns={"value": column}),
-            on=["ref_area", "period"],
-            how="left",
-        )
-        if not series.empty:
-            used.append(
-                series.assign(column=column)[
-                    ["column", "dataset", "measure", "vintage", "publisher", "licence"]
-                ].drop_duplicates()
-            )
+    # every input of every area and year in one query (keruen.store.concepts.concept_panel)
+    long = concept_panel(store, list(PANEL_CONCEPTS.values()), list(areas), periods)
+    column_of = {concept: column for column, concept in PANEL_CONCEPTS.items()}
+    long["column"] = long["concept"].map(column_of)
+    wide = long.pivot(index=["ref_area", "period"], columns="column", values="value")
+    wide = wide.reindex(index=index, columns=list(PANEL_CONCEPTS)).astype(float)
+    panel = wide.reset_index().rename_axis(columns=None)
+    used = long[["column", "dataset", "measure", "vintage", "publisher", "licence"]]
+    used = used.drop_duplicates().reset_index(drop=True)
     # Missing is missing: WDI stores an exact 0 for economies that publish no balance of
     # payments (Turkmenistan); no reporting economy has zero personal remittances, so a zero
     # flow is "not reported" (the report's rule, keruen.report.missing), never ranked as 0.
     for column in ("inflow", "outflow"):
         panel[column] = panel[column].mask(panel[column] == 0)
     panel["year"] = panel["period"].astype(int)
-    sources = pd.concat(used, ignore_index=True) if used else pd.DataFrame()
+    sources = used if len(used) else pd.DataFrame()
     return panel, sources

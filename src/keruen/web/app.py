@@ -173,12 +173,19 @@ def _known_parameters(request: Request) -> None:
 
 
 def create_app(
-    store_path: str | Path | None = None, *, query_timeout: float | None = None
+    store_path: str | Path | None = None,
+    *,
+    query_timeout: float | None = None,
+    warm: bool = True,
+    profile_wait: float | None = None,
 ) -> FastAPI:
     """The keruen web application over the store at ``store_path`` (default: the user's store).
 
     The store is created and the bundled snapshot loaded first if needed; the app itself only
-    ever opens it read-only.
+    ever opens it read-only. With ``warm`` the report's build of Kazakhstan's profile and the
+    migration systems are computed in the background at start-up (see
+    :mod:`keruen.web.profile`); a profile request waits ``profile_wait`` seconds (default: a
+    quarter of the query time limit) for its country's build before rendering without it.
     """
     from keruen import settings
     from keruen.sources.snapshot import open_store
@@ -415,6 +422,36 @@ def create_app(
         return answer(request, frame, format, limit, offset)
 
     @app.get(
+        "/api/v1/systems",
+        tags=["measures"],
+        responses=RESPONSES,
+        summary="Migration systems per UN DESA stock period: each country's system and role",
+    )
+    async def get_systems(
+        request: Request,
+        start: Year = None,
+        end: Year = None,
+        country: CodeList = None,
+        network: Annotated[
+            Literal["world", "post_soviet"],
+            Query(description="The whole stock network, or stocks between post-Soviet states."),
+        ] = "world",
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        codes, years = _codes(country), _years(start, end)
+        frame = await run(lambda s: api.systems(years, codes, network, store=s))
+        return answer(
+            request,
+            frame,
+            format,
+            limit,
+            offset,
+            periods=sorted(frame["period"].unique().tolist()),
+        )
+
+    @app.get(
         "/api/v1/sources",
         tags=["provenance"],
         responses=RESPONSES,
@@ -452,8 +489,14 @@ def create_app(
 
     from keruen.report.render import vega_bundle
     from keruen.web.pages import router as pages_router
+    from keruen.web.profile import Profiles
 
-    app.include_router(pages_router(run))
+    profiles = Profiles(lambda: _CursorStore(base.cursor(), path))
+    app.state.profiles = profiles
+    wait = profile_wait if profile_wait is not None else timeout / 4
+    app.include_router(pages_router(run, profiles, wait))
+    if warm:
+        profiles.warm()
     # building the Vega bundle takes seconds: start it now, not on the first chart's request
     threading.Thread(target=vega_bundle, name="keruen-vega-bundle", daemon=True).start()
     app.mount(

@@ -9,7 +9,9 @@ that holds its rows, so what is shown can be downloaded as data.
 
 from __future__ import annotations
 
+import logging
 import tomllib
+from collections import OrderedDict
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -24,6 +26,12 @@ from keruen import api
 from keruen.i18n import LANGUAGES, format_number
 from keruen.report.output import script_json
 from keruen.report.render import vega_bundle
+from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
+from keruen.web.profile import context as profile_context
+
+log = logging.getLogger("keruen.web")
+#: Complete profile pages kept in memory per (store digest, language, country).
+MAX_PAGES = 128
 
 #: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
 #: so these pages (not the API) allow 'unsafe-eval'; scripts still come from the server only.
@@ -32,8 +40,6 @@ PAGE_CSP = (
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-#: Groups tried, in order, as a country's peer group.
-PEER_GROUPS = ("central_asia", "eaeu", "cis", "cis_and_former", "post_soviet")
 
 Lang = Path(pattern="^(en|ru|kk)$", description="Page language: en, ru or kk.")
 
@@ -162,16 +168,6 @@ def _region_map(values: list[dict[str, Any]], title: str, missing: str) -> Marku
     )
 
 
-def peer_group(code: str) -> str:
-    """The first of :data:`PEER_GROUPS` that ``code`` belongs to (else ``cis_and_former``)."""
-    from keruen.areas import group_members
-
-    for group in PEER_GROUPS:
-        if code in group_members(group):
-            return group
-    return "cis_and_former"
-
-
 def _num(value: Any, lang: str, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return labels()[lang]["not_reported"]
@@ -221,9 +217,15 @@ def _page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
     return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
 
 
-def router(run: Any) -> APIRouter:
-    """Dashboard routes; ``run`` executes a store function under the app's time limit."""
+def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
+    """Dashboard routes; ``run`` executes a store function under the app's time limit.
+
+    ``profiles`` holds the report's builds per country; a profile request waits ``wait``
+    seconds for its build before rendering without it.
+    """
     pages = APIRouter(include_in_schema=False)
+    #: complete profile pages per (store digest, language, country)
+    rendered: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
 
     @pages.get("/")
     async def root(request: Request) -> Response:
@@ -252,11 +254,21 @@ def router(run: Any) -> APIRouter:
 
     @pages.get("/{lang}/country/{code}")
     async def country(lang: str = Lang, code: str = Path(pattern="^[A-Za-z]{3}$")) -> HTMLResponse:
-        from keruen.areas import area
+        from keruen.areas import area, groups
+        from keruen.report.locale import Locale
+        from keruen.report.scope import peer_group
+        from keruen.report.text import group_label
 
         code = area(code.upper()).code
-        group = peer_group(code)
+        scope = peer_group(code)  # the report's peer group, so ranks agree with its sections
+        group = scope.group if scope.group in groups() else ",".join(scope.members)
         t = labels()[lang]
+
+        digest = await run(store_digest)
+        kept = rendered.get((digest, lang, code))
+        if kept is not None:  # the same store and country: the same page
+            rendered.move_to_end((digest, lang, code))
+            return HTMLResponse(kept, headers={"Content-Security-Policy": PAGE_CSP})
 
         def work(store: Any) -> dict[str, Any]:
             ind = api.indicators(code, range(2000, 2025), group, store=store)
@@ -265,9 +277,20 @@ def router(run: Any) -> APIRouter:
             deaths = api.series("deaths", code, None, dataset="UN_WPP", store=store)
             origins = api.bilateral("UNDESA_IMS", 2019, destination=code, store=store)
             dests = api.bilateral("UNDESA_IMS", 2019, origin=code, store=store)
-            return {"ind": ind, "wpp": (wpp, births, deaths), "origins": origins, "dests": dests}
+            return {
+                "ind": ind,
+                "wpp": (wpp, births, deaths),
+                "origins": origins,
+                "dests": dests,
+            }
 
         data = await run(work)
+        sections, failure = await wait_for_build(profiles.get(digest, code), wait)
+        report = (
+            profile_context(sections, code, lang, lambda v, d=1: _num(v, lang, d))
+            if sections is not None
+            else None
+        )
         ind: pd.DataFrame = data["ind"]
         money = ind.assign(
             **{t["received"]: ind["inflow"] / 1e6, t["paid"]: ind["outflow"] / 1e6}
@@ -322,20 +345,29 @@ def router(run: Any) -> APIRouter:
                 for c, v in zip(best[column], best["value"], strict=True)
             ]
 
-        return _page(
+        page = _page(
             "country.html.j2",
             lang,
             f"country/{code}",
             code=code,
             country_name=name(code, lang),  # type: ignore[arg-type]
             group=group,
+            group_name=group_label(scope.group, Locale(lang)._),
             members=", ".join(ind.attrs.get("group", [])),
+            report=report,
+            failure=failure,
+            all_sections=SECTIONS,
             rows=rows,
             charts=charts,
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
             sources=ind.attrs.get("sources", []),
         )
+        if sections is not None:  # complete: kept until the store changes
+            rendered[(digest, lang, code)] = bytes(page.body)
+            while len(rendered) > MAX_PAGES:
+                rendered.popitem(last=False)
+        return page
 
     @pages.get("/geo/{name}.geojson")
     async def geo(name: str = Path(pattern="^(world|kz_regions)$")) -> Response:
@@ -450,4 +482,7 @@ def router(run: Any) -> APIRouter:
         )
         return _page("sources.html.j2", lang, "sources", rows=rows)
 
+    from keruen.web.systems_page import add_routes
+
+    add_routes(pages, run)
     return pages

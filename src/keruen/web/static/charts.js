@@ -1,6 +1,7 @@
 // Draw every Vega-Lite spec embedded in the page (JSON in <script type="application/json">).
 (function () {
   "use strict";
+  if (!window.vegaEmbed) { return; }
   document.querySelectorAll("div.vega[data-spec-id]").forEach(function (target) {
     var source = document.getElementById(target.getAttribute("data-spec-id"));
     if (!source) { return; }
@@ -18,4 +19,12 @@
   if (!slider || !shown) { return; }
   slider.addEventListener("input", function () { shown.textContent = slider.value; });
   slider.addEventListener("change", function () { slider.form.submit(); });
+})();
+// A section still being computed on the server: reload the page after the stated seconds.
+(function () {
+  "use strict";
+  var pending = document.querySelector("[data-reload-after]");
+  if (!pending) { return; }
+  var seconds = parseInt(pending.getAttribute("data-reload-after"), 10) || 5;
+  window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
 })();

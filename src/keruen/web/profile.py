@@ -1,0 +1,332 @@
+"""The country profile's report part: the sections of ``keruen report --country``.
+
+The profile calls :func:`keruen.report.analysis.build` — the report's one entry point — for the
+country's scope (:func:`keruen.report.scope.peer_group`) and shows what it returns: rank among
+peers, the donor/recipient index, the SWOT with verdicts (:func:`keruen.report.swot.swot`),
+forecasts with intervals, corridors and flows. A section ``build`` does not return for the
+country is listed as not held, so the page is right both for a build that estimates sections
+for Kazakhstan only and for one that estimates them for every country.
+
+A cold build with the estimated sections takes seconds to tens of seconds (Kazakhstan: about
+15 s on an idle 2-core machine), longer than a request may take. So builds run in one
+background worker thread, off the event loop, and are kept per (digest of the store's files,
+country) in the process: a request waits for its build up to a quarter of the server's time
+limit (``KERUEN_WEB_QUERY_TIMEOUT``), leaving the rest for the page's observed part;
+if the build is not ready by then, the page is rendered with its observed part at once and says
+that the report's sections are being computed (the page reloads itself; the build goes on). At
+start-up the server warms the builds of :data:`WARM` in the background.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import math
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from keruen.report.analysis import Section
+    from keruen.store import Store
+
+log = logging.getLogger("keruen.web")
+
+#: Every section the report can hold, in the order the profile lists them.
+SECTIONS = (
+    "trend",
+    "cis",
+    "share_gdp",
+    "position",
+    "measures",
+    "balance",
+    "labour",
+    "flows",
+    "corridors",
+    "volumes",
+    "gravity",
+    "forecasts",
+    "systems",
+)
+#: Countries whose builds the server computes at start-up (the paper's country).
+WARM = ("KAZ",)
+#: Builds kept in memory (oldest dropped first).
+MAX_KEPT = 32
+
+
+def store_digest(store: Store) -> str:
+    """A digest of every file the store holds (sha256 of their sorted sha256s)."""
+    rows = store.con.execute("SELECT sha256 FROM sources ORDER BY sha256").fetchall()
+    return hashlib.sha256("\n".join(str(r[0]) for r in rows).encode()).hexdigest()
+
+
+class Profiles:
+    """``build()`` results per (store digest, country), computed by one background worker."""
+
+    def __init__(self, open_store: Callable[[], Store]) -> None:
+        self._open = open_store
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[str, str], Future[dict[str, Section]]] = OrderedDict()
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stopping = False
+        # a daemon thread (a ThreadPoolExecutor would run every queued build before the
+        # process may exit); at exit only the build under way is waited for, since killing a
+        # thread inside DuckDB aborts the process
+        threading.Thread(target=self._work, name="keruen-profile", daemon=True).start()
+        atexit.register(self._stop)
+
+    def _stop(self, timeout: float = 300) -> None:
+        with self._lock:
+            self._stopping = True
+        self._idle.wait(timeout)
+
+    def _work(self) -> None:
+        while True:
+            job, future = self._jobs.get()
+            with self._lock:
+                if self._stopping or not future.set_running_or_notify_cancel():
+                    future.cancel()
+                    continue
+                self._idle.clear()
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to whoever waits on the future
+                future.set_exception(exc)
+            finally:
+                self._idle.set()
+
+    def _submit(self, job: Callable[[], Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._jobs.put((job, future))
+        return future
+
+    def _build(self, code: str) -> dict[str, Section]:
+        from keruen.report.analysis import build
+        from keruen.report.scope import peer_group
+
+        store = self._open()
+        try:
+            return build(store, peer_group(code))
+        finally:
+            store.close()
+
+    def get(self, digest: str, code: str) -> Future[dict[str, Section]]:
+        """The (possibly running) build of ``code`` over the store with ``digest``."""
+        key = (digest, code)
+        with self._lock:
+            future = self._kept.get(key)
+            if future is not None and not (future.done() and future.exception() is not None):
+                self._kept.move_to_end(key)
+                return future
+            future = self._submit(lambda: self._build(code))
+            self._kept[key] = future
+            while len(self._kept) > MAX_KEPT:
+                self._kept.popitem(last=False)
+            return future
+
+    def warm(self, codes: tuple[str, ...] = WARM) -> None:
+        """Start the builds of ``codes`` (and the systems table) in the background."""
+
+        def start() -> None:
+            try:
+                store = self._open()
+                try:
+                    digest = store_digest(store)
+                finally:
+                    store.close()
+                for code in codes:
+                    self.get(digest, code)
+                self._submit(self._warm_systems)
+            except Exception:  # warming is an optimisation: a failure only logs
+                log.exception("warming the profiles failed")
+
+        threading.Thread(target=start, name="keruen-warm", daemon=True).start()
+
+    def _warm_systems(self) -> None:
+        from keruen import api
+
+        store = self._open()
+        try:
+            api.systems(store=store)
+        finally:
+            store.close()
+
+
+async def wait_for_build(future: Any, seconds: float) -> tuple[Any, str | None]:
+    """The build's sections, waiting at most ``seconds``, and what went wrong.
+
+    (sections, None) if the build ends in time; (None, None) if it is still running (it goes
+    on in the background); (None, message) if it failed.
+    """
+    import asyncio
+
+    from keruen.errors import KeruenError
+
+    try:
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), seconds), None
+    except TimeoutError:
+        return None, None
+    except KeruenError as exc:
+        return None, str(exc)
+    except Exception:
+        log.exception("the report's build failed")
+        return None, "internal error; the server log has it"
+
+
+# -- what the page shows ----------------------------------------------------------------------
+def _f(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dict[str, Any]:
+    """The profile's report part from ``build()``'s sections; ``num(value, digits)`` formats."""
+    from keruen.areas import name
+    from keruen.report.locale import Locale
+    from keruen.report.swot import swot
+    from keruen.report.text import publisher_label, quadrant_label, swot_text, verdict_label
+
+    loc = Locale(lang)
+    _ = loc._
+
+    def label(c: Any) -> str:
+        try:
+            return name(str(c), lang)  # type: ignore[arg-type]
+        except Exception:
+            return str(c)
+
+    def musd(value: Any, digits: int = 1) -> str:
+        v = _f(value)
+        return num(None if v is None else v / 1e6, digits)
+
+    out: dict[str, Any] = {
+        "held": [k for k in SECTIONS if k in sections],
+        "not_held": [k for k in SECTIONS if k not in sections],
+    }
+    if "cis" in sections:
+        cis = sections["cis"].values
+        ranks = []
+        for key, year_key, table in (
+            ("rank_inflow_latest", "inflow_year", "inflows_latest"),
+            ("rank_outflow_latest", "outflow_year", "outflows_latest"),
+        ):
+            rank, n = cis[key]
+            ranks.append(
+                {
+                    "what": key,
+                    "rank": rank if rank > 0 else None,
+                    "n": n,
+                    "year": cis.get(year_key),
+                    "rows": [
+                        {
+                            "code": r.ref_area,
+                            "name": label(r.ref_area),
+                            "value": musd(r[2]),
+                            "rank": int(r.rank),
+                        }
+                        for r in sections["cis"].tables[table].itertuples()
+                    ],
+                }
+            )
+        out["ranks"] = ranks
+        out["peer_members"] = ", ".join(label(c) for c in cis.get("members", []))
+    if "position" in sections:
+        p = sections["position"].values
+        out["position"] = {
+            "dri_last": num(_f(p.get("dri_last")), 2),
+            "dri_last_value": _f(p.get("dri_last")),
+            "dri_last_year": p.get("dri_last_year"),
+            "dri_first": num(_f(p.get("dri_first")), 2),
+            "dri_first_year": p.get("dri_first_year"),
+            "years_net_payer": p.get("years_net_payer"),
+            "years": p.get("years"),
+        }
+    items = swot(sections) if {"trend", "cis", "share_gdp", "position"} <= set(sections) else []
+    quadrants: dict[str, list[dict[str, str]]] = {}
+    for item in items:
+        statement, indicator = swot_text(item, lang, _, code)
+        quadrants.setdefault(item.quadrant, []).append(
+            {
+                "statement": statement,
+                "indicator": indicator,
+                "threshold": item.threshold,
+                "verdict": item.verdict,
+                "verdict_text": verdict_label(item.verdict, _),
+                "source": publisher_label(item.source, _),
+            }
+        )
+    out["swot"] = [
+        (q, quadrant_label(q, _), quadrants[q])
+        for q in ("strengths", "weaknesses", "opportunities", "threats")
+        if q in quadrants
+    ]
+    if "forecasts" in sections:
+        sec = sections["forecasts"]
+        series = sec.tables["series"]
+        ahead = series.dropna(subset=["lower", "upper"])
+        out["forecasts"] = {
+            "level_pct": round(100 * (_f(sec.values.get("level")) or 0)),
+            "model": sec.values.get("model"),
+            "method": sec.values.get("method"),
+            "rows": [
+                {
+                    "concept": r.concept,
+                    "year": int(r.year),
+                    "value": musd(r.value),
+                    "lower": musd(r.lower),
+                    "upper": musd(r.upper),
+                }
+                for r in ahead.itertuples()
+            ],
+        }
+    if "corridors" in sections:
+        sec = sections["corridors"]
+        table = next(iter(sec.tables.values()), pd.DataFrame())
+        out["corridors"] = {
+            "year": sec.values.get("year"),
+            "method": sec.values.get("method"),
+            "rows": [
+                {
+                    "sender": label(r.sender),
+                    "receiver": label(r.receiver),
+                    "estimate": musd(r.estimate),
+                    "low": musd(r.low),
+                    "high": musd(r.high),
+                    "wb": musd(r.wb),
+                }
+                for r in table.itertuples()
+            ],
+        }
+    if "flows" in sections:
+        sec = sections["flows"]
+        out["flows"] = {
+            "method": sec.values.get("method"),
+            "rows": [
+                {
+                    "period": r.period,
+                    "inflow": num(_f(r.inflow), 0),
+                    "outflow": num(_f(r.outflow), 0),
+                    "net": num(_f(r.net), 0),
+                }
+                for r in sec.tables["flows"].itertuples()
+            ],
+        }
+    out["sources"] = {
+        k: "; ".join(
+            f"{s.get('publisher', '')} {s.get('dataset', '')} ({s.get('vintage', '')})".strip()
+            for s in sections[k].sources
+        )
+        for k in out["held"]
+    }
+    return out

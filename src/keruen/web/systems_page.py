@@ -1,0 +1,186 @@
+"""The dashboard's migration-systems page: which system each country forms, period by period.
+
+Its rows are :func:`keruen.api.systems` (the report's model, inputs and seed), the same table
+``/api/v1/systems`` serves; the page only groups and formats them. A world map colours the
+countries of the chosen period by system (the same colour for a system's centre in every
+period), a line chart follows each system's size over time, and the tables (usable without
+JavaScript) list the period's systems and every country's system per period.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+
+from keruen import api
+
+
+def nearest_period(held: list[str], wanted: int | None) -> str:
+    """The held period closest to ``wanted`` (the latest if None; ties: the earlier)."""
+    if wanted is None:
+        return held[-1]
+    return min(held, key=lambda p: (abs(int(p) - wanted), int(p)))
+
+
+def period_systems(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per system of one period: centre, size, members, immigrants and emigrants held.
+
+    ``in_strength`` summed over members counts the system's immigrants (from anywhere),
+    ``out_strength`` its emigrants (to anywhere); hubs are members with role ``hub``.
+    """
+    rows = []
+    for system, part in frame.groupby("system", sort=False):
+        rows.append(
+            {
+                "system": system,
+                "size": int(part["system_size"].iloc[0]),
+                "members": sorted(part["country"]),
+                "in_strength": float(part["in_strength"].sum()),
+                "out_strength": float(part["out_strength"].sum()),
+                "hubs": sorted(part.loc[part["role"] == "hub", "country"]),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["system", "size", "members", "in_strength", "out_strength"])
+    if rows:
+        out["hubs"] = [r["hubs"] for r in rows]
+    return out.sort_values(["size", "system"], ascending=[False, True], ignore_index=True)
+
+
+#: Colours of systems: d3's category20 without its two greys (grey is "not reported").
+PALETTE = (
+    "#1f77b4",
+    "#aec7e8",
+    "#ff7f0e",
+    "#ffbb78",
+    "#2ca02c",
+    "#98df8a",
+    "#d62728",
+    "#ff9896",
+    "#9467bd",
+    "#c5b0d5",
+    "#8c564b",
+    "#c49c94",
+    "#e377c2",
+    "#f7b6d2",
+    "#bcbd22",
+    "#dbdb8d",
+    "#17becf",
+    "#9edae5",
+)
+
+
+def system_colours(centres: list[str]) -> dict[str, str]:
+    """A colour per system centre of every period, the same in each period (sorted by code)."""
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(centres)))}
+
+
+def _system_map(
+    values: list[dict[str, Any]], colours: dict[str, str], title: str, missing: str
+) -> Any:
+    """World map of the period's countries coloured by system; the legend lists its systems.
+
+    ``colours`` maps each shown system label to its colour (stable across periods).
+    """
+    import altair as alt
+
+    from keruen.web.pages import _map
+
+    color = alt.Color(
+        "system_label:N",
+        title=None,
+        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=140, symbolLimit=0),
+    )
+    return _map(
+        "/geo/world.geojson",
+        "properties.iso3",
+        values,
+        "system_label",
+        color,
+        "datum.system_label",
+        title,
+        missing,
+        "equalEarth",
+        380,
+    )
+
+
+def add_routes(pages: APIRouter, run: Any) -> None:
+    """Register ``/{lang}/systems`` on the dashboard's router."""
+    from keruen.web.pages import Lang, _line_chart, _num, _page, labels
+
+    @pages.get("/{lang}/systems")
+    async def systems(
+        lang: str = Lang,
+        period: int | None = Query(None, ge=1900, le=2100),
+        network: Literal["world", "post_soviet"] = "world",
+    ) -> HTMLResponse:
+        from keruen.areas import name
+
+        t = labels()[lang]
+        table = await run(lambda store: api.systems(None, None, network, store=store))
+        held = sorted(table["period"].unique())
+
+        def label(code: str) -> str:
+            return name(code, lang)  # type: ignore[arg-type]
+
+        chosen = nearest_period(held, period)
+        now = table[table["period"] == chosen]
+        palette = system_colours(list(table["system"]))
+        colours = {label(c): palette[c] for c in sorted(now["system"].unique(), key=label)}
+        values = [
+            {"code": r.country, "name": label(r.country), "system_label": label(r.system)}
+            for r in now.itertuples()
+        ]
+        title = t["map_systems"].format(period=chosen)
+        spec = _system_map(values, colours, title, t["not_reported"]) if values else None
+        sizes = (
+            table.groupby(["period", "system"], as_index=False)["system_size"]
+            .first()
+            .assign(centre=lambda f: f["system"].map(label))
+        )
+        chart = _line_chart(sizes, "period", "system_size", "centre", t["system_sizes"])
+        summary = period_systems(now)
+        rows = [
+            {
+                "centre": r.system,
+                "centre_name": label(r.system),
+                "size": r.size,
+                "members": ", ".join(label(c) for c in r.members),
+                "hubs": ", ".join(label(c) for c in r.hubs),
+                "in_strength": _num(r.in_strength, lang, 0),
+                "out_strength": _num(r.out_strength, lang, 0),
+            }
+            for r in summary.itertuples()
+        ]
+        wide = table.pivot(index="country", columns="period", values="system")
+        over_time = [
+            {
+                "code": code,
+                "name": label(code),
+                "cells": [label(s) if isinstance(s, str) else "" for s in r],
+            }
+            for code, r in zip(wide.index, wide[held].itertuples(index=False), strict=True)
+        ]
+        over_time.sort(key=lambda r: r["name"])
+        first = table.iloc[0]
+        return _page(
+            "systems.html.j2",
+            lang,
+            f"systems?period={chosen}&network={network}",
+            network=network,
+            period=chosen,
+            requested=period,
+            held=held,
+            spec=spec,
+            chart=chart,
+            rows=rows,
+            over_time=over_time,
+            modularity=_num(float(now["modularity"].iloc[0]), lang, 3),
+            method=str(first["method"]),
+            seed=int(first["seed"]),
+            source={k: str(first[k]) for k in ("publisher", "vintage", "licence", "dataset")},
+        )
