@@ -1,6 +1,7 @@
 """The country profile's report part: the sections of ``keruen report --country``.
 
-The profile calls :func:`keruen.report.analysis.build` — the report's one entry point — for the
+The profile calls :func:`keruen.report.analysis.build` — the report's one entry point, through
+the report cache (:func:`keruen.report.cache.sections`) — for the
 country's scope (:func:`keruen.report.scope.peer_group`) and shows what it returns: rank among
 peers, the donor/recipient index, the SWOT with verdicts (:func:`keruen.report.swot.swot`),
 forecasts with intervals, corridors and flows. A section ``build`` does not return for the
@@ -109,12 +110,14 @@ class Profiles:
         return future
 
     def _build(self, code: str) -> dict[str, Section]:
-        from keruen.report.analysis import build
+        # the report's sections through its cache in KERUEN_HOME: a profile reuses what
+        # `keruen report --country` computed (and the other way round) while the data hold
+        from keruen.report.cache import sections
         from keruen.report.scope import peer_group
 
         store = self._open()
         try:
-            return build(store, peer_group(code))
+            return sections(store, peer_group(code))
         finally:
             store.close()
 
