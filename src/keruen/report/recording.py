@@ -126,6 +126,16 @@ class RecordingStore(Store):
         self._datasets(dataset)
         return self.inner.vintages(dataset)
 
+    def _observations_sql(self, dataset: Any = None, *args: Any, **kw: Any) -> Any:
+        self._datasets(dataset)
+        return self.inner._observations_sql(dataset, *args, **kw)  # noqa: SLF001
+
+    def _query_over(  # noqa: D102
+        self, datasets: Sequence[str], sql: str, params: list[Any] | None = None
+    ) -> Any:
+        self._datasets(list(datasets))
+        return self.inner._query(sql, params)  # noqa: SLF001
+
     def paper_figures(self) -> Any:  # noqa: D102
         self.note({"kind:paper_figures"})
         return self.inner.paper_figures()

@@ -111,7 +111,7 @@ def concept_panel(
                                    ORDER BY o.release DESC NULLS LAST, c.candidate) = 1
         ORDER BY c.concept_order, o.ref_area, o.period
     """
-    return store._query(query, [*rows, *where]).df()  # noqa: SLF001
+    return store._query_over(datasets, query, [*rows, *where]).df()  # noqa: SLF001
 
 
 def concept_series(

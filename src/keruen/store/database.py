@@ -312,6 +312,16 @@ class Store:
                 "move it aside and run the command again to rebuild it"
             ) from None
 
+    def _query_over(
+        self, datasets: Sequence[str], sql: str, params: list[Any] | None = None
+    ) -> Any:
+        """:meth:`_query` of SQL that reads the observations of ``datasets`` only.
+
+        The same as :meth:`_query`; a recording view (the report cache's
+        :class:`~keruen.report.recording.RecordingStore`) notes ``datasets`` as what was read.
+        """
+        return self._query(sql, params)
+
     # -- queries -----------------------------------------------------------------------------
     def sources(self) -> pd.DataFrame:
         """Every ingested file with its provenance, oldest first."""
