@@ -295,3 +295,14 @@ def test_report_help_says_where_the_cache_lives_and_flags_exclude_each_other(hom
     assert "--no-cache" in help_text and "--rebuild" in help_text
     res = runner.invoke(main, ["report", "--no-cache", "--rebuild"])
     assert res.exit_code != 0 and "exclude each other" in res.output
+
+
+def test_an_unwritable_cache_is_one_warning_not_an_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    messages: list[str] = []
+    cache = ReportCache(blocker / "cache", memory=False, warn=messages.append)
+    for i in range(3):
+        cache.put("parts", f"{i:064d}", {"i": i})
+    assert len(messages) == 1 and "cannot write the report cache" in messages[0]
+    assert cache.get("parts", f"{0:064d}") is None

@@ -203,6 +203,7 @@ class ReportCache:
         self._lineages: dict[int, tuple[Any, str]] = {}
         self._members: list[list[str]] = []
         self._shared: dict[str, tuple[Any, frozenset[str]]] = {}
+        self._unwritable = False
 
     # -- activation ------------------------------------------------------------------------
     @contextmanager
@@ -310,11 +311,17 @@ class ReportCache:
             _remember_bytes(f"{kind}/{key}", blob)
         if self.mode == "memory":
             return
+        if self._unwritable:
+            return
         path = self.path(kind, key)
         try:
             write_bytes(path, blob)
         except OSError as exc:
-            self.warn(f"cannot write cache entry {path} ({exc.strerror or exc})")
+            self._unwritable = True  # said once; the report goes on without keeping its parts
+            self.warn(
+                f"cannot write the report cache in {self.root} ({exc.strerror or exc}); "
+                "this run keeps no parts for the next"
+            )
 
     # -- parts -----------------------------------------------------------------------------
     def part(
