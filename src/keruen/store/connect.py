@@ -92,8 +92,10 @@ def interruptible(work: Callable[[], T], what: str = "the load") -> T:
             worker.join(0.05)
     finally:
         signal.signal(signal.SIGINT, previous)
+        was_cancelled = _CANCEL.is_set()
+        _CANCEL.clear()  # a Ctrl-C belongs to this run only, not to later work in the process
     if "error" in box:
-        if _CANCEL.is_set() and not isinstance(box["error"], LoadInterrupted):
+        if was_cancelled and not isinstance(box["error"], LoadInterrupted):
             raise LoadInterrupted(
                 f"interrupted (Ctrl-C) during {what}; nothing was written, the store is unchanged"
             ) from None
