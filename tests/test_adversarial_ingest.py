@@ -225,6 +225,7 @@ def test_load_parquet(store_home: Path, tmp_path: Path, value: float, measure: s
 @SETTINGS
 @given(value=numbers, encoding=st.sampled_from(ENCODINGS))
 @example(value="1,500", encoding="utf-8")
+@example(value="1\x000", encoding="utf-8")  # a NUL byte inside a number (found by hypothesis)
 def test_import_undesa(store_home: Path, tmp_path: Path, value: str, encoding: str) -> None:
     path = hostile.undesa_file(tmp_path, value)
     encode(path, encoding)

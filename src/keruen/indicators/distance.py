@@ -268,8 +268,17 @@ def _decay_profile(a: FloatArray, log_d: FloatArray) -> float:
     # kept inside the bracket [lo, hi] known to hold the root (bisection when they leave it).
     lo, hi = -np.inf, np.inf
     beta = 0.0
+    good: float | None = None  # the last beta at which the effects converged
     for _ in range(200):
-        mu, col = fitted(beta, col)
+        try:
+            mu, col = fitted(beta, col)
+        except EstimationError:
+            if good is None or abs(beta - good) <= 1e-12 * max(1.0, abs(good)):
+                raise
+            # a trial step too long for the effects to converge (extreme d^beta): halve it
+            beta = 0.5 * (good + beta)
+            continue
+        good = beta
         score = float(((a - mu) * x).sum())
         if score > 0:
             lo = beta

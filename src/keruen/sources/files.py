@@ -53,6 +53,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
                     frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
             return frame
         if suffix in {".csv", ".txt"}:
+            _refuse_nul(path)
             return (
                 pd.read_csv(
                     path,
@@ -230,3 +231,22 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
         staged.close()
         raise
     return staged
+
+
+def _refuse_nul(path: Path, chunk: int = 1 << 20) -> None:
+    """Refuse a text file holding a NUL byte (pandas' C parser would cut the cell short there).
+
+    The error names the data row (line 1 is the header).
+    """
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            at = block.find(b"\x00")
+            if at >= 0:
+                line = lines + block.count(b"\n", 0, at) + 1
+                raise InputError(
+                    "contains a NUL byte (binary data, not a text table)",
+                    file=path,
+                    row=max(line - 1, 0) or None,
+                )
+            lines += block.count(b"\n")
