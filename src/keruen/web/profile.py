@@ -213,6 +213,10 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         v = _f(value)
         return num(None if v is None else v / 1e6, digits)
 
+    from keruen.report.focus import is_held
+
+    # an estimated section whose inputs are not held for the country has no tables: not held
+    sections = {k: s for k, s in sections.items() if is_held(s)}
     out: dict[str, Any] = {
         "held": [k for k in SECTIONS if k in sections],
         "not_held": [k for k in SECTIONS if k not in sections],
@@ -295,7 +299,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         }
     if "corridors" in sections:
         sec = sections["corridors"]
-        table = next(iter(sec.tables.values()), pd.DataFrame())
+        table = sec.tables.get("corridors", pd.DataFrame())
         out["corridors"] = {
             "year": sec.values.get("year"),
             "method": sec.values.get("method"),
