@@ -359,3 +359,10 @@ def test_a_country_reporting_nothing_is_neither_zero_nor_ranked(store: Store) ->
     frame = kr.indicators("TKM", [2018, 2019], "central_asia", store=store)
     assert frame["inflow"].isna().all()
     assert frame["inflow_rank"].isna().all()
+
+
+def test_a_parameter_given_twice_is_refused_not_last_one_wins(client: TestClient) -> None:
+    r = client.get("/api/v1/kz-regions?offset=0&offset=5")
+    assert r.status_code == 400
+    assert set(r.json()) == {"error"} and "more than once" in r.json()["error"]["message"]
+    assert client.get("/api/v1/kz-regions?offset=0").status_code == 200

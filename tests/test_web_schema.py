@@ -83,6 +83,10 @@ def test_no_route_fails_or_breaks_its_schema(operations, route: str, mode) -> No
         if mode is GenerationMode.NEGATIVE and case.meta is not None:
             # a request that truly breaks the schema is never answered 2xx
             component = getattr(case.meta.phase.data, "description", "") or ""
+            if "became array" in component and not _repeated_query(case):
+                # an array of 0 or 1 items is sent as no parameter or one plain value: the
+                # request on the wire follows the schema, so a 2xx is right
+                component = ""
             assert response.status_code >= 400 or not component, (
                 component,
                 case.as_curl_command(),
@@ -90,6 +94,12 @@ def test_no_route_fails_or_breaks_its_schema(operations, route: str, mode) -> No
             )
 
     check()
+
+
+def _repeated_query(case) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the case sends some query parameter more than once."""
+    query = case.query or {}
+    return any(isinstance(v, list) and len(v) > 1 for v in query.values())
 
 
 def test_every_route_of_the_document_is_checked(operations) -> None:  # type: ignore[no-untyped-def]

@@ -170,6 +170,16 @@ def _known_parameters(request: Request) -> None:
                 f"unknown parameter {name[:50]!r}; this route takes: {', '.join(sorted(known))}",
                 name[:50],
             )
+        if len(request.query_params.getlist(name)) > 1:
+            # every parameter takes one value (lists are comma-separated): a repeated one is
+            # ambiguous, not "the last one wins"
+            raise problems.ApiProblem(
+                400,
+                "invalid_parameter",
+                f"parameter {name[:50]!r} given more than once; give it once "
+                "(several values: separate them by commas)",
+                name[:50],
+            )
 
 
 def create_app(
