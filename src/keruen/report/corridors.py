@@ -22,6 +22,7 @@ from keruen.report.provenance import merge_sources, source_line
 from keruen.report.scope import Scope
 from keruen.store import Store
 from keruen.store.concepts import concept_series
+from keruen.store.corridors import corridor_inputs as read_corridor_inputs
 from keruen.store.estimates import Estimate, inputs_of
 
 CORRIDOR_YEAR = "2017"
@@ -34,30 +35,11 @@ def corridor_inputs(
 ) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[pd.DataFrame], list[str]]:
     """(stocks orig/dest/stock, received, GDP per head, frames used, areas dropped for no income).
 
-    Stocks: World Bank bilateral migrant stocks (``orig`` = birthplace); received: remittances
-    received in ``year``; income: GDP ÷ population in ``year``. Countries without an income are
-    left out (their rows listed in the last element).
+    The store's one reading of the allocation inputs (:func:`keruen.store.corridors.
+    corridor_inputs`) as a tuple; the frames used leave out the reference matrix.
     """
-    wb = store.observations("WB_BILATERAL_MIGRANT_STOCKS", "migrant_stock", period=year)
-    stocks = wb.rename(columns={"counterpart_area": "orig", "ref_area": "dest", "value": "stock"})
-    countries = sorted(set(stocks["orig"]) | set(stocks["dest"]))
-    gdp = concept_series(store, "gdp", countries, [year])
-    pop = concept_series(store, "population", countries, [year])
-    inc = gdp.set_index("ref_area")["value"] / pop.set_index("ref_area")["value"]
-    inc = inc.dropna()
-    inc = inc[inc > 0]
-    dropped = sorted(set(countries) - set(inc.index))
-    stocks = stocks[stocks["orig"].isin(inc.index) & stocks["dest"].isin(inc.index)]
-    rec = concept_series(store, "remittances_received", sorted(set(stocks["orig"])), [year])
-    rec = rec.dropna(subset=["value"])
-    received = rec.set_index("ref_area")["value"]
-    return (
-        stocks[["orig", "dest", "stock"]].reset_index(drop=True),
-        received,
-        inc,
-        [wb, gdp, pop, rec],
-        dropped,
-    )
+    ci = read_corridor_inputs(store, year)
+    return ci.stocks, ci.received, ci.income, list(ci.used[:4]), list(ci.dropped_no_income)
 
 
 def _agreement(ours: pd.Series, theirs: pd.Series) -> dict[str, float]:
@@ -95,17 +77,13 @@ class CorridorWorld:
 
 def corridor_world(store: Store) -> CorridorWorld:
     """Allocate every country's remittances received by every rule (computed once per store)."""
-    stocks, received, income, used, dropped = corridor_inputs(store)
+    ci = read_corridor_inputs(store, CORRIDOR_YEAR)
     results = {
-        rule: allocate_remittances(stocks, received, income, rule=rule)  # type: ignore[arg-type]
+        rule: allocate_remittances(ci.stocks, ci.received, ci.income, rule=rule)  # type: ignore[arg-type]
         for rule in RULES
     }
-    wb = store.observations("WB_BILATERAL_REMITTANCES", "bilateral_remittances", period="2017")
-    wb_s = pd.Series(
-        wb["value"].to_numpy() * 1e6,
-        index=pd.MultiIndex.from_arrays([wb["counterpart_area"], wb["ref_area"]]),
-    )  # (sender, receiver) -> US$
-    return CorridorWorld(results, wb, wb_s, received, used, dropped)
+    *used, wb = ci.used  # the last frame read is the World Bank matrix (US$ million)
+    return CorridorWorld(results, wb, ci.reference, ci.received, used, list(ci.dropped_no_income))
 
 
 def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:

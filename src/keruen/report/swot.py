@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 
 from keruen.report.analysis import Section
+from keruen.report.focus import is_held
 
 Quadrant = Literal["strengths", "weaknesses", "opportunities", "threats"]
 Verdict = Literal["supported", "not_supported", "not_testable"]
@@ -141,7 +142,12 @@ def swot(sections: dict[str, Section]) -> list[SwotItem]:
 
 
 def _not_held(section: Section | None) -> bool:
-    return section is None or bool(section.values.get("not_held"))
+    return not is_held(section)
+
+
+def _untestable(quadrant: Quadrant, key: str, unit: str, source: str, threshold: str) -> SwotItem:
+    """An item whose inputs are not held: no value, no period, not testable."""
+    return SwotItem(quadrant, key, NAN, unit, "", "not_testable", source, threshold)
 
 
 def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
@@ -161,18 +167,7 @@ def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
     flows = sections.get("flows")
     if "flows" in sections:
         if _not_held(flows):
-            items.append(
-                SwotItem(
-                    "strengths",
-                    "net_immigration",
-                    NAN,
-                    "persons",
-                    "",
-                    "not_testable",
-                    UN_ESTIMATE,
-                    "> 0",
-                )
-            )
+            items.append(_untestable("strengths", "net_immigration", "persons", UN_ESTIMATE, "> 0"))
         else:
             last = flows.tables["flows"].iloc[-1]  # type: ignore[union-attr]
             net, diff_net = float(last["net"]), float(last["diff_inflow"] - last["diff_outflow"])
@@ -194,16 +189,7 @@ def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
     if "systems" in sections:
         if _not_held(systems):
             items.append(
-                SwotItem(
-                    "opportunities",
-                    "neighbour_pole",
-                    NAN,
-                    "persons",
-                    "",
-                    "not_testable",
-                    UN_ESTIMATE,
-                    "> 0",
-                )
+                _untestable("opportunities", "neighbour_pole", "persons", UN_ESTIMATE, "> 0")
             )
         else:
             last = systems.tables["track"].iloc[-1]  # type: ignore[union-attr]
@@ -247,9 +233,7 @@ def _falling_receipts(forecasts: Section) -> SwotItem:
     verdicts = forecasts.values.get("verdicts", {})
     key = next((k for k in verdicts if k.startswith(concept + ":")), None)
     if _not_held(forecasts) or key is None:
-        return SwotItem(
-            "threats", "falling_receipts", NAN, "percent", "", "not_testable", WB_ESTIMATE, "< 0"
-        )
+        return _untestable("threats", "falling_receipts", "percent", WB_ESTIMATE, "< 0")
     series = forecasts.tables["series"]
     own = series[series["concept"] == concept]
     held, ahead = own[own["model"].isna()], own[own["model"] == key.split(":", 1)[1]]
