@@ -119,6 +119,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Spark master URL of the Spark register engine (local mode or a cluster URL).",
     ),
     Setting(
+        "KERUEN_SPARK_DRIVER_MEMORY",
+        None,
+        "Heap of the Spark driver (in local mode, of the one JVM doing the work), e.g. 4g; "
+        "default: Spark's own (1g). Read when the Spark session starts.",
+    ),
+    Setting(
         "KERUEN_UPDATE_MAX_PAGES",
         "500",
         "Most pages one update may request from a paged API (World Bank); an answer "

@@ -111,8 +111,10 @@ class DuckDBEngine:
 _SPARK: dict[str, Any] = {}
 
 
-def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Any:
-    """One SparkSession per process (created on first use)."""
+def spark_session(
+    master: str = "local[2]", shuffle_partitions: int = 8, driver_memory: str | None = None
+) -> Any:
+    """One SparkSession per process (created on first use; ``driver_memory`` counts then)."""
     if "session" in _SPARK:
         return _SPARK["session"]
     try:
@@ -123,8 +125,11 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Any:
         ) from None
     if shutil.which("java") is None and not _java_home():
         raise ConfigError("the spark engine needs Java (17); none found on PATH or JAVA_HOME")
+    builder = SparkSession.builder
+    if driver_memory:
+        builder = builder.config("spark.driver.memory", driver_memory)
     session = (
-        SparkSession.builder.master(master)
+        builder.master(master)
         .appName("keruen-registers")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
@@ -150,8 +155,8 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, master: str = "local[2]") -> None:
-        self.spark = spark_session(master)
+    def __init__(self, master: str = "local[2]", driver_memory: str | None = None) -> None:
+        self.spark = spark_session(master, driver_memory=driver_memory)
         self._cached: list[Any] = []
 
     def open(self, files: tuple[Path, ...]) -> None:
@@ -204,7 +209,11 @@ def make_engine(name: str | None = None, **options: Any) -> Engine:
             threads=options.get("threads"),
         )
     if name == "spark":
-        return SparkEngine(options.get("master") or settings.get("KERUEN_SPARK_MASTER") or "")
+        return SparkEngine(
+            options.get("master") or settings.get("KERUEN_SPARK_MASTER") or "",
+            driver_memory=options.get("driver_memory")
+            or settings.get("KERUEN_SPARK_DRIVER_MEMORY"),
+        )
     raise ConfigError(f"unknown register engine {name!r}; choose one of: {', '.join(ENGINES)}")
 
 
