@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -18,7 +19,7 @@ from keruen.cli import main
 from keruen.errors import InputError
 from keruen.registers import sql
 from keruen.registers.aggregate import aggregate, store_results, tidy
-from keruen.registers.checks import kz_regions, resolve_span
+from keruen.registers.checks import kz_regions, quiet_rules, resolve_span
 from keruen.registers.engines import DuckDBEngine
 from keruen.registers.generate import Spec, generate
 from keruen.registers.margins import from_store
@@ -205,6 +206,70 @@ def test_stock_on_the_last_day_is_the_sum_of_all_net_flows(results) -> None:  # 
     # last day exactly the stays without a departure remain: arrivals minus departures
     stock = results.tables["stock"].groupby("date")["stock"].sum()
     assert stock["2023-12-31"] == results.tables["flows"]["net"].sum() > 0
+
+
+@pytest.fixture(scope="module")
+def clean_register(tmp_path_factory, snapshot_store):  # type: ignore[no-untyped-def]
+    """A small synthetic register without deliberately bad records."""
+    root = tmp_path_factory.mktemp("clean") / "reg"
+    spec = Spec(persons=1_500, start_year=2021, end_year=2023, seed=5, chunk_rows=1_000)
+    generate(root, spec, from_store(snapshot_store))
+    return check_files(root)
+
+
+def test_a_clean_register_skips_the_record_by_record_tests_it_cannot_fail(clean_register) -> None:  # type: ignore[no-untyped-def]
+    seen = pd.DataFrame({"field": ["sex", "sex", "sector"], "code": ["F", "M", "C"]})
+    quiet = quiet_rules(clean_register, resolve_span(clean_register), seen, has_dups=False)
+    assert quiet == {"unknown_short", "duplicate_person_period", "missing_value", "outside_span"}
+    assert sql.cell_flags(quiet) == ("departure_before_arrival",)
+    with pytest.raises(ValueError, match="not a row-local rule"):
+        sql.cell_flags({"unknown_code"})
+
+
+@pytest.mark.parametrize("statistics", [True, False], ids=["footer-stats", "no-footer-stats"])
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("sex", "X", "unknown_code"),
+        ("sector", "Z", "unknown_code"),
+        ("permit_kind", "visa", "unknown_code"),
+        ("sex", None, "missing_value"),
+        ("permitted_until", None, "missing_value"),
+        ("arrival_date", date(2001, 5, 1), "outside_span"),
+        ("departure_date", date(2031, 5, 1), "outside_span"),
+    ],
+)
+def test_one_bad_record_in_a_clean_register_is_caught(  # type: ignore[no-untyped-def]
+    clean_register, field: str, value: object, rule: str, statistics: bool, tmp_path: Path
+) -> None:
+    # the cells pass leaves out a rule the codes seen or the files' footers prove cannot
+    # fire; one record breaking it, in files with or without footer statistics, must still
+    # be counted like a brute-force pass and quarantined
+    import shutil
+
+    root = tmp_path / "reg"
+    shutil.copytree(clean_register.root, root)
+    victim = root / clean_register.files[0].relative_to(clean_register.root)
+    table = pq.read_table(victim)
+    values = table.column(field).to_pylist()
+    values[0] = value
+    i = table.schema.get_field_index(field)
+    table = table.set_column(i, field, pa.array(values, type=table.schema.field(i).type))
+    pq.write_table(table, victim, write_statistics=statistics)
+    changed = check_files(root)
+    span = resolve_span(changed)
+    recs = _records(changed)
+    want = Counter(rule for b in _brute_rules(recs, span) for rule in b)
+    assert want[rule] >= 1
+    engine = DuckDBEngine(memory_limit="300MB")
+    try:
+        res = aggregate(engine, changed, span, quarantine=tmp_path / "q.parquet")
+    finally:
+        engine.close()
+    assert res.checks.by_rule == {r: want.get(r, 0) for r in sql.RULES}
+    bad = pq.read_table(tmp_path / "q.parquet").to_pandas()
+    hit = bad[field].isna() if value is None else bad[field] == value
+    assert bad.loc[hit, rule].tolist() == [True]
 
 
 def test_too_many_bad_records_fail_after_quarantining_them(register, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ import pandas as pd
 import pycountry
 
 from keruen.errors import ConfigError, InputError
-from keruen.registers import sql
+from keruen.registers import footers, sql
 from keruen.registers.engines import Engine, reject_unreadable
 from keruen.registers.schema import PERMIT_KINDS, SECTORS, SEXES, RegisterFiles
 
@@ -116,6 +116,23 @@ def default_quarantine(root: Path) -> Path:
     return root.with_name(root.name.removesuffix(".parquet") + ".quarantine.parquet")
 
 
+def quiet_rules(
+    register: RegisterFiles, span: tuple[date, date], seen: pd.DataFrame, *, has_dups: bool
+) -> set[str]:
+    """Row-local rules shown not to fire without testing each record (see ``sql.cell_flags``)."""
+    quiet = set()
+    if not sql.unknown_short(seen.itertuples(index=False)):
+        quiet.add("unknown_short")
+    if not has_dups:
+        quiet.add("duplicate_person_period")
+    facts = footers.column_facts(register.files, (*sql.REQUIRED, "departure_date"))
+    if footers.no_nulls(facts, sql.REQUIRED):
+        quiet.add("missing_value")
+    if footers.dates_within(facts, *span, arrival="arrival_date", departure="departure_date"):
+        quiet.add("outside_span")
+    return quiet
+
+
 def run_checks(
     engine: Engine,
     register: RegisterFiles,
@@ -131,11 +148,12 @@ def run_checks(
 
     Two passes over the records (see :mod:`keruen.registers.sql`): the person pass for the
     duplicate rule, then the cells (records grouped by the aggregates' breakdowns and the
-    rules' flags, with stocks on ``stock_dates`` and overstays on ``overstay_date`` summed).
-    A third pass writes the quarantine, only when some records are bad. ``dup_keys`` (from a
-    matching validation record, :mod:`keruen.registers.validated`) replaces the person pass.
-    Leaves relations
-    ``judged`` and ``good`` open in the engine for the aggregations.
+    rules' flags, with stocks on ``stock_dates`` and overstays on ``overstay_date`` summed);
+    between them a cheap look at the distinct short-list codes, so the cells skip rules that
+    cannot fire. A third pass writes the quarantine, only when some records are bad.
+    ``dup_keys`` (from a matching validation record, :mod:`keruen.registers.validated`)
+    replaces the person pass. Leaves relations ``judged`` and ``good`` open in the engine for
+    the aggregations.
     Raises :class:`InputError` when the share of bad records exceeds ``max_bad_share``.
     """
     if not 0.0 <= max_bad_share <= 1.0:
@@ -148,6 +166,7 @@ def run_checks(
         engine.open(register.files)
         engine.register_frame("ref_codes", ref_codes())
         if dup_keys is None:
+            engine.materialise("multi", sql.MULTI)
             engine.materialise("persons", sql.persons(engine.name))
             many = int(engine.fetch("SELECT count(*) AS n FROM persons WHERE many").iloc[0, 0])
             engine.materialise("dup_keys", sql.dup_keys(engine.name, many=many > 0))
@@ -156,8 +175,11 @@ def run_checks(
         else:
             engine.view("dup_keys", sql.NO_DUP_KEYS)
         keys = engine.fetch(f"SELECT person_id, arr_day FROM dup_keys LIMIT {KEEP_KEYS + 1}")
+        seen = engine.fetch(sql.SHORT_CODES_SEEN)
+        quiet = quiet_rules(register, span, seen, has_dups=len(keys) > 0)
+        flags = sql.cell_flags(quiet)
         stock_days = [day_number(d) for d in stock_dates]
-        engine.materialise("cells", sql.cells(engine.name, first, last, stock_days, over))
+        engine.materialise("cells", sql.cells(engine.name, first, last, stock_days, over, flags))
         engine.materialise("judged", sql.judged())
         engine.view("good", sql.GOOD)
         counts = engine.fetch(sql.RULE_COUNTS).iloc[0]

@@ -6,9 +6,11 @@ numbers (days since 1970-01-01) once, and all later arithmetic is on integers.
 
 The checks and aggregates take two passes over the records, whatever the number of rules:
 
-1. :func:`persons` groups the records by person (a hash aggregate on ``person_id``) and keeps
-   the persons whose records overlap; from it come ``dup_keys(person_id, arr_day)``, the
-   person-periods breaking the duplicate rule (:func:`dup_keys`).
+1. The person pass, in two steps: :data:`MULTI` keeps the persons with more than one dated
+   record (a hash aggregate holding only a key and a count per person), then :func:`persons`
+   groups just their records and keeps the persons whose records overlap; from it come
+   ``dup_keys(person_id, arr_day)``, the person-periods breaking the duplicate rule
+   (:func:`dup_keys`).
 2. :func:`cells` evaluates every row-local rule into one bit mask and groups the records by
    everything an aggregate is broken down by *and* by that mask, with every measure summed:
    a small table of cells (citizenship and region codes are checked once per cell). Rule
@@ -17,13 +19,13 @@ The checks and aggregates take two passes over the records, whatever the number 
 
 The quarantine (:func:`flagged`) re-reads the records only when some are bad. Engines provide
 relations ``register_raw`` (the Parquet files), ``ref_codes(kind, code)`` (valid codes),
-``persons``, ``dup_keys``, ``cells`` and ``judged`` (materialised; :func:`judged`) and
+``multi``, ``persons``, ``dup_keys``, ``cells`` and ``judged`` (materialised; :func:`judged`) and
 ``good`` (a view of :data:`GOOD`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from keruen.registers.schema import COLUMNS, PERMIT_KINDS, SECTORS, SEXES
 
@@ -80,19 +82,29 @@ def _days(dialect: str, col: str) -> str:
     return DAY_NUMBER[dialect].format(col=col)
 
 
+#: Persons with more than one dated record: the only ones whose records are compared. Most
+#: persons of a register have one record, so this narrow aggregate (a key and a count per
+#: person) leaves :func:`persons` a tenth of the records; at 10^8 records it halves the
+#: person pass (benchmarks/README.md, "Registers").
+MULTI = """
+SELECT person_id FROM register_raw
+WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL
+GROUP BY person_id HAVING count(*) > 1"""
+
+
 #: Persons with more than one dated record and a possible overlap: for exactly two records,
 #: whether the later one is a duplicate (``flagged``, its arrival ``a2``); more than two
 #: (``many``) are resolved by the window of :func:`dup_keys`. Records without a person or an
 #: arrival break ``missing_value`` and are not compared.
 def persons(dialect: str) -> str:
-    """The person pass: one hash aggregate over (person_id, arrival, departure)."""
+    """The person pass's second step: the records of :data:`MULTI`'s persons, by person."""
     arr, dep = _days(dialect, "arrival_date"), _days(dialect, "departure_date")
     return f"""
 SELECT person_id, a2 AS arr_day, n > 2 AS many FROM (
   SELECT person_id, count(*) AS n, min(a) AS a1, max(a) AS a2,
     min_by(COALESCE(d, {OPEN_END}), a) AS d1
   FROM (SELECT person_id, {arr} AS a, {dep} AS d FROM register_raw
-        WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL) x
+        WHERE arrival_date IS NOT NULL AND person_id IN (SELECT person_id FROM multi)) x
   GROUP BY person_id HAVING count(*) > 1
 ) y WHERE n > 2 OR a1 = a2 OR d1 > a2"""
 
@@ -122,6 +134,21 @@ SELECT DISTINCT person_id, arr_day FROM (
         WHERE arrival_date IS NOT NULL
           AND person_id IN (SELECT person_id FROM persons WHERE many)) p
 ) w WHERE dup"""
+
+
+#: The distinct values of the short-list coded columns (sex, sector, permit kind), nulls left
+#: out. Grouping a low-cardinality column is cheap where testing each record against a list is
+#: not (at 10^8 records about a fifth of the CPU time of :func:`cells`), so the cells pass
+#: tests ``unknown_short`` only when a value seen here is not on its list.
+SHORT_CODES_SEEN = "\nUNION ALL\n".join(
+    f"SELECT '{c}' AS field, {c} AS code FROM register_raw WHERE {c} IS NOT NULL GROUP BY {c}"
+    for c in _SHORT_CODES
+)
+
+
+def unknown_short(seen: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (field, code) pairs of :data:`SHORT_CODES_SEEN` whose code is not on its list."""
+    return sorted((f, c) for f, c in seen if c not in _SHORT_CODES[f])
 
 
 #: An empty ``dup_keys`` (no duplicates), typed alike in both dialects.
@@ -174,7 +201,7 @@ def _band(days: str) -> str:
 def _mask(flags: Sequence[str] = _CELL_FLAGS) -> str:
     """The row-local flags of :data:`_CELL_FLAGS` as one integer, bit i for flag i.
 
-    Only ``flags`` are evaluated (the others count as passed): for measuring rules' costs.
+    Only ``flags`` are evaluated, the others count as passed (see :func:`cells`).
     """
     bits = [f"CASE WHEN {f} THEN {1 << i} ELSE 0 END" for i, f in enumerate(_CELL_FLAGS)
             if f in flags]  # fmt: skip
@@ -200,7 +227,8 @@ def cells(
     :data:`_CELL_FLAGS`; integer keys group faster than strings and booleans). Sums:
     ``n`` records, ``ab`` arrivals from abroad, ``stay_days`` (completed stays), ``s<i>``
     present on ``stock_days[i]``, ``ov``/``ov_days`` overstaying on ``overstay_day``.
-    Every rule is evaluated unless ``flags`` names fewer (only to measure what each costs).
+    Only the rules named in ``flags`` are evaluated, the others count as passed: leave out
+    only a rule known not to fire (:func:`cell_flags`), or to measure what each costs.
     """
     arr = _days(dialect, "r.arrival_date")
     dup_join = _DUP_JOIN.format(arr=arr) if "duplicate_person_period" in flags else ""
@@ -230,6 +258,26 @@ FROM (
   {dup_join}
 ) t
 GROUP BY {keys}{", " + _mask(flags) if flags else ""}"""
+
+
+def cell_flags(cannot_fire: Iterable[str] = ()) -> tuple[str, ...]:
+    """The row-local rules :func:`cells` evaluates: all but those known not to fire.
+
+    A caller knows a rule cannot fire from something cheaper than testing each record:
+    ``unknown_short`` when :data:`SHORT_CODES_SEEN` found no code off its list,
+    ``duplicate_person_period`` when ``dup_keys`` is empty, ``missing_value`` and
+    ``outside_span`` when the files' footers prove it (:mod:`keruen.registers.footers`).
+    The cells, counts and aggregates are then the same as with every rule evaluated.
+    """
+    skip = set(cannot_fire)
+    unknown = skip - set(_CELL_FLAGS)
+    if unknown:
+        raise ValueError(f"not a row-local rule: {sorted(unknown)}")
+    return tuple(f for f in _CELL_FLAGS if f not in skip)
+
+
+#: Columns every record must fill (the ``missing_value`` rule).
+REQUIRED: tuple[str, ...] = tuple(_REQUIRED)
 
 
 def judged() -> str:
