@@ -69,9 +69,8 @@ _LONG_CODES = {"citizenship": "country", "region": "region", "previous_region": 
 #: Day number standing for "not yet departed" when comparing departures.
 OPEN_END = 2_147_483_647
 #: The row-local rule flags, as bits of a cell's ``mask`` (``unknown_code`` is completed
-#: per cell, from the long code lists).
-_CELL_FLAGS = ("missing_value", "unknown_short", "departure_before_arrival",
-               "duplicate_person_period", "outside_span")  # fmt: skip
+#: per cell, from the long code lists; ``departure_before_arrival`` is a band of its own).
+_CELL_FLAGS = ("missing_value", "unknown_short", "duplicate_person_period", "outside_span")
 
 
 def _literals(values: Sequence[str]) -> str:
@@ -190,12 +189,23 @@ def _long_unknown(alias: str, *broadcast: str) -> tuple[str, str, str]:
     return f"/*+ {hint} */", f"{joins}", f"({test})"
 
 
+#: The band of a departure before the arrival: the ``departure_before_arrival`` rule read
+#: from a key the cells have anyway, so that rule costs the cells pass nothing.
+BACKWARDS = -1
+
+
 def _band(days: str) -> str:
-    """The index in :data:`DURATION_BANDS` of a stay of ``days`` (null while open)."""
+    """The index in :data:`DURATION_BANDS` of a stay of ``days``.
+
+    Null while open; :data:`BACKWARDS` when the departure is before the arrival.
+    """
     whens = " ".join(
         f"WHEN {days} < {nxt} THEN {i}" for i, (_, nxt) in enumerate(DURATION_BANDS[1:])
     )
-    return f"CASE WHEN {days} IS NULL THEN NULL {whens} ELSE {len(DURATION_BANDS) - 1} END"
+    return (
+        f"CASE WHEN {days} IS NULL THEN NULL WHEN {days} < 0 THEN {BACKWARDS} {whens} "
+        f"ELSE {len(DURATION_BANDS) - 1} END"
+    )
 
 
 def _mask(flags: Sequence[str] = _CELL_FLAGS) -> str:
@@ -223,7 +233,8 @@ def cells(
     """The records grouped by every breakdown of an aggregate and by the row-local rules.
 
     Keys: region, citizenship, previous_region, ``am``/``dm`` (year·100 + month of arrival /
-    departure), ``band`` (index of a completed stay's band) and ``mask`` (the flags of
+    departure), ``band`` (index of a completed stay's band, :data:`BACKWARDS` for a
+    departure before the arrival) and ``mask`` (the flags of
     :data:`_CELL_FLAGS`; integer keys group faster than strings and booleans). Sums:
     ``n`` records, ``ab`` arrivals from abroad, ``stay_days`` (completed stays), ``s<i>``
     present on ``stock_days[i]``, ``ov``/``ov_days`` overstaying on ``overstay_day``.
@@ -288,6 +299,7 @@ def judged() -> str:
     hint, joins, unknown = _long_unknown("c")
     bit = {f: f"(c.mask & {1 << i}) > 0" for i, f in enumerate(_CELL_FLAGS)}
     bit["unknown_code"] = f"({bit['unknown_short']} OR {unknown})"
+    bit["departure_before_arrival"] = f"COALESCE(c.band = {BACKWARDS}, FALSE)"
     flags = ", ".join(f"{bit[r]} AS {r}" for r in RULES)
     inner = f"""SELECT {hint} c.*, {flags}
 FROM cells c
