@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from keruen import settings as keruen_settings
 from keruen.cli import main
+from keruen.sources import undesa
 from keruen.sources.common import PLAIN_NUMBER
 from keruen.sources.snapshot import open_store
 from tests import hostile
@@ -226,13 +227,16 @@ def test_load_parquet(store_home: Path, tmp_path: Path, value: float, measure: s
 @given(value=numbers, encoding=st.sampled_from(ENCODINGS))
 @example(value="1,500", encoding="utf-8")
 @example(value="1\x000", encoding="utf-8")  # a NUL byte inside a number (found by hypothesis)
+@example(value="", encoding="utf-8")  # an empty cell is no data (found by hypothesis)
 def test_import_undesa(store_home: Path, tmp_path: Path, value: str, encoding: str) -> None:
     path = hostile.undesa_file(tmp_path, value)
     encode(path, encoding)
     before = fresh()
     result = run(["import", str(path), "-s", "undesa", "--release", "2099-01-01"])
     grouped = {value.strip()} if hostile_grouped(value) else set()
-    judge_number(result, before, value, "UNDESA_IMS", "2020", accepted=grouped)
+    # an empty cell or a missing marker ("..", "-") is no data: the row is skipped
+    missing = {value.strip()} if value.strip() in undesa.MISSING_MARKERS else set()
+    judge_number(result, before, value, "UNDESA_IMS", "2020", accepted=grouped | missing)
 
 
 def hostile_grouped(text: str) -> bool:

@@ -49,7 +49,8 @@ M49_EXTRA = {900: "WLD", 830: "CHI"}
 _SEX = {"": None, "both": None, "total": None, "both sexes": None, "male": "sex=male",
         "males": "sex=male", "female": "sex=female", "females": "sex=female", "m": "sex=male",
         "f": "sex=female"}
-_MISSING = {"..", "…", "-", ""}
+#: Cells meaning "no data" in UN DESA tables (the row is skipped, not stored as zero).
+MISSING_MARKERS = {"..", "…", "-", ""}
 
 
 def m49_to_iso3(code: Any) -> str | None:
@@ -178,7 +179,7 @@ def parse_workbook(path: str | Path, sheet: str | None = None) -> tuple[pd.DataF
             continue  # a regional row, a note, or a footnote line
         for j, year, sex in columns:
             cell = row[j] if j < len(row) else None
-            if cell is None or _text(cell) in _MISSING:
+            if cell is None or _text(cell) in MISSING_MARKERS:
                 continue
             try:
                 value = finite_number(cell, grouped=True)
@@ -243,7 +244,7 @@ def parse_csv(path: str | Path) -> pd.DataFrame:
         if sex_text not in _SEX:
             raise InputError(f"invalid sex {raw['sex']!r}; expected both, male or female",
                              file=path, row=i, field=found["sex"])
-        if _text(raw["value"]) in _MISSING:
+        if _text(raw["value"]) in MISSING_MARKERS:
             continue
         try:
             value = finite_number(raw["value"], grouped=True)
