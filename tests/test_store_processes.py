@@ -45,6 +45,19 @@ def spawn(home: Path, *args: str, **kw: object) -> subprocess.Popen[str]:
     )
 
 
+def wait_until_open(proc: subprocess.Popen[str], path: Path, timeout: float = 60.0) -> None:
+    """Wait until ``proc`` holds ``path`` open (Linux: its /proc/<pid>/fd), or it ends."""
+    fds = Path(f"/proc/{proc.pid}/fd")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir()):
+                return
+        except OSError:  # a descriptor closed while listed
+            pass
+        time.sleep(0.01)
+
+
 def counts(home: Path) -> tuple[int, int]:
     with Store(home / "keruen.duckdb") as store:
         row = store.con.execute(
@@ -227,7 +240,7 @@ def test_ctrl_c_during_a_load_cancels_it_and_the_store_is_unchanged(
     store_home: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "syn.csv"
-    write_synthetic_fast(path, 1_500_000)
+    write_synthetic_fast(path, 5_000_000)  # about 4 s of loading, after start-up
     with Store(store_home / "keruen.duckdb") as store:
         before = store.checksum()
     loader = spawn(
@@ -241,7 +254,7 @@ def test_ctrl_c_during_a_load_cancels_it_and_the_store_is_unchanged(
         "--publisher",
         "synthetic",
     )
-    time.sleep(2.5)  # start-up done, the load is reading the file
+    wait_until_open(loader, path)  # start-up done, the load is reading the file
     assert loader.poll() is None, "the load finished before it could be interrupted"
     loader.send_signal(signal.SIGINT)
     out, err = loader.communicate(timeout=600)
