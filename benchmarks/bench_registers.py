@@ -118,10 +118,7 @@ def rule_costs(root: Path, memory_limit: str) -> dict[str, float]:
         finally:
             eng.close()
 
-    timed(
-        "person pass (duplicate rule)",
-        [("multi", sql.MULTI), ("persons", sql.persons("duckdb"))],
-    )
+    timed("person pass (duplicate rule)", [("persons", sql.persons("duckdb"))])
     timed("cells, every rule", [("cells", sql.cells("duckdb", first, last, stock, over))])
     timed("cells, no rule", [("cells", sql.cells("duckdb", first, last, stock, over, ()))])
     for flag in flags:
@@ -401,7 +398,7 @@ def main() -> None:
     p.add_argument("--engines", default="duckdb,spark", help="engines of the scaling curve")
     p.add_argument("--contenders", default="keruen-duckdb,duckdb-sql,polars,pandas")
     p.add_argument("--rule-costs", action="store_true", help="time each pass and rule")
-    p.add_argument("--memory-limit", default="2GB")
+    p.add_argument("--memory-limit", default="1.5GB")
     p.add_argument("--workdir", default=None)
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
     p.add_argument("--data", default=None, help=argparse.SUPPRESS)

@@ -273,6 +273,77 @@ def test_one_bad_record_in_a_clean_register_is_caught(  # type: ignore[no-untype
     assert bad.loc[hit, rule].tolist() == [True]
 
 
+BIG = 10**9
+#: person -> stays [(arrival, departure or None)] as day numbers, at the ends of the range.
+EDGE_STAYS: dict[int, list[tuple[int, int | None]]] = {
+    1: [(-719_162, None), (2_932_896, None)],  # 0001-01-01, open; 9999-12-31
+    2: [(-719_162, -719_161), (-719_161, None)],  # leaves the day the next stay starts
+    3: [(-BIG, BIG), (0, 5)],
+    4: [(BIG, None), (BIG, BIG + 1)],  # same day
+    5: [(2_932_895, 2_932_896), (2_932_896, None)],
+    6: [(18_262, 18_262), (18_262, None)],  # zero-length stay, same day
+    7: [(0, 10), (5, 6), (20, None)],  # three records: the window
+    8: [(-BIG, -BIG + 5), (-BIG + 3, None)],
+    9: [(100, None)],
+}
+
+
+def edge_register(folder: Path) -> tuple[Path, set[tuple[int, int]]]:
+    """A one-file register of :data:`EDGE_STAYS` and its duplicates by brute force."""
+    rows = [(pid, a, d) for pid, ss in EDGE_STAYS.items() for a, d in ss]
+    n = len(rows)
+
+    def days(values: list[int | None]) -> pa.Array:
+        return pa.array(values, pa.int32()).cast(pa.date32())
+
+    table = pa.table(
+        {
+            "person_id": pa.array([r[0] for r in rows], pa.int64()),
+            "citizenship": ["UZB"] * n, "sex": ["M"] * n,
+            "birth_year": pa.array([1990] * n, pa.int16()),
+            "region": ["KZ-75"] * n, "previous_region": pa.array([None] * n, pa.string()),
+            "sector": ["F"] * n, "permit_kind": ["patent"] * n,
+            "arrival_date": days([r[1] for r in rows]),
+            "departure_date": days([r[2] for r in rows]),
+            "permitted_until": days([r[1] for r in rows]),
+        }
+    )  # fmt: skip
+    path = folder / "edge.parquet"
+    pq.write_table(table, path)
+    want = set()
+    for pid, ss in EDGE_STAYS.items():
+        for a, _ in ss:
+            same_day = sum(1 for b, _ in ss if b == a) > 1
+            earlier_open = any(b < a and (e is None or e > a) for b, e in ss)
+            if same_day or earlier_open:
+                want.add((pid, a))
+    return path, want
+
+
+def duplicate_keys(engine, path: Path) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """The person pass of ``engine`` over one file: its duplicate (person, arrival day)."""
+    engine.open((path,))
+    engine.materialise("persons", sql.persons(engine.name))
+    engine.materialise("dup_keys", sql.dup_keys(engine.name, many=True))
+    got = engine.fetch("SELECT person_id, arr_day FROM dup_keys")
+    return {(int(a), int(b)) for a, b in got.itertuples(index=False)}
+
+
+def test_the_person_pass_compares_stays_exactly_at_the_ends_of_the_date_range(
+    tmp_path: Path,
+) -> None:
+    # the person pass packs each stay's arrival and departure into one 64-bit integer; open
+    # stays, zero-length stays, ties and dates a billion days either side of 1970 must give
+    # the duplicates a plain comparison of every pair of stays gives
+    path, want = edge_register(tmp_path)
+    assert want == {(1, 2_932_896), (3, 0), (4, BIG), (6, 18_262), (7, 5), (8, -BIG + 3)}
+    engine = DuckDBEngine(memory_limit="300MB")
+    try:
+        assert duplicate_keys(engine, path) == want
+    finally:
+        engine.close()
+
+
 def test_too_many_bad_records_fail_after_quarantining_them(register, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     engine = DuckDBEngine(memory_limit="300MB")
     try:

@@ -92,3 +92,14 @@ def test_quarantines_hold_the_same_records(both) -> None:  # type: ignore[no-unt
     spark = pq.read_table(both["spark"][1]).to_pandas().sort_values(keys).reset_index(drop=True)
     assert len(duck) == both["duckdb"][0].checks.bad
     assert duck[keys].astype(str).equals(spark[keys].astype(str))
+
+
+def test_spark_compares_stays_exactly_at_the_ends_of_the_date_range(spark, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_registers_aggregate import duplicate_keys, edge_register
+
+    path, want = edge_register(tmp_path)
+    engine = engines.SparkEngine()
+    try:
+        assert duplicate_keys(engine, path) == want
+    finally:
+        engine.close()

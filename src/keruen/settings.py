@@ -100,7 +100,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "KERUEN_REGISTER_MEMORY_LIMIT",
-        "2GB",
+        "1.5GB",
         "Memory limit of the DuckDB register engine (it spills to disk beyond it).",
     ),
     Setting(

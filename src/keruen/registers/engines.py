@@ -53,7 +53,7 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(
-        self, memory_limit: str = "2GB", temp_dir: str | None = None, threads: int | None = None
+        self, memory_limit: str = "1.5GB", temp_dir: str | None = None, threads: int | None = None
     ) -> None:
         import duckdb
 
@@ -204,7 +204,7 @@ def make_engine(name: str | None = None, **options: Any) -> Engine:
         return DuckDBEngine(
             memory_limit=options.get("memory_limit")
             or settings.get("KERUEN_REGISTER_MEMORY_LIMIT")
-            or "2GB",
+            or "1.5GB",
             temp_dir=options.get("temp_dir") or settings.get("KERUEN_REGISTER_TEMP_DIR"),
             threads=options.get("threads"),
         )
