@@ -118,7 +118,10 @@ def rule_costs(root: Path, memory_limit: str) -> dict[str, float]:
         finally:
             eng.close()
 
-    timed("person pass (duplicate rule)", [("persons", sql.persons("duckdb"))])
+    timed(
+        "person pass (duplicate rule)",
+        [("multi", sql.MULTI), ("persons", sql.persons("duckdb"))],
+    )
     timed("cells, every rule", [("cells", sql.cells("duckdb", first, last, stock, over))])
     timed("cells, no rule", [("cells", sql.cells("duckdb", first, last, stock, over, ()))])
     for flag in flags:

@@ -6,8 +6,9 @@ numbers (days since 1970-01-01) once, and all later arithmetic is on integers.
 
 The checks and aggregates take two passes over the records, whatever the number of rules:
 
-1. :func:`persons` groups the records by person (a hash aggregate on ``person_id`` holding
-   three integers per person) and keeps the persons whose records overlap; from it come
+1. The person pass, in two steps: :data:`MULTI` keeps the persons with more than one dated
+   record (a hash aggregate holding only a key and a count per person), then :func:`persons`
+   groups just their records and keeps the persons whose records overlap; from it come
    ``dup_keys(person_id, arr_day)``, the person-periods breaking the duplicate rule
    (:func:`dup_keys`).
 2. :func:`cells` evaluates every row-local rule into one bit mask and groups the records by
@@ -18,7 +19,7 @@ The checks and aggregates take two passes over the records, whatever the number 
 
 The quarantine (:func:`flagged`) re-reads the records only when some are bad. Engines provide
 relations ``register_raw`` (the Parquet files), ``ref_codes(kind, code)`` (valid codes),
-``persons``, ``dup_keys``, ``cells`` and ``judged`` (materialised; :func:`judged`) and
+``multi``, ``persons``, ``dup_keys``, ``cells`` and ``judged`` (materialised; :func:`judged`) and
 ``good`` (a view of :data:`GOOD`).
 """
 
@@ -80,37 +81,31 @@ def _days(dialect: str, col: str) -> str:
     return DAY_NUMBER[dialect].format(col=col)
 
 
-#: 2^32: a day number (a 32-bit date) shifted into the high half of a 64-bit integer.
-_HIGH = 4_294_967_296
-#: 2^31: added to a day number to make it a non-negative low half.
-_LOW = 2_147_483_648
+#: Persons with more than one dated record: the only ones whose records are compared. Most
+#: persons of a register have one record, so this narrow aggregate (a key and a count per
+#: person) leaves :func:`persons` a tenth of the records; at 10^8 records it halves the
+#: person pass (benchmarks/README.md, "Registers").
+MULTI = """
+SELECT person_id FROM register_raw
+WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL
+GROUP BY person_id HAVING count(*) > 1"""
 
 
+#: Persons with more than one dated record and a possible overlap: for exactly two records,
+#: whether the later one is a duplicate (``flagged``, its arrival ``a2``); more than two
+#: (``many``) are resolved by the window of :func:`dup_keys`. Records without a person or an
+#: arrival break ``missing_value`` and are not compared.
 def persons(dialect: str) -> str:
-    """The person pass: persons with more than one dated record and a possible overlap.
-
-    For exactly two records, whether the later one is a duplicate (its arrival ``arr_day``);
-    more than two (``many``) are resolved by the window of :func:`dup_keys`. Records without
-    a person or an arrival break ``missing_value`` and are not compared.
-
-    Per person the aggregate holds a count, the latest arrival ``a2`` and the smallest
-    ``p = arrival · 2^32 + (departure + 2^31)`` (no departure: the open end): the earliest
-    stay's arrival and departure packed into one 64-bit integer, exact for every 32-bit day
-    number, whose low half gives that departure ``d1`` without a second lookup. A duplicate:
-    the earliest arrival equals the latest (``p − low = a2 · 2^32``) or ``d1 > a2``.
-    Three integers per person group about a third faster than an arg-min of departures
-    (10^8 records: 12.0 s against 18.5 s, benchmarks/README.md).
-    """
+    """The person pass's second step: the records of :data:`MULTI`'s persons, by person."""
     arr, dep = _days(dialect, "arrival_date"), _days(dialect, "departure_date")
-    low = f"((p % {_HIGH}) + {_HIGH}) % {_HIGH}"  # p mod 2^32 in [0, 2^32), any sign of p
     return f"""
 SELECT person_id, a2 AS arr_day, n > 2 AS many FROM (
-  SELECT person_id, count(*) AS n, max(a) AS a2,
-    min(a * {_HIGH} + (COALESCE(d, {OPEN_END}) + {_LOW})) AS p
+  SELECT person_id, count(*) AS n, min(a) AS a1, max(a) AS a2,
+    min_by(COALESCE(d, {OPEN_END}), a) AS d1
   FROM (SELECT person_id, {arr} AS a, {dep} AS d FROM register_raw
-        WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL) x
+        WHERE arrival_date IS NOT NULL AND person_id IN (SELECT person_id FROM multi)) x
   GROUP BY person_id HAVING count(*) > 1
-) y WHERE n > 2 OR p - {low} = a2 * {_HIGH} OR {low} - {_LOW} > a2"""
+) y WHERE n > 2 OR a1 = a2 OR d1 > a2"""
 
 
 def dup_keys(dialect: str, *, many: bool) -> str:

@@ -36,7 +36,7 @@ def record_path(root: Path) -> Path:
 def rules_digest() -> str:
     """sha256 of everything the duplicate keys depend on: the rules' SQL and the codes."""
     text = "\n".join(
-        [sql.RULES_VERSION, sql.persons("duckdb"), sql.dup_keys("duckdb", many=True),
+        [sql.RULES_VERSION, sql.MULTI, sql.persons("duckdb"), sql.dup_keys("duckdb", many=True),
          ref_codes().to_csv(index=False)]
     )  # fmt: skip
     return hashlib.sha256(text.encode()).hexdigest()
