@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from keruen.cli import main
@@ -62,3 +63,18 @@ def test_a_tight_memory_limit_gives_the_same_aggregates(tmp_path: Path, home: Pa
             engine.close()
     for name, table in out[0].items():
         assert table.equals(out[1][name]), name
+
+
+def test_a_malformed_memory_limit_leaves_no_spill_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from keruen.errors import ConfigError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(ConfigError, match="memory limit must look like"):
+        DuckDBEngine(memory_limit="lots")
+    assert list(tmp_path.iterdir()) == []
+    DuckDBEngine(memory_limit="64MB").close()  # a good one makes its folder and removes it
+    assert list(tmp_path.iterdir()) == []

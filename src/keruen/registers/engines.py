@@ -57,11 +57,12 @@ class DuckDBEngine:
     ) -> None:
         import duckdb
 
+        limit = _size(memory_limit)  # a malformed limit fails before any spill folder is made
         self._own_temp = temp_dir is None
         self.temp_dir = temp_dir or tempfile.mkdtemp(prefix="keruen-duckdb-")
         self.con = duckdb.connect(":memory:")
         try:
-            self.con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
+            self.con.execute(f"SET memory_limit = '{limit}'")
             self.con.execute(f"SET temp_directory = '{_quote(self.temp_dir)}'")
             self.con.execute("SET preserve_insertion_order = false")
             if threads:
