@@ -149,11 +149,11 @@ def run_checks(
     Two passes over the records (see :mod:`keruen.registers.sql`): the person pass for the
     duplicate rule, then the cells (records grouped by the aggregates' breakdowns and the
     rules' flags, with stocks on ``stock_dates`` and overstays on ``overstay_date`` summed);
-    between them a cheap look at the distinct short-list codes, so the cells skip rules that
-    cannot fire. A third pass writes the quarantine, only when some records are bad.
-    ``dup_keys`` (from a matching validation record, :mod:`keruen.registers.validated`)
-    replaces the person pass. Leaves relations ``judged`` and ``good`` open in the engine for
-    the aggregations.
+    between them a cheap look at the distinct short-list codes and the files' footers, so the
+    cells skip rules that cannot fire. A third pass writes the quarantine, only when some
+    records are bad. ``dup_keys`` (from a matching validation record,
+    :mod:`keruen.registers.validated`) replaces the person pass. Leaves relations ``judged``
+    and ``good`` open in the engine for the aggregations.
     Raises :class:`InputError` when the share of bad records exceeds ``max_bad_share``.
     """
     if not 0.0 <= max_bad_share <= 1.0:
