@@ -61,7 +61,10 @@ DURATION_BANDS: tuple[tuple[str, int], ...] = (
     ("180-364d", 180),
     ("365d+", 365),
 )
-_REQUIRED = [c for c in COLUMNS if c not in ("departure_date", "previous_region")]
+#: Columns every record must fill (the ``missing_value`` rule).
+REQUIRED: tuple[str, ...] = tuple(
+    c for c in COLUMNS if c not in ("departure_date", "previous_region")
+)
 #: Coded columns checked against short lists inline, row by row.
 _SHORT_CODES = {"sex": SEXES, "sector": SECTORS, "permit_kind": PERMIT_KINDS}
 #: Coded columns checked against ``ref_codes`` (long lists) by a join.
@@ -161,7 +164,7 @@ def _row_rules(dialect: str, start_day: int, end_day: int) -> str:
     """Day numbers and every rule evaluated on one record (alias ``r``, ``d`` = dup_keys)."""
     arr, dep = _days(dialect, "r.arrival_date"), _days(dialect, "r.departure_date")
     until = _days(dialect, "r.permitted_until")
-    missing = " OR ".join(f"r.{c} IS NULL" for c in _REQUIRED)
+    missing = " OR ".join(f"r.{c} IS NULL" for c in REQUIRED)
     short = " OR ".join(f"r.{c} NOT IN ({_literals(values)})" for c, values in _SHORT_CODES.items())
     return f"""{arr} AS arr_day, {dep} AS dep_day, {until} AS until_day,
   ({missing}) AS missing_value,
@@ -285,10 +288,6 @@ def cell_flags(cannot_fire: Iterable[str] = ()) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"not a row-local rule: {sorted(unknown)}")
     return tuple(f for f in _CELL_FLAGS if f not in skip)
-
-
-#: Columns every record must fill (the ``missing_value`` rule).
-REQUIRED: tuple[str, ...] = tuple(_REQUIRED)
 
 
 def judged() -> str:
