@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from keruen.analysis.profile import Profile
 from keruen.errors import ConfigError, DataNotAvailableError
 
 if TYPE_CHECKING:
+    from keruen.analysis.cache import ReportCache
     from keruen.areas import Lang
     from keruen.store import Store
 
@@ -508,12 +510,13 @@ def kz_regions(store: Store | None = None) -> pd.DataFrame:
     The migrant shares are the Migration Committee's figures as stated in Kelinbayeva et al.
     (2025) (``source = "paper"``); residents are BNS population. Location quotient = share of
     labour migrants ÷ share of residents (> 1: over-represented). The same table as the
-    report's labour section (:func:`keruen.report.analysis.section_labour`).
+    Kazakhstan's labour section (:func:`keruen.analysis.kz_labour.kz_labour`).
     """
-    from keruen.report.analysis import section_labour
+    from keruen.analysis.kz_labour import kz_labour
+    from keruen.analysis.scope import PAPER_COUNTRY, peer_group
 
     def work(s: Store) -> pd.DataFrame:
-        section = section_labour(s)
+        section = kz_labour(s, peer_group(PAPER_COUNTRY))
         table = section.tables["regions"].copy()
         table["migrant_share_unit"] = "percent of foreign labour migrants"
         table["population_share_unit"] = "percent of residents"
@@ -539,7 +542,7 @@ def systems(
     A system is a Louvain community of the period's migrant-stock network (origin → country of
     residence, weighted by persons), named after its largest member by total strength (its
     centre); the model, inputs and seed are those of the report's systems section
-    (:func:`keruen.report.dynamics.section_systems`). Columns: ``network, period, country,
+    (:func:`keruen.analysis.systems.systems`). Columns: ``network, period, country,
     system, system_size`` (countries), ``in_strength`` (immigrants held), ``out_strength``
     (emigrants abroad), ``net = in − out``, ``position`` (receiver/sender), ``role`` (hub:
     total strength ≥ half the period's largest), ``rank`` (by total strength), the period's
@@ -547,7 +550,7 @@ def systems(
     publisher, licence``), ``method`` and ``seed``. ``network`` is ``world`` or
     ``post_soviet`` (stocks between post-Soviet states only).
     """
-    from keruen.api_systems import select, systems_table
+    from keruen.analysis.systems_table import select, systems_table
 
     periods = _years(period)
     codes = _codes(countries)
@@ -574,5 +577,37 @@ def vintages(dataset: str | None = None, *, store: Store | None = None) -> pd.Da
         if dataset is not None:
             frame = frame[frame["dataset"] == _dataset(s, dataset)]
         return frame.reset_index(drop=True)
+
+    return _with_store(store, work)
+
+
+def profile(
+    country: str,
+    group: str | None = None,
+    *,
+    store: Store | None = None,
+    cache: ReportCache | None = None,
+) -> Profile:
+    """The analysis of ``country``: every section the report and the dashboard show for it.
+
+    ``country`` is an ISO 3166 code (alpha-3 or alpha-2) or a name keruen knows; ``group``
+    overrides the peer group as ``keruen report --group`` does. The sections are the very
+    objects :func:`keruen.analysis.run` returns to the report and the dashboard: each has
+    ``tables`` (pandas), ``values`` and ``sources``. They are reused from ``cache`` (default:
+    the cache in KERUEN_HOME, shared with ``keruen report`` and ``keruen serve``).
+
+    >>> uzb = profile("UZB")                                        # doctest: +SKIP
+    >>> uzb["trend"].tables["series"][["year", "inflow"]].tail(3)   # doctest: +SKIP
+    """
+    from keruen.analysis.cache import ReportCache
+    from keruen.analysis.runner import run
+    from keruen.analysis.scope import peer_group
+    from keruen.areas import area
+
+    code = area(country).code
+    scope = peer_group(code, group)
+
+    def work(s: Store) -> Profile:
+        return Profile(scope, run(s, scope, cache=cache or ReportCache()))
 
     return _with_store(store, work)

@@ -278,12 +278,15 @@ def kazakhstan_cmd(keep: bool) -> None:
     Flows from UN DESA stocks, remittance corridors, remittance-implied migrants, gravity,
     forecasts and migration systems. Re-running on the same inputs adds nothing.
     """
-    from keruen.report.dynamics import estimated_sections, estimates_of
+    from keruen.analysis.registry import ESTIMATED
+    from keruen.analysis.runner import run
+    from keruen.analysis.scope import PAPER_COUNTRY, peer_group
+    from keruen.analysis.section import estimates_of
     from keruen.sources.snapshot import open_store
     from keruen.store.estimates import provenance_of, store_estimates
 
     with open_store() as store:
-        estimates = estimates_of(estimated_sections(store))
+        estimates = estimates_of(run(store, peer_group(PAPER_COUNTRY), only=ESTIMATED))
         if keep:
             results = store_estimates(store, estimates)
         for i, est in enumerate(estimates):

@@ -14,7 +14,6 @@ through one column formatter.
 from __future__ import annotations
 
 import math
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keruen.store.rows import Rows
+from keruen.writing import neutralise_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,23 +37,6 @@ format_option = click.option(
 )
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d_]*)?\.?\d+([eE][+-]?\d+)?")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """``value`` made inert in a spreadsheet (OWASP CSV-injection guidance).
-
-    A text starting with a formula character gets a leading single quote (``=1+1`` → ``'=1+1``); a
-    text that is a plain number (``-5``) and anything not text are returned unchanged.
-    """
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
-        return value
-    if _PLAIN_NUMBER.fullmatch(value):
-        return value
-    return "'" + value
-
-
 def _text_columns(frame: pd.DataFrame) -> list[str]:
     import pandas as pd
 

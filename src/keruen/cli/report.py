@@ -129,9 +129,9 @@ def report(
     """
     from keruen import settings
     from keruen.areas import group_members
-    from keruen.report.cache import ReportCache
+    from keruen.analysis.cache import ReportCache
     from keruen.report.render import render_countries
-    from keruen.report.scope import parse_countries
+    from keruen.analysis.scope import parse_countries
     from keruen.sources.snapshot import open_store
 
     if no_cache and rebuild:

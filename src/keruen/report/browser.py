@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from keruen.errors import ConfigError
+from keruen.writing import write_bytes
 
 #: Arguments for a headless Chromium that never talks to the network on its own.
 CHROMIUM_ARGS = (
@@ -58,7 +59,6 @@ def write_pdf(index: Path, pdf: Path) -> Path:
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise ConfigError("--pdf needs the playwright package: pip install 'keruen[pdf]'") from None
-    from keruen.report.files import write_bytes
 
     with sync_playwright() as p:
         browser = launch(p)

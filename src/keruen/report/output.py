@@ -18,9 +18,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from keruen.cli.output import neutralise_cell
-from keruen.figures import charts
-from keruen.report.files import ensure_dir, write_bytes
+from keruen.analysis.cache_keys import code_version
+from keruen.presentation import charts
+from keruen.presentation.vega import renderer_version, script_json
+from keruen.writing import ensure_dir, neutralise_cell, write_bytes
 
 
 def _provenance(sources: list[dict[str, str]]) -> tuple[str, str]:
@@ -34,7 +35,7 @@ def data_csv(frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]) -> s
 
     Text cells starting with ``= + - @``, tab or carriage return (and not a plain number) are
     prefixed with ``'`` so a spreadsheet does not run them as formulas (the CLI's
-    :func:`~keruen.cli.output.neutralise_cell`); missing values stay empty (never 0).
+    :func:`~keruen.writing.neutralise_cell`); missing values stay empty (never 0).
     """
     pubs, vints = _provenance(sources)
     out = frame.copy()
@@ -67,13 +68,6 @@ class Figure:
     files: dict[str, str] = field(default_factory=dict)
 
 
-def renderer_version() -> str:
-    """The version of vl-convert (the Vega-Lite renderer), part of every figure's cache key."""
-    from importlib import metadata
-
-    return metadata.version("vl-convert-python")
-
-
 def figure_workers() -> int:
     """Threads drawing figures: min(2, CPUs); 1 draws in the calling thread."""
     return max(1, min(2, os.cpu_count() or 1))
@@ -83,7 +77,7 @@ def figure_workers() -> int:
 class Output:
     """Writes figures and tables of one report folder and remembers their file names.
 
-    Each figure is looked up in ``cache`` (a :class:`~keruen.report.cache.ReportCache`) by a
+    Each figure is looked up in ``cache`` (a :class:`~keruen.analysis.cache.ReportCache`) by a
     digest of its Vega-Lite spec (data included), language, renderer and keruen's code; a new
     one is drawn by vl-convert in a pool of ``workers`` threads. Call :meth:`finish` before
     reading ``figures[...].svg``. ``files`` holds every file written (path → bytes).
@@ -135,7 +129,6 @@ class Output:
         self._draw(fig, spec)
 
     def _draw(self, fig: Figure, spec: dict[str, Any]) -> None:
-        from keruen.report.cache import code_version
 
         text = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
         head = f"figure\n{code_version()}\n{renderer_version()}\n{self.lang}\n"
@@ -187,9 +180,3 @@ class Output:
         ensure_dir(self.out / "tables")
         self.write(f"tables/{key}.csv", data_csv(frame, unit, sources).encode("utf-8"))
         self.tables[key] = f"tables/{key}.csv"
-
-
-def script_json(value: Any) -> str:
-    """JSON safe inside a ``<script type="application/json">`` element (no ``</script>``)."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

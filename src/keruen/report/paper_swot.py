@@ -1,7 +1,7 @@
 """The paper's own SWOT (Kelinbayeva et al. 2025, Table 2), each claim marked like keruen's.
 
 The paper's items are qualitative. Each is summarised here in a short paraphrase and judged with
-the same three verdicts as keruen's SWOT (:mod:`keruen.report.swot`): an indicator and a
+the same three verdicts as keruen's SWOT (:mod:`keruen.analysis.swot`, which judges them): an indicator and a
 threshold where the store holds an independent series for it, else "not testable with the data
 held" (naming what would be needed).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from keruen.report.analysis import Section
-from keruen.report.locale import Locale
-from keruen.report.swot import TREND_FROM
+from keruen.analysis.section import Section
+from keruen.presentation.labels import quadrant_label, verdict_label
+from keruen.presentation.locale import Locale
 
 #: (quadrant, key) of the paper's Table 2 items, in the paper's order.
 PAPER_ITEMS: tuple[tuple[str, str], ...] = (
@@ -70,36 +70,24 @@ def _claims(loc: Locale) -> dict[str, str]:
 
 
 def _judged(sections: dict[str, Section], loc: Locale) -> dict[str, tuple[str, str, str]]:
-    """(indicator, threshold, verdict) of the claims the store holds a series for."""
+    """(indicator, threshold, verdict) of the claims the SWOT section judged with a series held."""
     _ = loc._
     out: dict[str, tuple[str, str, str]] = {}
-    series = sections["trend"].tables["series"].dropna(subset=["inflow"]).set_index("year")
-    window = series.loc[series.index >= TREND_FROM, "inflow"]
-    shares = sections["share_gdp"].tables["shares"]
-    own = shares.loc[shares["ref_area"] == "KAZ", "share_derived"].dropna()
-    if len(window) >= 3 and len(own):
-        change = 100.0 * (window.iloc[-1] / window.iloc[0] - 1.0)
-        share = float(own.iloc[0])
-        verdict = "supported" if change > 0 and share >= 1.0 else "not_supported"
+    claims = sections["swot"].values.get("paper", {})
+    if "financial_flows" in claims:
+        c = claims["financial_flows"]
         out["financial_flows"] = (
             _(
                 "Remittances received changed by {v} over {p}; {s} of GDP in {y} (World Bank)."
-            ).format(
-                v=loc.pct(change, 1),
-                p=f"{int(window.index[0])}–{int(window.index[-1])}",
-                s=loc.pct(share, 2),
-                y=sections["share_gdp"].values["derived_year"],
-            ),
+            ).format(v=loc.pct(c["change"], 1), p=c["period"], s=loc.pct(c["share"], 2), y=c["year"]),
             _("growth > 0 and ≥ 1% of GDP"),
-            verdict,
+            c["verdict"],
         )
     return out
 
 
 def paper_swot_rows(sections: dict[str, Section], loc: Locale) -> list[dict[str, Any]]:
     """Rows (quadrant, claim, indicator, threshold, verdict) of the paper's Table 2."""
-    from keruen.report.text import quadrant_label, verdict_label
-
     claims, judged = _claims(loc), _judged(sections, loc)
     none = loc._("No series on this is held.")
     rows = []

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keruen.report.locale import Locale
-from keruen.report.text import measure_label, profession_label, reason_text
+from keruen.presentation.labels import measure_label, profession_label, reason_text
+from keruen.presentation.locale import Locale
 
 #: Measures whose counterpart is the origin (people or money arriving in ``ref_area``).
 INTO_AREA = {"labour_immigrants_arrived", "foreigners_arriving_annually"}

@@ -7,12 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from keruen.figures import charts
+from keruen.analysis.section import Section, is_held
 from keruen.i18n import format_number
-from keruen.report.analysis import Section
-from keruen.report.locale import Locale
+from keruen.presentation import charts
+from keruen.presentation.labels import area_label, measure_label, publisher_label
+from keruen.presentation.locale import Locale
 from keruen.report.output import Output
-from keruen.report.text import area_label, measure_label
 
 Gettext = Callable[[str], str]
 
@@ -41,8 +41,6 @@ def model_label(model: str, _: Gettext) -> str:
 
 
 def _src(section: Section, _: Gettext) -> str:
-    from keruen.report.text import publisher_label
-
     parts = [
         f"{publisher_label(s.get('publisher', ''), _)}, {s.get('vintage', '')}"
         for s in section.sources
@@ -51,8 +49,6 @@ def _src(section: Section, _: Gettext) -> str:
 
 
 def _held(sections: dict[str, Section], key: str) -> bool:
-    from keruen.report.focus import is_held
-
     return is_held(sections.get(key))
 
 

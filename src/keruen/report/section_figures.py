@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from keruen.figures import charts
-from keruen.report.analysis import Section
-from keruen.report.locale import Locale
+from keruen.analysis.provenance import merge_sources
+from keruen.analysis.section import Section
+from keruen.presentation import charts
+from keruen.presentation.labels import group_label, profession_label, publisher_label
+from keruen.presentation.locale import Locale
 from keruen.report.output import Output
-from keruen.report.provenance import merge_sources
-from keruen.report.text import profession_label
 
 
 def source_text(sources: list[dict[str, str]], loc: Locale) -> str:
     """'Source: publisher, vintage (licence); …' with publishers in the report's language."""
-    from keruen.report.text import publisher_label
-
     parts = [
         f"{publisher_label(s.get('publisher', ''), loc._)}, {s.get('vintage', '')}"
         + (f" ({publisher_label(s['licence'], loc._)})" if s.get("licence") else "")
@@ -177,8 +175,6 @@ def fig_peers(cis: Section, loc: Locale, out: Output) -> None:
                 "value": frame[column] / 1e6,
             }
         )
-        from keruen.report.text import group_label
-
         _bars(
             out,
             key,

@@ -318,7 +318,7 @@ class Store:
         """:meth:`_query` of SQL that reads the observations of ``datasets`` only.
 
         The same as :meth:`_query`; a recording view (the report cache's
-        :class:`~keruen.report.recording.RecordingStore`) notes ``datasets`` as what was read.
+        :class:`~keruen.analysis.recording.RecordingStore`) notes ``datasets`` as what was read.
         """
         return self._query(sql, params)
 

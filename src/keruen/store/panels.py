@@ -40,7 +40,7 @@ def remittance_panel(
     used = used.drop_duplicates().reset_index(drop=True)
     # Missing is missing: WDI stores an exact 0 for economies that publish no balance of
     # payments (Turkmenistan); no reporting economy has zero personal remittances, so a zero
-    # flow is "not reported" (the report's rule, keruen.report.missing), never ranked as 0.
+    # flow is "not reported" (the report's rule, keruen.analysis.missing), never ranked as 0.
     for column in ("inflow", "outflow"):
         panel[column] = panel[column].mask(panel[column] == 0)
     panel["year"] = panel["period"].astype(int)

@@ -497,7 +497,7 @@ def create_app(
 
     import threading
 
-    from keruen.report.render import vega_bundle
+    from keruen.presentation.vega import vega_bundle
     from keruen.web.pages import router as pages_router
     from keruen.web.profile import Profiles
 

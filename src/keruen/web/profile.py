@@ -1,12 +1,11 @@
-"""The country profile's report part: the sections of ``keruen report --country``.
+"""The country profile's analysis part: the sections of ``keruen report --country``.
 
-The profile calls :func:`keruen.report.analysis.build` — the report's one entry point, through
-the report cache (:func:`keruen.report.cache.sections`) — for the
-country's scope (:func:`keruen.report.scope.peer_group`) and shows what it returns: rank among
-peers, the donor/recipient index, the SWOT with verdicts (:func:`keruen.report.swot.swot`),
-forecasts with intervals, corridors and flows. A section ``build`` does not return for the
-country is listed as not held, so the page is right both for a build that estimates sections
-for Kazakhstan only and for one that estimates them for every country.
+The profile calls :func:`keruen.analysis.run` — the one runner of the report, the dashboard and
+the Python API, through the cache in KERUEN_HOME — for the country's scope
+(:func:`keruen.analysis.scope.peer_group`) and shows what it returns: rank among peers, the
+donor/recipient index, the SWOT with verdicts (the ``swot`` section), forecasts with
+intervals, corridors and flows. A section the run does not return for the country is listed as
+not held.
 
 A cold build with the estimated sections takes seconds to tens of seconds (Kazakhstan: about
 15 s on an idle 2-core machine), longer than a request may take. So builds run in one
@@ -20,6 +19,7 @@ start-up the server warms the builds of :data:`WARM` in the background.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import hashlib
 import logging
@@ -33,28 +33,24 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from keruen.analysis.cache import ReportCache
+from keruen.analysis.registry import SECTIONS as ALL_SECTIONS
+from keruen.analysis.runner import run
+from keruen.analysis.scope import peer_group
+from keruen.analysis.section import Section, is_held
+from keruen.areas import name
+from keruen.errors import KeruenError
+from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
+from keruen.presentation.locale import Locale
+
 if TYPE_CHECKING:
-    from keruen.report.analysis import Section
     from keruen.store import Store
 
 log = logging.getLogger("keruen.web")
 
-#: Every section the report can hold, in the order the profile lists them.
-SECTIONS = (
-    "trend",
-    "cis",
-    "share_gdp",
-    "position",
-    "measures",
-    "balance",
-    "labour",
-    "flows",
-    "corridors",
-    "volumes",
-    "gravity",
-    "forecasts",
-    "systems",
-)
+#: Every section the profile lists (held or not), in the registry's order; the SWOT and the
+#: reconciliation with the paper are shown in their own parts of the page.
+SECTIONS = tuple(k for k in ALL_SECTIONS if k not in ("swot", "reconcile"))
 #: Countries whose builds the server computes at start-up (the paper's country).
 WARM = ("KAZ",)
 #: Builds kept in memory (oldest dropped first).
@@ -110,14 +106,11 @@ class Profiles:
         return future
 
     def _build(self, code: str) -> dict[str, Section]:
-        # the report's sections through its cache in KERUEN_HOME: a profile reuses what
+        # the sections through the cache in KERUEN_HOME: a profile reuses what
         # `keruen report --country` computed (and the other way round) while the data hold
-        from keruen.report.cache import sections
-        from keruen.report.scope import peer_group
-
         store = self._open()
         try:
-            return sections(store, peer_group(code))
+            return run(store, peer_group(code), cache=ReportCache())
         finally:
             store.close()
 
@@ -169,10 +162,6 @@ async def wait_for_build(future: Any, seconds: float) -> tuple[Any, str | None]:
     (sections, None) if the build ends in time; (None, None) if it is still running (it goes
     on in the background); (None, message) if it failed.
     """
-    import asyncio
-
-    from keruen.errors import KeruenError
-
     try:
         return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), seconds), None
     except TimeoutError:
@@ -194,12 +183,10 @@ def _f(value: Any) -> float | None:
 
 
 def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dict[str, Any]:
-    """The profile's report part from ``build()``'s sections; ``num(value, digits)`` formats."""
-    from keruen.areas import name
-    from keruen.report.locale import Locale
-    from keruen.report.swot import swot
-    from keruen.report.text import publisher_label, quadrant_label, swot_text, verdict_label
+    """The profile's analysis part from :func:`~keruen.analysis.run`'s sections.
 
+    ``num(value, digits)`` formats a number in the page's language.
+    """
     loc = Locale(lang)
     _ = loc._
 
@@ -213,10 +200,9 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         v = _f(value)
         return num(None if v is None else v / 1e6, digits)
 
-    from keruen.report.focus import is_held
-
+    swot_section = sections.get("swot")
     # an estimated section whose inputs are not held for the country has no tables: not held
-    sections = {k: s for k, s in sections.items() if is_held(s)}
+    sections = {k: s for k, s in sections.items() if is_held(s) and k in SECTIONS}
     out: dict[str, Any] = {
         "held": [k for k in SECTIONS if k in sections],
         "not_held": [k for k in SECTIONS if k not in sections],
@@ -259,7 +245,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             "years_net_payer": p.get("years_net_payer"),
             "years": p.get("years"),
         }
-    items = swot(sections) if {"trend", "cis", "share_gdp", "position"} <= set(sections) else []
+    items = swot_section.values["items"] if swot_section is not None else []
     quadrants: dict[str, list[dict[str, str]]] = {}
     for item in items:
         statement, indicator = swot_text(item, lang, _, code)

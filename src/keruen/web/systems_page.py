@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import altair as alt
 import pandas as pd
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from keruen import api
+from keruen.web.views import Lang, labels, line_chart, map_spec, num, page
 
 
 def nearest_period(held: list[str], wanted: int | None) -> str:
@@ -77,24 +79,20 @@ def system_colours(centres: list[str]) -> dict[str, str]:
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(centres)))}
 
 
-def _system_map(
+def _systemmap_spec(
     values: list[dict[str, Any]], colours: dict[str, str], title: str, missing: str
 ) -> Any:
     """World map of the period's countries coloured by system; the legend lists its systems.
 
     ``colours`` maps each shown system label to its colour (stable across periods).
     """
-    import altair as alt
-
-    from keruen.web.pages import _map
-
     color = alt.Color(
         "system_label:N",
         title=None,
         scale=alt.Scale(domain=list(colours), range=list(colours.values())),
         legend=alt.Legend(orient="bottom", columns=2, labelLimit=140, symbolLimit=0),
     )
-    return _map(
+    return map_spec(
         "/geo/world.geojson",
         "properties.iso3",
         values,
@@ -110,8 +108,6 @@ def _system_map(
 
 def add_routes(pages: APIRouter, run: Any) -> None:
     """Register ``/{lang}/systems`` on the dashboard's router."""
-    from keruen.web.pages import Lang, _line_chart, _num, _page, labels
-
     @pages.get("/{lang}/systems")
     async def systems(
         lang: str = Lang,
@@ -136,13 +132,13 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             for r in now.itertuples()
         ]
         title = t["map_systems"].format(period=chosen)
-        spec = _system_map(values, colours, title, t["not_reported"]) if values else None
+        spec = _systemmap_spec(values, colours, title, t["not_reported"]) if values else None
         sizes = (
             table.groupby(["period", "system"], as_index=False)["system_size"]
             .first()
             .assign(centre=lambda f: f["system"].map(label))
         )
-        chart = _line_chart(sizes, "period", "system_size", "centre", t["system_sizes"])
+        chart = line_chart(sizes, "period", "system_size", "centre", t["system_sizes"])
         summary = period_systems(now)
         rows = [
             {
@@ -151,8 +147,8 @@ def add_routes(pages: APIRouter, run: Any) -> None:
                 "size": r.size,
                 "members": ", ".join(label(c) for c in r.members),
                 "hubs": ", ".join(label(c) for c in r.hubs),
-                "in_strength": _num(r.in_strength, lang, 0),
-                "out_strength": _num(r.out_strength, lang, 0),
+                "in_strength": num(r.in_strength, lang, 0),
+                "out_strength": num(r.out_strength, lang, 0),
             }
             for r in summary.itertuples()
         ]
@@ -167,7 +163,7 @@ def add_routes(pages: APIRouter, run: Any) -> None:
         ]
         over_time.sort(key=lambda r: r["name"])
         first = table.iloc[0]
-        return _page(
+        return page(
             "systems.html.j2",
             lang,
             f"systems?period={chosen}&network={network}",
@@ -179,7 +175,7 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             chart=chart,
             rows=rows,
             over_time=over_time,
-            modularity=_num(float(now["modularity"].iloc[0]), lang, 3),
+            modularity=num(float(now["modularity"].iloc[0]), lang, 3),
             method=str(first["method"]),
             seed=int(first["seed"]),
             source={k: str(first[k]) for k in ("publisher", "vintage", "licence", "dataset")},

@@ -1,0 +1,196 @@
+"""Remittance corridors: one world allocation, each country's corridors from it.
+
+Every country's recorded remittances received are shared out over the hosts of its emigrants
+(Ratha–Shaw, :mod:`keruen.models.remittance_allocation`) once per store; a country's section
+keeps the corridors it sends or receives, beside the World Bank's 2017 matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from keruen.analysis.missing import reported
+from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.scope import Scope
+from keruen.analysis.section import Section, not_held
+from keruen.models.remittance_allocation import DEFAULT_RULE, RULES, allocate_remittances
+from keruen.store import Store
+from keruen.store.concepts import concept_series
+from keruen.store.corridors import corridor_inputs as read_corridor_inputs
+from keruen.store.estimates import Estimate, inputs_of
+
+CORRIDOR_YEAR = "2017"
+#: The allocation rule closest to the World Bank's 2017 matrix (the models' default).
+CORRIDOR_RULE = DEFAULT_RULE
+
+
+def corridor_inputs(
+    store: Store, year: str = CORRIDOR_YEAR
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[pd.DataFrame], list[str]]:
+    """(stocks orig/dest/stock, received, GDP per head, frames used, areas dropped for no income).
+
+    The store's one reading of the allocation inputs (:func:`keruen.store.corridors.
+    corridor_inputs`) as a tuple; the frames used leave out the reference matrix.
+    """
+    ci = read_corridor_inputs(store, year)
+    return ci.stocks, ci.received, ci.income, list(ci.used[:4]), list(ci.dropped_no_income)
+
+
+def _agreement(ours: pd.Series, theirs: pd.Series) -> dict[str, float]:
+    both = pd.concat([ours.rename("ours"), theirs.rename("wb")], axis=1).dropna()
+    both = both[(both["ours"] > 0) & (both["wb"] > 0)]
+    if len(both) < 3:
+        return {"n": float(len(both))} | dict.fromkeys(
+            ("spearman", "ratio_of_sums", "within_factor_2", "median_abs_log_ratio"), np.nan
+        )
+    log_ratio = np.log(both["ours"] / both["wb"])
+    return {
+        "n": float(len(both)),
+        "spearman": float(stats.spearmanr(both["ours"], both["wb"]).statistic),
+        "ratio_of_sums": float(both["ours"].sum() / both["wb"].sum()),
+        "within_factor_2": float((np.abs(log_ratio) <= np.log(2)).mean()),
+        "median_abs_log_ratio": float(np.abs(log_ratio).median()),
+    }
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
+@dataclass(frozen=True)
+class CorridorWorld:
+    """The world allocation of every rule and the World Bank 2017 matrix (same for all)."""
+
+    results: dict[str, Any]
+    wb: pd.DataFrame
+    wb_s: pd.Series
+    received: pd.Series
+    used: list[pd.DataFrame]
+    dropped: list[str]
+
+
+def world_allocation(store: Store) -> CorridorWorld:
+    """Allocate every country's remittances received by every rule (the same for every country)."""
+    ci = read_corridor_inputs(store, CORRIDOR_YEAR)
+    results = {
+        rule: allocate_remittances(ci.stocks, ci.received, ci.income, rule=rule)  # type: ignore[arg-type]
+        for rule in RULES
+    }
+    *used, wb = ci.used  # the last frame read is the World Bank matrix (US$ million)
+    return CorridorWorld(results, wb, ci.reference, ci.received, used, list(ci.dropped_no_income))
+
+
+def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:
+    """Neighbours (:attr:`Scope.neighbours`) to which the country's allocation sends remittances.
+
+    ``sent`` maps receiver -> amount sent by the country. For Kazakhstan: Uzbekistan,
+    Kyrgyzstan, Tajikistan (Turkmenistan reports no remittances received, so none is allocated).
+    """
+    return tuple(c for c in scope.neighbours if float(sent.get(c, 0.0)) > 0)
+
+
+def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Section:
+    """The country's remittance corridors by Ratha–Shaw allocation, beside the WB 2017 matrix.
+
+    The allocation is the world's (every country's receipts over its emigrants' hosts); the
+    section keeps the corridors the country sends or receives, up to 8 each way.
+    """
+    country = scope.country
+    world = corridor_world
+    results, wb, wb_s, received = world.results, world.wb, world.wb_s, world.received
+    central = results[CORRIDOR_RULE]
+    by_rule = {
+        rule: r.corridors.set_index(["sender", "receiver"])["remittances"]
+        for rule, r in results.items()
+    }
+    ours = by_rule[CORRIDOR_RULE]
+    keys = [k for k in ours.index.union(wb_s.index) if country in k]
+    own_keys = [k for k in ours.index if country in k and float(ours[k]) > 0]
+    if not own_keys:
+        return not_held("corridors", country, "wb_bilateral_stocks")
+    table = pd.DataFrame(
+        {
+            "sender": [k[0] for k in keys],
+            "receiver": [k[1] for k in keys],
+            "estimate": [float(ours.get(k, 0.0)) for k in keys],
+            "low": [min(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
+            "high": [max(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
+            "wb": [float(wb_s.get(k, np.nan)) for k in keys],
+        }
+    )
+    table["direction"] = np.where(table["sender"] == country, "out", "in")
+    table = table[(table["estimate"] > 0) | (table["wb"] > 0)]
+    # a corridor the allocation cannot estimate (the receiver reports no remittances received)
+    # is not estimated, not estimated as zero
+    table.loc[table["estimate"] <= 0, ["estimate", "low", "high"]] = np.nan
+    table = table.sort_values(
+        ["direction", "estimate"], ascending=[False, False], na_position="last"
+    )
+    table = table.groupby("direction", sort=False).head(8).reset_index(drop=True)
+    paid = reported(concept_series(store, "remittances_paid", [country], [CORRIDOR_YEAR]))
+    sent = pd.Series({k[1]: float(ours[k]) for k in own_keys if k[0] == country}, dtype=float)
+    got = pd.Series({k[0]: float(ours[k]) for k in own_keys if k[1] == country}, dtype=float)
+    out_total = float(sent.sum())
+    in_total = float(got.sum())
+    wb_out = float(sum(v for k, v in wb_s.items() if k[0] == country))
+    wb_in = float(sum(v for k, v in wb_s.items() if k[1] == country))
+    origins = labour_origins(scope, sent)
+    ca_ours = float(sent.reindex(list(origins)).sum())
+    ca_wb = float(sum(v for k, v in wb_s.items() if k[0] == country and k[1] in origins))
+    top_out = str(sent.idxmax()) if len(sent) else None
+    top_in = str(got.idxmax()) if len(got) else None
+    rec = float(received.get(country, np.nan))
+    values = {
+        "country": country,
+        "year": int(CORRIDOR_YEAR),
+        "rule": CORRIDOR_RULE,
+        "income_elasticity": _float(central.parameters.get("income_elasticity")),
+        "method": central.method,
+        "assumptions": central.assumptions,
+        "agreement_country": _agreement(ours[[k for k in ours.index if country in k]], wb_s),
+        "agreement_all": _agreement(ours, wb_s),
+        "wb_corridors": int(sum(1 for k in wb_s.index if country in k)),
+        "received": rec if rec > 0 else np.nan,
+        "received_allocated": in_total if in_total > 0 else np.nan,
+        "received_wb": wb_in if wb_in > 0 else np.nan,
+        "paid_recorded": float(paid["value"].iloc[0]) if len(paid) else np.nan,
+        "paid_allocated": out_total if out_total > 0 else np.nan,
+        "paid_wb": wb_out if wb_out > 0 else np.nan,
+        "labour_origins": list(origins),
+        "labour_origins_share": ca_ours / out_total if out_total and ca_ours else np.nan,
+        "labour_origins_share_wb": ca_wb / wb_out if wb_out and ca_wb else np.nan,
+        "top_receiver": top_out,
+        "top_receiver_share": float(sent[top_out]) / out_total if top_out else np.nan,
+        "top_sender": top_in,
+        "top_sender_share": float(got[top_in]) / in_total if top_in else np.nan,
+        "wb_lacks": sorted(
+            c for c in origins if (country, c) not in wb_s.index and (country, c) in ours
+        ),
+        "n_receivers": int(central.corridors["receiver"].nunique()),
+        "dropped_no_income": world.dropped,
+        "estimates": [
+            Estimate(
+                model="remittance_corridors",
+                rows=central.corridors.assign(
+                    measure="bilateral_remittances",
+                    ref_area=central.corridors["receiver"],
+                    counterpart_area=central.corridors["sender"],
+                    period=CORRIDOR_YEAR,
+                    value=central.corridors["remittances"],
+                    unit="current USD",
+                )[["measure", "ref_area", "counterpart_area", "period", "value", "unit"]],
+                method=central.method,
+                assumptions=central.assumptions,
+                parameters=dict(central.parameters) | {"year": CORRIDOR_YEAR},
+                inputs=inputs_of(pd.concat(world.used, ignore_index=True)),
+                title="Bilateral remittance corridors (ref_area receives from counterpart_area)",
+            )
+        ],
+    }
+    sources = merge_sources(*(source_line(u) for u in world.used), source_line(wb))
+    return Section("corridors", {"corridors": table}, values, sources)

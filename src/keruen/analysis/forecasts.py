@@ -1,0 +1,124 @@
+"""Forecasts of a country's remittances received and paid, with backtest scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from keruen.analysis.missing import reported
+from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.scope import Scope, country_name
+from keruen.analysis.section import Section, not_held
+from keruen.errors import InputError
+from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
+from keruen.store import Store
+from keruen.store.concepts import concept_series
+from keruen.store.estimates import Estimate, inputs_of
+
+FORECAST_FIRST_YEAR = 2000
+#: The headline model: the winner of the pooled out-of-sample backtest (the models' default).
+FORECAST_MODELS: tuple[ForecastModel, ...] = (DEFAULT_MODEL,)  # type: ignore[assignment]
+FORECAST_LEVEL = 0.8
+FORECAST_HORIZON = 5
+
+FORECAST_MIN_YEARS = 12
+
+
+def forecasts(store: Store, scope: Scope) -> Section:
+    """Forecasts of the country's remittances received and paid, with backtest scores.
+
+    A series is forecast when at least ``FORECAST_MIN_YEARS`` reported years (zeros standing
+    for "not reported" left out) are held from ``FORECAST_FIRST_YEAR``; the section is not
+    held when neither series is.
+    """
+    country = scope.country
+    series, backtests, verdicts, used, est_rows = [], [], {}, [], []
+    params: dict[str, object] = {}
+    skipped: list[str] = []
+    method: str = ""
+    assumptions: tuple[str, ...] = ()
+    for concept in ("remittances_received", "remittances_paid"):
+        s = reported(concept_series(store, concept, [country]))
+        s = s[s["period"].astype(int) >= FORECAST_FIRST_YEAR]
+        y = s.set_index(s["period"].astype(int))["value"].sort_index()
+        if len(y) < FORECAST_MIN_YEARS:
+            skipped.append(concept)
+            continue
+        try:
+            results = {
+                model: forecast_series(
+                    y, model=model, horizon=FORECAST_HORIZON, level=FORECAST_LEVEL
+                )
+                for model in FORECAST_MODELS
+            }
+        except InputError:  # e.g. a gap inside the series
+            skipped.append(concept)
+            continue
+        used.append(s)
+        series.append(pd.DataFrame({"concept": concept, "year": y.index, "value": y.to_numpy()}))
+        for model, res in results.items():
+            fc = res.forecast.assign(concept=concept, model=model)
+            series.append(fc.rename(columns={"mean": "value"}))
+            bt = res.backtest.reset_index().assign(concept=concept, fitted=model)
+            backtests.append(bt)
+            verdicts[f"{concept}:{model}"] = {
+                "beats_naive": res.beats_naive,
+                "mase": float(res.backtest.loc[model, "mase"]),
+                "naive_mase": float(res.backtest.loc["naive", "mase"]),
+                "pooled_mase": _float(res.parameters["pooled_mase"]),
+                "pooled_naive_mase": _float(res.parameters["pooled_naive_mase"]),
+                "last_year": int(y.index[-1]),
+            }
+            params[f"{concept}:{model}"] = dict(res.parameters)
+            for r in res.forecast.itertuples():
+                for bound, v in (("mean", r.mean), ("lower", r.lower), ("upper", r.upper)):
+                    est_rows.append(
+                        {
+                            "measure": f"{concept}_forecast",
+                            "ref_area": country,
+                            "breakdown": f"model={model},bound={bound}",
+                            "period": str(r.year),
+                            "value": float(v),
+                            "unit": "current USD",
+                        }
+                    )
+            method, assumptions = res.method, res.assumptions
+    if not series:
+        return not_held("forecasts", country, *skipped)
+    scores = (
+        pd.concat(backtests, ignore_index=True)
+        .drop_duplicates(["concept", "model"])
+        .drop(columns=["fitted"])
+    )
+    values = {
+        "country": country,
+        "not_forecast": skipped,
+        "method": method,
+        "assumptions": assumptions,
+        "model": FORECAST_MODELS[0],
+        "level": FORECAST_LEVEL,
+        "horizon": FORECAST_HORIZON,
+        "first_year": FORECAST_FIRST_YEAR,
+        "verdicts": verdicts,
+        "estimates": [
+            Estimate(
+                model="forecast",
+                rows=pd.DataFrame(est_rows),
+                method=method,
+                assumptions=assumptions,
+                parameters=params,
+                inputs=inputs_of(pd.concat(used, ignore_index=True)),
+                title=f"Forecasts of {country_name(country)}'s remittances received and paid",
+            )
+        ],
+    }
+    tables = {"series": pd.concat(series, ignore_index=True), "scores": scores}
+    return Section("forecasts", tables, values, merge_sources(*(source_line(u) for u in used)))
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else np.nan
+
+
+#: The regional network of a post-Soviet country (the paper's setting); any other country's
+#: regional network is its peer group.

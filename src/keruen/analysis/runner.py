@@ -1,0 +1,80 @@
+"""One runner for every entry point: the sections of a country, each computed once, cached.
+
+:func:`run` walks the :mod:`~keruen.analysis.registry` in order and applies the
+:class:`~keruen.analysis.cache.ReportCache` around each entry from outside, so the section
+functions know nothing of caching. The CLI's report, the dashboard's profile, the REST API and
+:func:`keruen.api.profile` all call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from keruen.analysis.cache import ReportCache, active
+from keruen.analysis.registry import ENTRIES, REGISTRY, closure
+from keruen.analysis.scope import Scope
+from keruen.analysis.section import Section
+from keruen.store import Store
+
+
+def run(
+    store: Store,
+    scope: Scope,
+    only: Iterable[str] | None = None,
+    *,
+    cache: ReportCache | None = None,
+) -> dict[str, Section]:
+    """The sections of ``scope``'s country, keyed by name, in the report's order.
+
+    ``only`` limits the run to those sections (and what they are built from). Each section is
+    looked up in ``cache`` (default: the cache active around the call, else one kept in this
+    process's memory only) and computed only when its code, parameters, inputs or the data it
+    read changed. Sections that do not apply to the country (Kazakhstan's administrative
+    figures elsewhere) are absent; an estimated section whose inputs are not held names them
+    (``values["not_held"]``). Treat the returned sections as read-only.
+    """
+    keys = None if only is None else tuple(sorted(set(only)))
+    wanted = closure(keys)
+    cache = cache or active() or ReportCache(mode="memory")
+    with cache.active():
+        return cache.part(
+            store,
+            "sections",
+            {"scope": scope, "only": keys},
+            lambda s: _compute(s, scope, wanted, cache),
+            count=False,
+        )
+
+
+def _compute(
+    store: Store, scope: Scope, wanted: set[str], cache: ReportCache
+) -> dict[str, Section]:
+    """Every entry of ``wanted`` in registry order (inside the group part ``sections``)."""
+    done: dict[str, Any] = {}
+    for entry in ENTRIES:
+        if entry.key not in wanted or entry.kind == "shared":
+            continue  # shared inputs are read inside the entries needing them
+        if not entry.applies_to(scope):
+            done[entry.key] = None
+            continue
+        built = {n: done.get(n) for n in entry.needs if REGISTRY[n].kind != "shared"}
+        shared = [n for n in entry.needs if REGISTRY[n].kind == "shared"]
+
+        def compute(s: Store, entry: Any = entry, built: Any = built, shared: Any = shared) -> Any:
+            needs = dict(built)
+            for name in shared:  # read through ``s``, so the reads count as this entry's
+                needs[name] = cache.shared(s, name, None, REGISTRY[name].compute)
+            if entry.kind == "world":
+                return entry.compute(s, **needs)
+            return entry.compute(s, scope, **needs)
+
+        if entry.kind == "derived":
+            done[entry.key] = compute(store)
+        else:
+            params = None if entry.kind == "world" else scope
+            inputs = [v for v in built.values() if v is not None]
+            done[entry.key] = cache.part(store, entry.key, params, compute, inputs=inputs)
+    return {
+        e.key: done[e.key] for e in ENTRIES if e.shown and done.get(e.key) is not None
+    }

@@ -1,0 +1,67 @@
+"""Remittances received as a share of GDP across the peer group."""
+
+from __future__ import annotations
+
+from keruen.analysis.missing import not_reported, reported
+from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.scope import Scope
+from keruen.analysis.section import Section
+from keruen.areas import group_members
+from keruen.indicators.remittances import (
+    rank_within,
+    share_of_gdp,
+)
+from keruen.store import Store
+from keruen.store.concepts import concept_series
+
+
+def share_gdp(store: Store, scope: Scope) -> Section:
+    """Inflows as % of GDP across the peer group: official series and derived (inflow ÷ GDP).
+
+    Kazakhstan's table spans every post-Soviet state (the paper's comparison); any other
+    country's, its peer group.
+    """
+    members = list(dict.fromkeys([*group_members("post_soviet"), *scope.members]))
+    if not scope.is_paper_country:
+        members = list(scope.members)
+    official = concept_series(store, "remittances_received_pct_gdp", members)
+    official = official[official["value"].notna() & (official["value"] != 0)]
+    official_year = str(official.dropna(subset=["value"])["period"].max())
+    gdp = concept_series(store, "gdp", members)
+    gdp_year = str(gdp.dropna(subset=["value"])["period"].max())
+    inflow = reported(concept_series(store, "remittances_received", members, [gdp_year]))
+    derived = (
+        inflow[["ref_area", "value"]]
+        .rename(columns={"value": "inflow"})
+        .merge(
+            gdp[gdp["period"] == gdp_year][["ref_area", "value"]].rename(columns={"value": "gdp"}),
+            on="ref_area",
+        )
+    )
+    derived["share_derived"] = share_of_gdp(derived["inflow"], derived["gdp"])
+    off = official[official["period"] == official_year][["ref_area", "value"]].rename(
+        columns={"value": "share_official"}
+    )
+    table = (
+        derived.merge(off, on="ref_area", how="outer")
+        .sort_values("share_derived", ascending=False, na_position="last")
+        .reset_index(drop=True)
+    )
+    table = table[table["share_derived"].notna() | table["share_official"].notna()]
+    table = table.reset_index(drop=True)
+    table["rank"] = rank_within(table["share_derived"])
+    values = {
+        "official_year": int(official_year) if official_year != "nan" else None,
+        "derived_year": int(gdp_year),
+        "not_reported": not_reported(members, table.dropna(subset=["share_derived"])),
+    }
+    return Section(
+        "share_gdp",
+        {"shares": table},
+        values,
+        merge_sources(
+            source_line(inflow),
+            source_line(gdp[gdp["period"] == gdp_year]),
+            source_line(official[official["period"] == official_year]),
+        ),
+    )
