@@ -51,15 +51,15 @@ def _base_store(root: Path) -> Path:
 
 def figure_threads(repeats: int) -> None:
     """Draw the report's 17 figures (no cache) with 1 and with 2 threads; medians, ratio."""
-    from keruen.report.analysis import build
-    from keruen.report.locale import Locale
+    from keruen.analysis import peer_group, run
+    from keruen.presentation.locale import Locale
     from keruen.report.output import Output
     from keruen.report.render import _figures
     from keruen.sources.snapshot import open_store
 
     with tempfile.TemporaryDirectory(prefix="keruen-bench-figures-") as tmp:
         store = open_store(Path(tmp) / "keruen.duckdb", quiet=True)
-        sections = build(store)
+        sections = run(store, peer_group("KAZ"))
         times: dict[int, list[float]] = {1: [], 2: []}
         for i in range(repeats):
             for workers in (1, 2):

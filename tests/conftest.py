@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +48,30 @@ def snapshot_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store.close()
 
 
+@pytest.fixture(scope="session")
+def built_report(
+    snapshot_store: Store, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str, str], Path]:
+    """``built_report(country, lang)``: the folder of that report on the snapshot, built once.
+
+    Every test module asking for the same report shares one build (the estimates are not
+    stored, so the snapshot store stays as loaded); treat the folders as read-only.
+    """
+    from keruen.report.render import render_report
+
+    root = tmp_path_factory.mktemp("reports")
+    built: dict[tuple[str, str], Path] = {}
+
+    def build(country: str, lang: str) -> Path:
+        if (country, lang) not in built:
+            out = root / f"{country}_{lang}"
+            index = render_report(snapshot_store, out, lang, country=country, keep_estimates=False)
+            built[country, lang] = index.parent
+        return built[country, lang]
+
+    return build
+
+
 @pytest.fixture()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty KERUEN_HOME for CLI tests."""
@@ -59,18 +83,34 @@ def tidy(rows: list[tuple], dataset: str = "TEST") -> pd.DataFrame:
     """A tidy observation table from (measure, ref_area, period, value) tuples."""
     return pd.DataFrame(
         [
-            {"dataset": dataset, "measure": m, "ref_area": a, "counterpart_area": None,
-             "breakdown": None, "period": p, "value": v, "unit": "persons", "obs_status": "A"}
+            {
+                "dataset": dataset,
+                "measure": m,
+                "ref_area": a,
+                "counterpart_area": None,
+                "breakdown": None,
+                "period": p,
+                "value": v,
+                "unit": "persons",
+                "obs_status": "A",
+            }
             for m, a, p, v in rows
         ]
     )
 
 
-def provenance(sha: str, vintage: str = "v1", release: str = "2024-01-01",
-               dataset: str = "TEST") -> Provenance:
+def provenance(
+    sha: str, vintage: str = "v1", release: str = "2024-01-01", dataset: str = "TEST"
+) -> Provenance:
     """Provenance of a test file (its sha256 given directly)."""
-    return Provenance(dataset=dataset, vintage=vintage, release=release,
-                      publisher="keruen tests", file_name=f"{vintage}.csv", sha256=sha)
+    return Provenance(
+        dataset=dataset,
+        vintage=vintage,
+        release=release,
+        publisher="keruen tests",
+        file_name=f"{vintage}.csv",
+        sha256=sha,
+    )
 
 
 def _is_loopback(address: object) -> bool:

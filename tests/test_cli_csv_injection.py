@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from keruen.cli import main
-from keruen.cli.output import neutralise_cell
 from keruen.store import Provenance, Store
+from keruen.writing import neutralise_cell
 from tests.cli_store import built_store, store_home  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("store_home")

@@ -74,9 +74,9 @@ def test_an_estimate_with_a_missing_value_is_refused() -> None:
 
 
 def test_report_estimates_land_in_the_store_as_estimates(snapshot_store: Store) -> None:
-    from keruen.report.dynamics import estimated_sections, estimates_of
+    from keruen.analysis import ESTIMATED, estimates_of, peer_group, run
 
-    sections = estimated_sections(snapshot_store)
+    sections = run(snapshot_store, peer_group("KAZ"), only=ESTIMATED)
     estimates = estimates_of(sections)
     assert {e.dataset for e in estimates} >= {
         "KERUEN_ESTIMATES_FLOWS_FROM_STOCKS",

@@ -14,9 +14,10 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
+from keruen.analysis import peer_group, run
+from keruen.analysis.cache import ReportCache, Stats, _decode
+from keruen.analysis.recording import RecordingStore, sql_dependencies
 from keruen.cli import main
-from keruen.report.cache import ReportCache, Stats, _decode, sections
-from keruen.report.recording import RecordingStore, sql_dependencies
 from keruen.report.render import render_report
 from keruen.sources.snapshot import open_store
 from keruen.store import Provenance, Store
@@ -34,7 +35,8 @@ OTHER_SECTIONS = {
     "measures",
     "corridors",
     "volumes",
-    "gravity",
+    "gravity_world",
+    "corridor_world",
     "forecasts",
     "systems",
     "reconcile",
@@ -238,10 +240,10 @@ def test_sections_of_the_dashboard_come_from_the_cache(
     snapshot_store: Store, tmp_path: Path
 ) -> None:
     first = ReportCache(tmp_path / "c", memory=False)
-    got = sections(snapshot_store, cache=first)
+    got = run(snapshot_store, peer_group("KAZ"), cache=first)
     assert {"trend", "flows", "systems"} <= set(got)
     second = ReportCache(tmp_path / "c", memory=False)
-    again = sections(snapshot_store, cache=second)
+    again = run(snapshot_store, peer_group("KAZ"), cache=second)
     assert second.stats.rebuilt == [] and "trend" in second.stats.reused
     assert again["trend"].tables["series"].equals(got["trend"].tables["series"])
 

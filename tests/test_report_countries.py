@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from keruen.analysis.missing import reported
+from keruen.analysis.scope import parse_countries, peer_group
 from keruen.cli import main
-from keruen.report.locale import Locale
-from keruen.report.missing import reported
-from keruen.report.render import render_report
-from keruen.report.scope import parse_countries, peer_group
+from keruen.presentation.locale import Locale
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 
@@ -65,16 +65,8 @@ KAZAKHSTAN_ONLY = (
 
 
 @pytest.fixture(scope="module")
-def reports(snapshot_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("countries")
-    built = {}
-    for country in COUNTRIES:
-        for lang in LANGS:
-            out = root / f"{country}_{lang}"
-            built[country, lang] = render_report(
-                snapshot_store, out, lang, country=country, keep_estimates=False
-            ).parent
-    return built
+def reports(built_report: Callable[[str, str], Path]) -> dict:
+    return {(c, lang): built_report(c, lang) for c in COUNTRIES for lang in LANGS}
 
 
 @pytest.mark.parametrize("country", COUNTRIES)

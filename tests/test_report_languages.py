@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from keruen.report.cache import ReportCache
+from keruen.analysis.cache import ReportCache
 from keruen.report.render import render_report
 from keruen.store import Store
 
@@ -83,13 +84,8 @@ def latin_words(text: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def reports(snapshot_store: Store, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root = tmp_path_factory.mktemp("langs")
-    return {
-        (c, lang): render_report(snapshot_store, root / f"{c}{lang}", lang, country=c).parent
-        for c in ("KAZ", "UZB")
-        for lang in ("en", "ru", "kk")
-    }
+def reports(built_report: Callable[[str, str], Path]) -> dict:
+    return {(c, lang): built_report(c, lang) for c in ("KAZ", "UZB") for lang in ("en", "ru", "kk")}
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])

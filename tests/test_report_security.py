@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from keruen.cli import main
-from keruen.report.render import http_url, render_report
+from keruen.report.page import http_url
+from keruen.report.render import render_report
 from keruen.sources.snapshot import open_store
 from keruen.store import Provenance, Store
 from tests.fakeserver import FakeServer, Reply
@@ -124,8 +125,8 @@ def test_report_csv_neutralises_every_formula_start_and_keeps_numbers() -> None:
     """The report's CSV uses the CLI's one definition: = + - @ tab and CR are all neutralised."""
     import io
 
-    from keruen.cli.output import FORMULA_STARTS
     from keruen.report.output import data_csv
+    from keruen.writing import FORMULA_STARTS
 
     cells = [f"{c}cmd|' /C calc'!A0" for c in FORMULA_STARTS]
     frame = pd.DataFrame({"name": [*cells, "-5", "Kazakhstan"], "value": [1.0] * 8})

@@ -13,11 +13,11 @@ import math
 import pandas as pd
 import pytest
 
+from keruen.analysis import Section, run
+from keruen.analysis.scope import peer_group
+from keruen.analysis.swot import ONE_SOURCE_SHARE, estimated_items
 from keruen.i18n import translations
-from keruen.report.analysis import Section, build
-from keruen.report.scope import peer_group
-from keruen.report.swot import ONE_SOURCE_SHARE, estimated_items, swot
-from keruen.report.text import swot_text
+from keruen.presentation.labels import swot_text
 from keruen.store import Store
 
 ESTIMATED_KEYS = {"net_immigration", "neighbour_pole", "one_source", "falling_receipts"}
@@ -27,8 +27,9 @@ ESTIMATED_KEYS = {"net_immigration", "neighbour_pole", "one_source", "falling_re
 def items(snapshot_store: Store) -> dict[str, dict]:
     out = {}
     for country in ("KAZ", "UZB", "TKM", "DEU"):
-        sections = build(snapshot_store, peer_group(country))
-        out[country] = {"sections": sections, "items": {i.key: i for i in swot(sections)}}
+        sections = run(snapshot_store, peer_group(country))
+        items = sections["swot"].values["items"]
+        out[country] = {"sections": sections, "items": {i.key: i for i in items}}
     return out
 
 

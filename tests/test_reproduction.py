@@ -11,19 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keruen.report.analysis import build
-from keruen.report.reconcile import reconcile
+from keruen.analysis import peer_group, run
 from keruen.store import Store
 
 
 @pytest.fixture(scope="module")
 def sections(snapshot_store: Store):  # type: ignore[no-untyped-def]
-    return build(snapshot_store)
+    return run(snapshot_store, peer_group("KAZ"))
 
 
 @pytest.fixture(scope="module")
 def recon(snapshot_store: Store, sections) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    return reconcile(snapshot_store, sections)
+    return sections["reconcile"].tables["reconciliation"]
 
 
 def _raw_wdi(snapshot_store: Store, measure: str, area: str, vintage: str) -> pd.Series:
@@ -72,7 +71,7 @@ def test_2023_inflows_match_the_paper_to_its_rounding(recon: pd.DataFrame, area:
 def test_reconciliation_view_has_units_one_money_scale_and_origin_to_destination(
     recon: pd.DataFrame,
 ) -> None:
-    from keruen.report.locale import Locale
+    from keruen.presentation.locale import Locale
     from keruen.report.reconcile_view import recon_view
 
     view = recon_view(recon, Locale("en"))

@@ -342,10 +342,11 @@ def test_the_cli_prints_the_python_apis_indicators(store_path: Path, monkeypatch
 def test_regions_route_gives_the_reports_location_quotients(
     client: TestClient, store: Store
 ) -> None:
-    from keruen.report.analysis import section_labour
+    from keruen.analysis import peer_group
+    from keruen.analysis.kz_labour import kz_labour
 
     data = pd.DataFrame(client.get("/api/v1/kz-regions").json()["data"])
-    expected = section_labour(store).tables["regions"]
+    expected = kz_labour(store, peer_group("KAZ")).tables["regions"]
     assert data["region"].tolist() == expected["region"].tolist()
     lq = data["migrant_share"] / data["population_share"]
     assert data["location_quotient"].tolist() == pytest.approx(lq.tolist())

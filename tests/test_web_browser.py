@@ -223,13 +223,13 @@ def test_the_systems_csv_download_equals_the_apis_answer(browser, base_url: str)
 def test_the_profile_shows_the_report_sections_numbers(
     browser, base_url: str, store_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from keruen.report.analysis import build
-    from keruen.report.scope import peer_group
+    from keruen.analysis import run
+    from keruen.analysis.scope import peer_group
     from keruen.store import Store
 
     store = Store(store_path, read_only=True)
     try:
-        sections = build(store, peer_group("KAZ"))
+        sections = run(store, peer_group("KAZ"))
     finally:
         store.close()
     page = browser.new_page(viewport={"width": 1440, "height": 900})

@@ -54,9 +54,9 @@ def _text(html: str) -> str:
 # -- the Python API ---------------------------------------------------------------------------
 def test_systems_are_the_reports_systems(store: Store) -> None:
     """Kazakhstan's system and its size in every period equal the report's systems section."""
-    from keruen.report.dynamics import section_systems
+    from keruen.analysis import peer_group, run
 
-    track = section_systems(store).tables["track"]
+    track = run(store, peer_group("KAZ"), only=["systems"])["systems"].tables["track"]
     world = kr.systems(countries="KAZ", store=store).set_index("period")
     region = kr.systems(countries="KAZ", network="post_soviet", store=store).set_index("period")
     assert list(world.index) == [str(p) for p in track["period"]]
@@ -188,11 +188,11 @@ def test_systems_page_lists_the_periods_systems_without_scripts(
 def test_profile_shows_the_reports_sections_and_says_which_are_not_held(
     client: TestClient, store: Store, code: str
 ) -> None:
-    from keruen.report.analysis import build
-    from keruen.report.scope import peer_group
+    from keruen.analysis import run
+    from keruen.analysis.scope import peer_group
     from keruen.web.profile import SECTIONS
 
-    sections = build(store, peer_group(code))
+    sections = run(store, peer_group(code))
     html = client.get(f"/en/country/{code}").text
     assert 'id="report-pending"' not in html and 'id="report-failed"' not in html
     listed = html[html.index('id="sections-held"') :]
@@ -216,9 +216,7 @@ def test_profile_shows_the_reports_sections_and_says_which_are_not_held(
         cells = [first.value, first.lower, first.upper]
         row = f"{int(first.year)} " + " ".join(f"{v / 1e6:,.1f}" for v in cells)
         assert row in text
-    from keruen.report.swot import swot
-
-    items = swot(sections)
+    items = sections["swot"].values["items"]
     assert text.count("threshold ") >= len(items) > 0
 
 

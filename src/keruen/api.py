@@ -602,9 +602,9 @@ def profile(
     from keruen.analysis.cache import ReportCache
     from keruen.analysis.runner import run
     from keruen.analysis.scope import peer_group
-    from keruen.areas import area
+    from keruen.areas import normalise
 
-    code = area(country).code
+    code = normalise(country, ("country",))
     scope = peer_group(code, group)
 
     def work(s: Store) -> Profile:

@@ -11,7 +11,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -64,3 +67,33 @@ def neutralise_cell(value: Any) -> Any:
     if _PLAIN_NUMBER.fullmatch(value):
         return value
     return "'" + value
+
+
+def text_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` holding text (object or string dtype)."""
+    import pandas as pd  # here, not at the top: `keruen query` prints rows without pandas
+
+    return [
+        c
+        for c in frame.columns
+        if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
+    ]
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`neutralise_cell` applied to its text columns (numbers untouched).
+
+    Each distinct value is checked once (columns repeat their values a lot).
+    """
+    out = frame.copy()
+    for column in text_columns(out):
+        changed = {}
+        for value in out[column].dropna().unique():
+            safe = neutralise_cell(value)
+            if safe is not value:
+                changed[value] = safe
+        if changed:
+            out[column] = out[column].map(
+                lambda v, m=changed: m.get(v, v) if isinstance(v, str) else v
+            )
+    return out

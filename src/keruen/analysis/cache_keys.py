@@ -28,11 +28,10 @@ _LIBRARIES = (
     "babel",
 )
 
+
 @cache
 def code_version() -> str:
     """Digest of keruen's version, every file of the package, and the key libraries' versions."""
-
-
     digest = hashlib.sha256(f"keruen {keruen.__version__}\n".encode())
     package = Path(keruen.__file__).parent
     for path in sorted(package.rglob("*")):

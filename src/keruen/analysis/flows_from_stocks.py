@@ -276,5 +276,3 @@ _VITAL_ASSUMPTION = (
     "births and deaths of each region are UN WPP 2024 estimates summed over the calendar years "
     "of the period; the rest of the world is every other country WPP holds"
 )
-
-

@@ -29,10 +29,10 @@ def volumes(store: Store, scope: Scope, corridors: Section) -> Section:
     """Labour migrants implied by the country's remittance outflows, ``N = R / (p·r)``.
 
     Two outflows: all remittances paid, and the part going to the country's labour origins
-    (:func:`keruen.analysis.corridors.labour_origins`; their share in keruen's 2017 corridor allocation, applied to every
-    year: the WB matrix lacks some of these corridors, e.g. Kazakhstan → Uzbekistan). Only the
-    first where no part goes to them. Not held where the country reports no remittances paid
-    since ``VOLUME_FIRST_YEAR``.
+    (:func:`keruen.analysis.corridors.labour_origins`; their share in keruen's 2017 corridor
+    allocation, applied to every year: the WB matrix lacks some of these corridors, e.g.
+    Kazakhstan → Uzbekistan). Only the first where no part goes to them. Not held where the
+    country reports no remittances paid since ``VOLUME_FIRST_YEAR``.
     """
     country = scope.country
     paid = reported(concept_series(store, "remittances_paid", [country]))

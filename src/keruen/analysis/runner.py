@@ -75,6 +75,4 @@ def _compute(
             params = None if entry.kind == "world" else scope
             inputs = [v for v in built.values() if v is not None]
             done[entry.key] = cache.part(store, entry.key, params, compute, inputs=inputs)
-    return {
-        e.key: done[e.key] for e in ENTRIES if e.shown and done.get(e.key) is not None
-    }
+    return {e.key: done[e.key] for e in ENTRIES if e.shown and done.get(e.key) is not None}

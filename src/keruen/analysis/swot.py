@@ -9,8 +9,9 @@ Each item names its indicator, the threshold it is judged by and a verdict:
 
 Trends are measured over a stated window that starts after the tenge devaluation of August
 2015 (``TREND_FROM``), so a fall in nominal dollars caused by the exchange rate is not read as a
-fall in migration. The paper's own SWOT (Table 2) is judged the same way where the store holds a series for a
-claim (:func:`paper_claims`); the report words the claims (:mod:`keruen.report.paper_swot`).
+fall in migration. The paper's own SWOT (Table 2) is judged the same way where the store holds
+a series for a claim (:func:`paper_claims`); the report words the claims
+(:mod:`keruen.report.paper_swot`).
 
 The section (:func:`swot`) reads no data of its own: it judges the numbers of the sections it
 is given.

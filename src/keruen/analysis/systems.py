@@ -160,5 +160,3 @@ def systems(
 def _prov(stocks: dict[str, pd.DataFrame]) -> dict[str, object]:
     first = next(iter(stocks.values()))
     return {c: first[c].iloc[0] for c in ("dataset", "vintage", "release") if c in first}
-
-

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from keruen.store.rows import Rows
-from keruen.writing import neutralise_cell
+from keruen.writing import neutralise, neutralise_cell, text_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,35 +37,6 @@ format_option = click.option(
 )
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
-def _text_columns(frame: pd.DataFrame) -> list[str]:
-    import pandas as pd
-
-    return [
-        c
-        for c in frame.columns
-        if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
-    ]
-
-
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with :func:`neutralise_cell` applied to its text columns (numbers untouched).
-
-    Each distinct value is checked once (columns repeat their values a lot).
-    """
-    out = frame.copy()
-    for column in _text_columns(out):
-        changed = {}
-        for value in out[column].dropna().unique():
-            safe = neutralise_cell(value)
-            if safe is not value:
-                changed[value] = safe
-        if changed:
-            out[column] = out[column].map(
-                lambda v, m=changed: m.get(v, v) if isinstance(v, str) else v
-            )
-    return out
-
-
 def _csv_field(value: Any) -> str:
     if _is_missing(value):
         return ""
@@ -87,7 +58,7 @@ def to_csv(frame: pd.DataFrame) -> str:
     safe = neutralise(frame)
     has_cr = any(
         isinstance(v, str) and "\r" in v
-        for c in _text_columns(safe)
+        for c in text_columns(safe)
         for v in safe[c].dropna().unique()
     )
     if not has_cr:

@@ -128,10 +128,10 @@ def report(
     on unchanged data reuses them, and a new vintage rebuilds only the parts that read it.
     """
     from keruen import settings
-    from keruen.areas import group_members
     from keruen.analysis.cache import ReportCache
-    from keruen.report.render import render_countries
     from keruen.analysis.scope import parse_countries
+    from keruen.areas import group_members
+    from keruen.report.render import render_countries
     from keruen.sources.snapshot import open_store
 
     if no_cache and rebuild:

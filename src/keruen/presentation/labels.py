@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from keruen.analysis.swot import SwotItem
 from keruen.areas import name as area_name
 from keruen.i18n import format_number
-from keruen.analysis.swot import SwotItem
 
 Gettext = Callable[[str], str]
 

@@ -110,5 +110,3 @@ def html(
         "number_locale": json.dumps(NUMBER_LOCALES.get(loc.lang, NUMBER_LOCALES["en"])),
     }
     return env.get_template("report.html.j2").render(**context)
-
-

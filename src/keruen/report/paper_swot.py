@@ -1,9 +1,9 @@
 """The paper's own SWOT (Kelinbayeva et al. 2025, Table 2), each claim marked like keruen's.
 
 The paper's items are qualitative. Each is summarised here in a short paraphrase and judged with
-the same three verdicts as keruen's SWOT (:mod:`keruen.analysis.swot`, which judges them): an indicator and a
-threshold where the store holds an independent series for it, else "not testable with the data
-held" (naming what would be needed).
+the same three verdicts as keruen's SWOT (:mod:`keruen.analysis.swot`, which judges them): an
+indicator and a threshold where the store holds an independent series for it, else "not
+testable with the data held" (naming what would be needed).
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def _judged(sections: dict[str, Section], loc: Locale) -> dict[str, tuple[str, s
         out["financial_flows"] = (
             _(
                 "Remittances received changed by {v} over {p}; {s} of GDP in {y} (World Bank)."
-            ).format(v=loc.pct(c["change"], 1), p=c["period"], s=loc.pct(c["share"], 2), y=c["year"]),
+            ).format(
+                v=loc.pct(c["change"], 1), p=c["period"], s=loc.pct(c["share"], 2), y=c["year"]
+            ),
             _("growth > 0 and ≥ 1% of GDP"),
             c["verdict"],
         )

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from keruen.web.problems import ApiProblem
+from keruen.writing import neutralise
 
 #: Media types the API answers in.
 JSON = "application/json"
@@ -95,8 +96,6 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot start a spreadsheet formula (the CLI's own rule)."""
-    from keruen.cli.output import neutralise
-
     return neutralise(frame)
 
 

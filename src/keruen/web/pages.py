@@ -207,8 +207,6 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             "UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"
         ] = "UNDESA_IMS",
     ) -> HTMLResponse:
-        from keruen.areas import area
-
         code = area(country.upper()).code
         t = labels()[lang]
 
@@ -300,7 +298,6 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             orient="records"
         )
         return page("sources.html.j2", lang, "sources", rows=rows)
-
 
     add_routes(pages, run)
     return pages

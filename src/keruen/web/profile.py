@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from keruen import api
 from keruen.analysis.cache import ReportCache
 from keruen.analysis.registry import SECTIONS as ALL_SECTIONS
 from keruen.analysis.runner import run
@@ -147,8 +148,6 @@ class Profiles:
         threading.Thread(target=start, name="keruen-warm", daemon=True).start()
 
     def _warm_systems(self) -> None:
-        from keruen import api
-
         store = self._open()
         try:
             api.systems(store=store)

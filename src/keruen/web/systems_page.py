@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from keruen import api
+from keruen.areas import name
 from keruen.web.views import Lang, labels, line_chart, map_spec, num, page
 
 
@@ -108,14 +109,13 @@ def _systemmap_spec(
 
 def add_routes(pages: APIRouter, run: Any) -> None:
     """Register ``/{lang}/systems`` on the dashboard's router."""
+
     @pages.get("/{lang}/systems")
     async def systems(
         lang: str = Lang,
         period: int | None = Query(None, ge=1900, le=2100),
         network: Literal["world", "post_soviet"] = "world",
     ) -> HTMLResponse:
-        from keruen.areas import name
-
         t = labels()[lang]
         table = await run(lambda store: api.systems(None, None, network, store=store))
         held = sorted(table["period"].unique())

@@ -41,6 +41,7 @@ def labels() -> dict[str, dict[str, str]]:
 
 @cache
 def env() -> Environment:
+    """The dashboard's template environment (every value escaped)."""
     return Environment(
         loader=PackageLoader("keruen.web", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -151,6 +152,7 @@ def region_map(values: list[dict[str, Any]], title: str, missing: str) -> Markup
 
 
 def num(value: Any, lang: str, digits: int = 1) -> str:
+    """``value`` in ``lang``'s number format, or the page's word for "not reported"."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return labels()[lang]["not_reported"]
     return format_number(float(value), lang, digits)
@@ -195,5 +197,3 @@ def page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
         .render(lang=lang, t=labels()[lang], languages=LANGUAGES, tail=tail, **context)
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
-
-
