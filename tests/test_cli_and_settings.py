@@ -24,6 +24,35 @@ def test_every_registered_command_loads_and_has_help() -> None:
         assert result.exit_code == 0, (name, result.output)
 
 
+def test_the_command_list_is_read_without_importing_any_command() -> None:
+    """``keruen --help`` lists each command with its own summary and loads no command module."""
+    import click
+
+    from keruen.cli import summary
+
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None
+        for limit in (45, 80):
+            assert summary(name, limit) == command.get_short_help_str(limit), name
+    code = (
+        "import sys\n"
+        "from keruen.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('keruen.') and m != 'keruen.cli'"
+        " and m != 'keruen.errors')\n"
+        "heavy = sorted(m for m in ('pandas', 'duckdb', 'numpy') if m in sys.modules)\n"
+        "print(loaded, heavy, file=sys.stderr)\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commands:" in done.stdout
+    assert done.stderr.strip() == "[] []", done.stderr
+
+
 def test_a_bad_file_gives_one_line_and_a_non_zero_exit(home: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(

@@ -1,15 +1,20 @@
 """The ``keruen`` command line: a thin layer that turns domain errors into one-line messages.
 
-Each command lives in its own module of this package and is registered in ``COMMANDS``; heavy
-libraries are imported inside the commands, so ``keruen --help`` stays fast.
+Each command lives in its own module of this package and is registered in ``COMMANDS``. A
+command's module is imported only when that command runs: ``keruen --help`` reads each
+command's one-line summary from its module's source (:func:`summary`) without importing it, so
+the list of commands costs no import of pandas, DuckDB or the models.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import io
 import os
 import sys
+from functools import cache
 from typing import Any
 
 import click
@@ -52,11 +57,47 @@ class SuggestingGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
+@cache
+def summary(name: str, limit: int = 45) -> str:
+    """The one-line help of command ``name``, read from its module's source (nothing imported).
+
+    The docstring of the function ``COMMANDS`` names, shortened as click shortens it; empty if
+    the source cannot be read (the listing then imports the command).
+    """
+    module_name, attr = COMMANDS[name].split(":")
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None:
+        return ""
+    try:
+        with open(spec.origin, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError):
+        return ""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == attr:
+            text = ast.get_docstring(node) or ""
+            return click.utils.make_default_short_help(text, limit)
+    return ""
+
+
 class _LazyGroup(SuggestingGroup):
-    """Loads a command's module only when that command is run or listed."""
+    """Loads a command's module only when that command is run (or its summary cannot be read)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``keruen --help``, from :func:`summary` (no command imported)."""
+        limit = formatter.width - 6 - max(len(n) for n in COMMANDS)
+        rows = []
+        for name in self.list_commands(ctx):
+            text = summary(name, limit)
+            if not text:  # unreadable source: ask the command itself
+                command = self.get_command(ctx, name)
+                text = command.get_short_help_str(limit) if command is not None else ""
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
