@@ -73,6 +73,20 @@ def write_wpp(con: duckdb.DuckDBPyConnection, shared: Path) -> int:
     )
 
 
+def write_costs(con: duckdb.DuckDBPyConnection, shared: Path) -> int:
+    """Remittance costs (SDG 10.c.1): SI.RMT.COST.OB.ZS from a country, .IB.ZS to a country."""
+    costs = shared / "wb_wdi" / "wdi_remittance_costs_long.csv"
+    return write(
+        con,
+        f"""SELECT 'WB_WDI' AS dataset, indicator AS measure, country_iso3 AS ref_area,
+               NULL AS counterpart_area, NULL AS breakdown, CAST(year AS VARCHAR) AS period,
+               value, 'percent of amount sent' AS unit, 'A' AS obs_status
+            FROM read_csv('{costs}', header=true, all_varchar=false)
+            WHERE vintage = 'wdi_2023-05-10' AND value IS NOT NULL""",
+        "wb_wdi_remittance_costs_2023-05-10",
+    )
+
+
 def main(shared: Path) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -93,6 +107,7 @@ def main(shared: Path) -> None:
                 WHERE vintage = '{vintage}'""",
             f"wb_wdi_{vintage}",
         )
+    write_costs(con, shared)
     knomad = shared / "wb_knomad" / "knomad_remittance_flows_2023_06.csv"
     write(
         con,
