@@ -157,7 +157,13 @@ def test_cached_output_is_byte_identical_to_an_uncached_run(runs: SimpleNamespac
 
 def _entries_named(root: Path, name: str) -> list[Path]:
     """Every entry of part ``name`` (the page before the revision is still there too)."""
-    found = [p for p in (root / "parts").rglob("*.bin") if _decode(p.read_bytes())["name"] == name]
+    def name_of(path: Path) -> str | None:
+        try:
+            return str(_decode(path.read_bytes())["name"])
+        except ValueError:  # an entry an earlier test damaged on purpose
+            return None
+
+    found = [p for p in (root / "parts").rglob("*.bin") if name_of(p) == name]
     assert found, f"no cache entry of {name}"
     return found
 
@@ -187,6 +193,65 @@ def test_a_corrupt_entry_is_rebuilt_with_a_warning(runs: SimpleNamespace, tmp_pa
     again = ReportCache(cache_dir, memory=False)
     render_report(runs.store, tmp_path / "again", "en", cache=again)
     assert again.stats.rebuilt == []
+
+
+def test_a_read_only_cache_is_still_used(
+    runs: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #22 item 16: reading an entry must not need the right to touch or write it."""
+    import errno
+    import os
+
+    import keruen.analysis.cache as cache_module
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "utime", refuse)
+    monkeypatch.setattr(cache_module, "write_bytes", refuse)
+    messages: list[str] = []
+    cache = ReportCache(runs.root / "cache", memory=False, warn=messages.append)
+    render_report(runs.store, tmp_path / "out", "en", cache=cache)
+    assert cache.stats.rebuilt == [] and len(cache.stats.reused) > 20
+    assert not any("unreadable" in m or "damaged" in m for m in messages)
+
+
+def test_an_entry_under_another_keys_name_is_refused_and_rebuilt(
+    runs: SimpleNamespace, tmp_path: Path
+) -> None:
+    """Issue #22 item 23: an entry carries its own kind and key; a copy elsewhere is refused."""
+    import shutil
+
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(runs.root / "cache", cache_dir)
+    for group in _entries_named(cache_dir, "sections"):
+        group.unlink()  # so that each section's own entry is looked up
+    (corridors,) = _entries_named(cache_dir, "corridors")[:1]
+    (world,) = _entries_named(cache_dir, "corridor_world")[:1]
+    shutil.copy(world, corridors)  # the world allocation where KAZ's corridors should be
+    messages: list[str] = []
+    cache = ReportCache(cache_dir, memory=False, warn=messages.append)
+    render_report(runs.store, tmp_path / "out", "en", cache=cache)
+    assert any("damaged" in m and corridors.name in m and "not this key" in m for m in messages)
+    assert "damaged cache entry rebuilt" in cache.stats.line()
+    plain = tmp_path / "plain"
+    render_report(runs.store, plain, "en", cache=ReportCache(mode="off"))
+    for name in ("numbers.json", "tables/corridors.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (plain / name).read_bytes()
+
+
+def test_a_run_says_when_it_repaired_the_cache(runs: SimpleNamespace, tmp_path: Path) -> None:
+    """Issue #22 item 16: a rebuilt damaged entry is never reported as all parts reused."""
+    import shutil
+
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(runs.root / "cache", cache_dir)
+    for group in _entries_named(cache_dir, "sections"):
+        group.write_bytes(b"not a cache entry")
+    cache = ReportCache(cache_dir, memory=False, warn=lambda _m: None)
+    render_report(runs.store, tmp_path / "out", "en", cache=cache)
+    assert cache.stats.rebuilt == [] and cache.stats.repaired
+    assert cache.stats.line().endswith("parts reused; 1 damaged cache entry rebuilt")
 
 
 # -- recording what a section reads --------------------------------------------------------

@@ -33,7 +33,6 @@ Keys are built in :mod:`keruen.analysis.cache_keys`.
 from __future__ import annotations
 
 import contextvars
-import dataclasses
 import hashlib
 import os
 import pickle
@@ -46,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from keruen.analysis.cache_keys import code_version, digest
+from keruen.analysis.cache_stats import Stats
 from keruen.analysis.recording import RecordingStore, dependency_digests
 from keruen.settings import home, number
 from keruen.writing import write_bytes
@@ -58,7 +58,7 @@ T = TypeVar("T")
 #: ``memory``: this process's memory only (no files).
 Mode = Literal["on", "rebuild", "off", "memory"]
 
-_MAGIC = b"keruen-report-cache 1\n"
+_MAGIC = b"keruen-report-cache 2\n"
 _ACTIVE: contextvars.ContextVar[ReportCache | None] = contextvars.ContextVar(
     "keruen_report_cache", default=None
 )
@@ -79,39 +79,6 @@ def default_root() -> Path:
 
 def _max_bytes() -> int:
     return int(number("KERUEN_REPORT_CACHE_MB") * 2**20)
-
-
-@dataclasses.dataclass
-class Stats:
-    """Which parts a run reused and which it rebuilt, in order, and the cache's warnings."""
-
-    reused: list[str] = dataclasses.field(default_factory=list)
-    rebuilt: list[str] = dataclasses.field(default_factory=list)
-    warnings: list[str] = dataclasses.field(default_factory=list)
-    #: why each rebuilt part was rebuilt: "not cached", "changed: dataset:un_wpp", ...
-    why: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def copy(self) -> Stats:
-        """A snapshot of the counts so far."""
-        return Stats(list(self.reused), list(self.rebuilt), list(self.warnings), dict(self.why))
-
-    def since(self, before: Stats) -> Stats:
-        """What happened after the snapshot ``before``."""
-        return Stats(
-            self.reused[len(before.reused) :],
-            self.rebuilt[len(before.rebuilt) :],
-            self.warnings[len(before.warnings) :],
-            {k: v for k, v in self.why.items() if before.why.get(k) != v},
-        )
-
-    def line(self) -> str:
-        """E.g. ``'29 of 31 parts reused (rebuilt: flows, page en)'``."""
-        total = len(self.reused) + len(self.rebuilt)
-        text = f"{len(self.reused)} of {total} parts reused"
-        if self.rebuilt and self.reused:
-            shown = ", ".join(self.rebuilt[:8]) + (" …" if len(self.rebuilt) > 8 else "")
-            text += f" (rebuilt: {shown})"
-        return text
 
 
 class ReportCache:
@@ -218,20 +185,27 @@ class ReportCache:
         if blob is None and self.mode == "on":
             try:
                 blob = path.read_bytes()
-                os.utime(path)  # least recently used entries are pruned first
             except FileNotFoundError:
                 return None
             except OSError as exc:
                 self.warn(f"cache entry {path} unreadable ({exc.strerror or exc}); rebuilding it")
+                self.stats.repaired.append(f"{kind}/{key[:8]}")
                 return None
+            try:
+                os.utime(path)  # least recently used entries are pruned first
+            except OSError:
+                pass  # a read-only or immutable cache is still used; only pruning order suffers
         if blob is None:
             return None
         try:
-            value = _decode(blob)
+            held_kind, held_key, value = _unpack(blob)
+            if (held_kind, held_key) != (kind, key):
+                raise ValueError(f"it holds {held_kind} entry {held_key[:12]}…, not this key")
         except Exception as exc:  # noqa: BLE001 - any damage is a miss, never a crash
             with _MEMORY_LOCK:
                 _MEMORY.pop(mem, None)
             self.warn(f"cache entry {path} is damaged ({exc}); rebuilding it")
+            self.stats.repaired.append(f"{kind}/{key[:8]}")
             return None
         if self.memory:
             _remember_bytes(mem, blob)
@@ -241,7 +215,7 @@ class ReportCache:
         """Store ``value`` under ``key`` (atomically; a failure to write is only warned)."""
         if not self.writes:
             return
-        blob = _encode(value)
+        blob = _encode(kind, key, value)
         if self.memory:
             _remember_bytes(f"{kind}/{key}", blob)
         if self.mode == "memory":
@@ -390,19 +364,31 @@ class ReportCache:
             path.unlink(missing_ok=True)
 
 
-def _encode(value: Any) -> bytes:
-    body = pickle.dumps(value, protocol=5)
+def _encode(kind: str, key: str, value: Any) -> bytes:
+    """An entry: magic line, sha256 of the body, and the body (kind, key, value) pickled.
+
+    The entry carries its own kind and key, so a file copied or moved to another key's path
+    is refused instead of being read as that key.
+    """
+    body = pickle.dumps((kind, key, value), protocol=5)
     return _MAGIC + hashlib.sha256(body).digest() + body
 
 
-def _decode(blob: bytes) -> Any:
+def _unpack(blob: bytes) -> tuple[str, str, Any]:
+    """(kind, key, value) of an entry; ValueError if it is not a whole keruen entry."""
     if not blob.startswith(_MAGIC):
         raise ValueError("not a keruen cache entry")
     head = len(_MAGIC)
     check, body = blob[head : head + 32], blob[head + 32 :]
     if hashlib.sha256(body).digest() != check:
         raise ValueError("checksum mismatch")
-    return pickle.loads(body)
+    kind, key, value = pickle.loads(body)
+    return str(kind), str(key), value
+
+
+def _decode(blob: bytes) -> Any:
+    """The value of an entry (see :func:`_unpack`)."""
+    return _unpack(blob)[2]
 
 
 def _remember_bytes(key: str, blob: bytes) -> None:
