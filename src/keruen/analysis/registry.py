@@ -12,33 +12,18 @@ the cache around each from outside. Four kinds:
   count as theirs), not cached.
 
 A new section: write ``keruen/analysis/<what_it_computes>.py`` with a function
-``(store, scope, **needs) -> Section`` and add one line below.
+``(store, scope, **needs) -> Section`` and add one line below. Entries name their function as
+text, so the registry imports no section and a warm run imports no model.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
-from keruen.analysis import (
-    balance,
-    corridors,
-    flows_from_stocks,
-    forecasts,
-    gravity,
-    implied_migrants,
-    kz_labour,
-    measures,
-    peers,
-    position,
-    reconciliation,
-    share_gdp,
-    stocks,
-    swot,
-    systems,
-    trend,
-)
 from keruen.analysis.scope import Scope
 from keruen.errors import ConfigError
 
@@ -49,21 +34,31 @@ def _paper_country(scope: Scope) -> bool:
     return scope.is_paper_country
 
 
-def _new_memo(store: object) -> dict[Any, Any]:
-    """An empty memo shared by one run (the migration networks detected so far)."""
-    return {}
+@cache
+def _resolve(target: str) -> Callable[..., Any]:
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One analysis: its key, its function, what it is built from, which countries it is for."""
+    """One analysis: its key, its function, what it is built from, which countries it is for.
+
+    ``target`` names the function as ``"keruen.analysis.<module>:<function>"``; its module is
+    imported on first use, so a run whose sections all come from the cache loads no model.
+    """
 
     key: str
-    compute: Callable[..., Any]
+    target: str
     needs: tuple[str, ...] = ()
     kind: Kind = "section"
     #: Whether the entry applies to a scope (None: every country).
     applies: Callable[[Scope], bool] | None = None
+
+    @property
+    def compute(self) -> Callable[..., Any]:
+        """The entry's function (its module imported now if it was not yet)."""
+        return _resolve(self.target)
 
     @property
     def shown(self) -> bool:
@@ -75,33 +70,34 @@ class Entry:
         return self.applies is None or self.applies(scope)
 
 
+_A = "keruen.analysis."
 ENTRIES: tuple[Entry, ...] = (
-    Entry("trend", trend.trend),
-    Entry("cis", peers.peers),
-    Entry("share_gdp", share_gdp.share_gdp),
-    Entry("labour", kz_labour.kz_labour, applies=_paper_country),
-    Entry("position", position.position, ("trend", "cis", "labour"), "derived"),
-    Entry("measures", measures.measures, ("trend",)),
-    Entry("balance", balance.balance, ("trend",)),
-    Entry("bilateral_stocks", stocks.stocks_by_period, kind="shared"),
-    Entry("system_networks", _new_memo, kind="shared"),
-    Entry("corridor_world", corridors.world_allocation, kind="world"),
-    Entry("gravity_world", gravity.world_fit, ("bilateral_stocks",), "world"),
-    Entry("flows", flows_from_stocks.flows),
-    Entry("corridors", corridors.corridors, ("corridor_world",)),
-    Entry("volumes", implied_migrants.volumes, ("corridors",)),
-    Entry("gravity", gravity.gravity, ("gravity_world",), "derived"),
-    Entry("forecasts", forecasts.forecasts),
-    Entry("systems", systems.systems, ("bilateral_stocks", "system_networks")),
+    Entry("trend", _A + "trend:trend"),
+    Entry("cis", _A + "peers:peers"),
+    Entry("share_gdp", _A + "share_gdp:share_gdp"),
+    Entry("labour", _A + "kz_labour:kz_labour", applies=_paper_country),
+    Entry("position", _A + "position:position", ("trend", "cis", "labour"), "derived"),
+    Entry("measures", _A + "measures:measures", ("trend",)),
+    Entry("balance", _A + "balance:balance", ("trend",)),
+    Entry("bilateral_stocks", _A + "stocks:stocks_by_period", kind="shared"),
+    Entry("system_networks", _A + "systems:new_memo", kind="shared"),
+    Entry("corridor_world", _A + "corridors:world_allocation", kind="world"),
+    Entry("gravity_world", _A + "gravity:world_fit", ("bilateral_stocks",), "world"),
+    Entry("flows", _A + "flows_from_stocks:flows"),
+    Entry("corridors", _A + "corridors:corridors", ("corridor_world",)),
+    Entry("volumes", _A + "implied_migrants:volumes", ("corridors",)),
+    Entry("gravity", _A + "gravity:gravity", ("gravity_world",), "derived"),
+    Entry("forecasts", _A + "forecasts:forecasts"),
+    Entry("systems", _A + "systems:systems", ("bilateral_stocks", "system_networks")),
     Entry(
         "swot",
-        swot.swot,
+        _A + "swot:swot",
         ("trend", "cis", "share_gdp", "labour", "flows", "corridors", "forecasts", "systems"),
         "derived",
     ),
     Entry(
         "reconcile",
-        reconciliation.reconcile,
+        _A + "reconciliation:reconcile",
         ("trend", "cis", "share_gdp", "labour"),
         applies=_paper_country,
     ),

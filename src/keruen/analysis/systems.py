@@ -15,6 +15,11 @@ from keruen.store import Store
 from keruen.store.estimates import Estimate, inputs_of
 
 SYSTEM_SEED = 0
+
+
+def new_memo(store: Store) -> dict[tuple[str, ...], object]:
+    """An empty memo of the migration networks detected in one run (shared by its countries)."""
+    return {}
 #: regional network is its peer group.
 POST_SOVIET = "post_soviet"
 
