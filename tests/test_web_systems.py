@@ -251,3 +251,54 @@ def test_a_profile_without_a_donor_recipient_index_says_not_reported(client: Tes
     text = _text(client.get("/en/country/TKM").text)
     assert "donor–recipient index: not reported" in text
     assert "None" not in text
+
+
+# -- heavy builds off the request path (issue #22, items 14 and 28) --------------------------
+
+
+def test_a_slow_systems_table_gives_a_being_computed_page_not_a_timeout(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The systems are detected by the background worker; the request never waits past its
+    share of the time limit, and the finished table is then served from memory."""
+    import threading
+
+    release = threading.Event()
+    real = kr.systems
+
+    def slow(*args: object, **kwargs: object) -> pd.DataFrame:
+        release.wait(30)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kr, "systems", slow)
+    app = create_app(store_path, query_timeout=400, warm=False, profile_wait=0.2)
+    with TestClient(app) as client:
+        first = client.get("/en/systems?network=post_soviet")
+        assert first.status_code == 200
+        assert 'id="page-pending"' in first.text and "data-reload-after" in first.text
+        release.set()
+        for _ in range(200):
+            done = client.get("/en/systems?network=post_soviet")
+            if 'id="page-pending"' not in done.text:
+                break
+            threading.Event().wait(0.1)
+        assert done.status_code == 200 and 'id="systems-table"' in done.text
+
+
+def test_a_failed_profile_build_is_remembered_until_the_store_changes(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keruen.web.profile import Profiles
+
+    calls: list[str] = []
+
+    def failing(self: Profiles, code: str) -> None:
+        calls.append(code)
+        raise DataNotAvailableError(f"no data for {code} (test)")
+
+    monkeypatch.setattr(Profiles, "_build", failing)
+    with TestClient(create_app(store_path, query_timeout=400, warm=False)) as client:
+        for _ in range(5):
+            html = client.get("/en/country/AZE").text
+            assert 'id="report-failed"' in html and "no data for AZE (test)" in html
+    assert calls == ["AZE"]

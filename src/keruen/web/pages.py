@@ -299,5 +299,5 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         )
         return page("sources.html.j2", lang, "sources", rows=rows)
 
-    add_routes(pages, run)
+    add_routes(pages, run, profiles, wait)
     return pages

@@ -65,12 +65,19 @@ def store_digest(store: Store) -> str:
 
 
 class Profiles:
-    """``build()`` results per (store digest, country), computed by one background worker."""
+    """Heavy page builds per (store digest, what), computed by one background worker.
+
+    A country's sections (:meth:`get`) and any other heavy table of a page (:meth:`job`, e.g.
+    the migration systems of a network) are computed off the request path and kept per store
+    digest, at most :data:`MAX_KEPT`: a request that finds its build running waits a little,
+    then shows a "being computed" page. A build that failed is kept too, so it is not rebuilt
+    on every request while the store is unchanged; a new store digest builds afresh.
+    """
 
     def __init__(self, open_store: Callable[[], Store]) -> None:
         self._open = open_store
         self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[str, str], Future[dict[str, Section]]] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str], Future[Any]] = OrderedDict()
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self._idle = threading.Event()
         self._idle.set()
@@ -116,14 +123,28 @@ class Profiles:
             store.close()
 
     def get(self, digest: str, code: str) -> Future[dict[str, Section]]:
-        """The (possibly running) build of ``code`` over the store with ``digest``."""
-        key = (digest, code)
+        """The (possibly running, possibly failed) build of ``code`` over the store ``digest``."""
+        return self._kept_or_new((digest, code), lambda: self._build(code))
+
+    def job(self, digest: str, what: str, work: Callable[[Store], Any]) -> Future[Any]:
+        """``work(store)`` run once per store ``digest`` by the worker (``what`` names it)."""
+
+        def run_it() -> Any:
+            store = self._open()
+            try:
+                return work(store)
+            finally:
+                store.close()
+
+        return self._kept_or_new((digest, "job:" + what), run_it)
+
+    def _kept_or_new(self, key: tuple[str, str], build: Callable[[], Any]) -> Future[Any]:
         with self._lock:
             future = self._kept.get(key)
-            if future is not None and not (future.done() and future.exception() is not None):
+            if future is not None:  # running, done, or failed: the same store, the same answer
                 self._kept.move_to_end(key)
                 return future
-            future = self._submit(lambda: self._build(code))
+            future = self._submit(build)
             self._kept[key] = future
             while len(self._kept) > MAX_KEPT:
                 self._kept.popitem(last=False)
@@ -141,18 +162,21 @@ class Profiles:
                     store.close()
                 for code in codes:
                     self.get(digest, code)
-                self._submit(self._warm_systems)
+                for network in ("world", "post_soviet"):
+                    self.job(digest, f"systems:{network}", systems_work(network))
             except Exception:  # warming is an optimisation: a failure only logs
                 log.exception("warming the profiles failed")
 
         threading.Thread(target=start, name="keruen-warm", daemon=True).start()
 
-    def _warm_systems(self) -> None:
-        store = self._open()
-        try:
-            api.systems(store=store)
-        finally:
-            store.close()
+
+def systems_work(network: str) -> Callable[[Store], Any]:
+    """The work of the systems page: every period's migration systems of ``network``."""
+
+    def work(store: Store) -> Any:
+        return api.systems(None, None, network, store=store)
+
+    return work
 
 
 async def wait_for_build(future: Any, seconds: float) -> tuple[Any, str | None]:

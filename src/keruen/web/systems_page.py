@@ -16,8 +16,9 @@ import pandas as pd
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from keruen import api
 from keruen.areas import name
+from keruen.errors import KeruenError
+from keruen.web.profile import Profiles, store_digest, systems_work, wait_for_build
 from keruen.web.views import Lang, labels, line_chart, map_spec, num, page
 
 
@@ -80,7 +81,7 @@ def system_colours(centres: list[str]) -> dict[str, str]:
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(centres)))}
 
 
-def _systemmap_spec(
+def system_map_spec(
     values: list[dict[str, Any]], colours: dict[str, str], title: str, missing: str
 ) -> Any:
     """World map of the period's countries coloured by system; the legend lists its systems.
@@ -107,8 +108,13 @@ def _systemmap_spec(
     )
 
 
-def add_routes(pages: APIRouter, run: Any) -> None:
-    """Register ``/{lang}/systems`` on the dashboard's router."""
+def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> None:
+    """Register ``/{lang}/systems`` on the dashboard's router.
+
+    The systems of every period take seconds to detect: they are computed by the background
+    worker of ``profiles`` (once per store version), never in the request; a request waits
+    ``wait`` seconds, then answers a page saying they are being computed.
+    """
 
     @pages.get("/{lang}/systems")
     async def systems(
@@ -117,7 +123,14 @@ def add_routes(pages: APIRouter, run: Any) -> None:
         network: Literal["world", "post_soviet"] = "world",
     ) -> HTMLResponse:
         t = labels()[lang]
-        table = await run(lambda store: api.systems(None, None, network, store=store))
+        digest = await run(store_digest)
+        future = profiles.job(digest, f"systems:{network}", systems_work(network))
+        table, failure = await wait_for_build(future, wait)
+        if table is None:
+            if failure is not None and isinstance(future.exception(), KeruenError):
+                raise future.exception()  # answered like any error of the data (e.g. 404)
+            tail = f"systems?network={network}" + (f"&period={period}" if period else "")
+            return page("pending.html.j2", lang, tail, title=t["systems"], failure=failure)
         held = sorted(table["period"].unique())
 
         def label(code: str) -> str:
@@ -132,7 +145,7 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             for r in now.itertuples()
         ]
         title = t["map_systems"].format(period=chosen)
-        spec = _systemmap_spec(values, colours, title, t["not_reported"]) if values else None
+        spec = system_map_spec(values, colours, title, t["not_reported"]) if values else None
         sizes = (
             table.groupby(["period", "system"], as_index=False)["system_size"]
             .first()
