@@ -44,6 +44,8 @@ OTHER_RESOURCES = (
     "reportingtaxonomy",
     "provisionagreement",
     "metadataflow",
+    "availableconstraint",
+    "metadata",
 )
 REFERENCES = (
     "none",
@@ -144,7 +146,7 @@ def structure_query(
             f"/{resource} is not provided; this service serves {', '.join(STRUCTURE_RESOURCES)}"
         )
     if resource not in STRUCTURE_RESOURCES:
-        raise SdmxSyntaxError(f"unknown resource {resource[:40]!r}")
+        raise SdmxNoResults(f"no SDMX resource /{resource[:40]}")
     _agency(agency)
     ids = _ids(resource_id, "resource id")
     version = _version(version)

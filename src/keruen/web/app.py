@@ -505,6 +505,9 @@ def create_app(
     app.state.profiles = profiles
     wait = profile_wait if profile_wait is not None else timeout / 4
     app.include_router(pages_router(run, profiles, wait))
+    from keruen.web.sdmx_routes import sdmx_router
+
+    app.include_router(sdmx_router(run))  # SDMX 2.1 REST: /sdmx/2.1/…
     if warm:
         profiles.warm()
     # building the Vega bundle takes seconds: start it now, not on the first chart's request
