@@ -159,7 +159,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "KERUEN_SDMX_MAX_OBSERVATIONS",
-        "50000",
+        "30000",
         "Most observations one SDMX data answer of `keruen serve` may hold (more: HTTP 413).",
     ),
     Setting(

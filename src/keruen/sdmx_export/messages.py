@@ -162,12 +162,29 @@ def data_message(
     attrs = {a: dsd.attributes.get(a) for a in ATTRIBUTES}
     time = dsd.dimensions.get(TIME_DIMENSION)
 
+    # attribute values repeat (one unit, vintage, source… for many observations): each is
+    # made once and shared, as are the time-period keys
+    shared: dict[tuple[str, str], common.AttributeValue] = {}
+    periods: dict[str, common.Key] = {}
+
+    def attribute(a: str, value: Any) -> common.AttributeValue:
+        found = shared.get((a, value))
+        if found is None:
+            found = shared[(a, value)] = common.AttributeValue(value=str(value), value_for=attrs[a])
+        return found
+
+    def period(value: str) -> common.Key:
+        found = periods.get(value)
+        if found is None:
+            found = periods[value] = dsd.make_key(common.Key, {TIME_DIMENSION: value})
+        return found
+
     def observation(row: dict[str, Any], key: common.Key, series: Any) -> model.Observation:
-        attached = {
-            a: common.AttributeValue(value=str(row[a]), value_for=attrs[a])
-            for a in ATTRIBUTES
-            if with_attrs and row[a] is not None
-        }
+        attached = (
+            {a: attribute(a, row[a]) for a in ATTRIBUTES if row[a] is not None}
+            if with_attrs
+            else {}
+        )
         value = row[PRIMARY_MEASURE]
         return model.Observation(
             series_key=series,
@@ -192,11 +209,7 @@ def data_message(
             groups.setdefault(tuple(r[d] for d in DIMENSIONS), []).append(r)
         for values, members in groups.items():
             series = dsd.make_key(common.SeriesKey, dict(zip(DIMENSIONS, values, strict=True)))
-            obs = [
-                observation(r, dsd.make_key(common.Key, {TIME_DIMENSION: r[TIME_DIMENSION]}),
-                            series)
-                for r in members
-            ] if with_obs else []  # fmt: skip
+            obs = [observation(r, period(r[TIME_DIMENSION]), series) for r in members] if with_obs else []  # fmt: skip
             ds.add_obs(obs, series)
             if not obs:
                 ds.series[series] = []

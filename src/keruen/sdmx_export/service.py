@@ -7,7 +7,7 @@ functions, so a file written by the export and the answer of the service are the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keruen import settings
 from keruen.errors import DataNotAvailableError, KeruenError, StoreError, UnknownAreaError
@@ -66,36 +66,39 @@ def data(
     key: str = "all",
     provider: str = "all",
     *,
-    start_period: str | None = None,
-    end_period: str | None = None,
-    updated_after: str | None = None,
-    first_n: str | None = None,
-    last_n: str | None = None,
-    dimension_at_observation: str | None = None,
-    detail: str | None = None,
-    include_history: str | None = None,
     accept: str | None = None,
     fmt: str | None = None,
     limit: int | None = None,
+    **params: str | None,
 ) -> Answer:
-    """``/data/{flow}/{key}/{provider}``: data in the negotiated format (``limit``: 413 above)."""
+    """``/data/{flow}/{key}/{provider}``: data in the negotiated format (``limit``: 413 above).
+
+    ``params`` are the query parameters under :func:`keruen.sdmx_export.query.data_query`'s
+    names (``start_period``, ``end_period``, ``updated_after``, ``detail``…).
+    """
     chosen = negotiate.data_format(accept, fmt)
-    q = query.data_query(
-        catalogue,
-        flow_ref,
-        key,
-        provider,
-        start_period=start_period,
-        end_period=end_period,
-        updated_after=updated_after,
-        detail=detail,
-        dimension_at_observation=dimension_at_observation,
-        first_n=first_n,
-        last_n=last_n,
-        include_history=include_history,
-    )
+    q, msg = data_message(store, catalogue, flow_ref, key, provider, limit=limit, **params)
+    return render(catalogue, q, msg, chosen)
+
+
+def data_message(
+    store: Store,
+    catalogue: Catalogue,
+    flow_ref: str,
+    key: str = "all",
+    provider: str = "all",
+    *,
+    limit: int | None = None,
+    **params: str | None,
+) -> tuple[query.DataQuery, Any]:
+    """The parsed query and its data message (``sdmx1`` objects), ready to :func:`render`."""
+    q = query.data_query(catalogue, flow_ref, key, provider, **params)
     selection = read(store, catalogue, q, limit)
-    msg = messages.data_message(catalogue, q, selection)
+    return q, messages.data_message(catalogue, q, selection)
+
+
+def render(catalogue: Catalogue, q: query.DataQuery, msg: Any, chosen: str) -> Answer:
+    """A data message in one format: structurespecificdata, csvdata or jsondata."""
     if chosen == "csvdata":
         body = messages.data_csv(catalogue, q, msg)
     elif chosen == "jsondata":
