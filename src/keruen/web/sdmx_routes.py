@@ -368,6 +368,17 @@ def sdmx_router(run: Run[Any]) -> APIRouter:
             request, resource, agency, resource_id, version, references, detail, format
         )
 
+    # some clients (pysdmx) end a path with "/": the same routes answer it
+    for route in list(router.routes):
+        if isinstance(route, APIRoute):
+            router.add_api_route(
+                route.path[len(PREFIX) :] + "/",
+                route.endpoint,
+                methods=["GET"],
+                include_in_schema=False,
+                responses=route.responses,
+            )
+
     @router.get("/{rest:path}", include_in_schema=False)
     async def other(rest: str) -> Response:
         raise service.not_implemented(rest)
