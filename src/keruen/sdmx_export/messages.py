@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -286,9 +287,22 @@ def data_csv(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) -
                    if c in frame.columns]  # fmt: skip
         attrs = [a for a in ATTRIBUTES if a in frame.columns]
         frame = frame[present + attrs]
+        for a in attrs:  # text a spreadsheet would run as a formula: as /api/v1's CSV does
+            frame[a] = frame[a].map(_inert)
     out = io.StringIO()
     frame.to_csv(out, index=False, lineterminator="\r\n")
     return out.getvalue().encode("utf-8")
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell that cannot start a spreadsheet formula (``'`` put before it)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _name(obj: Any) -> str:
@@ -438,13 +452,20 @@ def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) 
 
 
 # -- errors ---------------------------------------------------------------------------------
+#: Characters XML 1.0 cannot hold (controls, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def error_xml(code: int, text: str) -> bytes:
-    """An SDMX-ML 2.1 error message: ``<mes:Error><mes:ErrorMessage code=…>``."""
+    """An SDMX-ML 2.1 error message: ``<mes:Error><mes:ErrorMessage code=…>``.
+
+    Characters XML cannot hold (a request may carry them) become U+FFFD.
+    """
     from sdmx.writer.xml import Element
 
     root = Element("mes:Error")
     status = Element("mes:ErrorMessage", code=str(code))
-    status.append(Element("com:Text", text))
+    status.append(Element("com:Text", _NOT_XML.sub("\ufffd", text)))
     status[-1].set(qname("xml", "lang"), "en")
     root.append(status)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
