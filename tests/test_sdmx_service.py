@@ -324,7 +324,7 @@ def test_data_messages_validate_against_the_schemas_in_each_layout_and_detail(
         (f"/data/WB_WDI/{KEY}", series),
         (f"/data/WB_WDI/{KEY}?detail=serieskeysonly", series),
         (f"/data/WB_WDI/{KEY}?detail=dataonly", series),
-        (f"/data/UNDESA_IMS/A..KAZ..?startPeriod=2015", series),
+        ("/data/UNDESA_IMS/A..KAZ..?startPeriod=2015", series),
         (f"/data/WB_WDI/{KEY}?dimensionAtObservation=AllDimensions", flat),
         ("/data/KERUEN,PAPER_KELINBAYEVA_2025,1.0/all?dimensionAtObservation=AllDimensions",
          flat),
@@ -363,15 +363,18 @@ def test_sdmx_json_validates_against_the_sdmx_json_10_schema_and_holds_the_same_
             values[(area, times[int(t)])] = cell[0]
     xml = sdmx.to_pandas(_read_data(client, f"/data/WB_WDI/{KEY}"))
     assert values == {(k[2], k[5]): v for k, v in xml.items()}
-    for path in (f"/data/WB_WDI/{KEY}?format=jsondata&detail=serieskeysonly",
-                 f"/data/WB_WDI/{KEY}?format=jsondata&dimensionAtObservation=AllDimensions"):
+    for path in (
+        f"/data/WB_WDI/{KEY}?format=jsondata&detail=serieskeysonly",
+        f"/data/WB_WDI/{KEY}?format=jsondata&dimensionAtObservation=AllDimensions",
+    ):
         jsonschema.Draft4Validator(schema).validate(client.get(f"/sdmx/2.1{path}").json())
 
 
 def _read_data(client: TestClient, path: str) -> Any:
     dsd = sdmx.read_sdmx(
-        io.BytesIO(client.get("/sdmx/2.1/datastructure/KERUEN/DSD_KERUEN?references=children")
-                   .content)  # fmt: skip
+        io.BytesIO(
+            client.get("/sdmx/2.1/datastructure/KERUEN/DSD_KERUEN?references=children").content
+        )  # fmt: skip
     ).structure["DSD_KERUEN"]
     return sdmx.read_sdmx(io.BytesIO(client.get(f"/sdmx/2.1{path}").content), structure=dsd)
 
@@ -539,8 +542,9 @@ def test_export_writes_the_messages_the_service_answers(
     }
     _valid(structure_schema, (out / "structure.xml").read_bytes())
     served = pd.read_csv(
-        io.BytesIO(client.get("/sdmx/2.1/data/WB_KNOMAD_REMITTANCES", params={"format": "csv"})
-                   .content)  # fmt: skip
+        io.BytesIO(
+            client.get("/sdmx/2.1/data/WB_KNOMAD_REMITTANCES", params={"format": "csv"}).content
+        )  # fmt: skip
     )
     written = pd.read_csv(out / "data" / "WB_KNOMAD_REMITTANCES.csv")
     pd.testing.assert_frame_equal(written, served)
@@ -585,29 +589,32 @@ def test_no_sdmx_route_fails_on_generated_requests(
     ]
     assert len(operations) == 9  # 3 data, 2 schema, 4 structure routes
 
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(data=st.data())
-            @settings(
-                max_examples=5, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck),
-            )  # fmt: skip
-            def check(data: st.DataObject) -> None:
-                case = data.draw(operation.as_strategy(generation_mode=mode))
-                response = case.call()
-                assert response.status_code < 500 or response.status_code in (501, 503), (
+    def check(operation: Any, mode: Any) -> None:
+        @given(data=st.data())
+        @settings(
+            max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def run(data: st.DataObject) -> None:
+            case = data.draw(operation.as_strategy(generation_mode=mode))
+            response = case.call()
+            assert response.status_code < 500 or response.status_code in (501, 503), (
+                case.as_curl_command(),
+                response.text[:300],
+            )
+            if response.status_code == 414:
+                # an over-long URL is refused by the app's security layer before routing, in
+                # the API's JSON error shape (docs/sdmx.md says so)
+                assert response.json()["error"]["status"] == 414
+            elif response.status_code >= 400:
+                assert response.content.startswith(b"<?xml"), (
+                    response.status_code,
                     case.as_curl_command(),
                     response.text[:300],
                 )
-                if response.status_code == 414:
-                    # an over-long URL is refused by the app's security layer before routing,
-                    # in the API's JSON error shape (docs/sdmx.md says so)
-                    assert response.json()["error"]["status"] == 414
-                elif response.status_code >= 400:
-                    assert response.content.startswith(b"<?xml"), (
-                        response.status_code, case.as_curl_command(), response.text[:300]
-                    )
-                    _valid(structure_schema, response.content)
+                _valid(structure_schema, response.content)
 
-            check()
+        run()
+
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            check(operation, mode)

@@ -139,11 +139,11 @@ def _method(notes: Any) -> str | None:
 
 def _table(frame: pd.DataFrame, catalogue: Catalogue, query: DataQuery) -> Selection:
     """Store rows → an SDMX table, filtered by frequency, exact period and first/last N."""
-    bounds = [period_bounds(str(p)) for p in frame["period"]]
-    ok = pd.Series([b is not None for b in bounds], index=frame.index, dtype=bool)
+    found = [period_bounds(str(p)) for p in frame["period"]]
+    ok = pd.Series([b is not None for b in found], index=frame.index, dtype=bool)
     left_out = int((~ok).sum())
     frame = frame[ok]
-    bounds = [b for b in bounds if b is not None]
+    bounds = [b for b in found if b is not None]
     if query.start is not None or query.end is not None:
         start, end = query.start, query.end
         keep = [
@@ -176,8 +176,9 @@ def _table(frame: pd.DataFrame, catalogue: Catalogue, query: DataQuery) -> Selec
             "SOURCE": frame["publisher"],
             "LICENCE": frame["licence"],
             "SOURCE_URL": frame["url"],
-            "METHOD": [_method(n) if e else None for n, e in zip(frame["notes"], estimates,
-                                                                  strict=True)],
+            "METHOD": [
+                _method(n) if e else None for n, e in zip(frame["notes"], estimates, strict=True)
+            ],
             "COMMENT_OBS": comment,
         },
         index=frame.index,

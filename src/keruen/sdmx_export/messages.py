@@ -19,7 +19,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sdmx
@@ -210,7 +210,11 @@ def data_message(
             groups.setdefault(tuple(r[d] for d in DIMENSIONS), []).append(r)
         for values, members in groups.items():
             series = dsd.make_key(common.SeriesKey, dict(zip(DIMENSIONS, values, strict=True)))
-            obs = [observation(r, period(r[TIME_DIMENSION]), series) for r in members] if with_obs else []  # fmt: skip
+            obs = (
+                [observation(r, period(r[TIME_DIMENSION]), series) for r in members]
+                if with_obs
+                else []
+            )
             ds.add_obs(obs, series)
             if not obs:
                 ds.series[series] = []
@@ -238,7 +242,9 @@ def data_message(
 
 def data_xml(msg: message.DataMessage) -> bytes:
     """SDMX-ML 2.1 structure-specific data."""
-    root = sdmx.writer.xml.writer.recurse(msg)
+    from sdmx.writer.xml import writer
+
+    root = writer.recurse(msg)
     all_dims = msg.observation_dimension is common.AllDimensions
     header_structure = root.find(qname("mes", "Header")).find(qname("mes", "Structure"))
     if all_dims:
@@ -277,11 +283,14 @@ def data_csv(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) -
         ]  # fmt: skip
         frame = pd.DataFrame(keys, columns=["DATAFLOW", *DIMENSIONS])
     else:
-        frame = to_csv(
-            msg.data[0],
-            format_options=v1.FormatOptions(),
-            attributes="o" if query.detail == "full" else "",
-            rtype=pd.DataFrame,
+        frame = cast(
+            pd.DataFrame,
+            to_csv(
+                msg.data[0],
+                format_options=v1.FormatOptions(),
+                attributes="o" if query.detail == "full" else "",
+                rtype=pd.DataFrame,
+            ),
         )
         present = [c for c in ("DATAFLOW", *DIMENSIONS, TIME_DIMENSION, PRIMARY_MEASURE)
                    if c in frame.columns]  # fmt: skip
@@ -330,6 +339,11 @@ def _time_values(periods: Iterable[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _period_of(o: model.Observation) -> Any:
+    """The TIME_PERIOD of an observation (in a series or flat)."""
+    return cast(common.Key, o.dimension).values[TIME_DIMENSION].value
+
+
 def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) -> bytes:
     """SDMX-JSON 1.0 data message: ``meta``, ``data.structure`` and ``data.dataSets``."""
     flow = catalogue.dataflows[query.flow]
@@ -337,7 +351,7 @@ def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) 
     flat = query.dimension_at_observation == "AllDimensions"
     keys: list[tuple[common.Key, list[model.Observation]]]
     if flat:
-        keys = [(o.dimension, [o]) for o in ds.obs]
+        keys = [(cast(common.Key, o.dimension), [o]) for o in ds.obs]
     else:
         keys = [(k, list(obs)) for k, obs in ds.series.items()]
     dim_codes: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
@@ -346,8 +360,7 @@ def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) 
         for d in DIMENSIONS:
             dim_codes[d].append(str(key.values[d].value))
         for o in obs:
-            periods.append(str((o.dimension or key).values[TIME_DIMENSION].value)
-                           if flat else str(o.dimension.values[TIME_DIMENSION].value))  # fmt: skip
+            periods.append(str(_period_of(o)))
     order = {d: list(dict.fromkeys(sorted(v))) for d, v in dim_codes.items()}
     time_order = sorted(dict.fromkeys(periods))
     index = {d: {c: i for i, c in enumerate(v)} for d, v in order.items()}
@@ -364,7 +377,7 @@ def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) 
     used_attrs = [a for a in ATTRIBUTES if attr_order[a]] if with_attrs else []
 
     def cell(o: model.Observation) -> list[Any]:
-        value = None if o.value is None else float(o.value)
+        value = None if o.value is None else float(cast(float, o.value))
         out: list[Any] = [value]
         for a in used_attrs:
             av = o.attached_attribute.get(a)
@@ -418,10 +431,7 @@ def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) 
         for k, obs in keys:
             entry: dict[str, Any] = {"attributes": []}
             if query.detail in ("full", "dataonly"):
-                entry["observations"] = {
-                    str(time_index[str(o.dimension.values[TIME_DIMENSION].value)]): cell(o)
-                    for o in obs
-                }
+                entry["observations"] = {str(time_index[str(_period_of(o))]): cell(o) for o in obs}
             series[":".join(str(index[d][str(k.values[d].value)]) for d in DIMENSIONS)] = entry
         data_set["series"] = series
         dimensions = {"series": dims, "observation": [time_dim]}
@@ -431,7 +441,9 @@ def data_json(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) 
             "data-message/tools/schemas/1.0/sdmx-json-data-schema.json",
             "id": msg.header.id,
             "test": False,
-            "prepared": msg.header.prepared.isoformat().replace("+00:00", "Z"),
+            "prepared": (msg.header.prepared or dt.datetime.now(dt.UTC))
+            .isoformat()
+            .replace("+00:00", "Z"),
             "contentLanguages": ["en"],
             "sender": {"id": AGENCY_ID, "name": "keruen"},
         },

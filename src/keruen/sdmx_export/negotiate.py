@@ -85,7 +85,9 @@ def _choose(
             if not versions or params.get("version", versions[0]) in versions:
                 return name
     offered = ", ".join(f"{m}" for m, (_, v) in types.items() if v)
-    raise SdmxNotAcceptable(f"none of the accepted formats is served; this resource offers {offered}")
+    raise SdmxNotAcceptable(
+        f"none of the accepted formats is served; this resource offers {offered}"
+    )
 
 
 def data_format(accept: str | None, fmt: str | None = None) -> str:

@@ -185,9 +185,7 @@ def flow_id(flow_ref: str, catalogue: Catalogue) -> str:
     _agency(agency)
     _version(version)
     if fid not in catalogue.flows:
-        raise SdmxNoResults(
-            f"no dataflow {fid!r}; held: {', '.join(catalogue.flows) or 'none'}"
-        )
+        raise SdmxNoResults(f"no dataflow {fid!r}; held: {', '.join(catalogue.flows) or 'none'}")
     return fid
 
 
@@ -282,8 +280,7 @@ def _bound(text: str | None, name: str, end: bool) -> dt.date | None:
     bounds = period_bounds(text) if len(text) <= 20 else None
     if bounds is None or bounds[0] == "_Z":
         raise SdmxSyntaxError(
-            f"{name}={text[:30]!r}: expected a period such as 2015, 2015-Q1, 2015-06 or "
-            "2015-06-30"
+            f"{name}={text[:30]!r}: expected a period such as 2015, 2015-Q1, 2015-06 or 2015-06-30"
         )
     return bounds[2] if end else bounds[1]
 

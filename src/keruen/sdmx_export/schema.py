@@ -51,9 +51,7 @@ def dsd_schema(
         return xs.element(ref="common:Annotations", minOccurs="0")
 
     def restriction(name: str, base: str, *content: etree._Element) -> etree._Element:
-        return xs.complexType(
-            xs.complexContent(xs.restriction(*content, base=base)), name=name
-        )
+        return xs.complexType(xs.complexContent(xs.restriction(*content, base=base)), name=name)
 
     code_types = []
     for cl_id in dict.fromkeys(CODELIST_OF.values()):

@@ -127,7 +127,9 @@ def schema(
     elif context == "dataflow":
         ids = set(catalogue.flows)
     else:
-        raise SdmxSyntaxError(f"schema context {context[:40]!r}: expected datastructure or dataflow")
+        raise SdmxSyntaxError(
+            f"schema context {context[:40]!r}: expected datastructure or dataflow"
+        )
     query.structure_query("datastructure", agency, "all", version)  # agency and version checks
     if resource_id not in ids:
         raise SdmxNoResults(f"no {context} {resource_id[:60]!r}")

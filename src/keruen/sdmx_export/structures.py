@@ -317,9 +317,7 @@ def build_catalogue(store: Store) -> Catalogue:
     cl_status = _codelist("CL_OBS_STATUS", "Observation statuses", agency)
     for code, text in STATUSES.items():
         cl_status.append(common.Code(id=code, name={"en": text}))
-    codelists = {
-        cl.id: cl for cl in (cl_freq, cl_measure, cl_area, cl_breakdown, cl_status)
-    }
+    codelists = {cl.id: cl for cl in (cl_freq, cl_measure, cl_area, cl_breakdown, cl_status)}
 
     concepts = common.ConceptScheme(
         id=CONCEPT_SCHEME_ID,

@@ -38,7 +38,9 @@ TAG = "SDMX 2.1"
 _SDMX_CODE = {400: 140, 404: 100, 413: 130, 414: 140, 503: 503}
 
 _TEXT = {"min_length": 1, "max_length": 200}
-Segment = Annotated[str, Path(**_TEXT, description="An SDMX identifier, `all`, or ids joined by +.")]
+Segment = Annotated[
+    str, Path(**_TEXT, description="An SDMX identifier, `all`, or ids joined by +.")
+]
 Agency = Annotated[str, Path(**_TEXT, description="`KERUEN` (the one agency) or `all`.")]
 Version = Annotated[str, Path(**_TEXT, description="`latest`, `all` or `1.0`.")]
 FlowRef = Annotated[
@@ -80,8 +82,11 @@ DataFormat = Annotated[
 ]
 References = Annotated[
     str | None,
-    _q("references", "`none`, `parents`, `parentsandsiblings`, `children`, `descendants`, "
-       "`all` or a structure type."),  # fmt: skip
+    _q(
+        "references",
+        "`none`, `parents`, `parentsandsiblings`, `children`, `descendants`, "
+        "`all` or a structure type.",
+    ),  # fmt: skip
 ]
 StructureDetail = Annotated[str | None, _q("detail", "`full` (the only one served).")]
 StructureFormat = Annotated[str | None, _q("format", "`structure` (SDMX-ML 2.1).")]
