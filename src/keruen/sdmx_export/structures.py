@@ -199,7 +199,8 @@ def _flows(store: Store) -> list[Flow]:
         if name is None and str(dataset).startswith("KERUEN_ESTIMATES_"):
             name = "keruen estimates: " + dataset[len("KERUEN_ESTIMATES_") :].lower()
         if name is None and kind == "paper_figures":
-            name = f"Figures stated in: {title or dataset}"
+            text = title or dataset
+            name = text if text.startswith("Figures stated in") else f"Figures stated in: {text}"
         description = (
             f"keruen dataset {dataset}. Source: {publishers or 'unknown'}; licence: "
             f"{licences or 'unknown'}; vintages held: {vintages}."
