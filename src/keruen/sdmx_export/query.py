@@ -326,7 +326,7 @@ def data_query(
     fid = flow_id(flow_ref, catalogue)
     parsed = parse_key(key)
     providers = _ids(provider, "provider")
-    if providers is not None and not {AGENCY_ID, f"{AGENCY_ID},{AGENCY_ID}"} & set(providers):
+    if providers is not None and AGENCY_ID not in providers:
         raise SdmxNoResults(f"no data provider {provider[:40]!r}; the one provider is {AGENCY_ID}")
     start = _bound(start_period, "startPeriod", end=False)
     end = _bound(end_period, "endPeriod", end=True)
