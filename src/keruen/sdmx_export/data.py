@@ -1,7 +1,7 @@
 """The observations a data query selects, read from the store in one bounded SQL query.
 
-The SQL is fixed text: the store's own newest-vintage selection
-(:meth:`keruen.store.Store.observations_select`), or a publication's figures, wrapped in
+The SQL is fixed text: the store's own newest-vintage selection (the one that
+:meth:`keruen.store.Store.observations` runs), or a publication's figures, wrapped in
 clauses whose values are bound parameters. At most ``limit`` + 1 rows are read, so an answer
 too large is refused (:class:`SdmxTooLarge`) without reading the rest. The rows come back as an
 *SDMX table*: one column per dimension, the primary measure and each attribute, holding codes.
@@ -84,7 +84,10 @@ def read(store: Store, catalogue: Catalogue, query: DataQuery, limit: int | None
                 clauses.append(_in(column, values, params))
     else:
         plain = counterparts if counterparts is not None and None not in counterparts else None
-        base, params = store.observations_select(flow.dataset, measures, areas, plain)
+        # the store's one definition of "each value from its newest vintage" (every breakdown)
+        base, params = store._observations_sql(  # noqa: SLF001
+            flow.dataset, measures, areas, plain, None, "*", None
+        )
         base = f"SELECT *, NULL::VARCHAR AS original_source, NULL::VARCHAR AS where_in_paper " \
                f"FROM ({base})"  # fmt: skip
     for column, values in (("counterpart_area", counterparts), ("breakdown", breakdowns)):

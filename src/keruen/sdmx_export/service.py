@@ -20,6 +20,7 @@ from keruen.sdmx_export.errors import (
     SdmxSyntaxError,
     SdmxUnavailable,
 )
+from keruen.sdmx_export.json_data import data_json
 from keruen.sdmx_export.structures import DSD_ID, Catalogue
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def render(catalogue: Catalogue, q: query.DataQuery, msg: Any, chosen: str) -> A
     if chosen == "csvdata":
         body = messages.data_csv(catalogue, q, msg)
     elif chosen == "jsondata":
-        body = messages.data_json(catalogue, q, msg)
+        body = data_json(catalogue, q, msg)
     else:
         body = messages.data_xml(msg)
     return Answer(body, messages.MEDIA_TYPES[chosen])

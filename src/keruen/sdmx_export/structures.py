@@ -121,7 +121,8 @@ TOTAL = "_T"
 
 #: Names of the datasets keruen ships connectors for; others are named by their newest title.
 DATASET_NAMES: dict[str, str] = {
-    "WB_WDI": "World Bank, World Development Indicators: remittances, GDP, population",
+    "WB_WDI": "World Bank, World Development Indicators: remittances and their cost, GDP, "
+    "population",
     "WB_KNOMAD_REMITTANCES": "World Bank / KNOMAD: remittance inflows and outflows",
     "WB_BILATERAL_REMITTANCES": "World Bank / KNOMAD: bilateral remittance estimates",
     "WB_BILATERAL_MIGRANT_STOCKS": "World Bank / KNOMAD: bilateral migrant stocks",

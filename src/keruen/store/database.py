@@ -415,23 +415,6 @@ class Store:
         )
         return Rows.fetch(self._query(sql, params))
 
-    def observations_select(
-        self,
-        dataset: str,
-        measure: Sequence[str] | None = None,
-        ref_area: Sequence[str] | None = None,
-        counterpart_area: Sequence[str] | None = None,
-    ) -> tuple[str, list[Any]]:
-        """SQL and bound parameters choosing what :meth:`observations` chooses, unordered.
-
-        Every breakdown, missing values included, each value from the newest vintage holding
-        it; the provenance columns and ``sid`` (the source row) are selected. For a caller that
-        filters, counts or bounds further in SQL, adding clauses of its own with bound values.
-        """
-        return self._observations_sql(
-            dataset, measure, ref_area, counterpart_area, None, "*", None
-        )
-
     def _observations_ordered(
         self,
         dataset: str | None,
