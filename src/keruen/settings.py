@@ -158,6 +158,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds one REST API request may spend on its query before it is cancelled (HTTP 503).",
     ),
     Setting(
+        "KERUEN_SDMX_MAX_OBSERVATIONS",
+        "30000",
+        "Most observations one SDMX data answer of `keruen serve` may hold (more: HTTP 413).",
+    ),
+    Setting(
         "KERUEN_WEB_CORS_ORIGINS",
         None,
         "Comma-separated origins allowed to call the REST API from other sites (CORS); "

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "vintages": "keruen.cli.update:vintages",
     "register": "keruen.cli.register:register",
     "serve": "keruen.cli.serve:serve",
+    "export": "keruen.cli.export:export",
 }
 
 

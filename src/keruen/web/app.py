@@ -9,6 +9,7 @@ or CSV. No SQL is assembled from request text: values reach DuckDB as bound para
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -26,7 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from keruen import __version__, api
 from keruen.errors import KeruenError
 from keruen.store import Store
-from keruen.web import problems
+from keruen.web import problems, sdmx_routes
 from keruen.web.encode import choose_format, page
 from keruen.web.security import SecurityMiddleware
 
@@ -495,8 +496,6 @@ def create_app(
 
         return HTMLResponse(render_docs(app.openapi()))
 
-    import threading
-
     from keruen.presentation.vega import vega_bundle
     from keruen.web.pages import router as pages_router
     from keruen.web.profile import Profiles
@@ -505,6 +504,7 @@ def create_app(
     app.state.profiles = profiles
     wait = profile_wait if profile_wait is not None else timeout / 4
     app.include_router(pages_router(run, profiles, wait))
+    app.include_router(sdmx_routes.sdmx_router(run))  # SDMX 2.1 REST, docs/sdmx.md
     if warm:
         profiles.warm()
     # building the Vega bundle takes seconds: start it now, not on the first chart's request
