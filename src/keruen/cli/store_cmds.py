@@ -420,8 +420,10 @@ def _load(
     url: str,
     licence: str,
 ) -> Any:
-    """Stage and validate ``file`` outside the store's lock, then commit it in one short write."""
-    from keruen.settings import store_path
+    """Parse and validate ``file`` straight into the store's next segment, then publish it.
+
+    Readers go on reading the current version meanwhile; another writer waits its turn.
+    """
     from keruen.sources.common import release_date
     from keruen.sources.files import sha256_of, stage_file
     from keruen.sources.snapshot import open_store
@@ -429,30 +431,30 @@ def _load(
 
     release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
-    store: Store | None = None
-    if store_path().exists():  # a file already held is not read again
-        store = open_store()  # one store object (and connection) for the check and the write
-        held = store.held(sha256)
-        store.close()  # no connection is kept while the file is read and checked
+    with open_store() as store:
+        held = store.held(sha256)  # a file already held is not read again
         if held is not None:
             return held
-    with stage_file(file) as staged:
-        _check_dataset(staged, dataset, file)
-        today = dt.date.today().isoformat()
-        prov = Provenance(
-            dataset=dataset,
-            vintage=vintage,
-            release=release or today,
-            publisher=publisher,
-            file_name=file.name,
-            sha256=sha256,
-            url=url,
-            licence=licence,
-            retrieved=today,
-            origin=str(file.resolve()),
-        )
-        with store if store is not None else open_store() as target:
-            return target.ingest(staged, prov)
+        with store.writing() as turn:
+            held = store.held(sha256)  # the newest version: another writer may have added it
+            if held is not None:
+                return held
+            with stage_file(file, into=turn.segment, source_id=turn.source_id) as staged:
+                _check_dataset(staged, dataset, file)
+                today = dt.date.today().isoformat()
+                prov = Provenance(
+                    dataset=dataset,
+                    vintage=vintage,
+                    release=release or today,
+                    publisher=publisher,
+                    file_name=file.name,
+                    sha256=sha256,
+                    url=url,
+                    licence=licence,
+                    retrieved=today,
+                    origin=str(file.resolve()),
+                )
+                return store.ingest(staged, prov)
 
 
 def _check_dataset(staged: object, dataset: str, file: Path) -> None:
