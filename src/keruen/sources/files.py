@@ -140,7 +140,8 @@ def _csv_error(exc: Exception, path: Path) -> InputError:
 def csv_buffer_size(limit: float | None = None) -> int | None:
     """DuckDB's CSV read buffer for ``KERUEN_MEMORY_LIMIT`` (None: DuckDB's default).
 
-    DuckDB's default from a limit of 512 MB up, else 1/16 of the limit and at least 1 MiB. Small buffers cost parse time (1 MiB made the parse of 1 M rows 1.8x the CPU); DuckDB's
+    DuckDB's default from a limit of 512 MB up, else 1/16 of the limit and at least 1 MiB.
+    Small buffers cost parse time (1 MiB made the parse of 1 M rows 1.8x the CPU); DuckDB's
     default (tens of MB per thread) does not fit a small memory limit.
     """
     from keruen.store.staging import memory_limit_bytes

@@ -360,10 +360,8 @@ class Store:
             source_id = w.source_id
             w.source_id += 1
             n_rows = frame.n_rows if isinstance(frame, Staged) else len(frame)
-            fields = {"source_id": source_id} | asdict(prov) | {
-                "vintage": vintage,
-                "n_rows": n_rows,
-            }
+            fields = {"source_id": source_id, **asdict(prov), "vintage": vintage}
+            fields["n_rows"] = n_rows
             cols = ", ".join(fields)
             marks = ", ".join("?" for _ in fields)
             con.execute(f"INSERT INTO sources ({cols}) VALUES ({marks})", list(fields.values()))
