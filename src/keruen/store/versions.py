@@ -517,3 +517,49 @@ def _remove_tree(folder: Path) -> None:
     import shutil
 
     shutil.rmtree(folder, ignore_errors=True)
+
+
+class LatestReader:
+    """Connections over the newest version of a store, for a long-running reader (the server).
+
+    Each :meth:`cursor` first compares ``CURRENT``'s fingerprint with the one read (one
+    ``stat``); when a writer has published since, the new version is opened and later cursors
+    read it, while cursors already handed out finish on the version they started with (the old
+    connection is dropped, not closed: its database goes when its last cursor does). A version
+    that cannot be opened is reported once and the previous one kept.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import threading
+
+        self.path = str(path)
+        self._lock = threading.Lock()
+        self._stamp = version_stamp(self.path)
+        self._con, self._manifest = open_reader(self.path)
+
+    @property
+    def version(self) -> int:
+        """The version new cursors read (after checking for a newer one)."""
+        self._refresh()
+        return self._manifest.version
+
+    def _refresh(self) -> None:
+        stamp = version_stamp(self.path)
+        if stamp == self._stamp:
+            return
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            try:
+                con, manifest = open_reader(self.path)
+            except StoreError as exc:
+                print(f"keruen: warning: {exc}; still serving version "
+                      f"{self._manifest.version}", file=sys.stderr)  # fmt: skip
+                self._stamp = stamp
+                return
+            self._con, self._manifest, self._stamp = con, manifest, stamp
+
+    def cursor(self) -> Any:
+        """A cursor over the newest version (one consistent version for its whole life)."""
+        self._refresh()
+        return self._con.cursor()

@@ -116,7 +116,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class _CursorStore(Store):
-    """A :class:`Store` over one cursor of the app's shared read-only connection."""
+    """A :class:`Store` over one cursor of the newest version of the store (one request)."""
 
     def __init__(self, con: Any, path: str) -> None:  # no super(): it would open the file
         self._cursor = con
@@ -129,7 +129,7 @@ class _CursorStore(Store):
         return self._cursor
 
     def close(self) -> None:
-        """Close the request's cursor (the app's connection stays open)."""
+        """Close the request's cursor (the version's connection stays open)."""
         self._cursor.close()
 
 
@@ -205,8 +205,12 @@ def create_app(
     if not Path(path).exists():
         with open_store(path, quiet=True):
             pass  # create the store and load the snapshot once, before going read-only
-    # the store's own read-only connection (same DuckDB settings as every other reader)
-    base = Store(path, read_only=True).con
+    # each request reads the newest version of the store, published by `keruen load` or
+    # `update` while the server runs (no restart; readers never wait for a writer)
+    from keruen.store.versions import LatestReader
+
+    Store(path, read_only=True).close()  # an existing store in the old one-file layout moves
+    reader = LatestReader(path)
     timeout = (
         query_timeout if query_timeout is not None else settings.number("KERUEN_WEB_QUERY_TIMEOUT")
     )
@@ -224,11 +228,15 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.path = path
-    app.state.connection = base
+    app.state.reader = reader
 
     async def run(work: Callable[[Store], T]) -> T:
-        """Run ``work`` on a fresh cursor in a worker thread, interrupted after ``timeout``."""
-        cursor = base.cursor()
+        """Run ``work`` on a fresh cursor in a worker thread, interrupted after ``timeout``.
+
+        The cursor reads the store's newest version when the request starts, and that version
+        only until it ends.
+        """
+        cursor = reader.cursor()
         store = _CursorStore(cursor, path)
         try:
             with anyio.fail_after(timeout):
@@ -500,7 +508,7 @@ def create_app(
     from keruen.web.pages import router as pages_router
     from keruen.web.profile import Profiles
 
-    profiles = Profiles(lambda: _CursorStore(base.cursor(), path))
+    profiles = Profiles(lambda: _CursorStore(reader.cursor(), path))
     app.state.profiles = profiles
     wait = profile_wait if profile_wait is not None else timeout / 4
     app.include_router(pages_router(run, profiles, wait))
