@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -222,6 +222,82 @@ def _exact_rows(
     return table
 
 
+def _exact_sql(
+    store: Store,
+    dataset: str,
+    measures: list[str],
+    areas: list[str],
+    counterparts: list[str],
+    periods: Years | None,
+    breakdown: str | None,
+    vintage: str | None,
+) -> tuple[str, list[Any], int, int] | None:
+    """:func:`_exact_rows` as SQL: (query, parameters, rows, rows without a breakdown), or None.
+
+    The check that every asked value is held runs inside DuckDB (distinct counts over the
+    answer), so a large answer is never fetched into Python.
+    """
+    years = None
+    if periods is not None:
+        spans = [(a, b) for a, b in periods.spans if a is not None and b is not None]
+        if len(spans) < len(periods.spans):
+            return None
+        years = sorted({str(y) for first, last in spans for y in range(first, last + 1)})
+        if not years:
+            return None
+    if vintage is not None and vintage not in store.vintages(dataset):
+        return None
+    sql, params = _answer_sql(
+        store, dataset, measures or None, areas or None, counterparts or None, years,
+        breakdown="*" if breakdown is None else breakdown, vintage=vintage,
+    )  # fmt: skip
+    n, totals, *found = store._query(
+        "SELECT count(*), count(*) FILTER (WHERE breakdown IS NULL), count(DISTINCT measure), "
+        f"count(DISTINCT ref_area), count(DISTINCT counterpart_area), count(DISTINCT period) "
+        f"FROM ({sql})",
+        params,
+    ).fetchall()[0]
+    if n == 0:
+        return None
+    for asked, held in zip((measures, areas, counterparts, years or []), found, strict=True):
+        if asked and held < len(set(asked)):  # the answer holds only asked values
+            return None
+    return sql, params, int(n), int(totals)
+
+
+def _answer_sql(
+    store: Store,
+    dataset: str,
+    measures: list[str] | None,
+    areas: list[str] | None,
+    counterparts: list[str] | None,
+    periods: list[str] | None,
+    breakdown: str | None,
+    vintage: str | None,
+) -> tuple[str, list[Any]]:
+    """The rows :meth:`Store.observation_rows` returns, as unordered SQL (with ``sid``)."""
+    sql, params = store._observations_sql(
+        dataset, measures, areas, counterparts, periods, breakdown, vintage
+    )
+    return f"SELECT * FROM ({sql}) WHERE obs_status <> 'M'", params
+
+
+def _stream_query(store: Store, sql: str, params: list[Any], totals_only: bool) -> None:
+    """Print the answer of ``sql`` as CSV from DuckDB (``query --format csv``), in key order."""
+    from keruen.cli.output import neutralise_sql, stream_csv
+    from keruen.store.schema import OBSERVATION_KEY
+    from keruen.store.versions import spill_dir
+
+    numeric = {"value", "source_id"}
+    cols = ", ".join(
+        f"q.{c}" if c in numeric else f"{neutralise_sql('q.' + c)} AS {c}" for c in QUERY_COLUMNS
+    )
+    where = " WHERE q.breakdown IS NULL" if totals_only else ""
+    order = ", ".join(f"q.{k}" for k in (*OBSERVATION_KEY, "release", "sid"))
+    final = f"SELECT {cols} FROM ({sql}) AS q{where} ORDER BY {order}"
+    stream_csv(store.con, final, params, spill_dir(store.path))
+
+
 def _resolved_rows(
     store: Store,
     dataset: str,
@@ -232,8 +308,12 @@ def _resolved_rows(
     periods: Years | None,
     breakdown: str | None,
     vintage: str | None,
-) -> Rows:
+    fetch: Callable[..., Any] | None = None,
+) -> Any:
     """The query's rows, each option resolved against the values the dataset holds.
+
+    ``fetch`` (default :meth:`Store.observation_rows`) is called with the resolved options
+    when the dataset is not a publication's figures; its answer is returned.
 
     Names match in any letter case (areas also by alpha-2 code or name), open year ranges are
     closed by the years held, and an unknown value is an error naming the nearest held ones.
@@ -274,7 +354,7 @@ def _resolved_rows(
             [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
         )[0]
     if table is None:
-        return store.observation_rows(
+        return (fetch or store.observation_rows)(
             dataset,
             wanted_measures or None,
             wanted_areas or None,
@@ -352,6 +432,27 @@ def query(
         catalogue = store.source_rows().select(["dataset", "kind"]).rows
         dataset = dataset_name([d for d, _ in catalogue], dataset)
         paper = {k for d, k in catalogue if d == dataset} == {"paper_figures"}
+        if fmt.lower() == "csv" and not paper:  # large answers: DuckDB writes the CSV
+            spec = _exact_sql(
+                store, dataset, flat(measures), flat(areas), flat(counterparts), periods,
+                breakdown, vintage,
+            )  # fmt: skip
+            if spec is None:
+                sql, params = _resolved_rows(
+                    store, dataset, False, measures, areas, counterparts, periods, breakdown,
+                    vintage, fetch=lambda *a, **kw: _answer_sql(store, *a, **kw),
+                )  # fmt: skip
+                n, totals = store._query(
+                    f"SELECT count(*), count(*) FILTER (WHERE breakdown IS NULL) FROM ({sql})",
+                    params,
+                ).fetchall()[0]
+            else:
+                sql, params, n, totals = spec
+            if n == 0:
+                click.echo(f"keruen: no rows of {dataset} match this query", err=True)
+                sys.exit(1)
+            _stream_query(store, sql, params, totals_only=breakdown is None and totals > 0)
+            return
         table = None
         if not paper:  # the common case, in one scan; else resolve names, hints, open years
             table = _exact_rows(
