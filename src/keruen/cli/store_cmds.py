@@ -532,7 +532,11 @@ def _load(
 
     release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
-    with open_store() as store:
+    from keruen.settings import store_path
+
+    # a first command makes the store and loads the snapshot: quietly, so a bad file still
+    # ends in one line
+    with open_store(quiet=not store_path().exists()) as store:
         held = store.held(sha256)  # a file already held is not read again
         if held is not None:
             return held
