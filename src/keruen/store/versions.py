@@ -231,12 +231,8 @@ def open_reader(path: str | Path) -> tuple[Any, Manifest]:
             if gone and attempt < 19 and read_manifest(folder) != manifest:
                 time.sleep(0.01)
                 continue
-            raise StoreError(describe_open_error(str(folder / _culprit(manifest)), exc)) from None
+            raise StoreError(describe_open_error(str(folder), exc)) from None
     raise StoreError(f"the store at {path} keeps changing; try again")  # pragma: no cover
-
-
-def _culprit(manifest: Manifest) -> str:
-    return manifest.segments[-1].file if manifest.segments else MANIFEST
 
 
 def attach_segments(con: Any, folder: Path, manifest: Manifest) -> None:
