@@ -285,7 +285,7 @@ class Store:
                     direct[0].seal()
                 else:
                     con.close()
-                sealed = seal(w.segment)
+                sealed = seal(w.segment, sum(r.rows_added for r in results))
                 manifest = publish(Path(self.path), w.manifest, [sealed], w.source_id)
                 w.published = True
             except BaseException as exc:

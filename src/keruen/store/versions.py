@@ -350,19 +350,12 @@ def discard(segment: Path) -> None:
         Path(str(segment) + suffix).unlink(missing_ok=True)
 
 
-def seal(segment: Path) -> Segment:
+def seal(segment: Path, rows: int) -> Segment:
     """The built segment's entry in a manifest, after making its bytes durable."""
     if Path(str(segment) + ".wal").exists():  # pragma: no cover - closed connections checkpoint
         raise StoreError(f"the new segment {segment.name} was not checkpointed")
     _fsync_file(segment)
-    con = duckdb.connect(str(segment), read_only=True)
-    try:
-        rows = con.execute(
-            "SELECT (SELECT count(*) FROM observations) + (SELECT count(*) FROM paper_figures)"
-        ).fetchall()[0][0]
-    finally:
-        con.close()
-    return Segment(segment.name, segment.stat().st_size, int(rows))
+    return Segment(segment.name, segment.stat().st_size, rows)
 
 
 def publish(folder: Path, current: Manifest, added: list[Segment], next_source_id: int,
@@ -422,7 +415,7 @@ def merge(folder: Path, manifest: Manifest, parts: list[Segment]) -> Manifest:
         discard(target)
         raise
     con.close()
-    sealed = seal(target)
+    sealed = seal(target, sum(s.rows for s in parts))
     return publish(folder, manifest, [sealed], manifest.next_source_id,
                    tuple(s.file for s in parts))  # fmt: skip
 
@@ -478,7 +471,7 @@ def ensure_store(path: str | Path) -> None:
                 if wal.exists():
                     os.replace(wal, Path(str(seg) + ".wal"))
                 _checkpoint(seg)
-                manifest = Manifest(1, next_id, (Segment(seg.name, seg.stat().st_size, 0),))
+                manifest = Manifest(1, next_id, (Segment(seg.name, seg.stat().st_size),))
                 write_manifest(staging, manifest)
                 os.replace(staging, folder)
             elif staging.is_dir() and read_manifest(staging) is not None and not folder.exists():
