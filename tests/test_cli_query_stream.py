@@ -65,29 +65,34 @@ def _expected(store_path: Path, dataset: str, breakdown: str | None = None) -> s
     return rows_to_csv(table.select(QUERY_COLUMNS))
 
 
+@pytest.mark.parametrize("stream_from", [0, None])
 @pytest.mark.parametrize(
     "dataset",
-    [
-        "WB_WDI",
-        "UNDESA_IMS",
-        "WB_KNOMAD_REMITTANCES",
-        "WB_BILATERAL_MIGRANT_STOCKS",
-        "UN_WPP",
-        "HOSTILE",
-    ],
-)
+    ["WB_WDI", "UNDESA_IMS", "WB_KNOMAD_REMITTANCES", "WB_BILATERAL_MIGRANT_STOCKS", "UN_WPP",
+     "HOSTILE"],
+)  # fmt: skip
 def test_query_csv_is_written_by_duckdb_byte_for_byte_as_the_row_writer(
     store_home: Path,  # noqa: F811
     dataset: str,
+    stream_from: int | None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Every answer streams with ``stream_from=0``; by default, answers above
+    ``STREAM_FROM_ROWS`` rows stream and smaller ones go through Python: the same bytes."""
+    from keruen.cli import store_cmds
+
     _hostile(store_home)
     expected = _expected(store_home, dataset)
+    limit = store_cmds.STREAM_FROM_ROWS if stream_from is None else stream_from
+    fetch = Rows.fetch.__func__  # type: ignore[attr-defined]
 
-    def no_rows(*args: object, **kw: object) -> Rows:
-        raise AssertionError("the CSV answer was fetched into Python")
+    def few_rows(cls: type[Rows], cursor: object) -> Rows:
+        rows = fetch(cls, cursor)
+        assert len(rows) <= max(limit, 100), "a large answer was fetched into Python"
+        return rows
 
-    monkeypatch.setattr(Store, "observation_rows", no_rows)
+    monkeypatch.setattr(store_cmds, "STREAM_FROM_ROWS", limit)
+    monkeypatch.setattr(Rows, "fetch", classmethod(few_rows))
     result = CliRunner().invoke(main, ["query", dataset, "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.output == expected

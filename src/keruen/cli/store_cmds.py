@@ -50,6 +50,9 @@ QUERY_COLUMNS = [
     "title",
     "source_id",
 ]
+#: Answers of more rows than this are written by DuckDB (``query --format csv``); smaller ones
+#: through Python, which costs less than starting DuckDB's CSV writer for a few rows.
+STREAM_FROM_ROWS = 10_000
 #: Extra columns of a publication's figures (``paper_figures``).
 PAPER_EXTRA_COLUMNS = ["original_source", "where_in_paper"]
 
@@ -427,6 +430,8 @@ def query(
     """
     from keruen.cli.params import flat
     from keruen.sources.snapshot import open_store
+    from keruen.store.rows import Rows
+    from keruen.store.schema import OBSERVATION_KEY
 
     with open_store(read_only=True) as store:
         catalogue = store.source_rows().select(["dataset", "kind"]).rows
@@ -451,10 +456,16 @@ def query(
             if n == 0:
                 click.echo(f"keruen: no rows of {dataset} match this query", err=True)
                 sys.exit(1)
-            _stream_query(store, sql, params, totals_only=breakdown is None and totals > 0)
-            return
-        table = None
-        if not paper:  # the common case, in one scan; else resolve names, hints, open years
+            if n > STREAM_FROM_ROWS:
+                _stream_query(store, sql, params, totals_only=breakdown is None and totals > 0)
+                return
+            order = ", ".join(OBSERVATION_KEY) + ", release, sid"
+            table = Rows.fetch(
+                store._query(f"SELECT * EXCLUDE (sid) FROM ({sql}) ORDER BY {order}", params)
+            )
+        else:
+            table = None
+        if table is None and not paper:  # one scan; else resolve names, hints, open years
             table = _exact_rows(
                 store, dataset, flat(measures), flat(areas), flat(counterparts), periods,
                 breakdown, vintage,
