@@ -182,7 +182,7 @@ def query_sql(home: Path, args: dict[str, str]) -> tuple[str, list[str]]:
     """The SQL `keruen query` runs for ``args`` (without the formula neutralisation)."""
     sys.path.insert(0, str(ROOT / "src"))
     os.environ["KERUEN_HOME"] = str(home)
-    from keruen.cli.store_cmds import QUERY_COLUMNS, _answer_sql
+    from keruen.cli.query_plan import QUERY_COLUMNS, _answer_sql
     from keruen.store import Store
     from keruen.store.schema import OBSERVATION_KEY
 

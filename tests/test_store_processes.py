@@ -123,7 +123,7 @@ def test_eight_readers_during_a_load_all_succeed_and_the_store_is_whole(
 
 HOLD = """
 import select, sys
-from keruen.store.versions import writer_lock
+from keruen.store.segments import writer_lock
 with writer_lock(sys.argv[1]):  # what a writer holds while it builds the next version
     print("held", flush=True)
     select.select([sys.stdin], [], [], float(sys.argv[2]))  # until released or timed out

@@ -12,97 +12,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from keruen.errors import ConfigError, DataNotAvailableError, StoreError
-from keruen.store.connect import (
-    LoadInterrupted,
-    active,
-    cancelled,
-    duckdb_config,
-    first_line,
-    interruptible,
-)
+from keruen.store import writer
+from keruen.store.connect import duckdb_config, interruptible
+from keruen.store.records import IngestResult, Provenance, _reason
 from keruen.store.rows import Rows
-from keruen.store.schema import DDL, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
-from keruen.store.versions import (
-    SEGMENT_DDL,
-    Manifest,
-    collect_garbage,
-    compaction_plan,
-    discard,
-    ensure_store,
-    merge,
-    new_segment_path,
-    open_reader,
-    publish,
-    read_manifest,
-    seal,
-    segment_config,
-    writer_lock,
-)
+from keruen.store.schema import DDL, OBSERVATION_KEY
+from keruen.store.segments import ensure_store
+from keruen.store.versions import Manifest, open_reader, read_manifest
+from keruen.store.writer import Writing
+
+__all__ = ["IngestResult", "Provenance", "Store", "Writing"]
 
 if TYPE_CHECKING:  # pandas is imported by DuckDB only when a query returns a DataFrame
     import pandas as pd
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "No space left" in text or "disk is full" in text.lower():
-        return "the disk is full"
-    if "File too large" in text:
-        return "the file size limit was reached"
-    return first_line(exc)
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where an ingested file came from; stored in the ``sources`` table."""
-
-    dataset: str
-    vintage: str
-    release: str
-    publisher: str
-    file_name: str
-    sha256: str
-    title: str = ""
-    url: str = ""
-    licence: str = ""
-    retrieved: str = ""
-    origin: str = ""
-    notes: str = ""
-    kind: str = "observations"
-
-
-@dataclass
-class Writing:
-    """A writer's turn: the version it builds on, its new segment's path, the next source id."""
-
-    manifest: Manifest
-    segment: Path
-    source_id: int
-    published: bool = field(default=False)
-
-
-def _close_quietly(con: Any) -> None:
-    try:
-        con.close()
-    except Exception:  # noqa: BLE001 - a broken connection needs no close
-        pass
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What one ingest did: the source row it made (or found) and how many rows it added."""
-
-    source_id: int
-    rows_added: int
-    already_present: bool
-    vintage: str
 
 
 _PLAIN = """
@@ -207,30 +135,8 @@ class Store:
         next segment (``stage_file(..., into=w.segment, source_id=w.source_id)``), so its rows
         are written once; the store read meanwhile is the newest version.
         """
-        if self.read_only:
-            raise StoreError(f"the store at {self.path} was opened read-only")
-        if self.path == ":memory:":  # ingest_many numbers its sources itself
-            yield Writing(Manifest(), Path(":memory:"), 0)
-            return
-        if self._writing is not None:
-            yield self._writing
-            return
-        with writer_lock(self.path):
-            manifest = read_manifest(self.path)
-            if manifest is None:  # the folder was removed under us
-                raise StoreError(f"the store at {self.path} disappeared while writing")
-            if self._manifest is None or self._manifest.version != manifest.version:
-                self.close()  # read the newest version: held files, vintages, ids
-            folder = Path(self.path)
-            self._writing = Writing(
-                manifest, new_segment_path(folder, manifest.version + 1), manifest.next_source_id
-            )
-            try:
-                yield self._writing
-            finally:
-                if not self._writing.published:
-                    discard(self._writing.segment)  # unused, or left by a failed write
-                self._writing = None
+        with writer.writing(self) as turn:
+            yield turn
 
     def ingest(self, frame: pd.DataFrame | Any, provenance: Provenance) -> IngestResult:
         """Ingest one validated table atomically; a file already held adds nothing."""
@@ -252,215 +158,10 @@ class Store:
             raise StoreError(f"the store at {self.path} was opened read-only")
         items = list(items)
         if self.path == ":memory:":
-            return interruptible(lambda: self._transaction(self.con, items), "a write")
-        return interruptible(lambda: self._write_version(items), "a write")
-
-    def _write_version(self, items: list[tuple[Any, Provenance]]) -> list[IngestResult]:
-        from keruen.store.staging import Staged
-
-        with self.writing() as w:
-            direct = [f for f, _ in items if isinstance(f, Staged) and f.path == w.segment]
-            if direct:
-                if len(items) != 1:
-                    raise StoreError("a table staged into the next segment must be written alone")
-                con = direct[0].con
-            else:
-                try:
-                    con = duckdb.connect(str(w.segment), config=segment_config(self.path))
-                except duckdb.Error as exc:
-                    raise StoreError(
-                        f"writing the store at {self.path} failed ({_reason(exc)}); nothing "
-                        "was written, the store is unchanged"
-                    ) from None
-            try:
-                with active(con):
-                    for ddl in SEGMENT_DDL.values():
-                        con.execute(ddl)
-                    results = self._fill(con, items, w)
-                    if cancelled():
-                        raise LoadInterrupted("interrupted")
-                if all(r.already_present for r in results):
-                    return results
-                if direct:
-                    direct[0].seal()
-                else:
-                    con.close()
-                sealed = seal(w.segment, sum(r.rows_added for r in results))
-                manifest = publish(Path(self.path), w.manifest, [sealed], w.source_id)
-                w.published = True
-            except BaseException as exc:
-                _close_quietly(con)
-                discard(w.segment)
-                if cancelled():
-                    raise LoadInterrupted(
-                        f"interrupted (Ctrl-C); nothing was written, the store at {self.path} "
-                        "is unchanged"
-                    ) from None
-                if isinstance(exc, duckdb.Error | OSError):
-                    raise StoreError(
-                        f"writing the store at {self.path} failed ({_reason(exc)}); nothing was "
-                        "written, the store is unchanged"
-                    ) from None
-                raise
-            finally:
-                if not direct:
-                    _close_quietly(con)
-            self.close()  # the next query reads the new version
-            self._tidy(manifest)
-        return results
-
-    def _tidy(self, manifest: Manifest) -> None:
-        """Remove unnamed segments and merge small ones (lock held; a failure only warns)."""
-        folder = Path(self.path)
-        try:
-            collect_garbage(folder, manifest)
-            parts = compaction_plan(manifest)
-            if parts:
-                manifest = merge(folder, manifest, parts)
-                collect_garbage(folder, manifest)
-        except (duckdb.Error, OSError, StoreError) as exc:
-            import sys
-
-            print(
-                f"keruen: warning: merging the store's segments failed ({_reason(exc)}); "
-                "the data written is safe, the merge is retried after the next write",
-                file=sys.stderr,
+            return interruptible(
+                lambda: writer.memory_transaction(self, self.con, items), "a write"
             )
-
-    def _fill(
-        self, con: Any, items: list[tuple[Any, Provenance]], w: Writing
-    ) -> list[IngestResult]:
-        """Write every item not yet held into the segment ``con`` builds; their results."""
-        from keruen.store.staging import Staged
-
-        results: list[IngestResult] = []
-        batch: dict[str, IngestResult] = {}
-        vintages: set[tuple[str, str]] = set()
-        for frame, prov in items:
-            if cancelled():
-                break
-            row = self.con.execute(
-                "SELECT source_id, vintage FROM sources WHERE sha256 = ?", [prov.sha256]
-            ).fetchall()
-            if row:
-                results.append(IngestResult(int(row[0][0]), 0, True, str(row[0][1])))
-                continue
-            if prov.sha256 in batch:
-                done = batch[prov.sha256]
-                results.append(IngestResult(done.source_id, 0, True, done.vintage))
-                continue
-            if callable(frame):
-                frame = frame()
-            vintage = prov.vintage
-            clash = (prov.dataset, vintage) in vintages or self.con.execute(
-                "SELECT 1 FROM sources WHERE dataset = ? AND vintage = ?", [prov.dataset, vintage]
-            ).fetchall()
-            if clash:  # same release label, different content: keep both, distinctly
-                vintage = f"{vintage}+{prov.sha256[:8]}"
-            source_id = w.source_id
-            w.source_id += 1
-            n_rows = frame.n_rows if isinstance(frame, Staged) else len(frame)
-            fields = {"source_id": source_id, **asdict(prov), "vintage": vintage}
-            fields["n_rows"] = n_rows
-            cols = ", ".join(fields)
-            marks = ", ".join("?" for _ in fields)
-            con.execute(f"INSERT INTO sources ({cols}) VALUES ({marks})", list(fields.values()))
-            table, columns = (
-                ("paper_figures", PAPER_COLUMNS)
-                if prov.kind == "paper_figures"
-                else ("observations", OBSERVATION_COLUMNS)
-            )
-            if isinstance(frame, Staged) and frame.con is con:  # parsed into this segment
-                if frame.source_id != source_id or frame.table != table:
-                    raise StoreError("internal: a staged segment was built for another source")
-            else:
-                staged: Any = frame.batches() if isinstance(frame, Staged) else frame[list(columns)]
-                con.register("_staged", staged)
-                try:
-                    con.execute(
-                        f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
-                        f"SELECT {', '.join(columns)}, {int(source_id)} FROM _staged"
-                    )
-                finally:
-                    con.unregister("_staged")
-            result = IngestResult(source_id, n_rows, False, vintage)
-            batch[prov.sha256] = result
-            vintages.add((prov.dataset, vintage))
-            results.append(result)
-        return results
-
-    def _transaction(
-        self, con: Any, items: Iterable[tuple[pd.DataFrame | Any, Provenance]]
-    ) -> list[IngestResult]:
-        """An in-memory store's write: one DuckDB transaction."""
-        results: list[IngestResult] = []
-        con.execute("BEGIN TRANSACTION")
-        try:
-            with active(con):
-                for frame, prov in items:
-                    if cancelled():
-                        break
-                    results.append(self._ingest_one(con, frame, prov))
-                if cancelled():
-                    raise LoadInterrupted("interrupted")
-                con.execute("COMMIT")
-        except BaseException as exc:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # the failed COMMIT already ended the transaction
-            if cancelled():
-                raise LoadInterrupted(
-                    f"interrupted (Ctrl-C); nothing was written, the store at {self.path} "
-                    "is unchanged"
-                ) from None
-            if isinstance(exc, duckdb.Error):
-                raise StoreError(
-                    f"writing the store at {self.path} failed ({_reason(exc)}); nothing was "
-                    "written, the store is unchanged"
-                ) from None
-            raise
-        return results
-
-    def _ingest_one(self, con: Any, frame: pd.DataFrame | Any, prov: Provenance) -> IngestResult:
-        from keruen.store.staging import Staged
-
-        row = con.execute(
-            "SELECT source_id, vintage FROM sources WHERE sha256 = ?", [prov.sha256]
-        ).fetchall()
-        if row:
-            return IngestResult(int(row[0][0]), 0, True, str(row[0][1]))
-        if callable(frame):
-            frame = frame()
-        vintage = prov.vintage
-        clash = con.execute(
-            "SELECT 1 FROM sources WHERE dataset = ? AND vintage = ?", [prov.dataset, vintage]
-        ).fetchall()
-        if clash:  # same release label, different content: keep both, distinctly
-            vintage = f"{vintage}+{prov.sha256[:8]}"
-        n_rows = frame.n_rows if isinstance(frame, Staged) else len(frame)
-        fields = asdict(prov) | {"vintage": vintage, "n_rows": n_rows}
-        cols = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
-        source_id = con.execute(
-            f"INSERT INTO sources ({cols}) VALUES ({marks}) RETURNING source_id",
-            list(fields.values()),
-        ).fetchall()[0][0]
-        table, columns = (
-            ("paper_figures", PAPER_COLUMNS)
-            if prov.kind == "paper_figures"
-            else ("observations", OBSERVATION_COLUMNS)
-        )
-        staged: Any = frame.batches() if isinstance(frame, Staged) else frame[list(columns)]
-        con.register("_staged", staged)
-        try:
-            con.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
-                f"SELECT {', '.join(columns)}, {int(source_id)} FROM _staged"
-            )
-        finally:
-            con.unregister("_staged")
-        return IngestResult(int(source_id), n_rows, False, vintage)
+        return interruptible(lambda: writer.write_version(self, items), "a write")
 
     def _query(self, sql: str, params: list[Any] | None = None) -> Any:
         """Run a read query; a damaged store becomes a one-line :class:`StoreError`."""

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from keruen import __version__, api
 from keruen.errors import KeruenError
 from keruen.store import Store
+from keruen.store.versions import LatestReader
 from keruen.web import problems, sdmx_routes
 from keruen.web.encode import choose_format, page
 from keruen.web.security import SecurityMiddleware
@@ -205,12 +206,7 @@ def create_app(
     if not Path(path).exists():
         with open_store(path, quiet=True):
             pass  # create the store and load the snapshot once, before going read-only
-    # each request reads the newest version of the store, published by `keruen load` or
-    # `update` while the server runs (no restart; readers never wait for a writer)
-    from keruen.store.versions import LatestReader
-
-    Store(path, read_only=True).close()  # an existing store in the old one-file layout moves
-    reader = LatestReader(path)
+    reader = LatestReader(Store(path, read_only=True).path)  # the newest version per request
     timeout = (
         query_timeout if query_timeout is not None else settings.number("KERUEN_WEB_QUERY_TIMEOUT")
     )
@@ -231,11 +227,7 @@ def create_app(
     app.state.reader = reader
 
     async def run(work: Callable[[Store], T]) -> T:
-        """Run ``work`` on a fresh cursor in a worker thread, interrupted after ``timeout``.
-
-        The cursor reads the store's newest version when the request starts, and that version
-        only until it ends.
-        """
+        """Run ``work`` on a cursor of the newest version, in a thread, cancelled at ``timeout``."""
         cursor = reader.cursor()
         store = _CursorStore(cursor, path)
         try:
