@@ -391,14 +391,16 @@ def bench_serve(work: Path, rows: int, repeats: int) -> None:
 
 
 def bench_help(repeats: int) -> None:
-    times = []
-    for _ in range(repeats):
-        times.append(run([*KERUEN, "--help"]).seconds)
-    print(
-        f"\n`keruen --help` (console script): median {statistics.median(times):.3f} s of "
-        f"{repeats} (min {min(times):.3f}, max {max(times):.3f}), load {load_average():.2f}; "
-        "target ≤ 0.3 s"
+    """``keruen --help`` (target ≤ 0.3 s), beside a bare ``python -c pass`` in the same rounds."""
+    results = rounds(
+        {
+            "keruen --help": lambda: run([*KERUEN, "--help"]),
+            "python -c pass (start-up alone)": lambda: run([sys.executable, "-c", "pass"]),
+        },
+        repeats,
+        "help",
     )
+    print_summary("`keruen --help` (target ≤ 0.3 s)", results, "python -c pass (start-up alone)")
 
 
 def main() -> None:
