@@ -68,8 +68,7 @@ def _expected(store_path: Path, dataset: str, breakdown: str | None = None) -> s
 @pytest.mark.parametrize("stream_from", [0, None])
 @pytest.mark.parametrize(
     "dataset",
-    ["WB_WDI", "UNDESA_IMS", "WB_KNOMAD_REMITTANCES", "WB_BILATERAL_MIGRANT_STOCKS", "UN_WPP",
-     "HOSTILE"],
+    ["WB_WDI", "UNDESA_IMS", "UN_WPP", "HOSTILE"],
 )  # fmt: skip
 def test_query_csv_is_written_by_duckdb_byte_for_byte_as_the_row_writer(
     store_home: Path,  # noqa: F811
