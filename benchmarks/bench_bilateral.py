@@ -18,8 +18,6 @@ import time
 
 import numpy as np
 
-from keruen.indicators import bilateral_summary
-
 
 def synthetic_system(n: int, seed: int = 20260328):
     rng = np.random.default_rng(seed)
@@ -119,6 +117,8 @@ def _median_time(fn, repeats: int) -> float:
 
 
 def main() -> None:
+    from keruen.indicators import bilateral_summary  # not at import: the baselines import this file
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=250)
     parser.add_argument("--repeats", type=int, default=7)

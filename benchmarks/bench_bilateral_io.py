@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_bilateral import baseline, synthetic_system  # noqa: E402
+from bench_bilateral import baseline, synthetic_system  # noqa: E402  (NumPy only, no keruen)
+from measure import print_summary, rounds, run  # noqa: E402
 
 
 def write_synthetic(folder: Path, n: int) -> dict[str, Path]:
@@ -98,7 +99,10 @@ def numpy_compute(m: np.ndarray, pop: np.ndarray, d: np.ndarray | None) -> dict[
 
 
 def cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from keruen.cli import main; main()", "indices", *args]
+    script = Path(sys.executable).with_name("keruen")  # the command a user types
+    if script.exists():
+        return [str(script), "indices", *args]
+    return [sys.executable, "-m", "keruen", "indices", *args]
 
 
 def baseline_cmd(flows: Path, pop: Path, dist: Path | None) -> list[str]:
@@ -144,9 +148,18 @@ def bench_long(folder: Path, n: int, repeats: int, with_pyfixest: bool) -> None:
     t_bread = median_time(lambda: numpy_read(f, p, d), repeats)
     t_decay = median_time(lambda: distance_decay(data.flows, data.distances), repeats)
     cmd = cli("--flows", str(f), "--population", str(p), "--distance", str(d))
-    t_cli = median_time(lambda: run_cli(cmd), repeats)
     base_run = baseline_cmd(f, p, d)
-    t_base = median_time(lambda: run_cli(base_run), repeats)
+    whole = rounds(
+        {
+            "keruen indices --distance": lambda: run(cmd),
+            "NumPy read + compute": lambda: run(base_run),
+        },
+        repeats,
+        f"indices {n}",
+    )
+    print_summary(f"{n} regions, whole processes, interleaved", whole, "NumPy read + compute")
+    t_cli = statistics.median(r.seconds for r in whole["keruen indices --distance"])
+    t_base = statistics.median(r.seconds for r in whole["NumPy read + compute"])
     print(f"  keruen read (load_bilateral)         {t_read:7.2f} s")
     print(f"  NumPy read (pandas C parser + codes) {t_bread:7.2f} s   ratio {t_read / t_bread:.2f}")
     print(f"  keruen distance-decay fit alone      {t_decay:7.2f} s")
@@ -185,8 +198,10 @@ def bench_wide(folder: Path, n: int, repeats: int) -> None:
     long = cli("--flows", str(paths["flows"]), "--population", str(paths["pop"]))
     if run_cli(wide) != run_cli(long):
         raise SystemExit("wide and long inputs gave different measures")
-    t_wide = median_time(lambda: run_cli(wide), repeats)
-    t_long = median_time(lambda: run_cli(long), repeats)
+    both = rounds({"wide": lambda: run(wide), "long": lambda: run(long)}, repeats, f"wide {n}")
+    print_summary(f"{n} x {n}, whole processes, interleaved", both, "long")
+    t_wide = statistics.median(r.seconds for r in both["wide"])
+    t_long = statistics.median(r.seconds for r in both["long"])
     print(f"  `keruen indices` wide  {t_wide:7.2f} s")
     print(f"  `keruen indices` long  {t_long:7.2f} s   ratio wide / long {t_wide / t_long:.2f}")
 

@@ -45,8 +45,9 @@ def generate(path: Path, rows: int, seed: int) -> None:
     n_ind = max(1, -(-rows // len(economies)))
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["Country Name", "Country Code", "Indicator Name", "Indicator Code",
-                      *map(str, YEARS)])
+        out.writerow(
+            ["Country Name", "Country Code", "Indicator Name", "Indicator Code", *map(str, YEARS)]
+        )
         written = 0
         for i in range(n_ind):
             name = f"Synthetic indicator {i:04d} ({UNITS[i % len(UNITS)]})"
@@ -58,8 +59,10 @@ def generate(path: Path, rows: int, seed: int) -> None:
             for j, (iso3, meta) in enumerate(economies):
                 if written >= rows:
                     return
-                cells = ["" if (k < start or holes[j, k]) else f"{block[j, k]:.6g}"
-                         for k in range(len(YEARS))]
+                cells = [
+                    "" if (k < start or holes[j, k]) else f"{block[j, k]:.6g}"
+                    for k in range(len(YEARS))
+                ]
                 out.writerow([meta["country_name"], iso3, name, code, *cells])
                 written += 1
 
@@ -74,13 +77,19 @@ def timed(label: str, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def run_keruen(csv_path: Path, work: Path) -> tuple[float, int]:
     t1, batch = timed("keruen: parse (read_csv + melt)", lambda: worldbank.parse_bulk_csv(csv_path))
-    t2, frame = timed("keruen: validate (pandera + checks)",
-                      lambda: validate_observations(batch, csv_path))
+    t2, frame = timed(
+        "keruen: validate (pandera + checks)", lambda: validate_observations(batch, csv_path)
+    )
     store = Store(work / "keruen.duckdb")
 
-    provenance = Provenance(dataset="WB_WDI", vintage="bench", release="2024-01-01",
-                            publisher="synthetic", file_name=csv_path.name,
-                            sha256=sha256_of(csv_path))
+    provenance = Provenance(
+        dataset="WB_WDI",
+        vintage="bench",
+        release="2024-01-01",
+        publisher="synthetic",
+        file_name=csv_path.name,
+        sha256=sha256_of(csv_path),
+    )
     t3, _ = timed("keruen: Store.ingest (one transaction)", lambda: store.ingest(frame, provenance))
     store.close()
     return t1 + t2 + t3, len(frame)
@@ -98,8 +107,9 @@ def run_duckdb(csv_path: Path, work: Path) -> tuple[float, int]:
         UNPIVOT (SELECT * FROM read_csv(?, header = true, types = {{{types}}}))
         ON {years} INTO NAME period VALUE value)
     """
-    took, _ = timed("duckdb: read_csv + UNPIVOT into a table",
-                    lambda: con.execute(sql, [str(csv_path)]))
+    took, _ = timed(
+        "duckdb: read_csv + UNPIVOT into a table", lambda: con.execute(sql, [str(csv_path)])
+    )
     n = con.execute("SELECT count(*) FROM obs").fetchone()[0]  # type: ignore[index]
     con.close()
     return took, int(n)
@@ -110,8 +120,11 @@ def run_pandas(csv_path: Path) -> tuple[float, int]:
 
     def go() -> Any:
         wide = pd.read_csv(csv_path, dtype={"Country Code": "string", "Indicator Code": "string"})
-        long = wide.melt(id_vars=["Country Code", "Indicator Code"],
-                         value_vars=[str(y) for y in YEARS], var_name="period")
+        long = wide.melt(
+            id_vars=["Country Code", "Indicator Code"],
+            value_vars=[str(y) for y in YEARS],
+            var_name="period",
+        )
         return long.dropna(subset=["value"])
 
     took, frame = timed("pandas: read_csv + melt + dropna", go)
@@ -129,8 +142,10 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         csv_path = work / f"WDIData_synthetic_{args.rows}_{args.seed}.csv"
         if not csv_path.exists():
-            took, _ = timed(f"generate {args.rows:,} rows (seed {args.seed})",
-                            lambda: generate(csv_path, args.rows, args.seed))
+            took, _ = timed(
+                f"generate {args.rows:,} rows (seed {args.seed})",
+                lambda: generate(csv_path, args.rows, args.seed),
+            )
         size = csv_path.stat().st_size / 1e6
         print(f"file: {csv_path.name}, {size:,.0f} MB, {len(YEARS) + 4} columns")
         for old in ("keruen.duckdb", "duckdb.duckdb"):
@@ -138,8 +153,10 @@ def main() -> None:
         k, k_rows = run_keruen(csv_path, work)
         d, d_rows = run_duckdb(csv_path, work)
         p, p_rows = run_pandas(csv_path)
-    print(f"\nrows out: keruen {k_rows:,} (countries only), duckdb {d_rows:,}, pandas {p_rows:,} "
-          "(both with aggregates)")
+    print(
+        f"\nrows out: keruen {k_rows:,} (countries only), duckdb {d_rows:,}, pandas {p_rows:,} "
+        "(both with aggregates)"
+    )
     print(f"{'path':<10}{'seconds':>10}{'vs duckdb':>12}")
     for name, secs in (("keruen", k), ("duckdb", d), ("pandas", p)):
         print(f"{name:<10}{secs:>10.2f}{secs / d:>11.1f}x")

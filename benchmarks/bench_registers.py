@@ -454,6 +454,55 @@ def make_register(persons: int, where: Path) -> tuple[Path, int, float]:
     return root, int(info["rows"]), time.perf_counter() - start  # type: ignore[call-overload]
 
 
+def bench_cli(root: Path, work: Path, repeats: int, memory_limit: str) -> None:
+    """Whole processes, interleaved: `keruen register aggregate` as typed (cold with
+    ``--recheck``, and after `keruen register validate`), each storing its results into a fresh
+    copy of a store holding the snapshot, against the hand-written DuckDB SQL and polars as
+    scripts (start-up and imports included on every side)."""
+    import importlib.util
+    import os
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from measure import print_summary, rounds, run
+
+    script = Path(sys.executable).with_name("keruen")
+    keruen = [str(script)] if script.exists() else [sys.executable, "-m", "keruen"]
+    template, home = work / "cli_template", work / "cli_home"
+    env = dict(os.environ, KERUEN_HOME=str(home), KERUEN_REGISTER_MEMORY_LIMIT=memory_limit)
+    if not template.exists():
+        run([*keruen, "sources"], dict(env, KERUEN_HOME=str(template)))
+    run([*keruen, "register", "validate", str(root)], dict(env, KERUEN_HOME=str(template)))
+
+    def fresh(name: str) -> None:
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(template, home)
+
+    def child_cmd(name: str) -> list[str]:
+        return [sys.executable, __file__, "--one", name, "--data", str(root),
+                "--memory-limit", memory_limit]  # fmt: skip
+
+    aggregate = [*keruen, "register", "aggregate", str(root)]
+    results = rounds(
+        {
+            "keruen register aggregate --recheck (cold)": lambda: run(
+                [*aggregate, "--recheck"], env
+            ),
+            "keruen register aggregate (after validate)": lambda: run(aggregate, env),
+            "hand DuckDB SQL (script)": lambda: run(child_cmd("duckdb-sql")),
+            **(
+                {"polars (script)": lambda: run(child_cmd("polars"))}
+                if importlib.util.find_spec("polars")
+                else {}
+            ),
+        },
+        repeats,
+        "register CLI",
+        fresh,
+    )
+    print_summary("register aggregate, whole processes", results, "hand DuckDB SQL (script)")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--persons", type=int, default=1_000_000, help="size of the comparison")
@@ -463,6 +512,10 @@ def main() -> None:
     p.add_argument("--rule-costs", action="store_true", help="time each pass and rule")
     p.add_argument("--memory-limit", default="1.5GB")
     p.add_argument("--workdir", default=None)
+    p.add_argument(
+        "--cli", type=int, default=0, metavar="ROUNDS",
+        help="also time the commands as typed, whole processes, in ROUNDS interleaved rounds",
+    )  # fmt: skip
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
     p.add_argument("--data", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -486,6 +539,8 @@ def main() -> None:
             f"{r['name']:<18}{r['seconds']:>10.2f}{ratio:>8.2f}{r['peak_mb']:>10.0f}  "
             f"{json.dumps(r['summary'])}"
         )
+    if args.cli:
+        bench_cli(root, work, args.cli, args.memory_limit)
     if args.rule_costs:
         costs = measure("rule-costs", root, args.memory_limit)
         print("\ncost of keruen's checks (DuckDB, one fresh engine per line, CPU seconds)")

@@ -100,7 +100,7 @@ def main() -> None:
         for i in range(args.repeats):
             home = root / f"home{i}"
             home.mkdir()
-            shutil.copy(store, home / "keruen.duckdb")
+            shutil.copytree(store, home / "keruen.duckdb")
             t, line = _run(home, root / f"cold{i}", *extra)
             cold.append(t)
             print(f"cold   {i + 1}: {t:6.2f} s  {line}", flush=True)

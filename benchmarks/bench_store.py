@@ -1,28 +1,23 @@
-"""Benchmark: keruen's store and data path against DuckDB and pandas (on demand, not a test).
+"""Benchmark: keruen's store against DuckDB and pandas, as a user meets it (on demand).
 
-Reproduces the store rows of issue #9's table, each against its baseline measured in the same
-run, printing seconds, peak memory (max RSS of the process) and ratios:
+Every contender is a whole process — the command a user types against the baseline a user
+would write, neither importing the other — run in interleaved rounds (A, B, A, B, ...), with
+medians of the per-round ratios and the load average printed with every round
+(``benchmarks/measure.py``). Sections (``--only``):
 
-* ``wdi``      — ``keruen load`` of the World Bank WDI long CSV (shared data, real values) put in
-  tidy form, replicated ``--wdi-copies`` times with distinct measure codes to reach a size;
-  baselines: DuckDB ``CREATE TABLE AS … read_csv`` and pandas ``read_csv`` + ``melt`` of the
-  same rows in wide form;
-* ``tidy``     — ``keruen load`` of ``--rows`` SYNTHETIC tidy rows from a seeded generator;
-  baselines: DuckDB ``CREATE TABLE AS … read_csv``; pandas ``read_csv``;
-* ``build``    — building a store of ``--build-rows`` SYNTHETIC rows with ``keruen load`` (in
-  ``--build-files`` files); baseline: hand-written DuckDB SQL creating the table and inserting
-  the same files;
-* ``query``    — ``keruen query`` of one point and of a slice (one measure) from the built store;
-  baseline: a Python process running the same SQL in DuckDB (start-up included in both);
-* ``groupby``  — in-process count/sum/mean per measure over ``--groupby-rows`` observations:
-  ``Store.summarise``; baselines: DuckDB group-by on the table; pandas ``groupby`` on the rows
-  held in a DataFrame (time to read them excluded).
+* ``load``  — ``keruen load`` of N SYNTHETIC tidy rows (seeded; each run into a fresh copy of
+  a store holding the bundled snapshot) against DuckDB ``CREATE TABLE AS SELECT * FROM
+  read_csv`` into a new file and pandas ``read_csv``, for every size of ``--load-rows``;
+* ``query`` — ``keruen query SYN --area KAZ --format csv`` (one area, all years: ``--query-rows``
+  / 12 rows) and a point, read through a pipe, against a Python process running the same SQL
+  on a plain DuckDB file holding the same tables and printing the rows with ``csv.writer``;
+* ``serve`` — ``keruen load`` of ``--serve-rows`` rows into the store of a running
+  ``keruen serve`` under 8 requests in flight on loopback, against the same load with the
+  server idle; also the server's latency (p50/p99) during the loads and idle;
+* ``help``  — ``keruen --help`` (target ≤ 0.3 s).
 
-Every process runs separately so its peak memory is its own. Usage (small sizes here)::
-
-    python benchmarks/bench_store.py --rows 200000 --build-rows 1000000 --groupby-rows 1000000
-
-Issue sizes: ``--wdi-copies 25 --rows 5000000 --build-rows 100000000 --groupby-rows 10000000``.
+    python benchmarks/bench_store.py --only load --load-rows 1000000 5000000 10000000
+    python benchmarks/bench_store.py --only query serve help
 """
 
 from __future__ import annotations
@@ -31,438 +26,408 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Run, load_average, print_summary, rounds, run  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-WDI_LONG = ROOT.parent.parent / "shared" / "data" / "wb_wdi" / "wdi_long.csv"
-COLUMNS = "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,obs_status"
 AREAS = ["KAZ", "UZB", "KGZ", "TJK", "TKM", "RUS", "CHN", "TUR", "DEU", "KOR", "USA", "GBR"]
-
-#: Runs a Python snippet or module and reports its wall time and peak RSS as JSON on stderr.
-PEAK = r"""
-import json, runpy, sys, time
-mode, target, *rest = sys.argv[1:]
-started = time.perf_counter()
-code = 0
-try:
-    if mode == "module":
-        sys.argv = [target, *rest]
-        runpy.run_module(target, run_name="__main__")
-    else:
-        exec(compile(target, "<bench>", "exec"), {"ARGS": rest})
-except SystemExit as exc:
-    code = exc.code or 0
-took = time.perf_counter() - started
-# VmHWM: this process's own peak (ru_maxrss would include the forking parent's pages)
-status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
-peak = int(status) / 1024
-print("BENCH " + json.dumps({"seconds": took, "peak_mb": peak, "code": code}), file=sys.stderr)
-"""
-
-
-def run(mode: str, target: str, *args: str, env: dict[str, str] | None = None) -> dict:
-    """One measured process (its whole life, start-up included)."""
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", PEAK, mode, target, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    wall = time.perf_counter() - started
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("BENCH ")]
-    if not lines or json.loads(lines[-1][6:])["code"] not in (0, None):
-        raise SystemExit(f"benchmark step failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    out = json.loads(lines[-1][6:])
-    call = [ln for ln in proc.stdout.splitlines() if ln.startswith("CALL_SECONDS")]
-    out["wall"] = float(call[-1].split()[1]) if call else wall  # in-process timing if given
-    return out
-
-
-def median_of(repeats: int, fn) -> dict:  # type: ignore[no-untyped-def]
-    runs = [fn() for _ in range(repeats)]
-    return {
-        "wall": statistics.median(r["wall"] for r in runs),
-        "peak_mb": max(r["peak_mb"] for r in runs),
-    }
-
-
-# -- data generators ----------------------------------------------------------------------------
-def wdi_tidy(path: Path, copies: int) -> int:
-    """The shared WDI long CSV in keruen's tidy columns (real values), ``copies`` times.
-
-    The file holds two WDI releases; the release goes into ``breakdown`` so keys stay distinct.
-    Also writes the same rows in wide form (years as columns) for the pandas melt baseline.
-    """
-    import duckdb
-
-    con = duckdb.connect()
-    known = con.execute(
-        f"SELECT count(*) FROM read_csv('{WDI_LONG}', all_varchar = true)"
-    ).fetchall()[0][0]
-    con.execute(
-        f"""COPY (
-        SELECT 'WB_WDI_BENCH' AS dataset,
-               CASE WHEN c.i = 0 THEN indicator ELSE indicator || '.C' || c.i END AS measure,
-               country_iso3 AS ref_area, NULL AS counterpart_area, vintage AS breakdown,
-               year AS period, value, NULL AS unit,
-               CASE WHEN value IS NULL THEN 'M' ELSE 'A' END AS obs_status
-        FROM read_csv('{WDI_LONG}', all_varchar = true), range({copies}) c(i)
-        ) TO '{path}' (HEADER, DELIMITER ',')"""
-    )
-    wide = path.with_name("wdi_wide.csv")
-    con.execute(
-        f"""COPY (PIVOT (SELECT * EXCLUDE (country_name, is_aggregate),
-                  range AS copy FROM read_csv('{WDI_LONG}', all_varchar = true), range({copies}))
-            ON year USING first(value)) TO '{wide}' (HEADER, DELIMITER ',')"""
-    )
-    return int(known) * copies
+_SCRIPT = Path(sys.executable).with_name("keruen")  # the console script a user types
+KERUEN = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "keruen"]
 
 
 def synthetic_tidy(path: Path, rows: int, seed: int, dataset: str = "SYN") -> None:
-    """SYNTHETIC tidy rows: distinct keys (measure × area × period), seeded lognormal values."""
+    """SYNTHETIC tidy rows: distinct keys (measure × area × year), seeded lognormal values."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(seed)
-    i = np.arange(rows)
+    chunk = 2_000_000
     n_area, n_year = len(AREAS), 60
-    table = pa.table(
-        {
-            "dataset": pa.array([dataset] * rows),
-            "measure": pa.array(np.char.add("m", (i // (n_area * n_year)).astype(str))),
-            "ref_area": pa.array(np.array(AREAS)[i % n_area]),
-            "counterpart_area": pa.nulls(rows, pa.string()),
-            "breakdown": pa.nulls(rows, pa.string()),
-            "period": pa.array((1960 + (i // n_area) % n_year).astype(str)),
-            "value": pa.array(np.round(rng.lognormal(8, 2, rows), 4)),
-            "unit": pa.array(["persons"] * rows),
-            "obs_status": pa.array(["A"] * rows),
-        }
-    )
-    pacsv.write_csv(table, path)
+    with pacsv.CSVWriter(path, schema=_schema()) as writer:
+        for start in range(0, rows, chunk):
+            i = np.arange(start, min(rows, start + chunk))
+            n = len(i)
+            table = pa.table(
+                {
+                    "dataset": pa.array([dataset] * n),
+                    "measure": pa.array(np.char.add("m", (i // (n_area * n_year)).astype(str))),
+                    "ref_area": pa.array(np.array(AREAS)[i % n_area]),
+                    "counterpart_area": pa.nulls(n, pa.string()),
+                    "breakdown": pa.nulls(n, pa.string()),
+                    "period": pa.array((1960 + (i // n_area) % n_year).astype(str)),
+                    "value": pa.array(np.round(rng.lognormal(8, 2, n), 4)),
+                    "unit": pa.array(["persons"] * n),
+                    "obs_status": pa.array(["A"] * n),
+                },
+                schema=_schema(),
+            )
+            writer.write_table(table)
 
 
-# -- steps ---------------------------------------------------------------------------------------
+def _schema():  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    text = ["dataset", "measure", "ref_area", "counterpart_area", "breakdown", "period"]
+    fields = [pa.field(c, pa.string()) for c in text] + [
+        pa.field("value", pa.float64()),
+        pa.field("unit", pa.string()),
+        pa.field("obs_status", pa.string()),
+    ]
+    return pa.schema(fields)
+
+
 def keruen_env(home: Path) -> dict[str, str]:
     env = dict(os.environ, KERUEN_HOME=str(home))
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
-def fresh_home(work: Path, name: str) -> Path:
-    """A KERUEN_HOME whose store already holds the bundled snapshot (not timed)."""
-    import shutil
-
-    home = work / name
-    shutil.rmtree(home, ignore_errors=True)
-    run("module", "keruen", "sources", env=keruen_env(home))
+def snapshot_home(work: Path) -> Path:
+    """A KERUEN_HOME whose store holds the bundled snapshot (made once, untimed)."""
+    home = work / "template"
+    if not home.exists():
+        run([*KERUEN, "sources"], keruen_env(home))
     return home
 
 
-def keruen_load(home: Path, path: Path, dataset: str, vintage: str) -> dict:
-    return run(
-        "module",
-        "keruen",
-        "load",
-        str(path),
-        "--dataset",
-        dataset,
-        "--vintage",
-        vintage,
-        "--publisher",
-        "benchmark",
-        "--release",
-        "2024-01-01",
-        env=keruen_env(home),
-    )
+def fresh_copy(template: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(template, target)
+
+
+def load_cmd(path: Path, dataset: str, vintage: str = "bench") -> list[str]:
+    return [*KERUEN, "load", str(path), "--dataset", dataset, "--vintage", vintage,
+            "--publisher", "benchmark", "--release", "2024-01-01"]  # fmt: skip
 
 
 DUCKDB_CTAS = """
-import duckdb, os
-db, csv = ARGS
-con = duckdb.connect(db)
-con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv(?)", [csv])
+import duckdb, sys
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[2]])
 con.close()
 """
 
 PANDAS_READ = """
+import sys
 import pandas as pd
-csv, wide = ARGS
-frame = pd.read_csv(csv)
-if wide == "wide":
-    ids = [c for c in frame.columns if not c.isdigit()]
-    frame = frame.melt(id_vars=ids, var_name="period").dropna(subset=["value"])
+pd.read_csv(sys.argv[1])
 """
 
 
-def bench_ingest(
-    work: Path, label: str, tidy: Path, pandas_input: Path, wide: bool, dataset: str, repeats: int
-) -> list[tuple[str, dict]]:
-    def keruen_once() -> dict:
-        home = fresh_home(work, "home_" + label)
-        return keruen_load(home, tidy, dataset, "bench")
+def _resetter(template: Path, home: Path, db: Path):  # type: ignore[no-untyped-def]
+    """Untimed, before each contender: a fresh store copy for keruen, no table for DuckDB."""
 
-    def duck_once() -> dict:
-        db = work / f"{label}_duck.duckdb"
+    def before(name: str) -> None:
+        if name == "keruen load":
+            fresh_copy(template, home)
         db.unlink(missing_ok=True)
-        return run("code", DUCKDB_CTAS, str(db), str(tidy))
+        Path(str(db) + ".wal").unlink(missing_ok=True)
 
-    rows = [
-        ("keruen load", median_of(repeats, keruen_once)),
-        ("DuckDB CREATE TABLE AS read_csv", median_of(repeats, duck_once)),
-        (
-            "pandas read_csv" + (" + melt" if wide else ""),
-            median_of(
-                repeats,
-                lambda: run("code", PANDAS_READ, str(pandas_input), "wide" if wide else "long"),
-            ),
-        ),
-    ]
-    return rows
+    return before
 
 
-HAND_BUILD = """
+def bench_load(work: Path, sizes: list[int], repeats: int, seed: int) -> None:
+    template = snapshot_home(work)
+    for rows in sizes:
+        csv = work / f"tidy_{rows}.csv"
+        synthetic_tidy(csv, rows, seed)
+        home = work / "home_load"
+        db = work / "ctas.duckdb"
+        before = _resetter(template, home, db)
+        results = rounds(
+            {
+                "keruen load": lambda c=csv, h=home: run(load_cmd(c, "SYN"), keruen_env(h)),
+                "DuckDB CREATE TABLE AS read_csv": lambda c=csv, d=db: run(
+                    [sys.executable, "-c", DUCKDB_CTAS, str(d), str(c)]
+                ),
+                "pandas read_csv": lambda c=csv: run([sys.executable, "-c", PANDAS_READ, str(c)]),
+            },
+            repeats,
+            f"load {rows:,}",
+            before,
+        )
+        print_summary(
+            f"load of {rows:,} SYNTHETIC tidy rows ({csv.stat().st_size / 1e6:.0f} MB CSV)",
+            results,
+            "DuckDB CREATE TABLE AS read_csv",
+        )
+        csv.unlink()
+
+
+QUERY_BASELINE = """
+import csv, json, sys
 import duckdb
-db, *csvs = ARGS
-con = duckdb.connect(db)
-con.execute('''CREATE TABLE observations (dataset VARCHAR, measure VARCHAR, ref_area VARCHAR,
-    counterpart_area VARCHAR, breakdown VARCHAR, period VARCHAR, value DOUBLE, unit VARCHAR,
-    obs_status VARCHAR, source_id INTEGER)''')
-for i, csv in enumerate(csvs):
-    con.execute("INSERT INTO observations SELECT *, ? FROM read_csv(?, all_varchar = true)",
-                [i, csv])
-con.close()
-"""
-
-
-def bench_build(work: Path, rows: int, files: int, seed: int) -> tuple[Path, list]:
-    parts = []
-    for k in range(files):
-        part = work / f"build_{k}.csv"
-        synthetic_tidy(part, rows // files, seed + k, dataset=f"BUILD{k}")
-        parts.append(part)
-    home = fresh_home(work, "home_build")
-    started = time.perf_counter()
-    peak = 0.0
-    for k, part in enumerate(parts):
-        step = keruen_load(home, part, f"BUILD{k}", "bench")
-        peak = max(peak, step["peak_mb"])
-    k_res = {"wall": time.perf_counter() - started, "peak_mb": peak}
-    db = work / "hand.duckdb"
-    db.unlink(missing_ok=True)
-    h_res = run("code", HAND_BUILD, str(db), *map(str, parts))
-    return home, [("keruen load × files", k_res), ("hand DuckDB SQL", h_res)]
-
-
-QUERY_SQL = """
-import duckdb, json
-db, sql, params = ARGS
+db, sql, params = sys.argv[1:]
 con = duckdb.connect(db, read_only=True)
-rows = con.execute(sql, json.loads(params)).fetchall()
+cur = con.execute(sql, json.loads(params))
+out = csv.writer(sys.stdout, lineterminator="\\n")
+out.writerow([d[0] for d in cur.description])
+out.writerows(cur.fetchall())
 """
 
 
-def bench_queries(home: Path, repeats: int) -> list[tuple[str, dict]]:
+def query_sql(home: Path, args: dict[str, str]) -> tuple[str, list[str]]:
+    """The SQL `keruen query` runs for ``args`` (without the formula neutralisation)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ["KERUEN_HOME"] = str(home)
+    from keruen.cli.query_plan import QUERY_COLUMNS, _answer_sql
+    from keruen.store import Store
+    from keruen.store.schema import OBSERVATION_KEY
+
+    with Store(home / "keruen.duckdb", read_only=True) as store:
+        sql, params = _answer_sql(
+            store, "SYN", [args["measure"]] if "measure" in args else None,
+            [args["area"]], None, [args["period"]] if "period" in args else None, "*", None,
+        )  # fmt: skip
+    cols = ", ".join(f"q.{c}" for c in QUERY_COLUMNS)
+    order = ", ".join(f"q.{k}" for k in (*OBSERVATION_KEY, "release", "sid"))
+    return (
+        f"SELECT {cols} FROM ({sql}) AS q WHERE q.breakdown IS NULL ORDER BY {order}",
+        params,
+    )
+
+
+def plain_copy(home: Path, target: Path) -> None:
+    """The store's tables in one plain DuckDB file: what the baseline queries (untimed)."""
+    import duckdb
+
     sys.path.insert(0, str(ROOT / "src"))
     from keruen.store import Store
 
-    db = home / "keruen.duckdb"
-    out = []
-    for label, args, kw in (
-        (
-            "point",
-            ["--measure", "m0", "--area", "KAZ", "--period", "1960"],
-            {"measure": "m0", "ref_area": "KAZ", "period": "1960"},
-        ),
-        ("slice", ["--measure", "m1"], {"measure": "m1"}),
+    target.unlink(missing_ok=True)
+    with Store(home / "keruen.duckdb", read_only=True) as store:
+        con = store.con
+        con.execute(f"ATTACH '{target}' AS plain")
+        for table in ("sources", "observations", "paper_figures"):
+            con.execute(f"CREATE TABLE plain.{table} AS SELECT * FROM {table}")
+        con.execute("DETACH plain")
+    duckdb.connect(str(target)).close()
+
+
+def bench_query(work: Path, rows: int, repeats: int, seed: int) -> None:
+    home = work / "home_query"
+    fresh_copy(snapshot_home(work), home)
+    csv = work / "query.csv"
+    synthetic_tidy(csv, rows, seed)
+    run(load_cmd(csv, "SYN"), keruen_env(home))
+    csv.unlink()
+    plain = work / "plain.duckdb"
+    plain_copy(home, plain)
+    for label, args in (
+        (f"one area, all years ({rows // len(AREAS):,} rows)", {"area": "KAZ"}),
+        ("a point", {"area": "KAZ", "measure": "m0", "period": "1960"}),
     ):
-        with Store(db, read_only=True) as store:
-            sql, params = store._observations_sql(
-                "BUILD0", kw.get("measure"), kw.get("ref_area"), None, kw.get("period"), None, None
-            )
-        sql = f"SELECT * FROM ({sql}) WHERE obs_status <> 'M' ORDER BY ALL"
-        out.append(
-            (
-                f"keruen query ({label})",
-                median_of(
-                    repeats,
-                    lambda a=args: run(
-                        "module",
-                        "keruen",
-                        "query",
-                        "BUILD0",
-                        *a,
-                        "--format",
-                        "csv",
-                        env=keruen_env(home),
-                    ),
+        sql, params = query_sql(home, args)
+        cli = [*KERUEN, "query", "SYN", "--format", "csv", "--area", args["area"]]
+        if "measure" in args:
+            cli += ["--measure", args["measure"], "--period", args["period"]]
+        results = rounds(
+            {
+                "keruen query --format csv": lambda c=cli: run(c, keruen_env(home)),
+                "same SQL in Python DuckDB, rows printed": lambda s=sql, p=params: run(
+                    [sys.executable, "-c", QUERY_BASELINE, str(plain), s, json.dumps(p)]
                 ),
-            )
+            },
+            repeats,
+            f"query {label}",
         )
-        out.append(
-            (
-                f"same SQL in DuckDB ({label})",
-                median_of(
-                    repeats,
-                    lambda s=sql, p=params: run("code", QUERY_SQL, str(db), s, json.dumps(p)),
-                ),
-            )
+        print_summary(f"query: {label}", results, "same SQL in Python DuckDB, rows printed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Traffic:
+    """8 client threads sending GETs to the server while ``on`` is set (bounded count)."""
+
+    ROUTES = (
+        "/api/v1/vintages",
+        "/api/v1/series?measure=remittances_received&area=KAZ,UZB&start=2015&end=2023",
+        "/api/v1/sources",
+        "/api/v1/bilateral?dataset=UNDESA_IMS&year=2020&destination=KAZ",
+    )
+
+    def __init__(self, base: str, limit: int = 200_000) -> None:
+        self.base = base
+        self.on = threading.Event()
+        self.done = threading.Event()
+        self.limit = limit
+        self.sent = 0
+        self.errors = 0
+        self.latencies: list[float] = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.work, daemon=True) for _ in range(8)]
+        for t in self.threads:
+            t.start()
+
+    def work(self) -> None:
+        import httpx
+
+        with httpx.Client(base_url=self.base, timeout=120) as client:
+            while not self.done.is_set():
+                if not self.on.wait(0.1):
+                    continue
+                with self.lock:
+                    if self.sent >= self.limit:
+                        return
+                    self.sent += 1
+                    route = self.ROUTES[self.sent % len(self.ROUTES)]
+                t0 = time.perf_counter()
+                try:
+                    ok = client.get(route).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                with self.lock:
+                    self.latencies.append(time.perf_counter() - t0)
+                    self.errors += not ok
+
+    def take(self) -> tuple[list[float], int]:
+        with self.lock:
+            lat, err = self.latencies, self.errors
+            self.latencies, self.errors = [], 0
+        return lat, err
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if values else 0.0
+
+
+def bench_serve(work: Path, rows: int, repeats: int) -> None:
+    import duckdb
+
+    home = work / "home_serve"
+    fresh_copy(snapshot_home(work), home)
+    files = []
+    for k in range(2 * repeats):  # distinct files (datasets), so each load adds rows
+        path = work / f"serve_{k}.csv"
+        duckdb.sql(
+            f"COPY (SELECT 'SRV{k}' AS dataset, 'm' || (i // 1000) AS measure, "
+            f"['KAZ','UZB','KGZ','TJK','TKM','RUS','CHN','TUR','DEU','KOR'][(i % 10) + 1] "
+            f"AS ref_area, NULL AS counterpart_area, NULL AS breakdown, "
+            f"(1900 + (i // 10) % 100)::VARCHAR AS period, ((i * 7919) % 100003) / 8.0 AS value, "
+            f"'persons' AS unit, 'A' AS obs_status FROM range({rows}) t(i)) "
+            f"TO '{path}' (HEADER, DELIMITER ',')"
         )
-    return out
+        files.append(path)
+    port = free_port()
+    server = subprocess.Popen(
+        [*KERUEN, "serve", "--port", str(port)], env=keruen_env(home), stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    import httpx
 
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(base + Traffic.ROUTES[0], timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.5)
+        traffic = Traffic(base)
+        traffic.on.set()  # idle latency: traffic alone, no writer
+        time.sleep(20)
+        idle, idle_errors = traffic.take()
+        traffic.on.clear()
+        k = iter(range(len(files)))
 
-GROUP_KERUEN = """
-import time
-from keruen.store import Store
-import pandas  # imported before timing: every path below returns pandas at the edge
-db, dataset = ARGS
-with Store(db, read_only=True) as store:
-    started = time.perf_counter()
-    table = store.summarise(dataset, ["measure"])
-    print("CALL_SECONDS", time.perf_counter() - started)
-"""
+        def busy() -> Run:
+            i = next(k)
+            traffic.on.set()
+            time.sleep(1)
+            traffic.take()
+            try:
+                return run(load_cmd(files[i], f"SRV{i}"), keruen_env(home))
+            finally:
+                traffic.on.clear()
 
-GROUP_DUCKDB = """
-import time, duckdb
-import pandas
-db, dataset = ARGS
-con = duckdb.connect(db, read_only=True)
-started = time.perf_counter()
-con.execute("SELECT measure, count(value), sum(value), avg(value), min(value), max(value) "
-            "FROM observations WHERE dataset = ? AND breakdown IS NULL AND obs_status <> 'M' "
-            "GROUP BY measure ORDER BY measure", [dataset]).df()
-print("CALL_SECONDS", time.perf_counter() - started)
-"""
+        def alone() -> Run:
+            i = next(k)
+            time.sleep(1)
+            return run(load_cmd(files[i], f"SRV{i}"), keruen_env(home))
 
-GROUP_PANDAS = """
-import time, duckdb
-db, dataset = ARGS
-con = duckdb.connect(db, read_only=True)
-frame = con.execute("SELECT measure, value FROM observations WHERE dataset = ?", [dataset]).df()
-started = time.perf_counter()
-frame.groupby("measure")["value"].agg(["count", "sum", "mean", "min", "max"])
-print("CALL_SECONDS", time.perf_counter() - started)
-"""
-
-GROUP_OLD = """
-import time
-from keruen.store import Store
-import pandas
-db, dataset = ARGS
-with Store(db, read_only=True) as store:
-    started = time.perf_counter()
-    frame = store.observations(dataset)
-    frame.groupby("measure")["value"].agg(["count", "sum", "mean", "min", "max"])
-    print("CALL_SECONDS", time.perf_counter() - started)
-"""
-
-
-def bench_groupby(
-    work: Path, rows: int, seed: int, repeats: int, old: bool = True
-) -> list[tuple[str, dict]]:
-    """In-process: each path runs in its own process, timed from after its imports.
-
-    ``old=False`` skips the former way (every row into pandas: about 1 GB per million rows).
-    """
-    path = work / "groupby.csv"
-    synthetic_tidy(path, rows, seed, dataset="GROUPBY")
-    home = fresh_home(work, "home_groupby")
-    keruen_load(home, path, "GROUPBY", "bench")
-    db = str(home / "keruen.duckdb")
-    env = keruen_env(home)
-    paths = [
-        (
-            "Store.summarise (SQL group-by)",
-            median_of(repeats, lambda: run("code", GROUP_KERUEN, db, "GROUPBY", env=env)),
-        ),
-        (
-            "DuckDB group-by, same process",
-            median_of(repeats, lambda: run("code", GROUP_DUCKDB, db, "GROUPBY")),
-        ),
-        (
-            "pandas groupby (rows in memory)",
-            median_of(repeats, lambda: run("code", GROUP_PANDAS, db, "GROUPBY")),
-        ),
-    ]
-    if old:
-        paths.append(
-            (
-                "Store.observations + pandas groupby",
-                median_of(repeats, lambda: run("code", GROUP_OLD, db, "GROUPBY", env=env)),
-            )
+        results = rounds(
+            {"keruen load, server under 8 in flight": busy, "keruen load, server idle": alone},
+            repeats,
+            "serve",
         )
-    return paths
+        during, during_errors = traffic.take()
+        traffic.done.set()
+        print_summary(
+            f"load of {rows:,} rows beside a running `keruen serve`",
+            results,
+            "keruen load, server idle",
+        )
+        print(
+            f"  server, traffic alone: {len(idle)} requests, p50 {pct(idle, 50) * 1e3:.0f} ms, "
+            f"p99 {pct(idle, 99) * 1e3:.0f} ms, errors {idle_errors}"
+        )
+        print(
+            f"  server, during the loads: {len(during)} requests, p50 "
+            f"{pct(during, 50) * 1e3:.0f} ms, p99 {pct(during, 99) * 1e3:.0f} ms, errors "
+            f"{during_errors}; p99 ratio {pct(during, 99) / max(pct(idle, 99), 1e-9):.2f}"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
-def report(title: str, rows: list[tuple[str, dict]]) -> None:
-    base = rows[1][1]["wall"]
-    print(f"\n{title}")
-    print(f"  {'path':<38}{'seconds':>9}{'peak MB':>10}{'× baseline':>12}")
-    for name, res in rows:
-        print(f"  {name:<38}{res['wall']:>9.2f}{res['peak_mb']:>10.0f}{res['wall'] / base:>12.2f}")
+def bench_help(repeats: int) -> None:
+    """``keruen --help`` (target ≤ 0.3 s), beside a bare ``python -c pass`` in the same rounds."""
+    results = rounds(
+        {
+            "keruen --help": lambda: run([*KERUEN, "--help"]),
+            "python -c pass (start-up alone)": lambda: run([sys.executable, "-c", "pass"]),
+        },
+        repeats,
+        "help",
+    )
+    print_summary("`keruen --help` (target ≤ 0.3 s)", results, "python -c pass (start-up alone)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wdi-copies", type=int, default=1)
-    parser.add_argument("--rows", type=int, default=200_000, help="synthetic tidy rows")
-    parser.add_argument("--build-rows", type=int, default=1_000_000)
-    parser.add_argument("--build-files", type=int, default=4)
-    parser.add_argument("--groupby-rows", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--query-repeats", type=int, default=None, help="runs per query path (default: --repeats)"
-    )
+    parser.add_argument("--only", nargs="*", default=["load", "query", "serve", "help"])
+    parser.add_argument("--load-rows", type=int, nargs="*", default=[1_000_000])
+    parser.add_argument("--query-rows", type=int, default=7_500_000)
+    parser.add_argument("--serve-rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3, help="rounds (≥ 3 pairs)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--no-old-groupby",
-        action="store_true",
-        help="skip the former group-by (all rows into pandas), which needs ~1 GB per M rows",
-    )
-    parser.add_argument("--only", nargs="*", default=["wdi", "tidy", "build", "groupby"])
+    parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}; load average at start {load_average():.2f}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
-        if "wdi" in args.only:
-            tidy = work / "wdi_tidy.csv"
-            n = wdi_tidy(tidy, args.wdi_copies)
-            report(
-                f"WDI long CSV, {n:,} rows (real values)",
-                bench_ingest(
-                    work, "wdi", tidy, work / "wdi_wide.csv", True, "WB_WDI_BENCH", args.repeats
-                ),
-            )
-        if "tidy" in args.only:
-            tidy = work / "tidy.csv"
-            synthetic_tidy(tidy, args.rows, args.seed)
-            report(
-                f"{args.rows:,} SYNTHETIC tidy rows",
-                bench_ingest(work, "tidy", tidy, tidy, False, "SYN", args.repeats),
-            )
-        if "build" in args.only:
-            home, rows = bench_build(work, args.build_rows, args.build_files, args.seed)
-            report(f"store of {args.build_rows:,} SYNTHETIC rows in {args.build_files} files", rows)
-            q = bench_queries(home, args.query_repeats or args.repeats)
-            report("point query", q[:2])
-            report("slice query (one measure)", q[2:])
-        if "groupby" in args.only:
-            report(
-                f"group-by over {args.groupby_rows:,} SYNTHETIC observations",
-                bench_groupby(
-                    work, args.groupby_rows, args.seed, args.repeats, not args.no_old_groupby
-                ),
-            )
+        if "load" in args.only:
+            bench_load(work, args.load_rows, args.repeats, args.seed)
+        if "query" in args.only:
+            bench_query(work, args.query_rows, args.repeats, args.seed)
+        if "serve" in args.only:
+            bench_serve(work, args.serve_rows, args.repeats)
+        if "help" in args.only:
+            bench_help(max(5, args.repeats))
+    print(f"\nload average at the end {load_average():.2f}")
 
 
 if __name__ == "__main__":

@@ -29,5 +29,5 @@ def store_home(built_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     home.mkdir()
     monkeypatch.setenv("KERUEN_HOME", str(home))
     target = home / "keruen.duckdb"
-    shutil.copy(built_store, target)
+    shutil.copytree(built_store, target)  # the store is a folder of segments
     return target

@@ -104,9 +104,12 @@ def fresh() -> str:
     home = keruen_settings.store_path().parent
     home.mkdir(parents=True, exist_ok=True)
     for old in home.glob("keruen.duckdb*"):
-        old.unlink()
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
     for item in _PRISTINE.iterdir():
-        shutil.copy(item, home / item.name)
+        if item.is_dir():
+            shutil.copytree(item, home / item.name)
+        else:
+            shutil.copy(item, home / item.name)
     return _PRISTINE_SUM[_PRISTINE]  # a byte copy of the pristine store
 
 

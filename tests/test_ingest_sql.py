@@ -244,3 +244,10 @@ def test_summarise_groups_in_sql_exactly_as_pandas_groups_the_observations(
     assert (got["n"].to_numpy() == want["count"].to_numpy()).all()
     assert got["sum"].to_numpy() == pytest.approx(want["sum"].to_numpy())
     assert got.loc[("pop", "KAZ"), "max"] == 100.0  # the newer vintage's value, not the older
+
+
+def test_the_shipped_area_codes_are_those_keruen_resolves() -> None:
+    from keruen.sources.validate import computed_area_codes, known_area_codes
+
+    assert known_area_codes() == computed_area_codes()
+    assert {"KAZ", "KZ-10", "WLD", "post_soviet"} <= set(known_area_codes())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def test_cli_report_from_a_fresh_home_builds_the_store(home: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert (out / "index.html").exists() and (home / "keruen.duckdb").exists()
     first = json.loads((out / "numbers.json").read_text())
-    (home / "keruen.duckdb").unlink()  # a deleted store is rebuilt from the snapshot
+    shutil.rmtree(home / "keruen.duckdb")  # a deleted store is rebuilt from the snapshot
     result = CliRunner().invoke(main, ["report", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads((out / "numbers.json").read_text()) == first

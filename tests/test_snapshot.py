@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_a_deleted_store_is_rebuilt_with_the_same_contents(tmp_path: Path) -> No
     path = tmp_path / "k.duckdb"
     with open_store(path, quiet=True) as store:
         first = store.observations("WB_WDI", "BX.TRF.PWKR.CD.DT", "KAZ")
-    path.unlink()
+    shutil.rmtree(path)  # the store is a folder of segments
     with open_store(path, quiet=True) as store:
         again = store.observations("WB_WDI", "BX.TRF.PWKR.CD.DT", "KAZ")
     assert first[["period", "value", "vintage"]].equals(again[["period", "value", "vintage"]])

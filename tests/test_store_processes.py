@@ -1,8 +1,9 @@
-"""The store under real processes: readers share it during a load, writers wait (bounded) for
+"""The store under real processes: readers never wait for a load, writers wait (bounded) for
 each other, and faults (damaged file, full disk, Ctrl-C) end in one line with the store whole."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -11,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from keruen.store import Store
@@ -66,6 +66,13 @@ def counts(home: Path) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def current_segments(home: Path) -> list[Path]:
+    """The segment files of the store's current version, oldest first."""
+    folder = home / "keruen.duckdb"
+    manifest = json.loads((folder / "CURRENT").read_text())
+    return [folder / s["file"] for s in manifest["segments"]]
+
+
 def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int) -> None:
     assert proc.returncode == code, (proc.returncode, proc.stderr)
     assert "Traceback" not in proc.stderr
@@ -115,33 +122,33 @@ def test_eight_readers_during_a_load_all_succeed_and_the_store_is_whole(
 
 
 HOLD = """
-import select, sys, duckdb
-con = duckdb.connect(sys.argv[1])  # read-write: excludes every other process
-print("held", flush=True)
-select.select([sys.stdin], [], [], float(sys.argv[2]))  # until released or timed out
-con.close()
+import select, sys
+from keruen.store.segments import writer_lock
+with writer_lock(sys.argv[1]):  # what a writer holds while it builds the next version
+    print("held", flush=True)
+    select.select([sys.stdin], [], [], float(sys.argv[2]))  # until released or timed out
 """
 
 
 def hold_store(home: Path, seconds: float) -> subprocess.Popen[str]:
-    """A process holding the store read-write until a line on its stdin (or ``seconds``)."""
+    """A process holding the store's writers' turn until a line on its stdin (or ``seconds``)."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(home / "keruen.duckdb"), str(seconds)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        env=env_for(home),
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
 
 
-def test_readers_and_writers_wait_for_a_held_store_and_say_so(
+def test_a_writer_waits_for_another_writer_and_says_so_while_readers_go_on(
     store_home: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "small.csv"
     write_synthetic_fast(path, 100)
     holder = hold_store(store_home, 90)
-    reader = spawn(store_home, "query", "WB_WDI", "--area", "KAZ")
     writer = spawn(
         store_home,
         "load",
@@ -153,23 +160,38 @@ def test_readers_and_writers_wait_for_a_held_store_and_say_so(
         "--publisher",
         "synthetic",
     )
-    said = [p.stderr.readline() for p in (reader, writer)]  # type: ignore[union-attr]
-    holder.communicate("release\n", timeout=60)  # the writer lets go
-    r_out, r_err = reader.communicate(timeout=600)
+    said = writer.stderr.readline()  # type: ignore[union-attr]
+    reader = keruen(store_home, "query", "WB_WDI", "--area", "KAZ", KERUEN_LOCK_TIMEOUT="0.5")
+    assert writer.poll() is None, "the writer did not wait for the first one"
+    holder.communicate("release\n", timeout=60)  # the first writer is done
     w_out, w_err = writer.communicate(timeout=600)
-    assert all("in use by another keruen process; waiting up to 120 s" in s for s in said), said
-    assert reader.returncode == 0 and "KAZ" in r_out, r_err
+    assert "being updated by another keruen process" in said and "waiting up to 120 s" in said
+    assert reader.returncode == 0 and "KAZ" in reader.stdout, reader.stderr
+    assert "waiting" not in reader.stderr
     assert writer.returncode == 0 and "added 100 observations" in w_out, w_err
 
 
-def test_the_wait_is_bounded_and_ends_in_one_line(store_home: Path) -> None:
+def test_the_wait_is_bounded_and_ends_in_one_line(store_home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    write_synthetic_fast(path, 100)
     holder = hold_store(store_home, 90)
     try:
-        proc = keruen(store_home, "query", "WB_WDI", KERUEN_LOCK_TIMEOUT="0.5")
+        proc = keruen(
+            store_home,
+            "load",
+            str(path),
+            "--dataset",
+            "SYN",
+            "--vintage",
+            "v1",
+            "--publisher",
+            "P",
+            KERUEN_LOCK_TIMEOUT="0.5",
+        )
     finally:
         holder.communicate("release\n", timeout=60)
     assert_one_line_error(proc, 4)
-    assert "still in use by another keruen process" in proc.stderr
+    assert "still being updated by another keruen process" in proc.stderr
 
 
 def test_a_damaged_store_file_is_a_one_line_error(tmp_path: Path) -> None:
@@ -182,7 +204,7 @@ def test_a_damaged_store_file_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_a_half_truncated_store_file_is_a_one_line_error(store_home: Path) -> None:
-    path = store_home / "keruen.duckdb"
+    path = current_segments(store_home)[-1]
     with path.open("r+b") as fh:
         fh.truncate(path.stat().st_size // 2)
     for args in (("query", "WB_WDI", "--area", "KAZ"), ("sources",)):
@@ -288,10 +310,37 @@ def test_ctrl_c_inside_the_write_transaction_rolls_it_back(tmp_path: Path) -> No
     store.close()
 
 
-def test_a_store_held_read_only_by_readers_is_shared(store_home: Path) -> None:
-    first = duckdb.connect(str(store_home / "keruen.duckdb"), read_only=True)
-    try:
-        proc = keruen(store_home, "query", "WB_WDI", "--area", "KAZ", KERUEN_LOCK_TIMEOUT="1")
-        assert proc.returncode == 0 and "waiting" not in proc.stderr, proc.stderr
-    finally:
-        first.close()
+READER = """
+import select, sys
+from keruen.store import Store
+store = Store(sys.argv[1])  # opens the version current now and keeps it
+count = "SELECT count(*) FROM observations"
+print(store.con.execute(count).fetchall()[0][0], flush=True)
+select.select([sys.stdin], [], [], 120)  # until told to read again
+print(store.con.execute(count).fetchall()[0][0], flush=True)
+"""
+
+
+def test_a_load_does_not_wait_for_a_reader_who_keeps_its_version(
+    store_home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "small.csv"
+    write_synthetic_fast(path, 1_000)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(store_home / "keruen.duckdb")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env_for(store_home),
+    )
+    assert reader.stdout is not None
+    before = int(reader.stdout.readline())
+    load = keruen(
+        store_home,
+        *("load", str(path), "--dataset", "SYN", "--vintage", "v1", "--publisher", "P"),
+        KERUEN_LOCK_TIMEOUT="1",
+    )
+    out, _ = reader.communicate("again\n", timeout=60)
+    assert load.returncode == 0 and "waiting" not in load.stderr, load.stderr
+    assert int(out) == before  # the reader saw one version for its whole life
+    assert counts(store_home)[1] == before + 1_000  # a new reader sees the new version

@@ -186,12 +186,15 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(tmp_path: Path) -> None:
 
     with open_store(path, quiet=True):
         pass
+    import json
+
     import duckdb
 
-    with duckdb.connect(str(path)) as con:  # a hostile publisher name, written behind keruen
-        con.execute(
-            "UPDATE sources SET publisher = '=cmd|'' /C calc''!A0' WHERE dataset = 'UN_WPP'"
-        )
+    for seg in json.loads((path / "CURRENT").read_text())["segments"]:  # the store's files
+        with duckdb.connect(str(path / seg["file"])) as con:  # a hostile name, behind keruen
+            con.execute(
+                "UPDATE sources SET publisher = '=cmd|'' /C calc''!A0' WHERE dataset = 'UN_WPP'"
+            )
     r = TestClient(create_app(path, warm=False)).get("/api/v1/vintages", params={"format": "csv"})
     lines = [ln for ln in r.text.splitlines() if "cmd|" in ln]
     assert lines and all(",'=cmd|" in ln or ",\"'=cmd|" in ln for ln in lines)

@@ -172,8 +172,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KERUEN_LOCK_TIMEOUT",
         "60",
-        "Seconds a command waits for another keruen process that holds the store (a writer "
-        "excludes everyone; readers exclude writers) before it gives up with an error.",
+        "Seconds a command that writes the store waits for another keruen process writing it "
+        "before it gives up with an error (readers never wait: docs/store.md).",
     ),
     Setting(
         "KERUEN_MEMORY_LIMIT",

@@ -69,6 +69,29 @@ def neutralise_cell(value: Any) -> Any:
     return "'" + value
 
 
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def neutralise_sql(column: str) -> str:
+    r"""SQL (DuckDB) giving the text column ``column`` as :func:`neutralise_cell` gives each cell.
+
+    Evaluated inside DuckDB, so a large answer is neutralised without a Python object per cell;
+    an empty text becomes NULL (both are written as an empty CSV field). The plain-number
+    exception is the same pattern, Python's Unicode ``\d`` spelled ``\p{Nd}`` for DuckDB's RE2.
+    """
+    starts = ", ".join(
+        _sql_literal(c) if c.isprintable() else f"chr({ord(c)})" for c in FORMULA_STARTS
+    )
+    number = _sql_literal(_PLAIN_NUMBER.pattern.replace(r"\d", r"\p{Nd}"))
+    quote = _sql_literal("'")
+    return (
+        f"CASE WHEN {column} IS NULL OR {column} = '' THEN NULL "
+        f"WHEN left({column}, 1) IN ({starts}) AND NOT regexp_full_match({column}, {number}) "
+        f"THEN {quote} || {column} ELSE {column} END"
+    )
+
+
 def text_columns(frame: pd.DataFrame) -> list[str]:
     """The columns of ``frame`` holding text (object or string dtype)."""
     import pandas as pd  # here, not at the top: `keruen query` prints rows without pandas

@@ -16,12 +16,18 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from keruen.store.rows import Rows
-from keruen.writing import neutralise, neutralise_cell, text_columns
+from keruen.writing import (  # noqa: F401 - neutralise_sql is used by the query command
+    neutralise,
+    neutralise_cell,
+    neutralise_sql,
+    text_columns,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +42,53 @@ format_option = click.option(
     help="table: for reading; csv/json: every column, with full provenance.",
 )
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+#: DuckDB CSV options giving the bytes :func:`rows_to_csv` gives (no comment character).
+CSV_COPY_OPTIONS = "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"', COMMENT ''"
+
+
+def stream_csv(con: Any, sql: str, params: Sequence[Any], spill: str) -> None:
+    """Write the answer of ``sql`` to stdout as CSV, from DuckDB's own writer.
+
+    The bytes are those of :func:`rows_to_csv` once text columns went through
+    :func:`neutralise_sql` (fields holding ``,``, ``"``, CR or LF quoted, floats as Python's
+    ``repr``). A pipe or terminal is written to directly; a file or a captured stream gets the
+    rows through a temporary file in ``spill`` (a file opened for appending must not be
+    rewritten from its start).
+    """
+    import os
+    import shutil
+    import stat
+    import tempfile
+
+    import duckdb
+
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+        mode = os.fstat(fd).st_mode
+        direct = stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+    except (AttributeError, OSError, ValueError):
+        fd, direct = -1, False
+    try:
+        if direct:
+            con.execute(f"COPY ({sql}) TO '/dev/fd/{fd}' ({CSV_COPY_OPTIONS})", list(params))
+            return
+        Path(spill).mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="query-", suffix=".csv", dir=spill)
+        os.close(handle)
+        try:
+            escaped = name.replace("'", "''")
+            con.execute(f"COPY ({sql}) TO '{escaped}' ({CSV_COPY_OPTIONS})", list(params))
+            with open(name, encoding="utf-8", newline="") as src:
+                shutil.copyfileobj(src, sys.stdout, 1 << 20)
+        finally:
+            os.unlink(name)
+    except duckdb.Error as exc:
+        if "Broken pipe" in str(exc):  # the reader (e.g. `head`) stopped reading: not an error
+            return
+        raise
+
+
 def _csv_field(value: Any) -> str:
     if _is_missing(value):
         return ""

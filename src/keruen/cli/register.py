@@ -203,7 +203,8 @@ def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
         bar.set_postfix_str("store")
         with open_store() as store:
             stored = {} if no_store else store_results(store, results, files, eng.name, digests)
-            population = store.observations("KZ_BNS_POPULATION", "population")
+            # the regions' population is read only for the files of `--od-dir`
+            population = store.observations("KZ_BNS_POPULATION", "population") if od_dir else None
         bar.update()
     if record:
         click.echo(f"reused the duplicate check of {record_path(files.root)} (same files, span "
@@ -216,6 +217,6 @@ def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
             what = "already held" if res.already_present else f"{res.rows_added:,} observations"
             line += f" -> store: {what}, vintage {res.vintage!r}"
         click.echo(line)
-    if od_dir:
+    if od_dir and population is not None:
         written = write_od_files(results, population, Path(od_dir))
         click.echo(f"wrote {len(written)} files for `keruen indices` to {od_dir}")

@@ -12,10 +12,10 @@ import click
 
 from keruen.cli.output import emit, format_option
 from keruen.cli.params import CodeList, YearRange, Years
+from keruen.cli.query_plan import QUERY_COLUMNS
 
 if TYPE_CHECKING:
-    from keruen.store import Store
-    from keruen.store.rows import Rows
+    pass
 
 
 #: Columns of ``sources`` shown in a table; CSV and JSON carry every column.
@@ -30,26 +30,9 @@ SOURCE_TABLE_COLUMNS = [
     "file_name",
     "url",
 ]
-#: Columns of ``query`` output in CSV and JSON: the first ten as before, new ones appended so
-#: scripts reading columns by position keep working.
-QUERY_COLUMNS = [
-    "dataset",
-    "measure",
-    "ref_area",
-    "counterpart_area",
-    "period",
-    "value",
-    "unit",
-    "obs_status",
-    "vintage",
-    "publisher",
-    "breakdown",
-    "release",
-    "licence",
-    "url",
-    "title",
-    "source_id",
-]
+#: Answers of more rows than this are written by DuckDB (``query --format csv``); smaller ones
+#: through Python, which costs less than starting DuckDB's CSV writer for a few rows.
+STREAM_FROM_ROWS = 10_000
 #: Extra columns of a publication's figures (``paper_figures``).
 PAPER_EXTRA_COLUMNS = ["original_source", "where_in_paper"]
 
@@ -83,221 +66,6 @@ def dataset_name(held: Iterable[str], name: str) -> str:
         f"no dataset {name!r} in the store{hint}{' Held' if hint else '; held'}: "
         + ", ".join(held_set)
     )
-
-
-def _areas_in(asked: Iterable[str], held: Iterable[str], option: str) -> list[str]:
-    """Each asked area as the dataset spells it.
-
-    Matched exactly, in any letter case, or via :func:`keruen.areas.normalise` (ISO alpha-2 or a
-    country's name); else an error with the nearest held codes.
-    """
-    held_set = {h for h in held if h is not None}
-    by_upper = {h.upper(): h for h in held_set}
-    out = []
-    for code in asked:
-        if code in held_set:
-            out.append(code)
-            continue
-        if code.upper() in by_upper:
-            out.append(by_upper[code.upper()])
-            continue
-        from keruen.areas import normalise, suggest  # pycountry: only for codes not held
-        from keruen.cli.params import did_you_mean
-        from keruen.errors import DataNotAvailableError, UnknownAreaError
-
-        try:
-            canonical: str | None = normalise(code, ["country"])
-        except UnknownAreaError:
-            canonical = None
-        if canonical in held_set:
-            out.append(str(canonical))
-            continue
-        near = [c for c in suggest(code, held_set) if c in held_set]
-        raise DataNotAvailableError(
-            f"{option}: the dataset holds no area {code!r}" + did_you_mean(near)
-        )
-    return out
-
-
-def _distinct(store: Store, column: str, dataset: str) -> list[str]:
-    rows = store.con.execute(
-        f"SELECT DISTINCT {column} FROM observations WHERE dataset = ?", [dataset]
-    ).fetchall()
-    return [r[0] for r in rows if r[0] is not None]
-
-
-def _held(store: Store, column: str, dataset: str, asked: list[str]) -> list[str]:
-    """The values of ``column`` in ``dataset`` needed to resolve the ``asked`` ones.
-
-    When every asked value is held as spelled, those (one filtered scan); otherwise every
-    distinct value, for case-insensitive matching and "did you mean" hints. Nothing asked,
-    nothing read.
-    """
-    if not asked:
-        return []
-    marks = ", ".join("?" for _ in asked)
-    rows = store.con.execute(
-        f"SELECT DISTINCT {column} FROM observations WHERE dataset = ? AND {column} IN ({marks})",
-        [dataset, *asked],
-    ).fetchall()
-    found = {r[0] for r in rows}
-    if found >= set(asked):
-        return sorted(found)
-    return _distinct(store, column, dataset)
-
-
-def _held_years(store: Store, dataset: str) -> list[int]:
-    """The first and last year held by ``dataset`` (periods that are plain years), or []."""
-    lo, hi = store.con.execute(
-        "SELECT min(CAST(period AS INTEGER)), max(CAST(period AS INTEGER)) FROM observations "
-        "WHERE dataset = ? AND regexp_full_match(period, '[0-9]+')",
-        [dataset],
-    ).fetchall()[0]
-    return [] if lo is None else [int(lo), int(hi)]
-
-
-#: A publication's figures in the query's columns (and order), with their provenance.
-_PAPER_SQL = """
-SELECT s.dataset, p.measure, p.ref_area, p.counterpart_area, p.period, p.value, p.unit,
-       'A' AS obs_status, s.vintage, s.publisher, NULL::VARCHAR AS breakdown, s.release,
-       s.licence, s.url, s.title, p.source_id, p.original_source, p.where_in_paper
-FROM paper_figures p JOIN sources s USING (source_id)
-WHERE s.dataset = ?
-ORDER BY s.source_id, p.measure, p.ref_area, p.counterpart_area, p.period
-"""
-
-
-def _paper_rows(store: Store, dataset: str) -> Rows:
-    """The figures of the publication ``dataset`` in the query's columns."""
-    from keruen.store.rows import Rows
-
-    return Rows.fetch(store._query(_PAPER_SQL, [dataset]))
-
-
-def _exact_rows(
-    store: Store,
-    dataset: str,
-    measures: list[str],
-    areas: list[str],
-    counterparts: list[str],
-    periods: Years | None,
-    breakdown: str | None,
-    vintage: str | None,
-) -> Rows | None:
-    """The query's rows when every value asked is held exactly as spelled, else None.
-
-    One pushed-down query: a value asked for is held when it appears in the answer. Anything
-    else (another letter case, an alpha-2 code, an open year range, a value absent) returns
-    None, and :func:`_resolved_rows` resolves the names against what the dataset holds.
-    """
-    years = None
-    if periods is not None:
-        spans = [(a, b) for a, b in periods.spans if a is not None and b is not None]
-        if len(spans) < len(periods.spans):
-            return None
-        years = sorted({str(y) for first, last in spans for y in range(first, last + 1)})
-        if not years:
-            return None
-    if vintage is not None and vintage not in store.vintages(dataset):
-        return None
-    table = store.observation_rows(
-        dataset,
-        measures or None,
-        areas or None,
-        counterparts or None,
-        years,
-        breakdown="*" if breakdown is None else breakdown,
-        vintage=vintage,
-    )
-    if table.empty:
-        return None
-    for column, asked in (
-        ("measure", measures),
-        ("ref_area", areas),
-        ("counterpart_area", counterparts),
-        ("period", years or []),
-    ):
-        if not set(asked) <= set(table.column(column)):
-            return None
-    return table
-
-
-def _resolved_rows(
-    store: Store,
-    dataset: str,
-    paper: bool,
-    measures: tuple[tuple[str, ...], ...],
-    areas: tuple[tuple[str, ...], ...],
-    counterparts: tuple[tuple[str, ...], ...],
-    periods: Years | None,
-    breakdown: str | None,
-    vintage: str | None,
-) -> Rows:
-    """The query's rows, each option resolved against the values the dataset holds.
-
-    Names match in any letter case (areas also by alpha-2 code or name), open year ranges are
-    closed by the years held, and an unknown value is an error naming the nearest held ones.
-    """
-    from keruen.cli.params import flat, resolve_names
-
-    table: Rows | None = None
-    if paper:
-        table = _paper_rows(store, dataset)
-        held = {
-            c: list(dict.fromkeys(v for v in table.column(c) if v is not None))
-            for c in ("measure", "ref_area", "counterpart_area", "period")
-        }
-    else:  # read only what the options need: a dataset may hold many millions of rows
-        held = {
-            "measure": _held(store, "measure", dataset, flat(measures)),
-            "ref_area": _held(store, "ref_area", dataset, flat(areas)),
-            "counterpart_area": _held(store, "counterpart_area", dataset, flat(counterparts)),
-            "breakdown": _held(
-                store, "breakdown", dataset, [b for b in [breakdown] if b not in (None, "*")]
-            ),
-        }
-    wanted_measures = resolve_names(flat(measures), held["measure"], "measure", "--measure")
-    wanted_areas = _areas_in(flat(areas), held["ref_area"], "--area")
-    wanted_counterparts = _areas_in(flat(counterparts), held["counterpart_area"], "--counterpart")
-    wanted_periods = None
-    if periods is not None:
-        years = (
-            [int(p) for p in held["period"] if str(p).isdigit()]
-            if "period" in held
-            else _held_years(store, dataset)
-        )
-        wanted_periods = [str(y) for y in periods.resolve(years, "--period")]
-    if vintage is not None:
-        vintage = resolve_names([vintage], store.vintages(dataset), "vintage", "--vintage")[0]
-    if breakdown not in (None, "*"):
-        breakdown = resolve_names(
-            [breakdown], held.get("breakdown", []), "breakdown", "--breakdown"
-        )[0]
-    if table is None:
-        return store.observation_rows(
-            dataset,
-            wanted_measures or None,
-            wanted_areas or None,
-            wanted_counterparts or None,
-            wanted_periods,
-            breakdown="*" if breakdown is None else breakdown,
-            vintage=vintage,
-        )
-    for column, wanted in (
-        ("measure", wanted_measures),
-        ("ref_area", wanted_areas),
-        ("counterpart_area", wanted_counterparts),
-        ("period", wanted_periods),
-    ):
-        if wanted:
-            table = _keep(table, column, set(wanted))
-    if vintage is not None:
-        table = table.where(lambda r: r["vintage"] == vintage)
-    return table
-
-
-def _keep(table: Rows, column: str, wanted: set[str]) -> Rows:
-    return table.where(lambda r: r[column] in wanted)
 
 
 @click.command()
@@ -346,6 +114,7 @@ def query(
     (KERUEN_ESTIMATES_*) and publications' figures (PAPER_*).
     """
     from keruen.cli.params import flat
+    from keruen.cli.query_plan import _exact_rows, _resolved_rows, csv_answer
     from keruen.sources.snapshot import open_store
 
     with open_store(read_only=True) as store:
@@ -353,7 +122,14 @@ def query(
         dataset = dataset_name([d for d, _ in catalogue], dataset)
         paper = {k for d, k in catalogue if d == dataset} == {"paper_figures"}
         table = None
-        if not paper:  # the common case, in one scan; else resolve names, hints, open years
+        if fmt.lower() == "csv" and not paper:  # a large answer: DuckDB writes the CSV
+            table = csv_answer(
+                store, dataset, measures, areas, counterparts, periods, breakdown, vintage,
+                STREAM_FROM_ROWS,
+            )  # fmt: skip
+            if table is None:
+                return
+        if table is None and not paper:  # one scan; else resolve names, hints, open years
             table = _exact_rows(
                 store, dataset, flat(measures), flat(areas), flat(counterparts), periods,
                 breakdown, vintage,
@@ -420,8 +196,10 @@ def _load(
     url: str,
     licence: str,
 ) -> Any:
-    """Stage and validate ``file`` outside the store's lock, then commit it in one short write."""
-    from keruen.settings import store_path
+    """Parse and validate ``file`` straight into the store's next segment, then publish it.
+
+    Readers go on reading the current version meanwhile; another writer waits its turn.
+    """
     from keruen.sources.common import release_date
     from keruen.sources.files import sha256_of, stage_file
     from keruen.sources.snapshot import open_store
@@ -429,30 +207,34 @@ def _load(
 
     release = release_date(release) if release is not None else None
     sha256 = sha256_of(file) if file.is_file() else ""
-    store: Store | None = None
-    if store_path().exists():  # a file already held is not read again
-        store = open_store()  # one store object (and connection) for the check and the write
-        held = store.held(sha256)
-        store.close()  # no connection is kept while the file is read and checked
+    from keruen.settings import store_path
+
+    # a first command makes the store and loads the snapshot: quietly, so a bad file still
+    # ends in one line
+    with open_store(quiet=not store_path().exists()) as store:
+        held = store.held(sha256)  # a file already held is not read again
         if held is not None:
             return held
-    with stage_file(file) as staged:
-        _check_dataset(staged, dataset, file)
-        today = dt.date.today().isoformat()
-        prov = Provenance(
-            dataset=dataset,
-            vintage=vintage,
-            release=release or today,
-            publisher=publisher,
-            file_name=file.name,
-            sha256=sha256,
-            url=url,
-            licence=licence,
-            retrieved=today,
-            origin=str(file.resolve()),
-        )
-        with store if store is not None else open_store() as target:
-            return target.ingest(staged, prov)
+        with store.writing() as turn:
+            held = store.held(sha256)  # the newest version: another writer may have added it
+            if held is not None:
+                return held
+            with stage_file(file, into=turn.segment, source_id=turn.source_id) as staged:
+                _check_dataset(staged, dataset, file)
+                today = dt.date.today().isoformat()
+                prov = Provenance(
+                    dataset=dataset,
+                    vintage=vintage,
+                    release=release or today,
+                    publisher=publisher,
+                    file_name=file.name,
+                    sha256=sha256,
+                    url=url,
+                    licence=licence,
+                    retrieved=today,
+                    origin=str(file.resolve()),
+                )
+                return store.ingest(staged, prov)
 
 
 def _check_dataset(staged: object, dataset: str, file: Path) -> None:

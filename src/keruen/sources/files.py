@@ -137,15 +137,57 @@ def _csv_error(exc: Exception, path: Path) -> InputError:
     return InputError(f"malformed CSV: {reason[:200]}", file=path, row=row)
 
 
-def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool = False) -> Any:
-    """Read a tidy CSV/Parquet file into a staging DuckDB and validate it there.
+def csv_buffer_size(limit: float | None = None) -> int | None:
+    """DuckDB's CSV read buffer for ``KERUEN_MEMORY_LIMIT`` (None: DuckDB's default).
+
+    DuckDB's default from a limit of 512 MB up, else 1/16 of the limit and at least 1 MiB.
+    Small buffers cost parse time (1 MiB made the parse of 1 M rows 1.8x the CPU); DuckDB's
+    default (tens of MB per thread) does not fit a small memory limit.
+    """
+    from keruen.store.staging import memory_limit_bytes
+
+    limit = memory_limit_bytes() if limit is None else limit
+    if limit >= 512e6:
+        return None
+    return int(max(1 << 20, limit / 16))
+
+
+def _number_sql(text: str) -> str:
+    """``text`` (a VARCHAR expression) as DOUBLE; anything not a finite number becomes NaN.
+
+    NULL stays NULL; text that the validation's number pattern refuses becomes NaN, which the
+    value rule then refuses.
+    """
+    from keruen.sources.validate import NUMBER_PATTERN
+
+    pattern = NUMBER_PATTERN.replace("'", "''")
+    return (
+        f"CASE WHEN {text} IS NULL THEN NULL "
+        f"WHEN regexp_matches({text}, '{pattern}') "
+        f"THEN coalesce(TRY_CAST({text} AS DOUBLE), 'NaN'::DOUBLE) ELSE 'NaN'::DOUBLE END"
+    )
+
+
+def stage_file(
+    path: str | Path,
+    kind: str = "observations",
+    *,
+    in_memory: bool = False,
+    into: Path | None = None,
+    source_id: int = 0,
+) -> Any:
+    """Read a tidy CSV/Parquet file once into DuckDB, in the store's types, and validate it.
 
     Returns the :class:`~keruen.store.staging.Staged` table (rules: :mod:`keruen.sources.validate`).
+    With ``into`` (the writer's next segment, see :meth:`keruen.store.Store.writing`) the rows
+    are parsed straight into that file with ``source_id``, so the store writes them once.
 
     CSV: UTF-8, comma-separated, header row; every column read as text, empty cells missing
-    (nothing else, not "NA", Namibia's code). Rows are numbered in file order (data row 1 is
-    the first after the header). Memory is bounded by ``KERUEN_MEMORY_LIMIT``; larger files
-    spill to disk.
+    (nothing else, not "NA", Namibia's code); ``value`` is turned into a number in the same
+    pass (text that is not a decimal number is kept as NaN and refused by the value rule, whose
+    message quotes the text as written). Rows are numbered in file order (data row 1 is the
+    first after the header). Memory is bounded by ``KERUEN_MEMORY_LIMIT``; larger files spill
+    to disk.
     """
     import duckdb
 
@@ -160,32 +202,52 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
     if not path.is_file():
         raise InputError("not a regular file", file=path)
     suffix = path.suffix.lower()
+    columns = PAPER_COLUMNS if kind == "paper_figures" else OBSERVATION_COLUMNS
+    table = "paper_figures" if kind == "paper_figures" else "observations"
     if suffix == ".parquet":
         reader = "read_parquet(?)"
     elif suffix in {".csv", ".txt"}:
         header = _csv_header(path)
         columns_sql = ", ".join(f"'{_sql_text(c)}': 'VARCHAR'" for c in header)
+        buffer = csv_buffer_size()
         reader = (
             "read_csv(?, delim = ',', quote = '\"', escape = '\"', header = true, skip = 0, "
             f"auto_detect = false, columns = {{{columns_sql}}}, encoding = 'utf-8', "
-            "null_padding = false, strict_mode = true, max_line_size = 1048576, "
-            "buffer_size = 1048576)"
+            "null_padding = false, strict_mode = true, max_line_size = 1048576"
+            + (f", buffer_size = {buffer})" if buffer else ")")
         )
+        check_columns(header, columns, path)
     else:
         raise InputError(f"unsupported file type {suffix!r}; use .csv or .parquet", file=path)
-    columns = PAPER_COLUMNS if kind == "paper_figures" else OBSERVATION_COLUMNS
-    if suffix != ".parquet":
-        check_columns(header, columns, path)
     # small files are staged in memory; larger ones in a DuckDB file that can spill to disk
     small = path.stat().st_size * 4 < memory_limit_bytes()
-    staged = open_staging(kind, path, in_memory=in_memory or small)
+    staged = open_staging(kind, path, in_memory=in_memory or small, into=into)
+    staged.table, staged.source_id = table, source_id
     try:
         con = staged.con
         try:
-            con.execute(f"CREATE TABLE raw0 AS SELECT * FROM {reader}", [str(path)])
             if suffix == ".parquet":
-                names = [r[0] for r in con.execute("DESCRIBE raw0").fetchall()]
-                check_columns(names, columns, path)
+                described = con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(path)]).fetchall()
+                types = {str(r[0]): str(r[1]) for r in described}
+                check_columns(list(types), columns, path)
+            else:
+                types = dict.fromkeys(header, "VARCHAR")
+            selects = []
+            numeric = {"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"}
+            for col in columns:
+                quoted = '"' + col + '"'
+                if col != "value":
+                    selects.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
+                elif types[col] in numeric or types[col].startswith("DECIMAL"):
+                    selects.append(f"CAST({quoted} AS DOUBLE) AS value")
+                else:
+                    selects.append(f"{_number_sql('CAST(value AS VARCHAR)')} AS value")
+            # one pass: parse, convert, write (rowid follows file order: insertion order kept)
+            con.execute(
+                f"CREATE TABLE {table} AS SELECT {', '.join(selects)}, "
+                f"{int(source_id)}::INTEGER AS source_id FROM {reader}",
+                [str(path)],
+            )
         except duckdb.Error as exc:
             if cancelled():
                 raise
@@ -203,21 +265,26 @@ def stage_file(path: str | Path, kind: str = "observations", *, in_memory: bool 
                 reason = str(exc).strip().splitlines()[0][:200]
                 raise InputError(f"corrupt or unreadable Parquet: {reason}", file=path) from None
             raise _csv_error(exc, path) from None
-        types = {r[0]: str(r[1]) for r in con.execute("DESCRIBE raw0").fetchall()}
-        numeric = {"DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"}
-        selects = []
-        for col in columns:
-            quoted = '"' + col + '"'
-            if col == "value" and (types[col] in numeric or types[col].startswith("DECIMAL")):
-                selects.append(f"CAST({quoted} AS DOUBLE) AS value")
-            else:
-                selects.append(f"CAST({quoted} AS VARCHAR) AS {quoted}")
-        # rowid follows file order (DuckDB preserves insertion order by default)
-        con.execute(f"CREATE VIEW raw AS SELECT rowid + 1 AS _row, {', '.join(selects)} FROM raw0")
-        staged.table = "raw0"
+        con.execute(
+            f"CREATE TEMP VIEW raw AS SELECT rowid + 1 AS _row, {', '.join(columns)} FROM {table}"
+        )
         staged.catalog = str(con.execute("SELECT current_database()").fetchall()[0][0])
+        numeric_value = types["value"] in numeric or types["value"].startswith("DECIMAL")
+
+        def value_text(row: int) -> Any:
+            """The value of data row ``row`` as the file spells it (for the error message)."""
+            if numeric_value:
+                return None
+            found = con.execute(
+                f"SELECT CAST(value AS VARCHAR) FROM {reader} LIMIT 1 OFFSET ?",
+                [str(path), row - 1],
+            ).fetchall()
+            return found[0][0] if found else None
+
         try:
-            staged.n_rows = check_relation(con, kind, path)
+            staged.n_rows = check_relation(
+                con, kind, path, value_text=None if numeric_value else value_text
+            )
         except duckdb.Error as exc:
             if cancelled():
                 raise

@@ -14,7 +14,7 @@ table (from the import parsers) goes through the same SQL via :func:`validate_ob
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,12 +46,30 @@ _EXPECTED = {
 }
 
 
+#: The shipped list of :func:`known_area_codes` (one code a line), read instead of building it
+#: from pycountry on every load; a test keeps it equal to :func:`computed_area_codes`.
+AREA_CODES_FILE = "area_codes.txt"
+
+
 @cache
 def known_area_codes() -> tuple[str, ...]:
     """The codes of every known area: the reference table validation joins against.
 
-    As :func:`keruen.areas.area` resolves them, in their canonical upper-case spelling.
+    As :func:`keruen.areas.area` resolves them, in their canonical upper-case spelling; read
+    from ``keruen/data/reference/area_codes.txt`` (importing pycountry and building the list
+    cost a load about 0.15-0.3 s), or computed if that file is missing.
     """
+    from importlib import resources
+
+    try:
+        text = resources.files("keruen.data.reference").joinpath(AREA_CODES_FILE).read_text()
+    except (FileNotFoundError, OSError):
+        return computed_area_codes()
+    return tuple(line for line in text.split() if line)
+
+
+def computed_area_codes() -> tuple[str, ...]:
+    """:func:`known_area_codes` built from pycountry and keruen's area tables."""
     import pycountry
 
     from keruen import areas
@@ -152,11 +170,19 @@ def _message(field: str, bad: Any) -> str:
     return f"invalid value {shown}; expected {_EXPECTED.get(field, 'a valid value')}"
 
 
-def check_relation(con: Any, kind: str, file: str | Path) -> int:
+def check_relation(
+    con: Any,
+    kind: str,
+    file: str | Path,
+    *,
+    value_text: Callable[[int], Any] | None = None,
+) -> int:
     """Validate the relation ``raw`` in ``con`` (see the module docstring); returns its rows.
 
     Raises :class:`InputError` at the first offending data row: field rules first, then
-    duplicate keys, then empty values lacking ``obs_status`` 'M' (observations).
+    duplicate keys, then empty values lacking ``obs_status`` 'M' (observations). When
+    ``value`` was converted to numbers while parsing (text that is no number made NaN),
+    ``value_text(row)`` gives the text as written, for the message.
     """
     types = {r[0]: str(r[1]) for r in con.execute("DESCRIBE raw").fetchall()}
     numeric_value = types.get("value", "VARCHAR") != "VARCHAR"
@@ -197,6 +223,8 @@ def check_relation(con: Any, kind: str, file: str | Path) -> int:
         for i, (field, _) in enumerate(rules):
             if row[i]:
                 bad = row[n + list(dict.fromkeys(f for f, _ in rules)).index(field)]
+                if field == "value" and value_text is not None:
+                    bad = value_text(int(first))
                 raise InputError(_message(field, bad), file=file, row=int(first), field=field)
     if kind == "observations":
         _check_duplicates(con, file)

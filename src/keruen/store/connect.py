@@ -1,23 +1,16 @@
-"""Opening DuckDB files: bounded waiting for another process's lock, one-line errors.
+"""DuckDB connections of the store: settings, Ctrl-C that interrupts them, one-line errors.
 
-DuckDB locks a database file per process: a read-write process excludes every other process,
-read-only processes share the file. keruen therefore opens the store read-only except for the
-short window of a commit, and a process that meets another's lock waits (up to
-``KERUEN_LOCK_TIMEOUT`` seconds, saying so once on stderr) instead of failing at once.
+How the store's files are shared between processes (readers never wait, writers take turns):
+:mod:`keruen.store.versions`.
 """
 
 from __future__ import annotations
 
 import re
 import signal
-import sys
 import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
-
-import duckdb
 
 from keruen.errors import StoreError
 
@@ -103,19 +96,10 @@ def interruptible(work: Callable[[], T], what: str = "the load") -> T:
     return box["result"]  # type: ignore[no-any-return]
 
 
-_LOCK = re.compile(r"Could not set lock|Conflicting lock|lock on file", re.IGNORECASE)
-_PID = re.compile(r"\(PID (\d+)\)")
-
-
 def first_line(exc: BaseException) -> str:
     """The first meaningful line of a DuckDB error, without its ``... Error:`` prefix."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return re.sub(r"^[A-Za-z ]*Error: ", "", text)[:300]
-
-
-def is_lock_conflict(exc: BaseException) -> bool:
-    """Whether ``exc`` says another process holds the file's lock."""
-    return isinstance(exc, duckdb.Error) and bool(_LOCK.search(str(exc)))
 
 
 def describe_open_error(path: str, exc: BaseException) -> str:
@@ -147,55 +131,3 @@ def duckdb_config() -> dict[str, Any]:
 
     limit = get("KERUEN_MEMORY_LIMIT")
     return {"memory_limit": limit} if limit else {}
-
-
-def _waiting(path: str, opener: Callable[[], T]) -> T:
-    """Call ``opener`` until it stops meeting another process's lock (bounded, said once)."""
-    deadline = time.monotonic() + lock_timeout()
-    delay, warned = 0.02, False
-    while True:
-        try:
-            return opener()
-        except duckdb.Error as exc:
-            if not is_lock_conflict(exc):
-                raise StoreError(describe_open_error(path, exc)) from None
-            left = deadline - time.monotonic()
-            if left <= 0:
-                holder = _PID.search(str(exc))
-                who = f" (process {holder.group(1)})" if holder else ""
-                raise StoreError(
-                    f"the store at {path} is still in use by another keruen process{who} "
-                    f"after {lock_timeout():g} s (KERUEN_LOCK_TIMEOUT); try again later"
-                ) from None
-            if not warned:
-                print(
-                    f"keruen: the store at {path} is in use by another keruen process; "
-                    f"waiting up to {lock_timeout():g} s (KERUEN_LOCK_TIMEOUT)",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                warned = True
-            time.sleep(min(delay, max(left, 0.001)))
-            delay = min(delay * 1.5, 0.25)
-
-
-def connect(path: str, *, read_only: bool, config: dict[str, Any] | None = None) -> Any:
-    """``duckdb.connect`` that waits (bounded) while another process holds the file's lock."""
-    if path != ":memory:":
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(describe_open_error(path, exc)) from None
-
-    def opener() -> Any:
-        con = duckdb.connect(path, read_only=read_only, config=config or {})
-        con.execute("SET enable_progress_bar = false")
-        return con
-
-    return _waiting(path, opener)
-
-
-def attach(con: Any, path: str, alias: str) -> None:
-    """``ATTACH`` the store at ``path`` read-write to ``con``, waiting (bounded) like connect."""
-    escaped = path.replace("'", "''")
-    _waiting(path, lambda: con.execute(f"ATTACH '{escaped}' AS {alias}"))

@@ -1,6 +1,7 @@
 """The versioned DuckDB store: atomic, idempotent ingest and vintage-aware queries.
 
-Every ingest runs in one transaction: a failure leaves the store exactly as it was. A file
+Every ingest publishes one new version of the store, or nothing: a failure leaves the store
+exactly as it was, and readers never wait for a writer (:mod:`keruen.store.versions`). A file
 already ingested (same sha256) adds nothing. A new release of a dataset is a new vintage; by
 default queries return, for each observation key, the value from the newest vintage holding
 it, and any vintage stays queryable by name.
@@ -9,68 +10,27 @@ it, and any vintage stays queryable by name.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from keruen.errors import ConfigError, DataNotAvailableError, StoreError
-from keruen.store.connect import (
-    LoadInterrupted,
-    active,
-    attach,
-    cancelled,
-    connect,
-    describe_open_error,
-    duckdb_config,
-    first_line,
-    interruptible,
-)
+from keruen.store import writer
+from keruen.store.connect import duckdb_config, interruptible
+from keruen.store.records import IngestResult, Provenance, _reason
 from keruen.store.rows import Rows
-from keruen.store.schema import DDL, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
+from keruen.store.schema import DDL, OBSERVATION_KEY
+from keruen.store.segments import ensure_store
+from keruen.store.versions import Manifest, open_reader, read_manifest
+from keruen.store.writer import Writing
+
+__all__ = ["IngestResult", "Provenance", "Store", "Writing"]
 
 if TYPE_CHECKING:  # pandas is imported by DuckDB only when a query returns a DataFrame
     import pandas as pd
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "No space left" in text or "disk is full" in text.lower():
-        return "the disk is full"
-    if "File too large" in text:
-        return "the file size limit was reached"
-    return first_line(exc)
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where an ingested file came from; stored in the ``sources`` table."""
-
-    dataset: str
-    vintage: str
-    release: str
-    publisher: str
-    file_name: str
-    sha256: str
-    title: str = ""
-    url: str = ""
-    licence: str = ""
-    retrieved: str = ""
-    origin: str = ""
-    notes: str = ""
-    kind: str = "observations"
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What one ingest did: the source row it made (or found) and how many rows it added."""
-
-    source_id: int
-    rows_added: int
-    already_present: bool
-    vintage: str
 
 
 _PLAIN = """
@@ -90,11 +50,13 @@ QUALIFY row_number() OVER (
 
 
 class Store:
-    """A keruen store in one DuckDB file (or in memory with ``path=":memory:"``).
+    """A keruen store: a folder of immutable DuckDB segments (or in memory with ``":memory:"``).
 
-    A file store is read through a read-only connection, shared with other processes; each
-    ingest opens the file read-write only for its transaction (waiting, bounded, for other
-    processes) and goes back to read-only after. ``read_only=True`` also forbids ingests.
+    Reading never waits: the store's connection sees the version that was current when it was
+    opened, for as long as it is held (``close`` lets it go; the next query opens the version
+    current then). Writing builds a new segment and publishes it atomically
+    (:mod:`keruen.store.versions`); writers take turns, a second one waiting (bounded, saying
+    so once) for the first. ``read_only=True`` forbids ingests.
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
@@ -105,47 +67,47 @@ class Store:
         self.path = str(path)
         self.read_only = read_only
         self._con: Any = None
+        self._manifest: Manifest | None = None
+        self._writing: Writing | None = None
         if self.path == ":memory:":
             self._con = duckdb.connect(":memory:", config=duckdb_config())
             self._con.execute(DDL)
             return
-        if not Path(self.path).exists() or not self._has_schema():
-            self._create()
-
-    def _has_schema(self) -> bool:
-        try:
-            n = self.con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-                "AND table_name IN ('sources', 'observations', 'paper_figures')"
-            ).fetchall()[0][0]
-        except duckdb.Error as exc:
-            self.close()
-            raise StoreError(describe_open_error(self.path, exc)) from None
-        return int(n) == 3
-
-    def _create(self) -> None:
-        self.close()
-        con = connect(self.path, read_only=False, config=duckdb_config())
-        try:
-            con.execute(DDL)
-        except duckdb.Error as exc:
-            raise StoreError(describe_open_error(self.path, exc)) from None
-        finally:
-            con.close()
+        ensure_store(self.path)
 
     @property
     def con(self) -> Any:
-        """The current (read-only, for a file store) DuckDB connection, opened on demand."""
+        """The DuckDB connection over the version opened (the current one, on first use)."""
         if self._con is None:
-            self._con = connect(self.path, read_only=True, config=duckdb_config())
+            self._con, self._manifest = open_reader(self.path)
         return self._con
+
+    @property
+    def version(self) -> int:
+        """The number of the store version this object reads (0: an empty store)."""
+        if self.path == ":memory:":
+            return 0
+        self.con  # noqa: B018 - opens the current version
+        assert self._manifest is not None
+        return self._manifest.version
+
+    def refresh(self) -> bool:
+        """Let go of the version read if a newer one was published; whether it was."""
+        if self.path == ":memory:" or self._manifest is None:
+            return False
+        latest = read_manifest(self.path)
+        if latest is None or latest.version == self._manifest.version:
+            return False
+        self.close()
+        return True
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the connection (a later query reopens it)."""
-        if self._con is not None:
+        """Close the connection (a later query reopens it, at the version current then)."""
+        if self._con is not None and self.path != ":memory:":
             self._con.close()
             self._con = None
+            self._manifest = None
 
     def __enter__(self) -> Store:
         return self
@@ -165,6 +127,17 @@ class Store:
         ).fetchall()
         return IngestResult(int(rows[0][0]), 0, True, str(rows[0][1])) if rows else None
 
+    @contextmanager
+    def writing(self) -> Iterator[Writing]:
+        """Hold the writers' turn: what :meth:`ingest_many` needs to build the next segment.
+
+        Inside, :attr:`Writing.segment` is where a file may be parsed straight into the store's
+        next segment (``stage_file(..., into=w.segment, source_id=w.source_id)``), so its rows
+        are written once; the store read meanwhile is the newest version.
+        """
+        with writer.writing(self) as turn:
+            yield turn
+
     def ingest(self, frame: pd.DataFrame | Any, provenance: Provenance) -> IngestResult:
         """Ingest one validated table atomically; a file already held adds nothing."""
         return self.ingest_many([(frame, provenance)])[0]
@@ -172,135 +145,23 @@ class Store:
     def ingest_many(
         self, items: Iterable[tuple[pd.DataFrame | Any, Provenance]]
     ) -> list[IngestResult]:
-        """Ingest several tables in ONE transaction: all land, or none does.
+        """Ingest several tables as ONE new version: all land, or none does.
 
         An item's table may be a pandas frame, a :class:`~keruen.store.staging.Staged` table
-        (read and validated by DuckDB beforehand), or a callable returning either, so files are
-        read only when they are not already held. Ctrl-C during the transaction rolls it back
-        (:class:`LoadInterrupted`); a failed write (disk full, ...) is a :class:`StoreError`.
+        (read and validated by DuckDB beforehand; one staged straight into the writer's next
+        segment is kept as it is), or a callable returning either, so files are read only when
+        they are not already held. Ctrl-C rolls the write back (:class:`LoadInterrupted`); a
+        failed write (disk full, ...) is a :class:`StoreError`. Either way the store is
+        unchanged: the new segment is published only once whole.
         """
         if self.read_only:
             raise StoreError(f"the store at {self.path} was opened read-only")
         items = list(items)
-        from keruen.store.staging import Staged
-
-        staged = [f for f, _ in items if isinstance(f, Staged)]
-        if (
-            self.path != ":memory:"
-            and items
-            and len(staged) == len(items)
-            and len({id(f.con) for f in staged}) == 1
-            and all(f.catalog for f in staged)
-        ):
-            return self._ingest_attached(staged[0].con, items)
         if self.path == ":memory:":
-            return interruptible(lambda: self._transaction(self.con, items), "a write")
-        self.close()  # DuckDB: one process may not hold the file read-only and read-write
-        con = connect(self.path, read_only=False, config=duckdb_config())
-        try:
-            return interruptible(lambda: self._transaction(con, items), "a write")
-        finally:
-            con.close()
-
-    def _ingest_attached(self, con: Any, items: list[tuple[Any, Provenance]]) -> list[IngestResult]:
-        """Write staged tables from their own connection, the store attached read-write to it.
-
-        The rows go from the staging database to the store inside DuckDB (no copy through
-        Python or Arrow); the store is attached only for this transaction.
-        """
-        self.close()
-        home = str(con.execute("SELECT current_database()").fetchall()[0][0])
-        attach(con, self.path, "keruen_store")
-        try:
-            con.execute("USE keruen_store")
-            return interruptible(lambda: self._transaction(con, items), "a write")
-        finally:
-            try:
-                con.execute(f'USE "{home}"')
-                con.execute("DETACH keruen_store")
-            except duckdb.Error:
-                pass  # a connection broken by the failure is closed by its owner
-
-    def _transaction(
-        self, con: Any, items: Iterable[tuple[pd.DataFrame | Any, Provenance]]
-    ) -> list[IngestResult]:
-        results: list[IngestResult] = []
-        con.execute("BEGIN TRANSACTION")
-        try:
-            with active(con):
-                for frame, prov in items:
-                    if cancelled():
-                        break
-                    results.append(self._ingest_one(con, frame, prov))
-                if cancelled():
-                    raise LoadInterrupted("interrupted")
-                con.execute("COMMIT")
-        except BaseException as exc:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # the failed COMMIT already ended the transaction
-            if cancelled():
-                raise LoadInterrupted(
-                    f"interrupted (Ctrl-C); nothing was written, the store at {self.path} "
-                    "is unchanged"
-                ) from None
-            if isinstance(exc, duckdb.Error):
-                raise StoreError(
-                    f"writing the store at {self.path} failed ({_reason(exc)}); nothing was "
-                    "written, the store is unchanged"
-                ) from None
-            raise
-        return results
-
-    def _ingest_one(self, con: Any, frame: pd.DataFrame | Any, prov: Provenance) -> IngestResult:
-        from keruen.store.staging import Staged
-
-        row = con.execute(
-            "SELECT source_id, vintage FROM sources WHERE sha256 = ?", [prov.sha256]
-        ).fetchall()
-        if row:
-            return IngestResult(int(row[0][0]), 0, True, str(row[0][1]))
-        if callable(frame):
-            frame = frame()
-        vintage = prov.vintage
-        clash = con.execute(
-            "SELECT 1 FROM sources WHERE dataset = ? AND vintage = ?", [prov.dataset, vintage]
-        ).fetchall()
-        if clash:  # same release label, different content: keep both, distinctly
-            vintage = f"{vintage}+{prov.sha256[:8]}"
-        n_rows = frame.n_rows if isinstance(frame, Staged) else len(frame)
-        fields = asdict(prov) | {"vintage": vintage, "n_rows": n_rows}
-        cols = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
-        source_id = con.execute(
-            f"INSERT INTO sources ({cols}) VALUES ({marks}) RETURNING source_id",
-            list(fields.values()),
-        ).fetchall()[0][0]
-        table, columns = (
-            ("paper_figures", PAPER_COLUMNS)
-            if prov.kind == "paper_figures"
-            else ("observations", OBSERVATION_COLUMNS)
-        )
-        if isinstance(frame, Staged) and frame.con is con:  # attached: copy inside DuckDB
-            con.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
-                f"SELECT *, {int(source_id)} FROM ({frame.select_sql(qualified=True)})"
+            return interruptible(
+                lambda: writer.memory_transaction(self, self.con, items), "a write"
             )
-            return IngestResult(int(source_id), n_rows, False, vintage)
-        if isinstance(frame, Staged):
-            staged: Any = frame.batches()
-        else:
-            staged = frame[list(columns)]
-        con.register("_staged", staged)
-        try:
-            con.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}, source_id) "
-                f"SELECT {', '.join(columns)}, {int(source_id)} FROM _staged"
-            )
-        finally:
-            con.unregister("_staged")
-        return IngestResult(int(source_id), n_rows, False, vintage)
+        return interruptible(lambda: writer.write_version(self, items), "a write")
 
     def _query(self, sql: str, params: list[Any] | None = None) -> Any:
         """Run a read query; a damaged store becomes a one-line :class:`StoreError`."""

@@ -1,8 +1,9 @@
-"""Staging: a file read and validated inside DuckDB, outside the store's write lock.
+"""Staging: a file parsed once into the store's types and validated there, inside DuckDB.
 
-A :class:`Staged` table lives in a private DuckDB file (beside the store, so spilling beyond
-``KERUEN_MEMORY_LIMIT`` uses the same disk) as text columns plus ``value``; the store streams it
-in Arrow batches into its own transaction, so the store is held read-write only while copying.
+For ``keruen load`` the staging database is the store's next segment itself
+(:mod:`keruen.store.versions`): parsed once, validated on what was parsed, written once. Other
+callers (the bundled snapshot, tests) stage in memory or in a temporary file, and the store
+copies the rows into its segment in Arrow batches.
 """
 
 from __future__ import annotations
@@ -32,15 +33,22 @@ def work_dir() -> Path:
 
 @dataclass
 class Staged:
-    """A validated table in a staging DuckDB: ``raw`` (``_row`` + the columns of ``kind``)."""
+    """A parsed, validated table in a DuckDB database of its own, in the store's types.
+
+    ``table`` (``observations`` or ``paper_figures``) holds the columns of ``kind`` plus
+    ``source_id``; the temporary view ``raw`` numbers its rows in file order for validation.
+    When ``path`` is the writer's next segment (``stage_file(..., into=...)``) the database *is*
+    that segment: the store keeps it as it is, so the rows are written once.
+    """
 
     con: Any
     kind: str
     file: str
     n_rows: int = 0
     path: Path | None = None
-    table: str = "raw"
+    table: str = "observations"
     catalog: str = ""
+    source_id: int = 0
     _closed: bool = field(default=False, repr=False)
 
     @property
@@ -49,30 +57,38 @@ class Staged:
         return PAPER_COLUMNS if self.kind == "paper_figures" else OBSERVATION_COLUMNS
 
     def select_sql(self, qualified: bool = False) -> str:
-        """SQL returning the staged rows in the store's types (file order: insertion order kept).
+        """SQL returning the staged rows in the store's column order (file order kept).
 
         ``qualified`` names the table with its catalog, for use while another database is the
-        connection's default (the store, attached for the write).
+        connection's default.
         """
-        cols = [
-            "TRY_CAST(value AS DOUBLE) AS value" if c == "value" else f"CAST({c} AS VARCHAR) AS {c}"
-            for c in self.columns
-        ]
         source = f'"{self.catalog}".main.{self.table}' if qualified else self.table
-        return f"SELECT {', '.join(cols)} FROM {source}"
+        return f"SELECT {', '.join(self.columns)} FROM {source}"
 
     def batches(self) -> Any:
         """The staged rows as a streaming Arrow ``RecordBatchReader``."""
         _ACTIVE.add(self.con)  # the store's INSERT pulls from this connection
         return self.con.sql(self.select_sql()).to_arrow_reader(BATCH_ROWS)
 
-    def close(self) -> None:
-        """Drop the staging database and its files."""
+    def seal(self) -> None:
+        """Close the database and keep its file: it has become a segment of the store."""
         if self._closed:
             return
         self._closed = True
         _ACTIVE.discard(self.con)
-        self.con.close()
+        self.con.execute("DROP VIEW IF EXISTS raw")
+        self.con.close()  # checkpoints: the file is whole and holds no write-ahead log
+
+    def close(self) -> None:
+        """Drop the staging database and its files (unless :meth:`seal` kept them)."""
+        if self._closed:
+            return
+        self._closed = True
+        _ACTIVE.discard(self.con)
+        try:
+            self.con.close()
+        except Exception:  # noqa: BLE001 - a connection broken by a failure is closed already
+            pass
         if self.path is not None:
             for suffix in ("", ".wal"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
@@ -99,33 +115,45 @@ def memory_limit_bytes() -> float:
     return float(match.group(1)) * scale
 
 
-def open_staging(kind: str, file: str | Path, *, in_memory: bool = False) -> Staged:
-    """A new, empty staging database (a temporary DuckDB file unless ``in_memory``)."""
+def open_staging(
+    kind: str, file: str | Path, *, in_memory: bool = False, into: Path | None = None
+) -> Staged:
+    """A new, empty staging database.
+
+    ``into``: the store's next segment (a new file); else a temporary DuckDB file, or memory
+    with ``in_memory``. Spill files go to ``KERUEN_HOME/tmp/spill``.
+    """
     config = duckdb_config()
-    if in_memory:
+    if in_memory and into is None:
         spill = str(work_dir() / "spill")  # created by DuckDB only if it must spill
         con = duckdb.connect(":memory:", config=config | {"temp_directory": spill})
         con.execute("SET enable_progress_bar = false")
         _ACTIVE.add(con)
         return Staged(con, kind, str(file))
     folder = work_dir()
+    if into is not None:
+        name = str(into)
+        spill = str(into.parent / "spill")
+    else:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix="staging-", suffix=".duckdb", dir=folder)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write temporary files in {folder}: {exc.strerror or exc} "
+                "(is KERUEN_HOME read-only?)"
+            ) from None
+        os.close(fd)
+        os.unlink(name)  # DuckDB creates the file itself
+        spill = str(folder / "spill")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="staging-", suffix=".duckdb", dir=folder)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot write temporary files in {folder}: {exc.strerror or exc} "
-            "(is KERUEN_HOME read-only?)"
-        ) from None
-    os.close(fd)
-    os.unlink(name)  # DuckDB creates the file itself
-    config = config | {"temp_directory": str(folder / "spill")}
-    try:
-        con = duckdb.connect(name, config=config)
+        con = duckdb.connect(name, config=config | {"temp_directory": spill})
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error as exc:
+        Path(name).unlink(missing_ok=True)
+        where = Path(name).parent
         raise StoreError(
-            f"cannot create a staging database in {folder}: {first_line(exc)}"
+            f"cannot create a staging database in {where}: {first_line(exc)}"
         ) from None
     _ACTIVE.add(con)  # Ctrl-C interrupts whatever runs on it
     return Staged(con, kind, str(file), path=Path(name))

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from keruen import __version__, api
 from keruen.errors import KeruenError
 from keruen.store import Store
+from keruen.store.versions import LatestReader
 from keruen.web import problems, sdmx_routes
 from keruen.web.encode import choose_format, page
 from keruen.web.security import SecurityMiddleware
@@ -116,7 +117,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class _CursorStore(Store):
-    """A :class:`Store` over one cursor of the app's shared read-only connection."""
+    """A :class:`Store` over one cursor of the newest version of the store (one request)."""
 
     def __init__(self, con: Any, path: str) -> None:  # no super(): it would open the file
         self._cursor = con
@@ -129,7 +130,7 @@ class _CursorStore(Store):
         return self._cursor
 
     def close(self) -> None:
-        """Close the request's cursor (the app's connection stays open)."""
+        """Close the request's cursor (the version's connection stays open)."""
         self._cursor.close()
 
 
@@ -205,8 +206,7 @@ def create_app(
     if not Path(path).exists():
         with open_store(path, quiet=True):
             pass  # create the store and load the snapshot once, before going read-only
-    # the store's own read-only connection (same DuckDB settings as every other reader)
-    base = Store(path, read_only=True).con
+    reader = LatestReader(Store(path, read_only=True).path)  # the newest version per request
     timeout = (
         query_timeout if query_timeout is not None else settings.number("KERUEN_WEB_QUERY_TIMEOUT")
     )
@@ -224,11 +224,11 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.path = path
-    app.state.connection = base
+    app.state.reader = reader
 
     async def run(work: Callable[[Store], T]) -> T:
-        """Run ``work`` on a fresh cursor in a worker thread, interrupted after ``timeout``."""
-        cursor = base.cursor()
+        """Run ``work`` on a cursor of the newest version, in a thread, cancelled at ``timeout``."""
+        cursor = reader.cursor()
         store = _CursorStore(cursor, path)
         try:
             with anyio.fail_after(timeout):
@@ -500,7 +500,7 @@ def create_app(
     from keruen.web.pages import router as pages_router
     from keruen.web.profile import Profiles
 
-    profiles = Profiles(lambda: _CursorStore(base.cursor(), path))
+    profiles = Profiles(lambda: _CursorStore(reader.cursor(), path))
     app.state.profiles = profiles
     wait = profile_wait if profile_wait is not None else timeout / 4
     app.include_router(pages_router(run, profiles, wait))
