@@ -528,13 +528,18 @@ def test_request_text_never_reaches_sql(
 
 
 def _fingerprint(store: Store) -> tuple[Any, ...]:
-    """The store file's size and time, and its tables' row counts (the app opens it read-only)."""
-    stat = Path(store.path).stat()
+    """The store's files (names, sizes, times) and its tables' row counts (the app opens it
+    read-only)."""
+    files = tuple(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(Path(store.path).iterdir())
+        if p.is_file()
+    )
     counts = store.con.execute(
         "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM observations), "
         "(SELECT count(*) FROM paper_figures)"
     ).fetchall()[0]
-    return (stat.st_size, stat.st_mtime_ns, *counts)
+    return (files, *counts)
 
 
 # -- the export and the API document ---------------------------------------------------------
@@ -546,7 +551,7 @@ def test_export_writes_the_messages_the_service_answers(
     structure_schema: etree.XMLSchema,
 ) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(store.path, home / "keruen.duckdb")  # the snapshot store, already loaded
+    shutil.copytree(store.path, home / "keruen.duckdb")  # the snapshot store (a folder), loaded
     out = tmp_path / "sdmx"
     result = CliRunner().invoke(
         main, ["export", "--sdmx", str(out), "--flow", "WB_KNOMAD_REMITTANCES"]
@@ -573,7 +578,7 @@ def test_export_writes_the_messages_the_service_answers(
 
 def test_export_names_an_unknown_dataflow(home: Path, tmp_path: Path, store: Store) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(store.path, home / "keruen.duckdb")
+    shutil.copytree(store.path, home / "keruen.duckdb")
     result = CliRunner().invoke(main, ["export", "--sdmx", str(tmp_path), "--flow", "NOPE"])
     assert result.exit_code == 2
     assert "no dataflow 'NOPE'" in result.output and "WB_WDI" in result.output

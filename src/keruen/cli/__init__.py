@@ -15,6 +15,7 @@ import io
 import os
 import re
 import sys
+import textwrap
 from functools import cache
 from typing import Any
 
@@ -85,8 +86,22 @@ def summary(name: str, limit: int = 45) -> str:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == attr:
             text = ast.get_docstring(node) or ""
-            return click.utils.make_default_short_help(text, limit)
+            return _short_help(text, limit)
     return ""
+
+
+def _short_help(text: str, limit: int) -> str:
+    """The docstring's first sentence, shortened at a word to ``limit`` characters with "...",
+    as ``--help`` lists commands (click's public helper for this is deprecated)."""
+    words = [w for w in text.partition("\n\n")[0].split() if w != "\b"]
+    for i, word in enumerate(words):  # a period ends the sentence unless lowercase follows
+        if word.endswith(".") and (i == len(words) - 1 or not words[i + 1][0].islower()):
+            words = words[: i + 1]
+            break
+    line = " ".join(words)
+    if len(line) <= limit:
+        return line
+    return textwrap.shorten(line, max(limit, 3), placeholder="...", break_on_hyphens=False)
 
 
 class _LazyGroup(SuggestingGroup):
