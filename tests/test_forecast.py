@@ -113,3 +113,30 @@ def test_bad_series_are_named_errors() -> None:
     assert info.value.row == 4
     with pytest.raises(InputError, match="unknown model"):
         forecast_series(s, model="prophet")  # type: ignore[arg-type]
+
+
+#: Nicaragua's remittances paid as bundled (US$ m, 2006-2023): ARIMA(1,1,0) cannot be fitted on
+#: it (statsforecast fails), which used to end the whole report (issue 18.1).
+ARIMA_FAILS = [311, 345, 353, 325, 551, 622, 693, 1018, 1474, 1155, 1326, 1416, 1538, 1579]
+ARIMA_FAILS += [2183, 2574, 3732, 6345]
+
+
+def test_an_ensemble_member_that_cannot_be_fitted_is_left_out_and_named() -> None:
+    y = pd.Series(ARIMA_FAILS, index=range(2006, 2024), dtype=float)
+    res = forecast_series(y, model="ensemble_median", horizon=5)
+    assert res.forecast[["mean", "lower", "upper"]].notna().all().all()
+    assert set(res.parameters["left_out"]) == {"arima"}  # type: ignore[arg-type]
+    assert "could not be fitted" in res.parameters["left_out"]["arima"]  # type: ignore[index]
+    # the ensemble is the median of the members that could be fitted
+    from keruen.models.forecast_engines import single_forecast
+
+    means = [single_forecast(y.to_numpy(), 5, 0.8, m)[0] for m in ("naive", "drift", "ets")]
+    np.testing.assert_allclose(res.forecast["mean"], np.median(means, axis=0))
+
+
+def test_a_single_model_that_cannot_be_fitted_is_a_named_estimation_error() -> None:
+    from keruen.errors import EstimationError
+
+    y = pd.Series(ARIMA_FAILS, index=range(2006, 2024), dtype=float)
+    with pytest.raises(EstimationError, match="arima could not be fitted"):
+        forecast_series(y, model="arima")

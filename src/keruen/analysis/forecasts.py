@@ -9,7 +9,7 @@ from keruen.analysis.missing import reported
 from keruen.analysis.provenance import merge_sources, source_line
 from keruen.analysis.scope import Scope, country_name
 from keruen.analysis.section import Section, not_held
-from keruen.errors import InputError
+from keruen.errors import EstimationError, InputError
 from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.store import Store
 from keruen.store.concepts import concept_series
@@ -29,12 +29,14 @@ def forecasts(store: Store, scope: Scope) -> Section:
 
     A series is forecast when at least ``FORECAST_MIN_YEARS`` reported years (zeros standing
     for "not reported" left out) are held from ``FORECAST_FIRST_YEAR``; the section is not
-    held when neither series is.
+    held when neither series is.  A series the model cannot be fitted on is named with the
+    reason in ``values["not_estimated"]`` (concept -> reason) instead of failing the section.
     """
     country = scope.country
     series, backtests, verdicts, used, est_rows = [], [], {}, [], []
     params: dict[str, object] = {}
     skipped: list[str] = []
+    not_estimated: dict[str, str] = {}
     method: str = ""
     assumptions: tuple[str, ...] = ()
     for concept in ("remittances_received", "remittances_paid"):
@@ -53,6 +55,9 @@ def forecasts(store: Store, scope: Scope) -> Section:
             }
         except InputError:  # e.g. a gap inside the series
             skipped.append(concept)
+            continue
+        except EstimationError as exc:  # the model cannot be fitted on this series: say why
+            not_estimated[concept] = str(exc)
             continue
         used.append(s)
         series.append(pd.DataFrame({"concept": concept, "year": y.index, "value": y.to_numpy()}))
@@ -84,7 +89,9 @@ def forecasts(store: Store, scope: Scope) -> Section:
                     )
             method, assumptions = res.method, res.assumptions
     if not series:
-        return not_held("forecasts", country, *skipped)
+        section = not_held("forecasts", country, *skipped, *not_estimated)
+        section.values["not_estimated"] = not_estimated
+        return section
     scores = (
         pd.concat(backtests, ignore_index=True)
         .drop_duplicates(["concept", "model"])
@@ -93,6 +100,7 @@ def forecasts(store: Store, scope: Scope) -> Section:
     values = {
         "country": country,
         "not_forecast": skipped,
+        "not_estimated": not_estimated,
         "method": method,
         "assumptions": assumptions,
         "model": FORECAST_MODELS[0],

@@ -100,8 +100,10 @@ def _scale(y: np.ndarray) -> float:
     return float(np.mean(np.abs(np.diff(y))))
 
 
-def _predict(y: np.ndarray, h: int, level: float, model: str) -> pd.DataFrame:
-    mean, lo, hi = all_forecasts(y, h, level, (model,))[model]
+def _predict(
+    y: np.ndarray, h: int, level: float, model: str, left_out: dict[str, str] | None = None
+) -> pd.DataFrame:
+    mean, lo, hi = all_forecasts(y, h, level, (model,), left_out)[model]
     half = np.array([conformal_multiplier(model, k, level) for k in range(1, h + 1)]) * _scale(y)
     return pd.DataFrame(
         {
@@ -121,10 +123,13 @@ def rolling_backtest(
     horizon: int = 3,
     level: float = 0.8,
     min_train: int = 10,
+    left_out: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of one series: one row per (origin, step).
 
     ``covered`` refers to the model's own interval, ``covered_calibrated`` to the conformal one.
+    Ensemble members left out at some origin (they could not be fitted) are recorded in
+    ``left_out`` (member -> reason) when given.
     """
     s = _validate(series, min_train + 1)
     y, years = s.to_numpy(), s.index.to_numpy()
@@ -133,7 +138,7 @@ def rolling_backtest(
         h = min(horizon, len(y) - t)
         train = y[:t]
         scale = _scale(train)
-        p = _predict(train, h, level, model)
+        p = _predict(train, h, level, model, left_out)
         for k in range(h):
             actual = y[t + k]
             rows.append(
@@ -180,12 +185,17 @@ def forecast_series(
     if not 0 < level < 1 or horizon < 1:
         raise InputError("level must lie in (0, 1) and horizon be at least 1", field="level")
     s = _validate(series, min_train + 2)
-    p = _predict(s.to_numpy(), horizon, level, str(model))
+    left_out: dict[str, str] = {}
+    p = _predict(s.to_numpy(), horizon, level, str(model), left_out)
     last = int(s.index[-1])
     fc = pd.concat([pd.DataFrame({"year": np.arange(last + 1, last + horizon + 1)}), p], axis=1)
     summary = []
+    left_out_bt: dict[str, str] = {}
     for name in dict.fromkeys(["naive", "drift", str(model)]):
-        bt = rolling_backtest(s, name, horizon=backtest_horizon, level=level, min_train=min_train)
+        bt = rolling_backtest(
+            s, name, horizon=backtest_horizon, level=level, min_train=min_train,
+            left_out=left_out_bt,
+        )
         summary.append(
             {
                 "model": name,
@@ -228,6 +238,10 @@ def forecast_series(
         "pooled_naive_mase": p_naive,
         "interval_multipliers": [float(x) for x in (p["upper"] - p["mean"]) / _scale(s.to_numpy())],
         "engine": "statsforecast",
+        # ensemble members that could not be fitted on this series (member -> reason): the
+        # ensemble is the combination of the others
+        "left_out": left_out,
+        "left_out_in_backtest": left_out_bt,
     }
     if model == "drift":
         y = s.to_numpy()

@@ -66,23 +66,44 @@ def single_forecast(y: np.ndarray, h: int, level: float, name: str) -> Forecast:
 
 
 def all_forecasts(
-    y: np.ndarray, h: int, level: float, names: tuple[str, ...]
+    y: np.ndarray,
+    h: int,
+    level: float,
+    names: tuple[str, ...],
+    left_out: dict[str, str] | None = None,
 ) -> dict[str, Forecast]:
     """Forecasts of every model in ``names`` (ensembles from their members, each fitted once).
 
-    A single model that cannot be fitted raises :class:`EstimationError`.
+    An ensemble member that cannot be fitted is left out of the ensemble, and the reason is
+    recorded in ``left_out`` (member -> reason) when given; a requested single model, or an
+    ensemble none of whose members can be fitted, raises :class:`EstimationError`.
     """
     need: list[str] = []
     for n in names:
         need.extend(ENSEMBLES[n][0] if n in ENSEMBLES else (n,))
-    singles = {n: single_forecast(y, h, level, n) for n in dict.fromkeys(need)}
+    singles: dict[str, Forecast] = {}
+    failed: dict[str, str] = {}
+    for n in dict.fromkeys(need):
+        try:
+            singles[n] = single_forecast(y, h, level, n)
+        except EstimationError as exc:
+            failed[n] = str(exc)
     out: dict[str, Forecast] = {}
     for n in names:
-        if n in ENSEMBLES:
-            members, how = ENSEMBLES[n]
-            stacked = [np.vstack([singles[m][i] for m in members]) for i in range(3)]
-            mean, lo, hi = (how(s, axis=0) for s in stacked)
-            out[n] = (mean, np.minimum(lo, mean), np.maximum(hi, mean))
-        else:
+        if n not in ENSEMBLES:
+            if n in failed:
+                raise EstimationError(failed[n])
             out[n] = singles[n]
+            continue
+        members, how = ENSEMBLES[n]
+        fitted = [m for m in members if m in singles]
+        if not fitted:
+            raise EstimationError(
+                f"{n}: no member could be fitted ({'; '.join(failed[m] for m in members)})"
+            )
+        if left_out is not None:
+            left_out.update({m: failed[m] for m in members if m in failed})
+        stacked = [np.vstack([singles[m][i] for m in fitted]) for i in range(3)]
+        mean, lo, hi = (how(s, axis=0) for s in stacked)
+        out[n] = (mean, np.minimum(lo, mean), np.maximum(hi, mean))
     return out
