@@ -140,3 +140,18 @@ def test_a_single_model_that_cannot_be_fitted_is_a_named_estimation_error() -> N
     y = pd.Series(ARIMA_FAILS, index=range(2006, 2024), dtype=float)
     with pytest.raises(EstimationError, match="arima could not be fitted"):
         forecast_series(y, model="arima")
+
+
+def test_a_series_longer_than_the_limit_fails_at_once_naming_the_limit_and_the_series() -> None:
+    from keruen.models.forecast import MAX_YEARS
+
+    # a 2,000-year series once ran for over 300 s in the series' own backtest (issue 18.8)
+    y = pd.Series(np.arange(2000.0), index=range(1, 2001), name="remittances:XYZ")
+    for call in (lambda: forecast_series(y), lambda: rolling_backtest(y, "naive")):
+        with pytest.raises(InputError, match=f"MAX_YEARS = {MAX_YEARS}") as info:
+            call()
+        assert "'remittances:XYZ' has 2000 years (1-2000)" in str(info.value)
+        assert info.value.field == "year"
+    # the limit itself is accepted
+    ok = pd.Series(np.arange(float(MAX_YEARS)) ** 1.2, index=range(1, MAX_YEARS + 1))
+    assert len(rolling_backtest(ok, "naive", horizon=1)) == MAX_YEARS - 10

@@ -37,6 +37,11 @@ from keruen.models.forecast_engines import ALL_MODELS, all_forecasts
 ForecastModel = Literal["naive", "drift", "ets", "arima", "ensemble_median", "ensemble_naive_drift"]
 MODELS: tuple[str, ...] = ALL_MODELS
 
+#: Longest yearly series accepted: the series' own backtest refits every model at each origin,
+#: so time grows with the square of the length (120 years take about 7 s, 2,000 took over
+#: 300 s); yearly statistics since 1960 hold fewer than 70 years.
+MAX_YEARS = 150
+
 
 @cache
 def calibration() -> dict[str, Any]:
@@ -78,6 +83,13 @@ def _validate(series: pd.Series, min_len: int) -> pd.Series:
         raise InputError("years must be consecutive and unique", field="year")
     if len(s) < min_len:
         raise InputError(f"need at least {min_len} years, got {len(s)}", field="value")
+    if len(s) > MAX_YEARS:
+        name = f"series {series.name!r}" if getattr(series, "name", None) is not None else "series"
+        raise InputError(
+            f"{name} has {len(s)} years ({s.index[0]}-{s.index[-1]}); forecasts take at most "
+            f"MAX_YEARS = {MAX_YEARS} yearly values (use the latest {MAX_YEARS})",
+            field="year",
+        )
     return vals.astype(float)
 
 
