@@ -155,3 +155,24 @@ def test_a_series_longer_than_the_limit_fails_at_once_naming_the_limit_and_the_s
     # the limit itself is accepted
     ok = pd.Series(np.arange(float(MAX_YEARS)) ** 1.2, index=range(1, MAX_YEARS + 1))
     assert len(rolling_backtest(ok, "naive", horizon=1)) == MAX_YEARS - 10
+
+
+def test_a_non_negative_series_gets_non_negative_bounds_without_losing_coverage() -> None:
+    # a volatile series falling towards zero: mean - q·scale goes far below zero (issue 18.6:
+    # Kazakhstan's receipts had a lower bound of -123 US$ m in 2029)
+    y = pd.Series([500, 300, 600, 200, 450, 100, 350, 150, 300, 80, 250, 60, 120, 40.0])
+    y.index = range(2010, 2024)
+    for model in ("drift", "naive"):
+        res = forecast_series(y, model=model, horizon=5)  # type: ignore[arg-type]
+        fc = res.forecast
+        assert (fc[["mean", "lower", "upper", "model_lower", "model_upper"]] >= 0).all().all()
+        assert (fc["lower"] == 0).all()
+        assert "truncated at 0" in str(res.parameters["truncation"])
+    # truncated, not shifted: the naive forecast (the last value, 40) keeps its upper bounds
+    scale = float(np.mean(np.abs(np.diff(y.to_numpy()))))
+    half = [conformal_multiplier("naive", h, 0.8) * scale for h in range(1, 6)]
+    np.testing.assert_allclose(fc["upper"], 40.0 + np.array(half))
+    # a series that can be negative (a balance) is not truncated
+    neg = forecast_series(y - 300.0, model="drift", horizon=5)
+    assert (neg.forecast["lower"] < 0).all()
+    assert "not truncated" in str(neg.parameters["truncation"])

@@ -22,3 +22,10 @@ def test_a_series_the_model_cannot_fit_is_named_with_the_reason(
     assert "arima could not be fitted" in why["remittances_received"]
     assert list(sec.values["verdicts"]) == ["remittances_paid:arima"]
     assert set(sec.tables["series"]["concept"]) == {"remittances_paid"}
+
+
+def test_kazakhstans_forecast_bounds_are_not_negative(snapshot_store: Store) -> None:
+    sec = fc_section.forecasts(snapshot_store, peer_group("KAZ"))
+    fc = sec.tables["series"].dropna(subset=["lower"])
+    assert len(fc) == 10  # five years of receipts and of payments
+    assert (fc[["value", "lower", "upper"]] >= 0).all().all()

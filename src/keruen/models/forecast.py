@@ -15,7 +15,10 @@ Intervals: ``lower``/``upper`` are split-conformal intervals, ``mean ± q_h(leve
 with ``scale`` the series' mean absolute first difference and ``q_h`` the pooled quantile of
 out-of-sample scaled errors of the model at horizon ``h`` (beyond the backtest's longest
 horizon ``H``: ``q_H · sqrt(h / H)``).  ``model_lower``/``model_upper`` are the model's own
-(uncalibrated, usually too narrow) intervals.  Accuracy is the mean absolute scaled error
+(uncalibrated, usually too narrow) intervals.  A series with no negative value (remittances,
+stocks) gets a non-negative forecast: point forecasts and every bound are truncated at 0
+(``max(x, 0)``), which leaves coverage unchanged since such a series' actual values are not
+negative either.  Accuracy is the mean absolute scaled error
 (MASE; Hyndman & Koehler 2006).
 """
 
@@ -117,7 +120,7 @@ def _predict(
 ) -> pd.DataFrame:
     mean, lo, hi = all_forecasts(y, h, level, (model,), left_out)[model]
     half = np.array([conformal_multiplier(model, k, level) for k in range(1, h + 1)]) * _scale(y)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "mean": mean,
             "lower": mean - half,
@@ -126,6 +129,14 @@ def _predict(
             "model_upper": hi,
         }
     )
+    return out.clip(lower=0.0) if (np.asarray(y) >= 0).all() else out
+
+
+def truncation_note(y: np.ndarray) -> str:
+    """How the forecast's range was bounded: truncated at 0 when no value of ``y`` is negative."""
+    if (np.asarray(y) >= 0).all():
+        return "truncated at 0 (no observed value is negative)"
+    return "not truncated (the series has negative values)"
 
 
 def rolling_backtest(
@@ -248,8 +259,11 @@ def forecast_series(
         "default_model": DEFAULT_MODEL,
         "pooled_mase": p_mase,
         "pooled_naive_mase": p_naive,
-        "interval_multipliers": [float(x) for x in (p["upper"] - p["mean"]) / _scale(s.to_numpy())],
+        "interval_multipliers": [
+            conformal_multiplier(str(model), k, level) for k in range(1, horizon + 1)
+        ],
         "engine": "statsforecast",
+        "truncation": truncation_note(s.to_numpy()),
         # ensemble members that could not be fitted on this series (member -> reason): the
         # ensemble is the combination of the others
         "left_out": left_out,
