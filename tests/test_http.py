@@ -227,7 +227,7 @@ def test_a_crash_before_the_rename_leaves_the_previous_entry_intact(
     def crash(src: object, dst: object) -> None:
         raise OSError("power cut")
 
-    monkeypatch.setattr("keruen.sources.http.os.replace", crash)
+    monkeypatch.setattr("keruen.writing.os.replace", crash)  # the one writer
     cache.put(key, "u", b"version 2")  # the failed write is reported, not raised
     monkeypatch.undo()
     hit = cache.get(key)

@@ -93,7 +93,9 @@ def _brute_rules(recs: list[dict], span: tuple[date, date]) -> list[set[str]]:
         if r["departure_date"] is not None and r["departure_date"] < r["arrival_date"]:
             broken[i].add("departure_before_arrival")
         dep = r["departure_date"]
-        if r["arrival_date"] < span[0] or r["arrival_date"] > span[1] or (dep and dep > span[1]):
+        if r["arrival_date"] < span[0] or r["arrival_date"] > span[1] or (
+            dep and not span[0] <= dep <= span[1]
+        ):
             broken[i].add("outside_span")
     by_person = defaultdict(list)
     for i, r in enumerate(recs):
@@ -237,6 +239,7 @@ def test_a_clean_register_skips_the_record_by_record_tests_it_cannot_fail(clean_
         ("permitted_until", None, "missing_value"),
         ("arrival_date", date(2001, 5, 1), "outside_span"),
         ("departure_date", date(2031, 5, 1), "outside_span"),
+        ("departure_date", date(2001, 5, 1), "outside_span"),  # before the span's start
         ("departure_date", date(2021, 1, 1), "departure_before_arrival"),
     ],
 )

@@ -77,6 +77,26 @@ class StoreError(KeruenError):
     exit_code = 4
 
 
+class OutputError(KeruenError, OSError):
+    """A file or folder keruen writes cannot be written (disk full, read-only, a file in the way).
+
+    The message names the path; ``filename``, ``errno`` and ``strerror`` are those of the
+    underlying :class:`OSError` (so code catching ``OSError`` still catches it).
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, path: str | Path, cause: OSError | None = None) -> None:
+        super().__init__(message)
+        self.filename = str(path)
+        if cause is not None:
+            self.errno = cause.errno
+            self.strerror = cause.strerror
+
+    def __str__(self) -> str:
+        return shorten(str(self.args[0]))
+
+
 class UnknownAreaError(KeruenError, LookupError):
     """A country, region or group code is not known."""
 

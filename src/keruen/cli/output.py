@@ -23,10 +23,10 @@ import click
 
 from keruen.store.rows import Rows
 from keruen.writing import (  # noqa: F401 - neutralise_sql is used by the query command
-    neutralise,
+    csv_text,
     neutralise_cell,
     neutralise_sql,
-    text_columns,
+    rows_csv_text,
 )
 
 if TYPE_CHECKING:
@@ -89,75 +89,14 @@ def stream_csv(con: Any, sql: str, params: Sequence[Any], spill: str) -> None:
         raise
 
 
-def _csv_field(value: Any) -> str:
-    if _is_missing(value):
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    text = str(value)
-    if any(ch in text for ch in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 def to_csv(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text, made safe by :func:`neutralise`.
-
-    Lines end in LF and floats are written exactly, as pandas writes them. pandas (like the csv
-    module) leaves a field holding a bare CR unquoted, which splits the row for RFC 4180
-    readers; when a text cell holds one, every field is written here with such fields quoted.
-    """
-    safe = neutralise(frame)
-    has_cr = any(
-        isinstance(v, str) and "\r" in v
-        for c in text_columns(safe)
-        for v in safe[c].dropna().unique()
-    )
-    if not has_cr:
-        return str(safe.to_csv(index=False, lineterminator="\n"))
-    lines = [",".join(_csv_field(str(c)) for c in safe.columns)]
-    lines += [",".join(_csv_field(v) for v in row) for row in safe.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
-def _rows_text(value: Any, kind: str) -> str:
-    """One cell of a :class:`Rows` table as pandas' ``to_csv`` writes it."""
-    if value is None or (kind == "float" and math.isnan(value)):
-        return ""
-    if kind == "float":
-        return repr(float(value))
-    return str(value)
+    """``frame`` as CSV text, made safe (:func:`keruen.writing.csv_text`, the one CSV writer)."""
+    return csv_text(frame)
 
 
 def rows_to_csv(table: Rows) -> str:
     """A :class:`Rows` table as CSV text, byte for byte what :func:`to_csv` gives its DataFrame."""
-    import csv
-    import io
-
-    text = [i for i, k in enumerate(table.kinds) if k == "text"]
-    safe: dict[str, Any] = {}
-    rows = []
-    has_cr = False
-    for row in table.rows:
-        cells = list(row)
-        for i in text:
-            v = cells[i]
-            if isinstance(v, str):
-                if v not in safe:
-                    safe[v] = neutralise_cell(v)
-                    has_cr = has_cr or "\r" in safe[v]
-                cells[i] = safe[v]
-        rows.append(cells)
-    if has_cr:
-        lines = [",".join(_csv_field(str(c)) for c in table.columns)]
-        lines += [",".join(_csv_field(v) for v in r) for r in rows]
-        return "\n".join(lines) + "\n"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
-    kinds = table.kinds
-    writer.writerows([_rows_text(v, k) for v, k in zip(r, kinds, strict=True)] for r in rows)
-    return out.getvalue()
+    return rows_csv_text(table.columns, table.kinds, table.rows)
 
 
 _JSON_ESCAPES = {i: f"\\u{i:04x}" for i in range(0x20)} | {

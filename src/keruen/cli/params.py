@@ -170,13 +170,11 @@ class OutputFile(click.ParamType):
             raise ConfigError(
                 f"{option} {path}: cannot create the folder {folder}: {exc.strerror}"
             ) from None
-        try:  # try for real: permission bits do not tell a read-only file system (or root)
-            if path.exists():
-                with path.open("ab"):
-                    pass
-            else:
-                with tempfile.TemporaryFile(dir=folder):
-                    pass
+        # try for real: permission bits do not tell a read-only file system (or root). The file
+        # is written beside and moved into place (keruen.writing), so the folder is what counts
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
         except OSError as exc:
             raise ConfigError(f"{option} {path}: cannot write there: {exc.strerror}") from None
         return path

@@ -177,7 +177,10 @@ def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
     from keruen.registers.engines import make_engine
     from keruen.registers.validated import read_record, record_path, write_record
     from keruen.sources.snapshot import open_store
+    from keruen.writing import output_folder
 
+    if od_dir:  # checked (and made) before the work: a link to nothing is a clear error
+        output_folder(od_dir)
     files, span, share = _prepare(register_path, start, end, max_bad_share)
     record = None if recheck else read_record(files, span)
     with tqdm(total=3, desc="register", unit="step", disable=None) as bar:

@@ -22,6 +22,7 @@ from keruen.registers.checks import CheckReport, run_checks
 from keruen.registers.engines import Engine
 from keruen.registers.schema import RegisterFiles
 from keruen.store import IngestResult, Provenance, Store
+from keruen.writing import output_folder, write_csv
 
 AGGREGATES: tuple[str, ...] = ("flows", "stock", "durations", "overstays", "od")
 
@@ -282,7 +283,7 @@ def write_od_files(results: Results, population: pd.DataFrame, out_dir: Path) ->
     Columns orig,dest,flow and region,pop. Each region's population is its latest value held
     up to that year, else its earliest (regions formed in 2022 have no earlier figure).
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(out_dir)
     pop = population[population["ref_area"].str.startswith("KZ-")].copy()
     pop["year"] = pop["period"].astype(int)
     pop = pop.sort_values("year")
@@ -290,11 +291,11 @@ def write_od_files(results: Results, population: pd.DataFrame, out_dir: Path) ->
     for year, moves in results.tables["od"].groupby("year"):
         flows = moves.rename(columns={"origin": "orig", "destination": "dest", "moves": "flow"})
         path = out_dir / f"od_{year}.csv"
-        flows[["orig", "dest", "flow"]].to_csv(path, index=False)
+        write_csv(path, flows[["orig", "dest", "flow"]])
         upto = pop[pop["year"] <= int(year)].groupby("ref_area")["value"].last()
         first = pop.groupby("ref_area")["value"].first()
         held = upto.combine_first(first)
         ppath = out_dir / f"population_{year}.csv"
-        held.rename_axis("region").rename("pop").reset_index().to_csv(ppath, index=False)
+        write_csv(ppath, held.rename_axis("region").rename("pop").reset_index())
         written += [path, ppath]
     return written

@@ -22,6 +22,7 @@ from keruen.errors import ConfigError, InputError
 from keruen.registers import footers, sql
 from keruen.registers.engines import Engine, reject_unreadable
 from keruen.registers.schema import PERMIT_KINDS, SECTORS, SEXES, RegisterFiles
+from keruen.writing import placed
 
 EPOCH = date(1970, 1, 1)
 #: Most duplicate person-periods a report keeps (for a validation record).
@@ -194,7 +195,8 @@ def run_checks(
     if bad:
         path = quarantine or default_quarantine(register.root)
         try:
-            engine.write_parquet(sql.flagged(engine.name, first, last), path)
+            with placed(path) as fresh:  # never written through a link at ``path``
+                engine.write_parquet(sql.flagged(engine.name, first, last), fresh)
         except Exception as exc:  # e.g. an unwritable folder: say where, no traceback
             raise InputError(f"cannot write the quarantine file ({exc})", file=path) from None
     kept = keys if len(keys) <= KEEP_KEYS else None

@@ -8,6 +8,7 @@ local mode or on the cluster named by ``KERUEN_SPARK_MASTER``.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -59,7 +60,9 @@ class DuckDBEngine:
 
         limit = _size(memory_limit)  # a malformed limit fails before any spill folder is made
         self._own_temp = temp_dir is None
-        self.temp_dir = temp_dir or tempfile.mkdtemp(prefix="keruen-duckdb-")
+        if temp_dir is None:
+            sweep_spill_folders()
+        self.temp_dir = temp_dir or tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
         self.con = duckdb.connect(":memory:")
         try:
             self.con.execute(f"SET memory_limit = '{limit}'")
@@ -107,6 +110,32 @@ class DuckDBEngine:
         finally:
             if self._own_temp:
                 shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+#: Spill folders are ``keruen-duckdb-<pid>-<random>`` in the temporary folder.
+SPILL_PREFIX = "keruen-duckdb-"
+
+
+def sweep_spill_folders(folder: str | Path | None = None) -> list[Path]:
+    """Remove spill folders whose process is gone (killed before it could remove its own).
+
+    Only folders named with a process id (:data:`SPILL_PREFIX` ``<pid>-``) are judged: one whose
+    process no longer exists is removed; one whose process runs (or belongs to another user) is
+    left. Returns the folders removed.
+    """
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*-*"):
+        pid_text = path.name.removeprefix(SPILL_PREFIX).split("-", 1)[0]
+        if not pid_text.isdigit() or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # alive but not ours (PermissionError), or a pid out of range
+            continue
+    return removed
 
 
 _SPARK: dict[str, Any] = {}

@@ -82,7 +82,7 @@ def no_nulls(facts: dict[str, ColumnFacts], columns: Iterable[str]) -> bool:
 def dates_within(
     facts: dict[str, ColumnFacts], first: date, last: date, *, arrival: str, departure: str
 ) -> bool:
-    """Whether the footers prove every arrival lies in [first, last] and no departure after.
+    """Whether the footers prove every arrival and every departure lies in [first, last].
 
     A departure column holding only nulls proves it too (nobody has left).
     """
@@ -93,4 +93,8 @@ def dates_within(
         return False
     if not dep.ranged:
         return False
-    return dep.high is None or (isinstance(dep.high, date) and dep.high <= last)
+    if dep.high is None:
+        return True
+    if not (isinstance(dep.low, date) and isinstance(dep.high, date)):
+        return False
+    return first <= dep.low <= dep.high <= last

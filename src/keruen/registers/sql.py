@@ -171,7 +171,8 @@ def _row_rules(dialect: str, start_day: int, end_day: int) -> str:
   COALESCE({short}, FALSE) AS unknown_short,
   COALESCE(r.departure_date < r.arrival_date, FALSE) AS departure_before_arrival,
   (d.person_id IS NOT NULL) AS duplicate_person_period,
-  COALESCE({arr} < {start_day} OR {arr} > {end_day} OR {dep} > {end_day}, FALSE)
+  COALESCE({arr} < {start_day} OR {arr} > {end_day} OR {dep} < {start_day} OR {dep} > {end_day},
+      FALSE)
       AS outside_span"""
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from keruen.registers import sql
 from keruen.registers.checks import CheckReport, ref_codes
 from keruen.registers.schema import RegisterFiles
+from keruen.writing import write_text
 
 
 def record_path(root: Path) -> Path:
@@ -89,9 +90,7 @@ def write_record(
         "dup_keys": keys,
     }
     path = record_path(register.root)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(body), "utf-8")
-    tmp.replace(path)
+    write_text(path, json.dumps(body))
     return path
 
 

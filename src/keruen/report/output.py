@@ -21,7 +21,7 @@ import pandas as pd
 from keruen.analysis.cache_keys import code_version
 from keruen.presentation import charts
 from keruen.presentation.vega import renderer_version, script_json
-from keruen.writing import ensure_dir, neutralise_cell, write_bytes
+from keruen.writing import csv_text, ensure_dir, write_bytes
 
 
 def _provenance(sources: list[dict[str, str]]) -> tuple[str, str]:
@@ -41,18 +41,18 @@ def data_csv(frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]) -> s
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object:
-            out[col] = out[col].map(_defuse)
-    out = out.assign(source=_defuse(pubs), vintage=_defuse(vints), unit=unit)
-    # RFC 4180 line ends: with "\r\n" as the terminator the csv writer quotes any cell holding
+            out[col] = out[col].map(_flat)
+    out = out.assign(source=pubs, vintage=vints, unit=unit)
+    # RFC 4180 line ends: with CR LF as the terminator the csv writer quotes any cell holding
     # a carriage return or a line feed, so such a cell can never split a row
-    return out.to_csv(index=False, lineterminator="\r\n")
+    return csv_text(out, crlf=True)
 
 
-def _defuse(value: Any) -> Any:
-    """A cell made inert in a spreadsheet; a list becomes one comma-separated (inert) text."""
+def _flat(value: Any) -> Any:
+    """A list or tuple as one comma-separated text (made inert with the rest by csv_text)."""
     if isinstance(value, list | tuple):
-        value = ", ".join(map(str, value))
-    return neutralise_cell(value)
+        return ", ".join(map(str, value))
+    return value
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Output:
 
     def write(self, relative: str, data: bytes) -> None:
         """Write ``data`` to ``out/relative`` atomically and keep it in :attr:`files`."""
-        write_bytes(self.out / relative, data)
+        write_bytes(self.out / relative, data, root=self.out)
         self.files[relative] = data
 
     def figure(
@@ -108,7 +108,7 @@ class Output:
         sources: list[dict[str, str]],
     ) -> None:
         """Save ``chart`` as PNG and SVG and ``data`` (what it draws) as CSV."""
-        ensure_dir(self.out / "figures")
+        ensure_dir(self.out / "figures", root=self.out)
         self.write(f"figures/{name}.csv", data_csv(data, unit, sources).encode("utf-8"))
         spec = chart.to_dict()
         title = spec.get("title", {})
@@ -177,6 +177,6 @@ class Output:
         self, key: str, frame: pd.DataFrame, unit: str, sources: list[dict[str, str]]
     ) -> None:
         """Save the numbers of one HTML table as ``tables/<key>.csv``."""
-        ensure_dir(self.out / "tables")
+        ensure_dir(self.out / "tables", root=self.out)
         self.write(f"tables/{key}.csv", data_csv(frame, unit, sources).encode("utf-8"))
         self.tables[key] = f"tables/{key}.csv"

@@ -27,7 +27,7 @@ from keruen.report.render_estimates import estimate_figures, estimate_tables
 from keruen.report.section_figures import fig_balance, fig_labour, fig_peers, fig_share, fig_trend
 from keruen.store import Store
 from keruen.store.estimates import store_estimates
-from keruen.writing import write_bytes, write_text
+from keruen.writing import staged_folder, write_bytes, write_text
 
 Progress = Callable[[str], None]
 
@@ -84,16 +84,32 @@ def render_report(
     idempotent), so the report's source list names them and ``keruen query`` finds them.
     Every part (section, estimate, figure, the page) is reused from ``cache`` (default: the
     cache in KERUEN_HOME, :mod:`keruen.analysis.cache`) while its code, parameters and data
-    hold; pass ``ReportCache(mode="off")`` to compute everything afresh.
+    hold; pass ``ReportCache(mode="off")`` to compute everything afresh. The report is written
+    into a folder beside ``out`` and moved into place whole (:func:`keruen.writing.staged_folder`):
+    a failure leaves ``out`` as it was.
     """
     say = progress or (lambda _msg: None)
     if cache is None:
         cache = ReportCache(warn=lambda msg: say(f"WARNING: {msg}"))
+    with staged_folder(out) as stage:
+        _render_into(store, stage, lang, peer_group(country, group), keep_estimates, say, cache)
+    return Path(out) / "index.html"
+
+
+def _render_into(
+    store: Store,
+    out: Path,
+    lang: str,
+    scope: Scope,
+    keep_estimates: bool,
+    say: Progress,
+    cache: ReportCache,
+) -> None:
+    """One country's report written into the (staging) folder ``out``, counting cache use."""
     before = cache.stats.copy()
     with cache.active():
-        index = _render(store, Path(out), lang, peer_group(country, group), keep_estimates, say)
-    say(f"{country}: {cache.stats.since(before).line()}")
-    return index
+        _render(store, out, lang, scope, keep_estimates, say)
+    say(f"{scope.country}: {cache.stats.since(before).line()}")
 
 
 def _render(
@@ -103,7 +119,6 @@ def _render(
     cache = active()
     assert cache is not None
     country = scope.country
-    out.mkdir(parents=True, exist_ok=True)
     say(f"{country}: computing the sections")
     sections = run(store, scope, cache=cache)
     if keep_estimates and "flows" in sections:  # estimates_of skips sections not held
@@ -120,7 +135,7 @@ def _render(
     for name, data in page.items():
         if name == "index.html":
             data = data.replace(GENERATED.encode(), today.encode())
-        write_bytes(out / name, data)
+        write_bytes(out / name, data, root=out)
     return out / "index.html"
 
 
@@ -167,18 +182,31 @@ def render_countries(
     ``cache`` as in :func:`render_report` (one cache serves every country).
     """
     out = Path(out)
+    say = progress or (lambda _msg: None)
     if cache is None:
-        say = progress or (lambda _msg: None)
         cache = ReportCache(warn=lambda msg: say(f"WARNING: {msg}"))
     if len(countries) == 1:
         return render_report(
             store, out, lang, country=countries[0], group=group, progress=progress, cache=cache
         )
+    with staged_folder(out) as stage:
+        _index_of_countries(store, stage, countries, lang, group, say, cache)
+    return out / "index.html"
+
+
+def _index_of_countries(
+    store: Store,
+    out: Path,
+    countries: list[str],
+    lang: str,
+    group: str | None,
+    say: Progress,
+    cache: ReportCache,
+) -> None:
+    """Each country's report in ``out/<ISO3>/`` and ``out/index.html`` linking them."""
     loc = Locale(lang)
     for code in countries:
-        render_report(
-            store, out / code, lang, country=code, group=group, progress=progress, cache=cache
-        )
+        _render_into(store, out / code, lang, peer_group(code, group), True, say, cache)
     links = "\n".join(
         f'<li><a href="{code}/index.html">{escape(loc.area(code))}</a> ({code})</li>'
         for code in countries
@@ -190,6 +218,4 @@ def render_countries(
         f"<title>{title} — keruen</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n{links}\n</ul>\n"
         "</body>\n</html>\n"
     )
-    index = out / "index.html"
-    write_text(index, page)
-    return index
+    write_text(out / "index.html", page, root=out)

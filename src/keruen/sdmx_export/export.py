@@ -18,6 +18,7 @@ from keruen.sdmx_export import service
 from keruen.sdmx_export.errors import SdmxNoResults
 from keruen.sdmx_export.schema import dsd_schema
 from keruen.sdmx_export.structures import DSD_ID, build_catalogue
+from keruen.writing import ensure_dir, write_bytes
 
 if TYPE_CHECKING:
     from keruen.store import Store
@@ -43,11 +44,11 @@ def export(
             f"no dataflow {unknown[0]!r}; held: {', '.join(catalogue.flows) or 'none'}"
         )
     data_dir = directory / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(data_dir, root=directory)
     written = []
     answer = service.structures(catalogue, "datastructure", references="all")
-    written.append(_write(directory / "structure.xml", answer.body))
-    written.append(_write(directory / f"{DSD_ID}.xsd", dsd_schema(catalogue)))
+    written.append(_write(directory, "structure.xml", answer.body))
+    written.append(_write(directory, f"{DSD_ID}.xsd", dsd_schema(catalogue)))
     for flow in flows or list(catalogue.flows):
         try:
             q, msg = service.data_message(store, catalogue, flow)
@@ -55,13 +56,12 @@ def export(
             continue  # a dataflow whose figures have no SDMX time period
         for suffix in formats:
             answer = service.render(catalogue, q, msg, FORMATS[suffix])
-            written.append(_write(data_dir / f"{flow}.{suffix}", answer.body))
+            written.append(_write(directory, f"data/{flow}.{suffix}", answer.body))
     return written
 
 
-def _write(path: Path, body: bytes) -> Path:
-    """Write ``body`` to ``path`` through a temporary file, so a failure leaves no half file."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(body)
-    partial.replace(path)
+def _write(root: Path, relative: str, body: bytes) -> Path:
+    """Write ``body`` to ``root/relative`` whole, replacing links (see keruen.writing)."""
+    path = root / relative
+    write_bytes(path, body, root=root)
     return path

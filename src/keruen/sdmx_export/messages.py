@@ -12,7 +12,6 @@ but does not write, is built from the same data set by :mod:`.json_data`. Errors
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
 import uuid
@@ -38,6 +37,7 @@ from keruen.sdmx_export.structures import (
     VERSION,
     Catalogue,
 )
+from keruen.writing import csv_text
 
 #: Media types written (what the ``Content-Type`` header says).
 MEDIA_TYPES: dict[str, str] = {
@@ -292,22 +292,8 @@ def data_csv(catalogue: Catalogue, query: DataQuery, msg: message.DataMessage) -
                    if c in frame.columns]  # fmt: skip
         attrs = [a for a in ATTRIBUTES if a in frame.columns]
         frame = frame[present + attrs]
-        for a in attrs:  # text a spreadsheet would run as a formula: as /api/v1's CSV does
-            frame[a] = frame[a].map(_inert)
-    out = io.StringIO()
-    frame.to_csv(out, index=False, lineterminator="\r\n")
-    return out.getvalue().encode("utf-8")
-
-
-#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value: Any) -> Any:
-    """A text cell that cannot start a spreadsheet formula (``'`` put before it)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    # text a spreadsheet would run as a formula is made inert, as in /api/v1's CSV
+    return csv_text(frame, crlf=True).encode("utf-8")
 
 
 # -- errors ---------------------------------------------------------------------------------

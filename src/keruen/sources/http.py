@@ -27,9 +27,7 @@ import contextvars
 import email.utils
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +38,7 @@ from urllib.parse import urlencode
 
 from keruen import settings
 from keruen.errors import SourceError
+from keruen.writing import write_bytes
 
 #: HTTP statuses worth retrying: rate limiting and server-side failures.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -164,27 +163,7 @@ def current_budget() -> Budget:
 # -- cache ------------------------------------------------------------------------------------
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    write_bytes(path, data, durable=True)
 
 
 _WARNED_UNWRITABLE: set[str] = set()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from keruen.errors import InputError
+from keruen.writing import csv_text, write_csv
 
 
 def read_table(
@@ -83,8 +84,12 @@ def read_region_values(path: str | Path, column: str, key: str = "region") -> pd
 
 
 def write_table(df: pd.DataFrame, out: str | Path | None) -> None:
-    """Write ``df`` as CSV to ``out``, or to standard output when ``out`` is ``None``."""
+    """Write ``df`` as CSV to ``out``, or to standard output when ``out`` is ``None``.
+
+    Both through :func:`keruen.writing.csv_text` (text cells made inert); the file atomically,
+    replacing a link there instead of writing through it.
+    """
     if out is None:
-        df.to_csv(sys.stdout, index=False)
+        sys.stdout.write(csv_text(df))
     else:
-        df.to_csv(out, index=False)
+        write_csv(out, df)

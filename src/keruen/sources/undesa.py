@@ -37,6 +37,7 @@ from keruen.sources.files import read_table, sha256_of
 from keruen.sources.http import fetch
 from keruen.sources.validate import validate_observations
 from keruen.store import Provenance
+from keruen.writing import write_bytes
 
 DATASET = "UNDESA_IMS"
 MEASURE = "migrant_stock"
@@ -297,7 +298,7 @@ def update(url: str | None = None, *, release: str | None = None) -> list[Batch]
     name = url.rsplit("/", 1)[-1] or "ims.xlsx"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / (name if name.endswith(".xlsx") else f"{name}.xlsx")
-        path.write_bytes(resp.content)
+        write_bytes(path, resp.content)
         try:
             batch = load(path, release=release)
         except InputError as exc:

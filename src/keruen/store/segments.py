@@ -159,7 +159,8 @@ def collect_garbage(folder: Path, manifest: Manifest) -> None:
     for p in folder.iterdir():
         base = p.name.removesuffix(".wal")
         stale_seg = base.startswith("seg-") and base.endswith(".duckdb") and base not in named
-        stale_tmp = p.name.startswith(MANIFEST + ".") and p.name.endswith(".tmp")
+        # CURRENT.<pid>.tmp of older versions; .CURRENT.<random>.tmp of keruen.writing
+        stale_tmp = p.name.startswith((MANIFEST + ".", f".{MANIFEST}.")) and p.name.endswith(".tmp")
         if stale_seg or stale_tmp:
             try:
                 p.unlink()

@@ -39,6 +39,7 @@ import duckdb
 from keruen.errors import StoreError
 from keruen.store.connect import describe_open_error, duckdb_config
 from keruen.store.schema import OBSERVATION_COLUMNS, PAPER_COLUMNS
+from keruen.writing import write_bytes
 
 MANIFEST = "CURRENT"
 FORMAT = 1
@@ -180,13 +181,7 @@ def _fsync_file(path: Path) -> None:
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Replace ``CURRENT`` atomically: a temporary file, fsync, ``os.replace``, fsync the folder."""
-    tmp = folder / f"{MANIFEST}.{os.getpid()}.tmp"
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(manifest.to_json())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, folder / MANIFEST)
-    _fsync_dir(folder)
+    write_bytes(folder / MANIFEST, manifest.to_json().encode("utf-8"), durable=True)
 
 
 def spill_dir(path: str | Path) -> str:

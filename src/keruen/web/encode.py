@@ -8,7 +8,6 @@ header line. Text cells that a spreadsheet would run as a formula (leading ``=``
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 from typing import Any
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from keruen.web.problems import ApiProblem
-from keruen.writing import neutralise
+from keruen.writing import csv_text, neutralise
 
 #: Media types the API answers in.
 JSON = "application/json"
@@ -113,9 +112,7 @@ def page(
     total = len(frame)
     part = frame.iloc[offset : offset + limit]
     if fmt == "csv":
-        buffer = io.StringIO()
-        csv_safe(part).to_csv(buffer, index=False, lineterminator="\n")
-        content = buffer.getvalue().encode("utf-8")
+        content = csv_text(part).encode("utf-8")
         media = f"{CSV}; charset=utf-8"
     else:
         nxt = None
