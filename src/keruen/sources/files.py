@@ -294,6 +294,10 @@ def stage_file(
             raise StoreError(f"cannot validate {path.name}: {why}; nothing was written") from None
         if staged.n_rows == 0:
             raise InputError("no data rows (the file has only a header)", file=path)
+        if kind == "observations":
+            from keruen.sources.placeholders import mark_staged
+
+            mark_staged(con, table)  # a publisher's "not reported" is missing, never a number
     except BaseException:
         staged.close()
         raise

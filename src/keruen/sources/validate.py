@@ -332,11 +332,19 @@ def _validate_frame(frame: pd.DataFrame, kind: str, file: str | Path) -> pd.Data
         con.close()
     out = frame.reset_index(drop=True)[list(columns)].copy()
     out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    if kind == "observations":
+        from keruen.sources.placeholders import mark_frame
+
+        out = mark_frame(out)  # a publisher's "not reported" is missing, never a number
     return out
 
 
 def validate_observations(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
-    """Check a tidy observation table; returns it with ``value`` as float."""
+    """Check a tidy observation table; returns it with ``value`` as float.
+
+    Cells that :mod:`keruen.sources.placeholders` knows mean "not reported" come back missing
+    (status M).
+    """
     return _validate_frame(frame, "observations", file)
 
 
