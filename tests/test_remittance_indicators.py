@@ -56,7 +56,9 @@ def test_measures_table() -> None:
         }
     )
     out = remittance_measures(panel).set_index("ref_area")
-    assert out.loc["A", "net"] == -200 and out.loc["A", "ratio"] == 3
+    # net paid = paid − received: positive for a country that pays out (A), as its index is
+    assert out.loc["A", "net_paid"] == 200 and out.loc["B", "net_paid"] == -800
+    assert out.loc["A", "ratio"] == 3
     assert out.loc["A", "dri"] == pytest.approx(0.5) and out.loc["B", "dri"] == pytest.approx(-0.8)
     assert out.loc["B", "share_gdp"] == pytest.approx(30.0)
     assert out.loc["B", "inflow_per_capita"] == 30 and out.loc["A", "outflow_per_migrant"] == 100

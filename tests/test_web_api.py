@@ -103,7 +103,8 @@ def test_bilateral_names_origin_and_destination(store: Store) -> None:
 def test_indicators_follow_their_definitions(store: Store) -> None:
     frame = kr.indicators("KAZ", range(2019, 2023), "central_asia", store=store)
     row = frame[frame["year"] == 2021].iloc[0]
-    assert row["net"] == pytest.approx(row["inflow"] - row["outflow"])
+    assert row["net_paid"] == pytest.approx(row["outflow"] - row["inflow"])
+    assert "net" not in frame  # one sign convention: no "received − paid" column beside it
     assert row["dri"] == pytest.approx(
         (row["outflow"] - row["inflow"]) / (row["outflow"] + row["inflow"])
     )

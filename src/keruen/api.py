@@ -74,7 +74,7 @@ BILATERAL_DATASETS: dict[str, str] = {
 INDICATOR_UNITS: dict[str, str] = {
     "inflow": "current USD",
     "outflow": "current USD",
-    "net": "current USD (inflow - outflow)",
+    "net_paid": "current USD (outflow - inflow; positive = pays out)",
     "ratio": "outflow / inflow",
     "dri": "(outflow - inflow) / (outflow + inflow)",
     "share_gdp": "percent of GDP",
@@ -330,7 +330,7 @@ def indicators(
 ) -> pd.DataFrame:
     """Remittance measures of countries by year, ranked within a group.
 
-    Columns: inflow, outflow (current US$), net = inflow − outflow, ratio = outflow / inflow,
+    Columns: inflow, outflow (current US$), net_paid = outflow − inflow (positive = pays out), ratio = outflow / inflow,
     dri = (outflow − inflow) / (outflow + inflow), share_gdp (%), inflow per capita, outflow per
     immigrant, year-on-year growth (%) and rank within the group (1 = largest). The dataset and
     vintage behind each input column are in ``frame.attrs["sources"]`` (a list of records), the
@@ -379,7 +379,7 @@ def indicators(
         "year",
         "inflow",
         "outflow",
-        "net",
+        "net_paid",
         "ratio",
         "dri",
         "share_gdp",

@@ -54,8 +54,6 @@ def measures(store: Store, scope: Scope, trend: Section) -> Section:
         )
     panel = panel.dropna(subset=["inflow", "outflow"], how="all")
     table = remittance_measures(panel)
-    # one sign convention with the donor–recipient index: net paid = paid − received
-    table["net_paid"] = table["outflow"] - table["inflow"]
     table["inflow_rank"] = rank_within(table["inflow"])
     table["outflow_rank"] = rank_within(table["outflow"])
     table = table.sort_values("dri", ascending=False, na_position="last").reset_index(drop=True)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 UNITS = {
     "inflow": "US$",
     "outflow": "US$",
-    "net": "US$",
+    "net_paid": "US$",
     "ratio": "outflow/inflow",
     "dri": "index",
     "share_gdp": "% of GDP",
@@ -68,7 +68,7 @@ def _held_years(store: Store, countries: list[str]) -> list[int]:
 def indicators(countries: tuple[tuple[str, ...], ...], years: Years, group: str, fmt: str) -> None:
     """Remittance measures of countries by year, with their sources.
 
-    Inflow, outflow, net, ratio, donor–recipient index, % of GDP, per capita, per immigrant,
+    Inflow, outflow, net paid (outflow − inflow), ratio, donor–recipient index, % of GDP, per capita, per immigrant,
     growth and rank within a group.
     """
     import json

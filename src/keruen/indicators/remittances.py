@@ -50,16 +50,17 @@ def growth_rate(values: pd.Series) -> pd.Series:
 
 
 def remittance_measures(panel: pd.DataFrame) -> pd.DataFrame:
-    """Per country and year: net, outflow/inflow ratio, donor–recipient index, % of GDP, per capita.
+    """Per country and year: net paid, outflow/inflow ratio, donor–recipient index, % of GDP, per capita.
 
     ``panel`` has columns ``ref_area, period, inflow, outflow`` (current US$) and optionally
     ``gdp`` (current US$), ``population`` and ``migrant_stock`` (persons). Adds
-    ``net = inflow − outflow`` (a country's net receipts), ``ratio``, ``dri``, ``share_gdp``,
+    ``net_paid = outflow − inflow`` (positive: the country pays out more than it receives, the
+    sign of the donor–recipient index), ``ratio``, ``dri``, ``share_gdp``,
     ``inflow_per_capita``, ``outflow_per_migrant`` (outflow ÷ immigrant stock) where the inputs
     exist.
     """
     out = panel.copy()
-    out["net"] = out["inflow"] - out["outflow"]
+    out["net_paid"] = out["outflow"] - out["inflow"]
     out["ratio"] = outflow_inflow_ratio(out["outflow"], out["inflow"])
     out["dri"] = donor_recipient_index(out["outflow"], out["inflow"])
     if "gdp" in out:

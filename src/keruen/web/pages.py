@@ -149,7 +149,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                 "year": int(r.year),
                 "inflow": num(r.inflow / 1e6, lang),
                 "outflow": num(r.outflow / 1e6, lang),
-                "net": num(r.net / 1e6, lang),
+                "net": num(r.net_paid / 1e6, lang),
                 "dri": num(r.dri, lang, 2),
                 "share_gdp": num(r.share_gdp, lang, 2),
                 "rank": num(r.inflow_rank, lang, 0),
