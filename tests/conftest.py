@@ -21,6 +21,27 @@ from keruen.sources.snapshot import open_store
 from keruen.store import Provenance, Store
 from tests.fakeserver import FakeServer
 
+#: The expensive sweeps (every country in three languages, Spark, browsers, a server under a
+#: load, the forecast backtest over every country): one marked group, ``sweep``, left out of the
+#: default run (``python -m pytest`` stays under ten minutes) and run once by CI with
+#: ``python -m pytest -m sweep`` (see .ci/run). Listed here, in one place, by module or test.
+SWEEPS = (
+    "tests/test_report_countries.py",
+    "tests/test_registers_spark.py",
+    "tests/test_browser_report.py",
+    "tests/test_web_browser.py",
+    "tests/test_forecast_backtest.py",
+    "tests/test_store_serving.py::test_serve_answers_every_request_while_a_load_and_a_report_run",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests listed in ``SWEEPS`` with ``sweep``."""
+    for item in items:
+        nodeid = item.nodeid.split("[", 1)[0]
+        if any(nodeid == s or nodeid.startswith(s + "::") for s in SWEEPS):
+            item.add_marker(pytest.mark.sweep)
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # Property tests draw new examples on every run on a developer's machine, to find new faults;
