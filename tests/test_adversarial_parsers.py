@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from keruen.cli import main
 from keruen.errors import ConfigError, InputError, SourceError, shorten
-from keruen.sources import bns, sdmx, taldau, undesa, worldbank
+from keruen.sources import bns, sdmx, taldau, undesa, wdi_bulk, worldbank
 from keruen.sources.common import finite_number, release_date
 from tests.fakeserver import FakeServer, Reply
 from tests.hostile import (
@@ -75,7 +75,7 @@ def test_taldau_text_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
 def test_a_ragged_wdi_row_names_the_row_and_the_extra_column(tmp_path: Path) -> None:
     path = wdi_file(tmp_path, "5100", extra=",777")
     with pytest.raises(InputError) as info:
-        worldbank.load_bulk_csv(path, release="2024-01-01")
+        wdi_bulk.load_bulk_csv(path, release="2024-01-01")
     assert (info.value.row, info.value.field) == (2, "column 7")
     assert "extra cells" in str(info.value)
 
@@ -84,7 +84,7 @@ def test_a_ragged_wdi_row_names_the_row_and_the_extra_column(tmp_path: Path) -> 
 def test_wdi_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
     path = wdi_file(tmp_path, bad)
     with pytest.raises(InputError) as info:
-        worldbank.load_bulk_csv(path, release="2024-01-01")
+        wdi_bulk.load_bulk_csv(path, release="2024-01-01")
     assert (info.value.file, info.value.row, info.value.field) == (str(path), 2, "2021")
 
 
@@ -138,7 +138,7 @@ def test_a_boolean_workbook_cell_is_not_a_number(tmp_path: Path) -> None:
 def test_infinite_values_are_refused_by_every_file_parser(tmp_path: Path, bad: str) -> None:
     cases = [
         (lambda: sdmx.load(sdmx_file(tmp_path, bad)), (1, "OBS_VALUE")),
-        (lambda: worldbank.load_bulk_csv(wdi_file(tmp_path, bad), release="2024-01-01"),
+        (lambda: wdi_bulk.load_bulk_csv(wdi_file(tmp_path, bad), release="2024-01-01"),
          (2, "2021")),
         (lambda: bns.load(*bns_files(tmp_path, bad)), (2, "Value")),
         (lambda: undesa.load(undesa_file(tmp_path, bad)), (2, "stock")),
@@ -253,9 +253,9 @@ def test_a_header_only_wdi_file_and_an_empty_code_are_named(tmp_path: Path) -> N
     path = tmp_path / "WDIData.csv"
     path.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2020\n", "utf-8")
     with pytest.raises(InputError, match="no data rows"):
-        worldbank.load_bulk_csv(path, release="2024-01-01")
+        wdi_bulk.load_bulk_csv(path, release="2024-01-01")
     with pytest.raises(InputError) as info:
-        worldbank.load_bulk_csv(wdi_file(tmp_path, "5", code=""), release="2024-01-01")
+        wdi_bulk.load_bulk_csv(wdi_file(tmp_path, "5", code=""), release="2024-01-01")
     assert (info.value.row, info.value.field) == (2, "Country Code")
     assert "empty economy code" in str(info.value)
 

@@ -179,11 +179,11 @@ def import_(
             )
         batch = bns.load(file, mapping, release=release)
     elif source == "wdi":
-        from keruen.sources import worldbank
+        from keruen.sources import wdi_bulk
 
         if release is None:
             raise ConfigError("--release is required for a WDI bulk CSV (its 'Last Updated' date)")
-        batch = worldbank.load_bulk_csv(file, release=release)
+        batch = wdi_bulk.load_bulk_csv(file, release=release)
     elif source == "sdmx":
         from keruen.sources import sdmx
 

@@ -25,7 +25,6 @@ from keruen.sources.common import (
     Batch,
     check_input_file,
     content_sha256,
-    empty_observations,
     release_date,
     today,
     validate_remote,
@@ -111,7 +110,8 @@ def _term(row: dict[str, Any], pos: int, what: str, where: str) -> Any:
 def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.DataFrame:
     """Taldau rows → tidy observations (not yet validated).
 
-    A changed answer shape is a :class:`SourceError`; a value that is not a finite number
+    A changed answer shape, or an answer without one observation (``[]``: an empty release is
+    not a release), is a :class:`SourceError`; a value that is not a finite number
     (``true``, ``"1_000"``, ``"inf"``, ``1e999``) is an :class:`InputError` naming the row and
     the field ``periods[k].value``.
     """
@@ -121,6 +121,7 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
     if not isinstance(payload, list):
         raise SourceError(f"{where}: the answer's shape changed: expected a list of rows")
     records = []
+    kept: list[int] = []
     for n, row in enumerate(payload, start=1):
         if not (isinstance(row, dict) and isinstance(row.get("termNames"), list)
                 and isinstance(row.get("periods"), list)):
@@ -166,7 +167,13 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
                 "counterpart_area": counterpart, "breakdown": breakdown, "period": label,
                 "value": value, "unit": index.unit or None, "obs_status": "A",
             })
-    return pd.DataFrame.from_records(records) if records else empty_observations()
+            kept.append(n)
+    if not records:
+        raise SourceError(f"{where}: the answer holds no observations ({len(payload)} rows); "
+                          "an empty release is not stored")
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["rows"] = kept
+    return frame
 
 
 def _provenance(index: TaldauIndex, frame: pd.DataFrame, sha: str, release: str,
@@ -225,7 +232,7 @@ def load(path: str | Path, key: str | None = None, *, release: str | None = None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
     except SourceError as exc:
-        raise InputError(str(exc), file=path) from None
+        raise InputError(str(exc).removeprefix(f"{path}: "), file=path) from None
     except InputError as exc:
         raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
     frame = validate_observations(frame, path)
