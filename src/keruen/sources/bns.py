@@ -299,6 +299,7 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         if not isinstance(encoding, str):
             raise LookupError
         codecs.lookup(encoding)
+        "a".encode(encoding)  # a text encoding: rot13 or base64 are codecs but not encodings
     except LookupError:
         raise InputError(f"unknown encoding {str(encoding)[:40]!r} (e.g. utf-8, cp1251)",
                          file=path, field="encoding") from None

@@ -65,13 +65,25 @@ class Response:
     asked: bool = True
 
     def json(self) -> Any:
-        """The body parsed as JSON; a malformed or truncated body raises :class:`SourceError`."""
+        """The body parsed by :func:`parse_json`; a malformed or cut body: :class:`SourceError`."""
         try:
-            return json.loads(self.content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            return parse_json(self.content.decode("utf-8-sig"))
+        except (ValueError, RecursionError) as exc:
             raise SourceError(
                 f"{self.url}: the answer is not valid JSON ({exc}); it may be truncated"
             ) from None
+
+
+def _long_int(text: str) -> int | float:
+    # Python refuses to make an int of more than 4300 digits (ValueError): such a number is
+    # read as a float instead, infinite past 1e308, which every value check refuses
+    return int(text) if len(text) <= 4000 else float(text)
+
+
+def parse_json(text: str) -> Any:
+    """JSON as keruen reads every answer and saved file: an integer of thousands of digits is
+    read as a float (``inf``: refused as a value with its place named), never a traceback."""
+    return json.loads(text, parse_int=_long_int)
 
 
 # -- the budget of one update -----------------------------------------------------------------

@@ -30,7 +30,7 @@ from keruen.sources.common import (
     validate_remote,
 )
 from keruen.sources.files import sha256_of
-from keruen.sources.http import fetch
+from keruen.sources.http import fetch, parse_json
 from keruen.sources.validate import validate_observations
 from keruen.store import Provenance
 
@@ -222,19 +222,17 @@ def load(path: str | Path, key: str | None = None, *, release: str | None = None
     if key not in known:
         raise InputError(f"no Taldau registry entry {key!r}; name one with --index "
                          f"({', '.join(known)})", file=path)
-    import json
-
     try:
-        payload = json.loads(path.read_text("utf-8-sig"))
+        payload = parse_json(path.read_text("utf-8-sig"))
         frame = parse_index(payload, known[key], str(path))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+    except InputError as exc:
+        raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError too
         raise InputError(f"not valid JSON ({str(exc)[:200]})", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
     except SourceError as exc:
         raise InputError(str(exc).removeprefix(f"{path}: "), file=path) from None
-    except InputError as exc:
-        raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
     frame = validate_observations(frame, path)
     return Batch(frame, _provenance(known[key], frame, sha256_of(path), release or today(),
                                     path.name, ""))
