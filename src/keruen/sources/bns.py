@@ -148,10 +148,12 @@ def _calendar_day(year: str, month: str, day: str) -> str | None:
 
 
 def number_of(value: Any) -> float | None:
-    """A number from a cell written with spaces or a decimal comma; None for "-", "…".
+    """A number from a cell written with separators; None for "-", "…".
 
-    BNS tables print "1 234 567" and "98 765,0"; a cell that is not such a number (``true``,
-    ``1_000``, ``inf``, ``1e309``, "1,234.5") raises :class:`ValueError` saying why.
+    BNS tables print "1 234 567" and "98 765,0": read by the one rule of
+    :func:`~keruen.sources.common.finite_number` (``separators=True``), as Taldau and UN DESA
+    cells are; a cell that is not a number (``true``, ``1_000``, ``inf``, ``1e309``, the
+    ambiguous "1,500") raises :class:`ValueError` saying why.
     """
     if value is None:
         return None
@@ -159,7 +161,7 @@ def number_of(value: Any) -> float | None:
         text = value.strip().replace("\u00a0", " ")
         if text.lower() in _MISSING:
             return None
-        return finite_number(text, decimal_comma=True)
+        return finite_number(text, separators=True)
     return finite_number(value)
 
 
