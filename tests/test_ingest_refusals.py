@@ -142,3 +142,42 @@ def test_good_files_still_load(store_home: Path, tmp_path: Path) -> None:
     with open_store(quiet=True) as store:
         got = store.observations("KZ_BNS_MIGRATION", ref_area="KZ-71")
     assert {"2024-02-29", "2100"} <= set(got["period"])
+
+
+@pytest.mark.parametrize(("dataset", "measure", "value"), [
+    ("WB_WDI", "BM.TRF.PWKR.CD.DT", "-1"),  # an outflow of -1 USD
+    ("WB_WDI", "BX.TRF.PWKR.CD.DT", "1.7e308"),  # finite, but no economy's remittances
+    ("WB_KNOMAD_REMITTANCES", "remittance_outflow", "-5"),  # millions USD: scaled bounds
+    ("WB_WDI", "SI.RMT.COST.OB.ZS", "150"),  # a cost share above 100 %
+    ("UNDESA_IMS", "migrant_stock", "-3"),
+])
+def test_values_outside_their_plausible_range_are_refused(
+    store_home: Path, tmp_path: Path, dataset: str, measure: str, value: str
+) -> None:  # 22.27
+    tidy = tmp_path / "tidy.csv"
+    tidy.write_text(f"{TIDY_HEAD}\n{dataset},{measure},KAZ,,,2020,5,x,A\n"
+                    f"{dataset},{measure},UZB,,,2020,{value},x,A\n", "utf-8")
+    line = refused(["load", str(tidy), "--dataset", dataset, "--vintage", "r", "--publisher",
+                    "t", "--release", "2030-01-01"], "data row 2", "field 'value'",
+                   "plausible range", measure)
+    assert "concepts.toml" in line
+
+
+def test_a_wdi_bulk_value_outside_its_range_names_the_file_row(store_home: Path,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "WDIData.csv"
+    path.write_text(f"{WDI_HEAD},2020,2021\n"
+                    "Kazakhstan,KAZ,Population (people),SP.POP.TOTL,19000000,19200000\n"
+                    "Uzbekistan,UZB,Personal remittances (USD),BX.TRF.PWKR.CD.DT,5,1.7e308\n",
+                    "utf-8")
+    refused(["import", str(path), "-s", "wdi", "--release", "2030-01-01"], "data row 2",
+            "plausible range")
+
+
+def test_plausible_but_surprising_values_load(store_home: Path, tmp_path: Path) -> None:
+    """Remittances of 167 % of GDP (Lesotho in WDI 2023-05-10) are within the bounds."""
+    tidy = tmp_path / "tidy.csv"
+    tidy.write_text(f"{TIDY_HEAD}\nWB_WDI,BX.TRF.PWKR.DT.GD.ZS,LSO,,,2030,167.4,%,A\n", "utf-8")
+    result = CliRunner().invoke(main, ["load", str(tidy), "--dataset", "WB_WDI", "--vintage",
+                                       "r", "--publisher", "t", "--release", "2030-01-01"])
+    assert result.exit_code == 0, result.output

@@ -248,6 +248,7 @@ def check_relation(
                     bad = value_text(int(first))
                 raise InputError(_message(field, bad), file=file, row=int(first), field=field)
     if kind == "observations":
+        _check_ranges(con, file)
         _check_duplicates(con, file)
         if missing is not None:
             raise InputError(
@@ -285,6 +286,54 @@ def _codes_clean(con: Any, rules: list[tuple[str, str]], joins: str) -> bool:
             raise
         return False
     return int(found) == 0
+
+
+@cache
+def plausible_ranges() -> tuple[tuple[str, str, float, float, str], ...]:
+    """(dataset, measure, lowest, highest, concept) of each series a concept reads.
+
+    From each concept's ``range`` in ``keruen/data/concepts.toml`` (in the concept's unit),
+    divided by the candidate's ``scale`` to give the bounds in the series' stored unit.
+    """
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("keruen.data").joinpath("concepts.toml").read_text("utf-8")
+    out = []
+    for concept, spec in tomllib.loads(text).items():
+        if "range" in spec:
+            low, high = (float(b) for b in spec["range"])
+            for cand in spec["candidates"]:
+                scale = float(cand.get("scale", 1.0))
+                out.append((str(cand["dataset"]), str(cand["measure"]), low / scale,
+                            high / scale, concept))
+    return tuple(out)
+
+
+def _check_ranges(con: Any, file: str | Path) -> None:
+    """Refuse the first row whose value lies outside its series' :func:`plausible_ranges`."""
+    ranges = plausible_ranges()
+    columns = list(zip(*ranges, strict=True)) if ranges else []
+    if not columns:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ranges AS SELECT unnest(?::VARCHAR[]) AS dataset, "
+        "unnest(?::VARCHAR[]) AS measure, unnest(?::DOUBLE[]) AS low, "
+        "unnest(?::DOUBLE[]) AS high, unnest(?::VARCHAR[]) AS concept",
+        [list(c) for c in columns],
+    )
+    hit = con.execute(
+        "SELECT r._row, TRY_CAST(r.value AS DOUBLE) AS v, g.low, g.high, g.concept, r.dataset, "
+        "r.measure FROM raw r JOIN _ranges g ON r.dataset = g.dataset AND r.measure = g.measure "
+        "WHERE TRY_CAST(r.value AS DOUBLE) NOT BETWEEN g.low AND g.high ORDER BY r._row LIMIT 1"
+    ).fetchall()
+    if hit:
+        row, value, low, high, concept, dataset, measure = hit[0]
+        raise InputError(
+            f"value {value:g} of {dataset}/{measure} is outside its plausible range {low:g} "
+            f"to {high:g} (concept {concept!r}, keruen/data/concepts.toml)",
+            file=file, row=int(row), field="value",
+        )
 
 
 def _check_duplicates(con: Any, file: str | Path) -> None:
