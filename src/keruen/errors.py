@@ -121,6 +121,19 @@ class EstimationError(KeruenError):
     exit_code = 7
 
 
+class ModelFitError(EstimationError):
+    """A forecast model could not be fitted on a series.
+
+    ``model`` and ``detail`` (the fitting library's own message, in English) are kept apart so
+    that a report can translate the sentence around them.
+    """
+
+    def __init__(self, model: str, detail: str) -> None:
+        super().__init__(f"{model} could not be fitted: {detail}")
+        self.model = model
+        self.detail = detail
+
+
 class ConvergenceError(EstimationError):
     """An iterative estimator (IPF, IRLS, likelihood optimiser) did not converge."""
 
