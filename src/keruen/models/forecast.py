@@ -56,7 +56,8 @@ def calibration() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-#: The model with the lowest pooled out-of-sample MASE in the shipped backtest.
+#: The shipped backtest's default (``forecast_backtest.default_choice``): the model with the
+#: lowest pooled MASE, or naive if it does not beat naive when scored forward only.
 DEFAULT_MODEL: str = str(calibration()["winner"])
 
 
@@ -226,7 +227,7 @@ def forecast_series(
 ) -> ForecastResult:
     """Forecast ``series`` (indexed by year) with calibrated intervals.
 
-    ``model=None`` uses :data:`DEFAULT_MODEL`, the pooled backtest's winner.  Returns the
+    ``model=None`` uses :data:`DEFAULT_MODEL`, the pooled backtest's default.  Returns the
     forecast table (``year, mean, lower, upper, model_lower, model_upper``), this series' own
     rolling backtest per model (``mase``, ``coverage`` of the calibrated and ``model_coverage``
     of the model's intervals, ``n``); ``beats_naive`` and ``meets_target`` judged on the pooled
