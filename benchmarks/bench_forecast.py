@@ -44,17 +44,6 @@ def knomad_series(store: object, min_years: int = 15) -> tuple[dict, dict]:
     return fb.series_from_observations(frame, min_years), prov
 
 
-def forward_tables(bt: pd.DataFrame) -> dict:
-    """The protocol's per-horizon table, each model's held fixed, coverage per scored origin."""
-    protocol = fb.forward_only(bt, fb.SCORED, level=LEVEL)
-    by_model = {
-        str(m): fb.per_horizon(fb.forward_only(bt, fb.SCORED, level=LEVEL, model=str(m)))
-        for m in sorted(bt["model"].unique())
-    }
-    by_origin = protocol.groupby("origin")["covered"].mean()
-    return {"protocol": fb.per_horizon(protocol), "by_model": by_model, "by_origin": by_origin}
-
-
 def run(limit: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "snap.duckdb", quiet=True)
@@ -70,7 +59,7 @@ def run(limit: int | None = None) -> dict:
         "table": fb.summarise(bt),
         "default": fb.default_choice(bt),
         "quantiles": fb.calibrate(bt),
-        "forward": forward_tables(bt),
+        "forward": fb.forward_tables(bt, fb.SCORED, LEVEL),
         "provenance": prov,
         "seconds": seconds,
         "n_series": len(series),

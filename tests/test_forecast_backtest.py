@@ -9,9 +9,6 @@ checked against the data, not trusted.  In the ``sweep`` group (about two minute
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,9 +16,6 @@ import pytest
 from keruen.models import forecast_backtest as fb
 from keruen.models.forecast import DEFAULT_MODEL, calibration, forecast_series
 from keruen.store import Store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import bench_forecast  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +40,7 @@ def test_the_default_model_is_the_protocols_choice(backtest: pd.DataFrame) -> No
 
 
 def test_shipped_forward_only_tables_are_this_backtests(backtest: pd.DataFrame) -> None:
-    fw = bench_forecast.forward_tables(backtest)
+    fw = fb.forward_tables(backtest)
     shipped = calibration()["forward_only"]
     for h, row in fw["protocol"].iterrows():
         got = shipped["protocol"][str(h)]

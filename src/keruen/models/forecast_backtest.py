@@ -209,6 +209,21 @@ def per_horizon(scored: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("horizon")
 
 
+def forward_tables(
+    backtest: pd.DataFrame, scored: Sequence[int] = SCORED, level: float = 0.8
+) -> dict[str, object]:
+    """The shipped forward-only tables: ``protocol`` (:func:`per_horizon` of the protocol),
+    ``by_model`` (the same with each model held fixed), ``by_origin`` (the protocol's coverage
+    per scored origin)."""
+    protocol = forward_only(backtest, scored, level=level)
+    by_model = {
+        str(m): per_horizon(forward_only(backtest, scored, level=level, model=str(m)))
+        for m in sorted(backtest["model"].unique())
+    }
+    by_origin = protocol.groupby("origin")["covered"].mean()
+    return {"protocol": per_horizon(protocol), "by_model": by_model, "by_origin": by_origin}
+
+
 def default_choice(backtest: pd.DataFrame, scored: Sequence[int] = SCORED) -> str:
     """The model the protocol uses now: the winner over every row, unless it does not beat
     naive forward only (MASE ratio below 1 over ``scored``), in which case ``naive``."""
