@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -211,7 +212,7 @@ def per_horizon(scored: pd.DataFrame) -> pd.DataFrame:
 
 def forward_tables(
     backtest: pd.DataFrame, scored: Sequence[int] = SCORED, level: float = 0.8
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The shipped forward-only tables: ``protocol`` (:func:`per_horizon` of the protocol),
     ``by_model`` (the same with each model held fixed), ``by_origin`` (the protocol's coverage
     per scored origin)."""
