@@ -98,6 +98,21 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return neutralise(frame)
 
 
+def next_link(request: Request, offset: int) -> str:
+    """The URL of the page starting at ``offset``: the same path and query, never the Host.
+
+    The Host header is the client's to choose, and an answer marked ``public`` is shared by
+    caches: so the link is relative (``/api/v1/series?…&offset=…``), or absolute under the
+    public base URL the operator configured (``KERUEN_WEB_PUBLIC_URL``), never the header's.
+    """
+    from keruen import settings
+
+    url = request.url.include_query_params(offset=offset)
+    relative = url.path + (f"?{url.query}" if url.query else "")
+    base = (settings.get("KERUEN_WEB_PUBLIC_URL") or "").rstrip("/")
+    return base + relative
+
+
 def page(
     request: Request,
     frame: pd.DataFrame,
@@ -115,9 +130,7 @@ def page(
         content = csv_text(part).encode("utf-8")
         media = f"{CSV}; charset=utf-8"
     else:
-        nxt = None
-        if offset + limit < total:
-            nxt = str(request.url.include_query_params(offset=offset + limit))
+        nxt = next_link(request, offset + limit) if offset + limit < total else None
         payload = {
             "data": records(part),
             "meta": {"total": total, "limit": limit, "offset": offset, "next": nxt, **(meta or {})},
@@ -131,6 +144,8 @@ def page(
         "X-Total-Count": str(total),
         "Vary": "Accept",
     }
+    if offset + limit < total:
+        headers["Link"] = f'<{next_link(request, offset + limit)}>; rel="next"'
     if fmt == "csv":
         headers["Content-Disposition"] = 'inline; filename="keruen.csv"'
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
