@@ -48,3 +48,37 @@ def test_the_host_header_never_reaches_a_link(
     monkeypatch.setenv("KERUEN_WEB_PUBLIC_URL", "https://data.example.org/")
     r = client.get("/api/v1/sources", params={"limit": 1}, headers={"Host": "evil.example"})
     assert r.json()["meta"]["next"].startswith("https://data.example.org/api/v1/sources?")
+
+
+#: One URL per GET route family: the API, the OpenAPI document and docs, SDMX, the pages, static.
+GET_URLS = (
+    "/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/areas?kind=group",
+    "/api/v1/measures",
+    "/api/v1/series?measure=remittances_received&area=KAZ",
+    "/api/v1/bilateral?dataset=UNDESA_IMS&year=2019&destination=KAZ",
+    "/api/v1/estimates",
+    "/api/v1/kz-regions",
+    "/api/v1/sources",
+    "/api/v1/vintages",
+    "/sdmx/2.1/dataflow",
+    "/",
+    "/en/",
+    "/en/sources",
+    "/en/country/XXX",
+    "/static/vega.js",
+)
+
+
+@pytest.mark.parametrize("url", GET_URLS)
+def test_head_is_answered_wherever_get_is(client: TestClient, url: str) -> None:
+    """(22.15) HEAD gets GET's status and headers with no body, never 405."""
+    got = client.get(url, follow_redirects=False)
+    head = client.head(url, follow_redirects=False)
+    assert head.status_code == got.status_code != 405, (head.status_code, got.status_code)
+    assert head.content == b""
+    assert head.headers.get("content-type") == got.headers.get("content-type")
+    if "etag" in got.headers:
+        assert head.headers["etag"] == got.headers["etag"]
+    assert client.post(url, follow_redirects=False).status_code in (404, 405)
