@@ -82,3 +82,58 @@ def test_head_is_answered_wherever_get_is(client: TestClient, url: str) -> None:
     if "etag" in got.headers:
         assert head.headers["etag"] == got.headers["etag"]
     assert client.post(url, follow_redirects=False).status_code in (404, 405)
+
+
+def test_an_unknown_vintage_is_404_not_an_empty_answer(client: TestClient) -> None:
+    """(22.30) A vintage the store does not hold is an error in the pinned shape."""
+    rows = client.get(
+        "/api/v1/series", params={"measure": "BX.TRF.PWKR.CD.DT", "area": "KAZ"}
+    ).json()["data"]
+    vintage = rows[0]["vintage"]
+    ok = client.get(
+        "/api/v1/series",
+        params={"measure": "BX.TRF.PWKR.CD.DT", "area": "KAZ", "vintage": vintage},
+    )
+    assert ok.status_code == 200 and ok.json()["data"], ok.text
+    assert {r["vintage"] for r in ok.json()["data"]} == {vintage}
+    for params in (
+        {"measure": "BX.TRF.PWKR.CD.DT", "area": "KAZ", "vintage": "1999-no-such"},
+        {"measure": "BX.TRF.PWKR.CD.DT", "dataset": "WB_WDI", "vintage": "1999-no-such"},
+    ):
+        r = client.get("/api/v1/series", params=params)
+        assert r.status_code == 404, r.text
+        error = r.json()["error"]
+        assert set(error) == {"status", "code", "message", "field"}
+        assert error["code"] == "not_found" and "1999-no-such" in error["message"]
+
+
+@pytest.mark.parametrize("code", ["KZ", "kz", "kaz", "Kazakhstan"])
+def test_area_codes_are_read_as_the_command_line_reads_them(client: TestClient, code: str) -> None:
+    """(19.18) alpha-2 in any case, alpha-3 in any case, an English name: all mean KAZ."""
+    from keruen.cli.params import AreaList  # the command line's own parameter type
+
+    assert AreaList(("country", "aggregate")).convert(code, None, None) == ("KAZ",)
+    params = {"measure": "remittances_received", "start": 2015, "end": 2019}
+    want = client.get("/api/v1/series", params={**params, "area": "KAZ"}).json()["data"]
+    got = client.get("/api/v1/series", params={**params, "area": code}).json()["data"]
+    assert want and got == want
+
+
+def test_jsonl_rows_and_a_link_header_for_pandas(client: TestClient) -> None:
+    """(19.18) format=jsonl gives one row per line, the same rows as JSON's data."""
+    import io
+
+    import pandas as pd
+
+    params = {"kind": "country", "limit": 50}
+    as_json = client.get("/api/v1/areas", params=params)
+    r = client.get("/api/v1/areas", params={**params, "format": "jsonl"})
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    assert len(r.text.splitlines()) == 50
+    frame = pd.read_json(io.StringIO(r.text), lines=True, dtype=False)
+    assert frame.to_dict(orient="records") == as_json.json()["data"]
+    assert "format=jsonl" in r.headers["link"] and "offset=50" in r.headers["link"]
+    documented = pd.json_normalize(as_json.json()["data"])  # what docs/web.md tells users
+    assert documented["code"].tolist() == frame["code"].tolist()
+    accept = client.get("/api/v1/areas", params=params, headers={"Accept": "application/x-ndjson"})
+    assert accept.text == r.text

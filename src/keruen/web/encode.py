@@ -1,7 +1,7 @@
 """Turning a result table into an HTTP answer: one page of it, as JSON or CSV, with an ETag.
 
-JSON answers are ``{"data": [...rows...], "meta": {...}}``; CSV answers are the same rows with a
-header line. Text cells that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``,
+JSON answers are ``{"data": [...rows...], "meta": {...}}``; JSON Lines answers (``format=jsonl``)
+are one row object per line; CSV answers are the same rows with a header line. Text cells that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are prefixed with ``'`` in CSV (OWASP's CSV-injection advice).
 """
 
@@ -22,10 +22,11 @@ from keruen.writing import csv_text, neutralise
 #: Media types the API answers in.
 JSON = "application/json"
 CSV = "text/csv"
+JSONL = "application/x-ndjson"
 
 
 def choose_format(request: Request, fmt: str | None) -> str:
-    """``json`` or ``csv``, from the ``format`` parameter or else the Accept header.
+    """``json``, ``jsonl`` or ``csv``, from the ``format`` parameter or else the Accept header.
 
     An Accept header that names neither JSON, CSV nor a wildcard, or that cannot be parsed,
     is answered with 406.
@@ -58,6 +59,8 @@ def choose_format(request: Request, fmt: str | None) -> str:
         kind = {
             CSV: "csv",
             JSON: "json",
+            JSONL: "jsonl",
+            "application/jsonl": "jsonl",
             "application/*": "json",
             "text/*": "csv",
             "*/*": "json",
@@ -68,7 +71,8 @@ def choose_format(request: Request, fmt: str | None) -> str:
         raise ApiProblem(
             406,
             "not_acceptable",
-            "the API answers in application/json or text/csv; the Accept header allows neither",
+            "the API answers in application/json, application/x-ndjson or text/csv; the Accept "
+            "header allows none of them",
         )
     return best[1]
 
@@ -129,6 +133,10 @@ def page(
     if fmt == "csv":
         content = csv_text(part).encode("utf-8")
         media = f"{CSV}; charset=utf-8"
+    elif fmt == "jsonl":  # one row per line, for pd.read_json(url, lines=True) and stream tools
+        lines = (json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in records(part))
+        content = "".join(lines).encode("utf-8")
+        media = JSONL
     else:
         nxt = next_link(request, offset + limit) if offset + limit < total else None
         payload = {

@@ -19,7 +19,7 @@ MAX_CODES = 300
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 Format = Annotated[
-    Literal["json", "csv"] | None,
+    Literal["json", "jsonl", "csv"] | None,
     Query(description="Answer format; default from the Accept header (JSON if none)."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
@@ -76,7 +76,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (400, "A parameter is invalid (named in error.field)."),
         (404, "Nothing held for what was asked."),
-        (406, "The Accept header allows neither JSON nor CSV."),
+        (406, "The Accept header allows neither JSON, JSON Lines nor CSV."),
         (414, "The URL is too long."),
         (503, "The query ran out of time, or the store is unavailable."),
     )
@@ -86,7 +86,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "model": Page,
         "description": "One page of rows (JSON), or the same rows as CSV.",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
     },
     304: {"description": "Not modified (the ETag matched If-None-Match)."},
     **_ERRORS,
