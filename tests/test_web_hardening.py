@@ -137,3 +137,32 @@ def test_jsonl_rows_and_a_link_header_for_pandas(client: TestClient) -> None:
     assert documented["code"].tolist() == frame["code"].tolist()
     accept = client.get("/api/v1/areas", params=params, headers={"Accept": "application/x-ndjson"})
     assert accept.text == r.text
+
+
+def test_a_profile_whose_build_failed_is_served_from_memory(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(22.28) Neither the failed build nor the page's observed part runs again per request."""
+    import keruen.api as kr
+    from keruen.errors import DataNotAvailableError
+    from keruen.web.profile import Profiles
+
+    builds: list[str] = []
+    observed: list[object] = []
+    real = kr.indicators
+
+    def failing(self: Profiles, code: str) -> None:
+        builds.append(code)
+        raise DataNotAvailableError(f"no data for {code} (test)")
+
+    def counted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        observed.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Profiles, "_build", failing)
+    monkeypatch.setattr(kr, "indicators", counted)
+    with TestClient(create_app(store_path, query_timeout=400, warm=False)) as client:
+        pages = [client.get("/en/country/AZE") for _ in range(5)]
+    assert all(p.status_code == 200 and "no data for AZE (test)" in p.text for p in pages)
+    assert len({p.text for p in pages}) == 1
+    assert builds == ["AZE"] and len(observed) == 1
