@@ -166,3 +166,83 @@ def test_a_profile_whose_build_failed_is_served_from_memory(
     assert all(p.status_code == 200 and "no data for AZE (test)" in p.text for p in pages)
     assert len({p.text for p in pages}) == 1
     assert builds == ["AZE"] and len(observed) == 1
+
+
+@pytest.fixture(scope="module")
+def server_port(store_path: Path):  # type: ignore[no-untyped-def]
+    """`keruen serve`'s own server configuration, with 1-second header and body deadlines."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from keruen.web.server import config
+
+    app = create_app(store_path, warm=False)
+    server = uvicorn.Server(config(app, "127.0.0.1", 0, header_timeout=1, body_timeout=1))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield server.servers[0].sockets[0].getsockname()[1]
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _closed_after(port: int, first: bytes, drip: bytes, limit: float = 6.0) -> tuple[float, bytes]:
+    """Send ``first``, then ``drip`` a byte every 0.2 s; seconds until the server closes."""
+    import socket
+    import time
+
+    start = time.monotonic()
+    reply = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.settimeout(0.2)
+        if first:
+            sock.sendall(first)
+        i = 0
+        while time.monotonic() - start < limit:
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                chunk = None
+            if chunk == b"":
+                return time.monotonic() - start, reply
+            if chunk:
+                reply += chunk
+                continue
+            try:
+                if drip:
+                    sock.sendall(drip[i % len(drip) : i % len(drip) + 1])
+                    i += 1
+            except OSError:
+                return time.monotonic() - start, reply
+    return float("inf"), reply
+
+
+def test_a_client_sending_its_headers_slowly_is_cut_off(server_port: int) -> None:
+    """(22.29) slowloris: headers at 5 bytes/s never complete; the server closes in time."""
+    seconds, reply = _closed_after(server_port, b"GET /api/v1/sources HTTP/1.1\r\n", b"X-a: b\r\n")
+    assert seconds < 1 + 3, seconds
+    assert reply.startswith(b"HTTP/1.1 408") and b'"request_timeout"' in reply
+
+
+def test_a_silent_connection_and_a_slow_body_are_cut_off(server_port: int) -> None:
+    seconds, _ = _closed_after(server_port, b"", b"")
+    assert seconds < 1 + 3, seconds
+    head = b"GET /api/v1/vintages HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+    seconds, reply = _closed_after(server_port, head, b"a")
+    assert seconds < 1 + 3, seconds
+    assert reply.startswith(b"HTTP/1.1 200")  # answered; then the body's deadline closed it
+
+
+def test_a_normal_client_keeps_its_connection(server_port: int) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server_port, timeout=30)
+    for _ in range(2):  # keep-alive: two requests on one connection
+        conn.request("GET", "/api/v1/vintages")
+        response = conn.getresponse()
+        assert response.status == 200 and response.read()
+    conn.close()
