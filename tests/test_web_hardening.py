@@ -246,3 +246,65 @@ def test_a_normal_client_keeps_its_connection(server_port: int) -> None:
         response = conn.getresponse()
         assert response.status == 200 and response.read()
     conn.close()
+
+
+def test_a_repeated_request_is_answered_from_the_kept_table(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(20.4) The table behind an answer is computed once per store version and parameters;
+    paging, format and the ETag/304 exchange work on the kept table."""
+    import keruen.api as kr
+
+    calls: list[object] = []
+    real = kr.indicators
+
+    def counted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kr, "indicators", counted)
+    client = TestClient(create_app(store_path, query_timeout=300, warm=False))
+    url = "/api/v1/indicators?country=KAZ&start=2015&end=2020"
+    first = client.get(url)
+    again = client.get(url)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content and first.headers["etag"] == again.headers["etag"]
+    second_page = client.get(url + "&limit=2&offset=2").json()
+    assert second_page["data"] == first.json()["data"][2:4]
+    as_csv = client.get(url + "&format=csv")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    unchanged = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert unchanged.status_code == 304
+    assert len(calls) == 1  # one computation for five answers
+    client.get("/api/v1/indicators?country=UZB&start=2015&end=2020")
+    assert len(calls) == 2  # other parameters: computed
+
+
+def test_a_new_store_version_is_not_answered_from_the_old_tables(tmp_path: Path) -> None:
+    """A vintage published while the server runs is served at once (the key has the version)."""
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+    from keruen.sources.snapshot import open_store
+
+    path = tmp_path / "keruen.duckdb"
+    with open_store(path, quiet=True):
+        pass
+    client = TestClient(create_app(path, query_timeout=300, warm=False))
+    before = client.get("/api/v1/vintages").json()["meta"]["total"]
+    assert client.get("/api/v1/vintages").json()["meta"]["total"] == before  # kept
+    csv = tmp_path / "mine.csv"
+    csv.write_text(
+        "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,obs_status\n"
+        "MY_TEST,m,KAZ,,,2020,1.5,persons,A\n"
+    )
+    env = {"KERUEN_HOME": str(tmp_path)}
+    result = CliRunner().invoke(
+        main,
+        ["load", str(csv), "--dataset", "MY_TEST", "--vintage", "v1", "--publisher", "test"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    after = client.get("/api/v1/vintages").json()
+    assert after["meta"]["total"] == before + 1
+    assert "MY_TEST" in {r["dataset"] for r in after["data"]}

@@ -28,6 +28,7 @@ from keruen.errors import KeruenError
 from keruen.store import Store
 from keruen.store.versions import LatestReader
 from keruen.web import problems, sdmx_routes
+from keruen.web.answers import AnswerCache, answer_key
 from keruen.web.encode import choose_format, page
 from keruen.web.head import HeadAsGet
 from keruen.web.params import (
@@ -128,6 +129,18 @@ def create_app(
         cursor.close()
         return result
 
+    answers = AnswerCache()
+    app.state.answers = answers
+
+    async def table(request: Request, work: Callable[[Store], pd.DataFrame]) -> pd.DataFrame:
+        """``work``'s table for this request, kept per store version (a repeat is not rerun)."""
+        key = answer_key(reader.version, request.url.path, request.query_params)
+        frame = answers.get(key)
+        if frame is None:
+            frame = await run(work)
+            answers.put(key, frame)
+        return frame
+
     # -- errors: one shape, never a stack trace ---------------------------------------------
     @app.exception_handler(problems.ApiProblem)
     async def _problem(request: Request, exc: problems.ApiProblem) -> Response:
@@ -192,7 +205,7 @@ def create_app(
     async def get_measures(
         request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
     ) -> Response:
-        frame = await run(lambda s: api.measures(store=s))
+        frame = await table(request, lambda s: api.measures(store=s))
         return answer(
             request, frame, format, limit, offset, concepts=api.concepts().to_dict(orient="records")
         )
@@ -213,7 +226,8 @@ def create_app(
         offset: Offset = 0,
     ) -> Response:
         codes, years = codes_of(area), years_of(start, end)
-        frame = await run(
+        frame = await table(
+            request,
             lambda s: api.series(measure, codes, years, vintage, dataset=dataset, store=s)
         )
         return answer(request, frame, format, limit, offset)
@@ -235,7 +249,7 @@ def create_app(
         offset: Offset = 0,
     ) -> Response:
         o, d = codes_of(origin), codes_of(destination)
-        frame = await run(lambda s: api.bilateral(dataset, year, o, d, store=s))
+        frame = await table(request, lambda s: api.bilateral(dataset, year, o, d, store=s))
         return answer(
             request,
             frame,
@@ -273,7 +287,8 @@ def create_app(
         codes = codes_of(country) or []
         years = years_of(start, end) or []
         groups = group if "," not in group else codes_of(group)
-        frame = await run(
+        frame = await table(
+            request,
             lambda s: api.indicators(codes, years, groups, provenance=provenance, store=s)  # type: ignore[arg-type]
         )
         return answer(
@@ -304,7 +319,7 @@ def create_app(
         offset: Offset = 0,
     ) -> Response:
         codes, years = codes_of(area), years_of(start, end)
-        frame = await run(lambda s: api.estimates(kind, codes, years, store=s))
+        frame = await table(request, lambda s: api.estimates(kind, codes, years, store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get(
@@ -316,7 +331,7 @@ def create_app(
     async def get_kz_regions(
         request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
     ) -> Response:
-        frame = await run(lambda s: api.kz_regions(store=s))
+        frame = await table(request, lambda s: api.kz_regions(store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get(
@@ -339,7 +354,7 @@ def create_app(
         offset: Offset = 0,
     ) -> Response:
         codes, years = codes_of(country), years_of(start, end)
-        frame = await run(lambda s: api.systems(years, codes, network, store=s))
+        frame = await table(request, lambda s: api.systems(years, codes, network, store=s))
         return answer(
             request,
             frame,
@@ -358,7 +373,7 @@ def create_app(
     async def get_sources(
         request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
     ) -> Response:
-        frame = await run(lambda s: api.sources(store=s))
+        frame = await table(request, lambda s: api.sources(store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get(
@@ -374,7 +389,7 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        frame = await run(lambda s: api.vintages(dataset, store=s))
+        frame = await table(request, lambda s: api.vintages(dataset, store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get("/api/v1/docs", include_in_schema=False)
