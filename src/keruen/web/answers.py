@@ -12,12 +12,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
+from typing import Any
 
 import pandas as pd
 
 #: Tables kept, and the most rows one kept table may have (larger ones are recomputed).
 MAX_ENTRIES = 256
 MAX_ROWS = 50_000
+#: Bytes of encoded pages kept (the pages themselves, as sent).
+MAX_ENCODED_BYTES = 64 * 2**20
 #: Parameters that change how a table is sent, not what it holds.
 PRESENTATION = frozenset({"format", "limit", "offset"})
 
@@ -28,11 +31,17 @@ def answer_key(version: Hashable, path: str, query: Mapping[str, str]) -> tuple[
     return (version, path, chosen)
 
 
+#: An encoded page: body, media type, headers.
+Encoded = tuple[bytes, str, dict[str, str]]
+
+
 class AnswerCache:
     """A bounded, thread-safe LRU of computed tables."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_rows: int = MAX_ROWS) -> None:
         self._kept: OrderedDict[tuple[Hashable, ...], pd.DataFrame] = OrderedDict()
+        self._encoded: OrderedDict[tuple[Any, ...], Encoded] = OrderedDict()
+        self._encoded_bytes = 0
         self._lock = threading.Lock()
         self.max_entries, self.max_rows = max_entries, max_rows
         self.hits = self.misses = 0
@@ -57,3 +66,25 @@ class AnswerCache:
             self._kept.move_to_end(key)
             while len(self._kept) > self.max_entries:
                 self._kept.popitem(last=False)
+
+    def encoded(self, key: tuple[Any, ...]) -> Encoded | None:
+        """The page kept under ``key`` (store version, path, query, format…), or None."""
+        with self._lock:
+            page = self._encoded.get(key)
+            if page is not None:
+                self._encoded.move_to_end(key)
+            return page
+
+    def keep_encoded(self, key: tuple[Any, ...], page: Encoded) -> None:
+        """Keep an encoded page, dropping the least recently used beyond the byte bound."""
+        size = len(page[0])
+        if size > MAX_ENCODED_BYTES // 8:
+            return
+        with self._lock:
+            if key in self._encoded:
+                return
+            self._encoded[key] = page
+            self._encoded_bytes += size
+            while self._encoded_bytes > MAX_ENCODED_BYTES:
+                _, (body, _, _) = self._encoded.popitem(last=False)
+                self._encoded_bytes -= len(body)

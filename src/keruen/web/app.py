@@ -135,6 +135,7 @@ def create_app(
     async def table(request: Request, work: Callable[[Store], pd.DataFrame]) -> pd.DataFrame:
         """``work``'s table for this request, kept per store version (a repeat is not rerun)."""
         key = answer_key(reader.version, request.url.path, request.query_params)
+        request.state.answer_key = key  # the encoded page is kept under it too (answer())
         frame = answers.get(key)
         if frame is None:
             frame = await run(work)
@@ -175,8 +176,14 @@ def create_app(
     def answer(
         request: Request, frame: pd.DataFrame, fmt: str | None, limit: int, offset: int, **meta: Any
     ) -> Response:
+        chosen = choose_format(request, fmt)
+        table_key = getattr(request.state, "answer_key", None)
+        key = None
+        if table_key is not None:  # the same version, URL, format and public URL: the same page
+            public = settings.get("KERUEN_WEB_PUBLIC_URL")
+            key = (table_key[0], request.url.path, request.url.query, chosen, public)
         return page(
-            request, frame, fmt=choose_format(request, fmt), limit=limit, offset=offset, meta=meta
+            request, frame, fmt=chosen, limit=limit, offset=offset, meta=meta, kept=answers, key=key
         )
 
     @app.get(

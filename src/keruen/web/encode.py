@@ -126,8 +126,34 @@ def page(
     offset: int,
     meta: dict[str, Any] | None = None,
     max_age: int = 300,
+    kept: Any = None,
+    key: tuple[Any, ...] | None = None,
 ) -> Response:
-    """One page of ``frame`` as JSON or CSV, with ETag and Cache-Control (304 if unchanged)."""
+    """One page of ``frame`` as JSON or CSV, with ETag and Cache-Control (304 if unchanged).
+
+    With ``kept`` (an :class:`~keruen.web.answers.AnswerCache`) and ``key`` (the request's
+    store version, path, query and format), the encoded page is kept and reused.
+    """
+    encoded = kept.encoded(key) if kept is not None and key is not None else None
+    if encoded is None:
+        encoded = _encode(request, frame, fmt, limit, offset, meta, max_age)
+        if kept is not None and key is not None:
+            kept.keep_encoded(key, encoded)
+    content, media, headers = encoded
+    if headers["ETag"] in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media, headers=headers)
+
+
+def _encode(
+    request: Request,
+    frame: pd.DataFrame,
+    fmt: str,
+    limit: int,
+    offset: int,
+    meta: dict[str, Any] | None,
+    max_age: int,
+) -> tuple[bytes, str, dict[str, str]]:
     total = len(frame)
     part = frame.iloc[offset : offset + limit]
     if fmt == "csv":
@@ -156,6 +182,4 @@ def page(
         headers["Link"] = f'<{next_link(request, offset + limit)}>; rel="next"'
     if fmt == "csv":
         headers["Content-Disposition"] = 'inline; filename="keruen.csv"'
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=media, headers=headers)
+    return content, media, headers
