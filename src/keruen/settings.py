@@ -168,6 +168,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins allowed to call the REST API from other sites (CORS); "
         "default: none (CORS off).",
     ),
+    Setting(
+        "KERUEN_WEB_HEADER_TIMEOUT",
+        "10",
+        "Seconds `keruen serve` waits for a request's line and headers, from its first byte; "
+        "a slower client gets 408 and its connection is closed (slowloris).",
+    ),
+    Setting(
+        "KERUEN_WEB_BODY_TIMEOUT",
+        "10",
+        "Seconds `keruen serve` waits for a request's body after its headers (408, closed).",
+    ),
+    Setting(
+        "KERUEN_WEB_PUBLIC_URL",
+        None,
+        "Public base URL of `keruen serve` (e.g. https://data.example.org) put before the "
+        "REST API's next-page links; default: none (links are relative, never built from "
+        "the request's Host header).",
+    ),
     # -- store and ingest (owner: store) --
     Setting(
         "KERUEN_LOCK_TIMEOUT",
