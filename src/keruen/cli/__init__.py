@@ -132,6 +132,9 @@ class _LazyGroup(SuggestingGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            from keruen import settings
+
+            settings.check()  # a command runs: every setting is checked before it starts
             return super().invoke(ctx)
         except KeruenError as exc:
             click.echo(f"keruen: error: {exc}", err=True)
