@@ -259,6 +259,20 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is how an engine ends a statement on Ctrl-C.
+
+    Python's ``KeyboardInterrupt``; DuckDB's ``InterruptException`` or its "Query interrupted";
+    Spark's cancelled job (PySpark cancels every job on SIGINT).
+    """
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+        return True
+    text = str(exc).strip().lower()[:300]
+    return text.startswith("query interrupted") or (
+        "cancelled" in text and ("job" in text or "sparkcontext" in text)
+    )
+
+
 def reject_unreadable(exc: Exception, root: Path) -> InputError:
     """An engine's read failure as one clear error naming the register."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
