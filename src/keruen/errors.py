@@ -97,6 +97,12 @@ class OutputError(KeruenError, OSError):
         return shorten(str(self.args[0]))
 
 
+class Interrupted(KeruenError):
+    """The user interrupted a command (Ctrl-C); the message says what was kept."""
+
+    exit_code = 130
+
+
 class UnknownAreaError(KeruenError, LookupError):
     """A country, region or group code is not known."""
 

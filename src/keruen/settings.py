@@ -125,6 +125,12 @@ SETTINGS: tuple[Setting, ...] = (
         "default: Spark's own (1g). Read when the Spark session starts.",
     ),
     Setting(
+        "KERUEN_SPARK_START_TIMEOUT",
+        "30",
+        "Seconds the Spark register engine waits for a cluster master (spark://, k8s://, "
+        "mesos://, yarn) to start a session; the master's port is probed first (5 s at most).",
+    ),
+    Setting(
         "KERUEN_UPDATE_MAX_PAGES",
         "500",
         "Most pages one update may request from a paged API (World Bank); an answer "
