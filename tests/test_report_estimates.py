@@ -307,8 +307,10 @@ def test_forecast_intervals_contain_the_point_and_verdicts_are_recomputed(
     assert fc.values["model"] == DEFAULT_MODEL
     res = forecast_series(y, model=DEFAULT_MODEL, horizon=5, level=fc.values["level"])  # type: ignore[arg-type]
     verdict = fc.values["verdicts"][f"remittances_paid:{DEFAULT_MODEL}"]
-    assert verdict["beats_naive"] == res.beats_naive
-    assert verdict["beats_naive"] == (verdict["pooled_mase"] < verdict["pooled_naive_mase"])
+    assert verdict["beats_naive"] == res.series_beats_naive  # this series' own backtest
+    assert verdict["beats_naive"] == (verdict["mase"] < verdict["naive_mase"])
+    assert verdict["pooled_beats_naive"] == res.beats_naive
+    assert verdict["pooled_beats_naive"] == (verdict["pooled_mase"] < verdict["pooled_naive_mase"])
     assert verdict["mase"] == pytest.approx(res.backtest.loc[DEFAULT_MODEL, "mase"])
     scores = fc.tables["scores"]
     assert set(scores["model"]) == {"naive", "drift", DEFAULT_MODEL}

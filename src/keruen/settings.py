@@ -125,6 +125,12 @@ SETTINGS: tuple[Setting, ...] = (
         "default: Spark's own (1g). Read when the Spark session starts.",
     ),
     Setting(
+        "KERUEN_SPARK_START_TIMEOUT",
+        "30",
+        "Seconds the Spark register engine waits for a cluster master (spark://, k8s://, "
+        "mesos://, yarn) to start a session; the master's port is probed first (5 s at most).",
+    ),
+    Setting(
         "KERUEN_UPDATE_MAX_PAGES",
         "500",
         "Most pages one update may request from a paged API (World Bank); an answer "
@@ -167,6 +173,24 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Comma-separated origins allowed to call the REST API from other sites (CORS); "
         "default: none (CORS off).",
+    ),
+    Setting(
+        "KERUEN_WEB_HEADER_TIMEOUT",
+        "10",
+        "Seconds `keruen serve` waits for a request's line and headers, from its first byte; "
+        "a slower client gets 408 and its connection is closed (slowloris).",
+    ),
+    Setting(
+        "KERUEN_WEB_BODY_TIMEOUT",
+        "10",
+        "Seconds `keruen serve` waits for a request's body after its headers (408, closed).",
+    ),
+    Setting(
+        "KERUEN_WEB_PUBLIC_URL",
+        None,
+        "Public base URL of `keruen serve` (e.g. https://data.example.org) put before the "
+        "REST API's next-page links; default: none (links are relative, never built from "
+        "the request's Host header).",
     ),
     # -- store and ingest (owner: store) --
     Setting(

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from keruen.analysis.cache import ReportCache, active
-from keruen.analysis.registry import ENTRIES, REGISTRY, closure
+from keruen.analysis.registry import ENTRIES, ESTIMATED, REGISTRY, closure
 from keruen.analysis.scope import Scope
-from keruen.analysis.section import Section
+from keruen.analysis.section import Section, not_held
+from keruen.errors import EstimationError, InputError
 from keruen.store import Store
 
 
@@ -67,6 +68,8 @@ def _compute(
                 needs[name] = cache.shared(s, name, None, REGISTRY[name].compute)
             if entry.kind == "world":
                 return entry.compute(s, **needs)
+            if entry.key in ESTIMATED and entry.kind == "section":
+                return _estimated(entry, s, scope, needs)
             return entry.compute(s, scope, **needs)
 
         if entry.kind == "derived":
@@ -76,3 +79,23 @@ def _compute(
             inputs = [v for v in built.values() if v is not None]
             done[entry.key] = cache.part(store, entry.key, params, compute, inputs=inputs)
     return {e.key: done[e.key] for e in ENTRIES if e.shown and done.get(e.key) is not None}
+
+
+def _estimated(entry: Any, store: Store, scope: Scope, needs: dict[str, Any]) -> Section:
+    """An estimated section, or — when a stored value it reads is one it cannot use (a negative
+    stock, a non-finite forecast) — that section not held, with a warning naming the fault,
+    instead of failing every other section of the report."""
+    import warnings
+
+    from keruen.store.concepts import ImplausibleValueWarning
+
+    try:
+        return entry.compute(store, scope, **needs)  # type: ignore[no-any-return]
+    except (InputError, EstimationError) as exc:
+        warnings.warn(
+            f"section {entry.key!r} of {scope.country} left out: a stored value it reads is one "
+            f"it cannot use ({exc})",
+            ImplausibleValueWarning,
+            stacklevel=2,
+        )
+        return not_held(entry.key, scope.country, "usable_inputs")

@@ -229,7 +229,8 @@ def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
     - ``one_source`` (threats): ≥ ``ONE_SOURCE_SHARE`` % of remittances received come from one
       country in the 2017 corridor estimate; not testable when receipts are not reported;
     - ``falling_receipts`` (threats): remittances received forecast to fall over the horizon;
-      not testable when the forecast does not beat the naive one out of sample.
+      not testable when the forecast does not beat the naive one on this series' own backtest
+      (the forecasts section's ``verdicts[...]["beats_naive"]``, issue 18 item 7).
     """
     items: list[SwotItem] = []
     flows = sections.get("flows")

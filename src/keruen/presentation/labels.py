@@ -388,7 +388,7 @@ def _estimated_texts(
             _("Remittances received are set to fall."),
             _(
                 "Forecast change of remittances received over {p} = {v}%; judged only if the "
-                "forecast beats the naive one out of sample."
+                "forecast beats the naive one on this series' own backtest."
             ).format(v=num(v, 1), p=p)
             if held
             else _("No forecast: too few years of remittances received are reported."),

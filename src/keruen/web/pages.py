@@ -183,7 +183,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             destinations=top(data["dests"], "destination"),
             sources=ind.attrs.get("sources", []),
         )
-        if sections is not None:  # complete: kept until the store changes
+        if sections is not None or failure is not None:
+            # complete, or its build failed (a failure is remembered per store version too):
+            # kept until the store changes, so neither part is recomputed per request
             rendered[(digest, lang, code)] = bytes(response.body)
             while len(rendered) > MAX_PAGES:
                 rendered.popitem(last=False)
