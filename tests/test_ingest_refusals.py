@@ -192,3 +192,11 @@ def test_plausible_but_surprising_values_load(store_home: Path, tmp_path: Path) 
     result = CliRunner().invoke(main, ["load", str(tidy), "--dataset", "WB_WDI", "--vintage",
                                        "r", "--publisher", "t", "--release", "2030-01-01"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_undesa_file_without_a_value_is_not_a_release(store_home: Path,
+                                                         tmp_path: Path) -> None:  # 22.9
+    path = tmp_path / "ims_tidy.csv"
+    path.write_text("year,dest_iso3,origin_iso3,stock\n2020,KAZ,UZB,..\n", "utf-8")
+    refused(["import", str(path), "-s", "undesa", "--release", "2024-01-01"], "ims_tidy.csv",
+            "empty release")
