@@ -178,7 +178,8 @@ def report(
     if pdf:
         from keruen.report.browser import write_pdf
 
-        folders = [out_dir] if len(codes) == 1 else [out_dir / c for c in codes]
+        written = [c for c in codes if c not in outcomes or outcomes[c].written]
+        folders = [out_dir] if len(codes) == 1 else [out_dir / c for c in written]
         for folder in folders:
             click.echo(f"keruen: printing {folder / 'report.pdf'}", err=True)
             write_pdf(folder / "index.html", folder / "report.pdf")
