@@ -83,3 +83,27 @@ def test_the_report_is_written_when_sections_raise(
     assert outcome.status["trend"] == "failed" and outcome.status["cis"] == "built"
     assert outcome.count("failed") == len(outcome.failed) >= 5
     assert outcome.status["labour"] == "not_held"  # Kazakhstan's figures only
+
+
+def test_the_command_warns_names_the_failed_sections_and_exits_0(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+
+    _breaking(monkeypatch, "forecasts")
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(
+        main, ["report", "--country", "KGZ,TJK", "--out", str(out), "--no-cache"]
+    )
+    assert result.exit_code == 0, result.output
+    for code in ("KGZ", "TJK"):
+        assert f"WARNING: {code}: not built: forecasts (EstimationError: arima" in result.output
+        assert (out / code / "index.html").is_file()
+    status = json.loads((out / "status.json").read_text("utf-8"))
+    assert status["written"] == 2
+    assert status["by_country"]["KGZ"]["status"]["forecasts"] == "failed"
+    assert status["by_country"]["KGZ"]["failed"]["swot"] == "not built: forecasts failed"
+    index = (out / "index.html").read_text("utf-8")
+    assert 'href="KGZ/index.html"' in index and "<th>Failed</th>" in index
