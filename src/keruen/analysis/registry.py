@@ -93,7 +93,6 @@ ENTRIES: tuple[Entry, ...] = (
         "swot",
         _A + "swot:swot",
         ("trend", "cis", "share_gdp", "labour", "flows", "corridors", "forecasts", "systems"),
-        "derived",
     ),
     Entry(
         "reconcile",

@@ -12,6 +12,7 @@ from typing import Any
 from keruen.analysis.swot import SwotItem
 from keruen.areas import name as area_name
 from keruen.i18n import format_number
+from keruen.presentation.swot_texts import role_texts
 
 Gettext = Callable[[str], str]
 
@@ -335,6 +336,7 @@ def swot_text(item: SwotItem, lang: str, _: Gettext, country: str = "KAZ") -> tu
             ),
         ),
         **_estimated_texts(item, lang, _, name),
+        **role_texts(item, lang, _, name, area_label(item.area, lang, _) if item.area else ""),
         "informal_employment": (
             _("Much foreign employment is unrecorded, so official figures understate it."),
             _(
@@ -382,7 +384,10 @@ def _estimated_texts(
                 "(corridor estimate)."
             ).format(v=num(v, 1), p=p)
             if held
-            else _("{country} reports no remittances received.").format(country=name),
+            else _(
+                "No corridor estimate: the release the allocation reads holds no remittances "
+                "received by {country} in the corridor year."
+            ).format(country=name),
         ),
         "falling_receipts": (
             _("Remittances received are set to fall."),

@@ -70,10 +70,10 @@ def html(
     env.filters["http_url"] = http_url
     country = scope.country
     recon_rows = None
-    if "reconcile" in sections:
+    if "reconcile" in sections and not sections["reconcile"].failed:
         recon_rows = recon_view(sections["reconcile"].tables["reconciliation"], loc)
     swot_rows: dict[str, list[dict[str, Any]]] = {}
-    for item in sections["swot"].values["items"]:
+    for item in sections["swot"].values.get("items", []):
         statement, indicator = swot_text(item, loc.lang, _, country)
         swot_rows.setdefault(item.quadrant, []).append(
             {
@@ -85,13 +85,16 @@ def html(
                 "source": publisher_label(item.source, _),
             }
         )
-    paper_swot = paper_swot_rows(sections, loc) if scope.is_paper_country else None
+    paper_swot = None
+    if scope.is_paper_country and not sections["swot"].failed:
+        paper_swot = paper_swot_rows(sections, loc)
     context = {
         "lang": loc.lang,
         "loc": loc,
         "version": __version__,
         "generated": GENERATED,
         "s": sections,
+        "failed": {k: sec.failed for k, sec in sections.items() if sec.failed},
         "figs": output.figures,
         "csv": output.tables,
         "recon": recon_rows,

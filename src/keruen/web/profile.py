@@ -268,7 +268,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             "years_net_payer": p.get("years_net_payer"),
             "years": p.get("years"),
         }
-    items = swot_section.values["items"] if swot_section is not None else []
+    items = swot_section.values.get("items", []) if swot_section is not None else []
     quadrants: dict[str, list[dict[str, str]]] = {}
     for item in items:
         statement, indicator = swot_text(item, lang, _, code)
