@@ -23,7 +23,7 @@ from keruen.models.flows_from_stocks import FlowsFromStocksResult, flows_from_st
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
-from keruen.store.vitals import vital_events
+from keruen.store.vitals import REST_OF_WORLD, vital_events
 
 #: Regions of the flow estimates chosen by hand: Kazakhstan, the partners the paper discusses.
 #: Every other country's regions are chosen from the data (:func:`flow_regions`).
@@ -34,7 +34,7 @@ CHOSEN_REGIONS: dict[str, tuple[str, ...]] = {
 FLOW_REGIONS: tuple[str, ...] = CHOSEN_REGIONS["KAZ"]
 #: Partners of a country in its flow estimate, chosen by bilateral stock (both directions).
 FLOW_PARTNERS = 8
-REST = "ROW"
+REST = REST_OF_WORLD
 
 
 def stock_matrix(

@@ -72,7 +72,8 @@ def flows_from_stocks_cmd(
     """Bilateral flows from two birthplace × residence stock tables.
 
     With --method demo, births and deaths come from --births/--deaths or, when both are
-    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period.
+    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period; a
+    region ROW is the rest of the world (every other country WPP holds), as in the report.
     """
     import warnings
 
@@ -120,9 +121,10 @@ def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[
     except ValueError:
         raise ConfigError(f"--period must be START:END years, got {period!r}") from None
     with open_store() as store:
-        ev = vital_events(store, regions, start, end)
-    ev.index = regions  # type: ignore[assignment]
+        ev = vital_events(store, regions, start, end)  # "ROW": every other country held
     src = ev.iloc[0]
+    ev = ev.set_index("ref_area").reindex([r.upper() for r in regions])
+    ev.index = regions  # type: ignore[assignment]
     line = (
         f"births and deaths: {src['publisher']}, {src['vintage']} ({src['licence']}, "
         f"{src['url']}), calendar years {src['years']}"
