@@ -305,6 +305,7 @@ def estimate_tables(sections: dict[str, Section], out: Output) -> None:
         ("flows", "flows", "flows", "persons"),
         ("flows", "partners", "flow_partners", "persons"),
         ("corridors", "corridors", "corridors", "current US$"),
+        ("corridors", "world_senders", "corridor_senders", "current US$"),
         ("volumes", "volumes", "volumes", "persons; current US$"),
         ("gravity", "coefficients", "gravity", "coefficient"),
         ("forecasts", "scores", "forecast_scores", "MASE; share"),
