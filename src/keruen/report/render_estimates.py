@@ -305,7 +305,9 @@ def estimate_tables(sections: dict[str, Section], out: Output) -> None:
     for key, table, name, unit in (
         ("flows", "flows", "flows", "persons"),
         ("flows", "partners", "flow_partners", "persons"),
+        ("flows", "plausibility", "flow_plausibility", "persons"),
         ("corridors", "corridors", "corridors", "current US$"),
+        ("corridors", "world_senders", "corridor_senders", "current US$"),
         ("volumes", "volumes", "volumes", "persons; current US$"),
         ("gravity", "coefficients", "gravity", "coefficient"),
         ("forecasts", "scores", "forecast_scores", "MASE; share"),
