@@ -12,12 +12,15 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
+from keruen.i18n import LANGUAGES
+from keruen.presentation.formats import d3_locale, d3_number_locale
+from keruen.presentation.palette import SERIES
 from keruen.writing import write_bytes, write_text
 
 WIDTH = 560
 #: Vega-Lite's treatment of missing values: break the line, keep the year on the axis.
 GAPS: Literal["break-paths-show-domains"] = "break-paths-show-domains"
-PALETTE = {"inflow": "#2b8cbe", "outflow": "#e6550d", "paper": "#756bb1", "other": "#9e9ac8"}
+PALETTE = SERIES  # one palette, keyed by series (keruen.presentation.palette)
 
 
 def _titled(chart: alt.TopLevelMixin, title: str, source: str) -> alt.TopLevelMixin:
@@ -305,12 +308,8 @@ def gap_bars(
     return _titled(alt.layer(*layers), labels["title"], source)
 
 
-#: d3-format number conventions per language (Russian and Kazakh: 1 234,5).
-NUMBER_LOCALES: dict[str, dict[str, object]] = {
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
-    "ru": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
-    "kk": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
-}
+#: d3-format number conventions per language, from CLDR (Russian and Kazakh: 1 234,5).
+NUMBER_LOCALES: dict[str, dict[str, object]] = {lang: d3_number_locale(lang) for lang in LANGUAGES}
 
 
 def save(chart: alt.TopLevelMixin, out_dir: Path, name: str, lang: str = "en") -> str:
@@ -331,7 +330,8 @@ def render_spec(spec: dict[str, Any], lang: str = "en") -> tuple[str, bytes]:
     """
     import vl_convert as vlc
 
-    locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
-    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
-    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    locale = d3_locale(lang if lang in LANGUAGES else "en")
+    number, time = locale["number"], locale["time"]
+    svg = vlc.vegalite_to_svg(spec, format_locale=number, time_format_locale=time)
+    png = vlc.vegalite_to_png(spec, scale=2, format_locale=number, time_format_locale=time)
     return svg, png

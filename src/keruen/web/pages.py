@@ -22,6 +22,7 @@ from keruen.analysis.scope import peer_group
 from keruen.areas import area, groups, name
 from keruen.presentation.labels import group_label
 from keruen.presentation.locale import Locale
+from keruen.presentation.palette import series_colours
 from keruen.presentation.vega import vega_bundle
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
@@ -135,15 +136,26 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             else pd.DataFrame()
         )
         charts = []
+        ids = ("received", "paid", "net_migration", "births", "deaths")
+        colours = series_colours({t[i]: i for i in ids})
         if not money.empty:
-            charts.append(
-                ("remittances", line_chart(money, "year", "value", "series", t["remittances"]))
+            chart = line_chart(
+                money, "year", "value", "series", t["remittances"], lang=lang, colours=colours
             )
+            charts.append(("remittances", chart))
         if not balance.empty:
             balance = balance[balance["period"].astype(int) >= 1990]
-            charts.append(
-                ("balance", line_chart(balance, "period", "value", "series", t["balance"]))
+            chart = line_chart(
+                balance,
+                "period",
+                "value",
+                "series",
+                t["balance"],
+                lang=lang,
+                colours=colours,
+                fields={"period": t["year"]},
             )
+            charts.append(("balance", chart))
         rows = [
             {
                 "year": int(r.year),
@@ -234,7 +246,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         unit = str(frame["unit"].iloc[0]) if len(frame) else ""
         kind = "map_rem_" if dataset == "WB_BILATERAL_REMITTANCES" else "map_"
         title = t[f"{kind}{role}"].format(country=name(code, lang))  # type: ignore[arg-type]
-        spec = choropleth(values, title, t["not_reported"]) if values else None
+        spec = choropleth(values, title, t["not_reported"], lang=lang) if values else None
         best = frame.sort_values("value", ascending=False).head(20)
         rows = [
             {"code": c, "name": name(c, lang), "value": num(v, lang, 0)}  # type: ignore[arg-type]
@@ -275,7 +287,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             }
             for r in table.itertuples()
         ]
-        spec = region_map(values, t["map_regions"], t["not_reported"]) if values else None
+        spec = region_map(values, t["map_regions"], t["not_reported"], lang=lang) if values else None
         rows = [
             {
                 "name": v["name"],
