@@ -287,7 +287,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             }
             for r in table.itertuples()
         ]
-        spec = region_map(values, t["map_regions"], t["not_reported"], lang=lang) if values else None
+        spec = (
+            region_map(values, t["map_regions"], t["not_reported"], lang=lang) if values else None
+        )
         rows = [
             {
                 "name": v["name"],
