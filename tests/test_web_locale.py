@@ -131,3 +131,75 @@ def test_a_system_has_one_colour_on_the_map_and_the_size_chart(pages: dict, path
         assert on_chart[system] == colour, system
     legend = _walk(scripts["spec-system-sizes"], "legend")
     assert any(isinstance(g, dict) and g.get("labelLimit") == 0 for g in legend)
+
+
+# -- 19.2: method and source lines, releases and groups in the language ------------------------
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_method_and_source_lines_have_no_english(pages: dict, lang: str) -> None:
+    """"Метод: ensemble_median forecast (statsforecast) with 80% split-conformal…", "World Bank
+    (mirrored by datahub.io…)", "IMS 2019 revision": every source and method line is translated."""
+    from tests.wording import latin_words, visible_text
+
+    lines = 0
+    for path in PAGES:
+        for line in re.findall(r'<p class="source">(.*?)</p>', pages[(lang, path)], re.S):
+            lines += 1
+            assert latin_words(visible_text(line)) == [], (path, visible_text(line))
+    assert lines >= 10
+
+
+def test_groups_are_named_in_the_language(client: TestClient) -> None:
+    """``areas?kind=group&lang=kk`` returns Kazakh names (was "central asia", "cis")."""
+    from keruen.presentation.labels import group_label
+    from keruen.presentation.locale import Locale
+
+    for lang in ("ru", "kk"):
+        rows = client.get(f"/api/v1/areas?kind=group&lang={lang}").json()["data"]
+        assert {r["code"] for r in rows} >= {"central_asia", "cis", "eaeu"}
+        for row in rows:
+            assert not re.search(r"[A-Za-z]", row["name"]), row
+            # the report's group names (message catalogue) and the data agree
+            assert row["name"] == group_label(row["code"], Locale(lang)._)
+    rows = client.get("/api/v1/areas?kind=group&lang=kk").json()["data"]
+    assert {r["code"]: r["name"] for r in rows}["central_asia"] == "Орталық Азия"
+
+
+def test_every_snapshot_release_is_named_in_each_language() -> None:
+    import tomllib
+    from importlib import resources
+
+    from keruen.i18n import release_label
+
+    text = resources.files("keruen.data.snapshot").joinpath("manifest.toml").read_text("utf-8")
+    vintages = {
+        entry["vintage"]
+        for entries in tomllib.loads(text).values()
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, dict) and "vintage" in entry
+    }
+    assert len(vintages) >= 10
+    for lang in ("ru", "kk"):
+        for vintage in vintages:
+            assert release_label(vintage, lang) != vintage, (lang, vintage)
+    estimate = release_label("keruen estimate cf701a922f49 (inputs to 2026-03-06)", "ru")
+    assert estimate == "оценка keruen cf701a922f49 (исходные данные на 6 марта 2026\u202fг.)"
+
+
+def test_method_templates_read_back_the_models_statements() -> None:
+    """Each template recognises the English statement it translates, parameters included."""
+    from keruen.presentation.locale import Locale
+    from keruen.presentation.methods import _templates, method_text
+
+    ru = Locale("ru")
+    statements = {
+        "forecast": _templates(lambda s: s)["forecast"].format(model="ets", level="80%"),
+        "demographic": "demographic accounting, independence log-linear model fitted by IPF",
+        "allocation": "Ratha-Shaw allocation of receipts, R_ij = R_i * w_ij / sum w (w_ij = M_ij)",
+    }
+    for key, statement in statements.items():
+        text = method_text(statement, ru)
+        assert text != statement and text[0].isupper(), key
+        assert not re.search(r"\b(forecast|accounting|allocation|sum)\b", text), text
+    assert "80\u00a0%" in method_text(statements["forecast"], ru)
+    assert "модель независимости" in method_text(statements["demographic"], ru)

@@ -23,6 +23,22 @@ GAPS: Literal["break-paths-show-domains"] = "break-paths-show-domains"
 PALETTE = SERIES  # one palette, keyed by series (keruen.presentation.palette)
 
 
+def _tips(labels: dict[str, str], *fields: tuple[str, ...]) -> list[alt.Tooltip]:
+    """Tooltip lines titled with the chart's translated ``labels`` (never a raw field name).
+
+    Each field is ``(column, label key)`` or ``(column, label key, d3 format)``; a quantity
+    without a format is a number, the rest are shown as text. A missing label leaves no title.
+    """
+    tips = []
+    for column, key, *fmt in fields:
+        title = labels.get(key) or labels.get({"year": "x", "x": "year"}.get(key, key), "")
+        if fmt:
+            tips.append(alt.Tooltip(f"{column}:Q", title=title, format=fmt[0]))
+        else:
+            tips.append(alt.Tooltip(f"{column}:N", title=title))
+    return tips
+
+
 def _titled(chart: alt.TopLevelMixin, title: str, source: str) -> alt.TopLevelMixin:
     lines = [part if i == 0 else "  " + part for i, part in enumerate(source.split("; "))]
     return chart.properties(
@@ -64,7 +80,9 @@ def trend_chart(
                 ),
                 legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
-            tooltip=["year", "flow", alt.Tooltip("value_musd:Q", format=",.1f")],
+            tooltip=_tips(
+                labels, ("year", "year"), ("flow", "series"), ("value_musd", "musd", ",.1f")
+            ),
         )
     )
     # clicking a legend entry highlights that series (interactive HTML only)
@@ -75,7 +93,11 @@ def trend_chart(
         layers.append(
             alt.Chart(paper_point)
             .mark_point(shape="diamond", size=120, filled=True, color=PALETTE["paper"])
-            .encode(x="year:O", y="value_musd:Q", tooltip=["label", "value_musd"])
+            .encode(
+                x="year:O",
+                y="value_musd:Q",
+                tooltip=_tips(labels, ("label", "series"), ("value_musd", "musd", ",.1f")),
+            )
         )
         layers.append(
             alt.Chart(paper_point)
@@ -95,7 +117,7 @@ def ratio_chart(
         .encode(
             x=alt.X("year:O", title=labels["year"]),
             y=alt.Y("ratio:Q", title=labels["ratio"]),
-            tooltip=["year", alt.Tooltip("ratio:Q", format=".2f")],
+            tooltip=_tips(labels, ("year", "year"), ("ratio", "ratio", ".2f")),
         )
     )
     rule = (
@@ -134,7 +156,7 @@ def ranked_bars(
                 alt.value(PALETTE["outflow"]),
                 alt.value(PALETTE["inflow"]),
             ),
-            tooltip=["name", alt.Tooltip(f"{value}:Q", format=fmt)],
+            tooltip=_tips(labels, ("name", "name"), (value, "value", fmt)),
         )
     )
     text = chart.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
@@ -164,7 +186,7 @@ def grouped_bars(
                 ),
                 legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
             ),
-            tooltip=["name", "series", alt.Tooltip("value:Q", format=fmt)],
+            tooltip=_tips(labels, ("name", "name"), ("series", "series"), ("value", "value", fmt)),
         )
     )
     return _titled(chart, labels["title"], source)
@@ -185,7 +207,7 @@ def line_chart(
         .encode(
             x=alt.X(f"{x}:O", title=labels["x"]),
             y=alt.Y(f"{y}:Q", title=labels["y"]),
-            tooltip=[x, alt.Tooltip(f"{y}:Q", format=".3f")],
+            tooltip=_tips(labels, (x, "x"), (y, "y", ".3f")),
         )
     )
     if zero_rule:
@@ -213,7 +235,7 @@ def range_bars(
     )
     bars = base.mark_bar().encode(
         y=alt.Y("value:Q", title=labels["y"]),
-        tooltip=["x", "series", alt.Tooltip("value:Q", format=fmt)],
+        tooltip=_tips(labels, ("x", "x"), ("series", "series"), ("value", "y", fmt)),
     )
     layers = [bars]
     if "low" in frame and "high" in frame:
@@ -263,7 +285,7 @@ def band_chart(
                 sort=order,
                 legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
             ),
-            tooltip=["year", "series", alt.Tooltip("value:Q", format=fmt)],
+            tooltip=_tips(labels, ("year", "x"), ("series", "series"), ("value", "y", fmt)),
         )
     )
     pick = alt.selection_point(name="pick_series", fields=["series"], bind="legend")
@@ -295,7 +317,7 @@ def gap_bars(
     base = alt.Chart(frame).encode(x=alt.X(f"{x}:O", title=labels["x"]))
     bars = base.mark_bar(color=PALETTE["inflow"]).encode(
         y=alt.Y(f"{y}:Q", title=labels["y"]),
-        tooltip=[x, alt.Tooltip(f"{y}:Q", format=fmt)],
+        tooltip=_tips(labels, (x, "x"), (y, "y", fmt)),
     )
     missing = frame[frame[y].isna()].assign(label=labels["missing"])
     layers = [bars]

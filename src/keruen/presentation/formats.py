@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from keruen.i18n import check_lang
+from keruen.i18n import format_date as i18n_date
 
 #: The minus sign of Russian and Kazakh text (U+2212), as in typeset figures.
 MINUS = "\u2212"
@@ -73,11 +74,5 @@ def d3_locale(lang: str) -> dict[str, Any]:
 
 
 def format_date(value: dt.date | dt.datetime | str, lang: str) -> str:
-    """A date written in ``lang``'s long form: 5 December 2026 / 5 декабря 2026 г."""
-    from babel.dates import format_date as babel_date
-
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return babel_date(value, "long", locale=check_lang(lang))
+    """A date written in ``lang``'s long form: December 5, 2026 / 5 декабря 2026 г."""
+    return i18n_date(value.isoformat() if not isinstance(value, str) else value, lang)

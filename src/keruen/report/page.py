@@ -11,6 +11,7 @@ import jinja2
 from keruen import __version__
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
+from keruen.i18n import release_label
 from keruen.presentation.charts import NUMBER_LOCALES
 from keruen.presentation.labels import (
     group_label,
@@ -67,6 +68,7 @@ def html(
     env.filters["model"] = lambda m: model_label(m, _)
     env.filters["measure"] = lambda m: measure_label(m, _)
     env.filters["publisher"] = lambda p: publisher_label(p, _)
+    env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
     country = scope.country
     recon_rows = None

@@ -37,6 +37,7 @@ from keruen.web.views import (
     num,
     page,
     region_map,
+    source_labels,
 )
 
 log = logging.getLogger("keruen.web")
@@ -193,7 +194,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             charts=charts,
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
-            sources=ind.attrs.get("sources", []),
+            sources=source_labels(ind.attrs.get("sources", []), lang),
         )
         if sections is not None:  # complete: kept until the store changes
             rendered[(digest, lang, code)] = bytes(response.body)
@@ -244,6 +245,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             for c, v in zip(frame[other], frame["value"], strict=True)
         ]
         unit = str(frame["unit"].iloc[0]) if len(frame) else ""
+        unit = {"USD million": t["musd"], "persons": t["persons"]}.get(unit, unit)
         kind = "map_rem_" if dataset == "WB_BILATERAL_REMITTANCES" else "map_"
         title = t[f"{kind}{role}"].format(country=name(code, lang))  # type: ignore[arg-type]
         spec = choropleth(values, title, t["not_reported"], lang=lang) if values else None
@@ -268,9 +270,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             unit=unit,
             other=other,
             countries=countries[["code", "name"]].to_dict(orient="records"),
-            source=frame[["publisher", "vintage", "licence"]]
-            .drop_duplicates()
-            .to_dict(orient="records"),
+            source=source_labels(
+                frame[["publisher", "vintage", "licence"]]
+                .drop_duplicates()
+                .to_dict(orient="records"),
+                lang,
+            ),
         )
 
     @pages.get("/{lang}/regions")
@@ -300,7 +305,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             for v, r in zip(values, table.itertuples(), strict=True)
         ]
         period = table["period"].iloc[0] if len(table) else ""
-        source = table["migrant_share_source"].iloc[0] if len(table) else ""
+        source = "; ".join(
+            f"{s.get('publisher', '')} ({s.get('vintage', '')})"
+            for s in source_labels(table.attrs.get("sources", []), lang)
+        )
         return page(
             "regions.html.j2", lang, "regions", spec=spec, rows=rows, period=period, source=source
         )
@@ -308,8 +316,11 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     @pages.get("/{lang}/sources")
     async def sources(lang: str = Lang) -> HTMLResponse:
         frame = await run(lambda store: api.vintages(store=store))
-        rows = frame.assign(n_rows=frame["n_rows"].map(lambda v: num(v, lang, 0))).to_dict(
-            orient="records"
+        rows = source_labels(
+            frame.assign(n_rows=frame["n_rows"].map(lambda v: num(v, lang, 0))).to_dict(
+                orient="records"
+            ),
+            lang,
         )
         return page("sources.html.j2", lang, "sources", rows=rows)
 

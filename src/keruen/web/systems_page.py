@@ -20,7 +20,9 @@ from keruen.areas import name
 from keruen.errors import KeruenError
 from keruen.presentation.palette import SYSTEMS, system_colours
 from keruen.web.profile import Profiles, store_digest, systems_work, wait_for_build
-from keruen.web.views import Lang, labels, line_chart, map_spec, num, page
+from keruen.presentation.locale import Locale
+from keruen.presentation.methods import method_text
+from keruen.web.views import Lang, labels, line_chart, map_spec, num, page, source_labels
 
 
 def nearest_period(held: list[str], wanted: int | None) -> str:
@@ -187,7 +189,9 @@ def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> N
             rows=rows,
             over_time=over_time,
             modularity=num(float(now["modularity"].iloc[0]), lang, 3),
-            method=str(first["method"]),
+            method=method_text(str(first["method"]), Locale(lang)),
             seed=int(first["seed"]),
-            source={k: str(first[k]) for k in ("publisher", "vintage", "licence", "dataset")},
+            source=source_labels(
+                [{k: str(first[k]) for k in ("publisher", "vintage", "licence", "dataset")}], lang
+            )[0],
         )

@@ -18,8 +18,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from keruen.i18n import LANGUAGES, format_number
+from keruen.i18n import LANGUAGES, format_number, release_label
 from keruen.presentation.formats import d3_locale
+from keruen.presentation.labels import publisher_label
+from keruen.presentation.locale import Locale
 from keruen.presentation.vega import script_json
 
 #: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
@@ -228,6 +230,21 @@ def line_chart(
         .configure_title(fontSize=14)
     )
     return script_markup(chart.to_dict())
+
+
+def source_labels(records: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Source records with publisher, release (``vintage``) and licence named in ``lang``."""
+    loc = Locale(lang)
+    out = []
+    for record in records:
+        shown = dict(record)
+        for key in ("publisher", "licence"):
+            if isinstance(shown.get(key), str):
+                shown[key] = publisher_label(shown[key], loc._)
+        if isinstance(shown.get("vintage"), str):
+            shown["vintage"] = release_label(shown["vintage"], lang)
+        out.append(shown)
+    return out
 
 
 def script_markup(value: Any) -> Markup:
