@@ -203,3 +203,24 @@ def test_method_templates_read_back_the_models_statements() -> None:
         assert not re.search(r"\b(forecast|accounting|allocation|sum)\b", text), text
     assert "80\u00a0%" in method_text(statements["forecast"], ru)
     assert "модель независимости" in method_text(statements["demographic"], ru)
+
+
+# -- 19.3: no Latin-script word outside the allowed list on any ru/kk page ----------------------
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_no_latin_words_on_any_page(pages: dict, lang: str) -> None:
+    from tests.wording import latin_words, visible_text
+
+    stray = {path: latin_words(visible_text(pages[(lang, path)])) for path in PAGES}
+    assert {p: w for p, w in stray.items() if w} == {}
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_dates_and_percents_on_pages_follow_the_language(pages: dict, lang: str) -> None:
+    """The sources page writes release dates in the language (not 2026-03-06); the forecast
+    interval note writes 80 % (ru) / 80% (kk)."""
+    text = re.sub(r"\s+", " ", pages[(lang, "sources")])
+    assert not re.search(r"<td>\d{4}-\d{2}-\d{2}</td>", text)
+    month = {"ru": "июля 2025", "kk": "2025 жылғы 1 шілде"}[lang]
+    assert month in text
+    profile = pages[(lang, "country/KAZ")]
+    assert ("80\u00a0%" if lang == "ru" else "80%") in profile

@@ -24,7 +24,9 @@ ALLOWED = {
     "Louvain",
     # authors cited in method paragraphs (references keep their original script)
     "Abel", "Sander", "Cohen", "Beine", "Bertoli", "Fernández", "Huertas", "Moraga", "Ratha",
-    "Shaw", "Kelinbayeva", "Santos", "Silva", "Tenreyro", "al",
+    "Shaw", "Santos", "Silva", "Tenreyro",
+    # mathematical functions in formulas
+    "exp", "log", "max",
 }
 
 
@@ -37,7 +39,7 @@ def _area_codes() -> frozenset[str]:
 
 def visible_text(page: str) -> str:
     """The text a reader sees: no scripts, styles, code spans, tags or URLs."""
-    page = re.sub(r"(?is)<(script|style|code|kbd|pre)\b.*?</\1>", " ", page)
+    page = re.sub(r"(?is)<(script|style|code|kbd|pre|svg)\b.*?</\1>", " ", page)
     page = re.sub(r"(?s)<[^>]+>", " ", page)
     page = html.unescape(page)
     return re.sub(r"https?://\S+|\b[\w.-]+@[\w.-]+", " ", page)

@@ -109,14 +109,15 @@ def area(code: str) -> Area:
         for lang in ("ru", "kk"):
             translated = _country_translator(lang).gettext(country.name)
             names[lang] = translated if translated != country.name else base
-        return Area(code, "country", names)
+        return Area(code, "country", names | _labels().get("area", {}).get(code, {}))
     if code in _EXTRA_ECONOMIES:
         names = {"en": _EXTRA_ECONOMIES[code]} | _labels().get("area", {}).get(code, {})
         return Area(code, "country", names)
     if code in _kz_regions():
         row = _kz_regions()[code]
         kind: AreaKind = "country" if code == "KZ" else "subdivision"
-        return Area(code, kind, {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]})
+        names = {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]}
+        return Area(code, kind, names | _labels().get("area", {}).get(code, {}))
     meta = wb_metadata().get(code)
     if meta is not None and meta["is_aggregate"] == "True":
         return Area(code, "aggregate", {"en": meta["country_name"]})

@@ -57,7 +57,9 @@ def format_number(value: float | int | None, lang: str, digits: int = 1) -> str:
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    text = format_decimal(value, format=pattern, locale=lang)
+    # Russian and Kazakh typeset a true minus sign (U+2212), not a hyphen
+    return "\u2212" + text[1:] if lang != "en" and text.startswith("-") else text
 
 
 @cache
@@ -102,4 +104,6 @@ def format_date(value: str, lang: str) -> str:
 
     from babel.dates import format_date as babel_date
 
-    return babel_date(dt.date.fromisoformat(value[:10]), "long", locale=check_lang(lang))
+    # Kazakh writes "2026 жылғы 5 желтоқсан" (CLDR's long form abbreviates the year word)
+    form = "y 'жылғы' d MMMM" if lang == "kk" else "long"
+    return babel_date(dt.date.fromisoformat(value[:10]), form, locale=check_lang(lang))

@@ -76,3 +76,27 @@ def d3_locale(lang: str) -> dict[str, Any]:
 def format_date(value: dt.date | dt.datetime | str, lang: str) -> str:
     """A date written in ``lang``'s long form: December 5, 2026 / 5 декабря 2026 г."""
     return i18n_date(value.isoformat() if not isinstance(value, str) else value, lang)
+
+
+def sentence(text: str) -> str:
+    """``text`` as the start of a sentence: its first letter upper-case (the rest unchanged)."""
+    return text[:1].upper() + text[1:]
+
+
+def local_numbers(text: str, lang: str) -> str:
+    """A short language-neutral text (a threshold such as "≥ 2.5%", "< -1") with its numbers,
+    minus signs and percent signs written in ``lang``'s conventions."""
+    from keruen.i18n import format_number
+
+    if lang == "en":
+        return text
+
+    def number(found: re.Match[str]) -> str:
+        digits = len(found.group(1) or "")
+        value = float(found.group(0).rstrip("%").replace(",", ""))
+        if re.fullmatch(r"(18|19|20)\d\d", found.group(0)):  # a year stays as written
+            return found.group(0)
+        shown = format_number(value, lang, digits)
+        return shown + (percent_suffix(lang) if found.group(0).endswith("%") else "")
+
+    return re.sub(r"-?\d(?:\d|,(?=\d{3}))*(?:\.(\d+))?%?", number, text)

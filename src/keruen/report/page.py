@@ -12,6 +12,7 @@ from keruen import __version__
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.i18n import release_label
+from keruen.presentation.formats import local_numbers, sentence
 from keruen.presentation.charts import NUMBER_LOCALES
 from keruen.presentation.labels import (
     group_label,
@@ -81,10 +82,10 @@ def html(
             {
                 "statement": statement,
                 "indicator": indicator,
-                "threshold": item.threshold,
+                "threshold": local_numbers(item.threshold, loc.lang),
                 "verdict": item.verdict,
-                "verdict_text": verdict_label(item.verdict, _),
-                "source": publisher_label(item.source, _),
+                "verdict_text": sentence(verdict_label(item.verdict, _)),
+                "source": sentence(publisher_label(item.source, _)),
             }
         )
     paper_swot = paper_swot_rows(sections, loc) if scope.is_paper_country else None

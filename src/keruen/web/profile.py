@@ -44,6 +44,7 @@ from keruen.errors import KeruenError
 from keruen.i18n import release_label
 from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
 from keruen.presentation.locale import Locale
+from keruen.presentation.formats import local_numbers
 from keruen.presentation.methods import method_text
 
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             {
                 "statement": statement,
                 "indicator": indicator,
-                "threshold": item.threshold,
+                "threshold": local_numbers(item.threshold, lang),
                 "verdict": item.verdict,
                 "verdict_text": verdict_label(item.verdict, _),
                 "source": publisher_label(item.source, _),

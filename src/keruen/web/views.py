@@ -6,6 +6,7 @@ never import each other.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -18,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from keruen.i18n import LANGUAGES, format_number, release_label
+from keruen.i18n import LANGUAGES, format_date, format_number, release_label
 from keruen.presentation.formats import d3_locale
 from keruen.presentation.labels import publisher_label
 from keruen.presentation.locale import Locale
@@ -243,6 +244,9 @@ def source_labels(records: list[dict[str, Any]], lang: str) -> list[dict[str, An
                 shown[key] = publisher_label(shown[key], loc._)
         if isinstance(shown.get("vintage"), str):
             shown["vintage"] = release_label(shown["vintage"], lang)
+        release = str(shown.get("release") or "")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", release):
+            shown["release"] = format_date(release, lang)
         out.append(shown)
     return out
 
