@@ -113,6 +113,7 @@ def test_received_and_paid_have_one_colour_in_every_language(pages: dict) -> Non
         t = labels()[lang]
         spec = _scripts(pages[(lang, "country/KAZ")])["spec-remittances"]
         colours = _colours(spec)
+        assert set(colours) == {t["received"], t["paid"]}  # the legend lists what is drawn
         for series in ("received", "paid"):
             seen.setdefault(series, set()).add(colours[t[series]])
         balance = _colours(_scripts(pages[(lang, "country/KAZ")])["spec-balance"])

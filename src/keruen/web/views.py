@@ -200,10 +200,9 @@ def line_chart(
     t = labels()[lang]
     words = {x: t["year"], series: t["series"], y: t["value"]} | (fields or {})
     select = alt.selection_point(fields=[series], bind="legend")
+    shown = {k: v for k, v in (colours or {}).items() if k in set(frame[series])}
     scale = (
-        alt.Scale(domain=list(colours), range=list(colours.values()))
-        if colours
-        else alt.Undefined
+        alt.Scale(domain=list(shown), range=list(shown.values())) if shown else alt.Undefined
     )
     chart = (
         alt.Chart(frame)
