@@ -6,12 +6,13 @@ extract`` finds them; the Russian and Kazakh catalogues translate them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from keruen.analysis.swot import SwotItem
 from keruen.areas import name as area_name
-from keruen.i18n import format_number
+from keruen.i18n import format_date, format_number, release_label
 from keruen.presentation.swot_texts import role_texts
 
 Gettext = Callable[[str], str]
@@ -62,14 +63,6 @@ def profession_label(value: str, _: Gettext) -> str:
         "Teachers": _("Teachers"),
     }
     return labels.get(value, value)
-
-
-#: Corrections to the ISO 3166 catalogues: the names used by the countries themselves and by
-#: their statistics offices, and cities marked as cities so they are not read as the region.
-_NAME_FIXES: dict[str, dict[str, str]] = {
-    "ru": {"KGZ": "Кыргызстан", "USA": "Соединённые Штаты", "RUS": "Россия"},
-    "kk": {"KZ-75": "Алматы қаласы", "KZ-71": "Астана қаласы", "KZ-79": "Шымкент қаласы"},
-}
 
 
 def group_label(group: str, _: Gettext) -> str:
@@ -140,9 +133,6 @@ def area_label(code: str, lang: str, _: Gettext) -> str:
     }
     if code in special:
         return special[code]
-    fixed = _NAME_FIXES.get(lang, {}).get(code)
-    if fixed:
-        return fixed
     try:
         return area_name(code, lang)  # type: ignore[arg-type]
     except Exception:  # professions and other non-area counterparts
@@ -150,8 +140,16 @@ def area_label(code: str, lang: str, _: Gettext) -> str:
 
 
 def reason_text(code: str, params: dict[str, Any], lang: str, _: Gettext) -> str:
-    """The sentence explaining a reconciliation row."""
+    """The sentence explaining a reconciliation row (releases named and dates written in
+    ``lang``)."""
     num = lambda v, d=1: format_number(v, lang, d)  # noqa: E731
+    params = dict(params)
+    for key in ("vintage", "gdp_vintage"):
+        if isinstance(params.get(key), str):
+            params[key] = release_label(params[key], lang)
+    for key in ("release", "published"):
+        if isinstance(params.get(key), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", params[key]):
+            params[key] = format_date(params[key], lang)
     if code == "same_release":
         return _(
             "Same World Bank release as the paper ({vintage}); the difference is rounding."

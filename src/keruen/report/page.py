@@ -11,6 +11,8 @@ import jinja2
 from keruen import __version__
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
+from keruen.i18n import release_label
+from keruen.presentation.formats import local_numbers, sentence
 from keruen.presentation.charts import NUMBER_LOCALES
 from keruen.presentation.labels import (
     group_label,
@@ -67,6 +69,7 @@ def html(
     env.filters["model"] = lambda m: model_label(m, _)
     env.filters["measure"] = lambda m: measure_label(m, _)
     env.filters["publisher"] = lambda p: publisher_label(p, _)
+    env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
     country = scope.country
     recon_rows = None
@@ -79,10 +82,10 @@ def html(
             {
                 "statement": statement,
                 "indicator": indicator,
-                "threshold": item.threshold,
+                "threshold": local_numbers(item.threshold, loc.lang),
                 "verdict": item.verdict,
-                "verdict_text": verdict_label(item.verdict, _),
-                "source": publisher_label(item.source, _),
+                "verdict_text": sentence(verdict_label(item.verdict, _)),
+                "source": sentence(publisher_label(item.source, _)),
             }
         )
     paper_swot = None

@@ -17,6 +17,7 @@ from keruen.analysis.paper import paper_source
 from keruen.analysis.runner import run
 from keruen.analysis.scope import Scope, peer_group
 from keruen.analysis.section import Section, estimates_of
+from keruen.i18n import format_date
 from keruen.presentation.locale import Locale
 from keruen.report.numbers import clean, numbers
 from keruen.report.output import Output
@@ -153,7 +154,7 @@ def _render(
         inputs=[sections],
         keep=lambda _page: not any(sec.failed for sec in sections.values()),
     )
-    today = dt.date.today().isoformat()
+    today = format_date(dt.date.today().isoformat(), lang)  # in the report's language
     for name, data in page.items():
         if name == "index.html":
             data = data.replace(GENERATED.encode(), today.encode())

@@ -41,8 +41,11 @@ from keruen.analysis.scope import peer_group
 from keruen.analysis.section import Section, is_held
 from keruen.areas import name
 from keruen.errors import KeruenError
+from keruen.i18n import release_label
 from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
 from keruen.presentation.locale import Locale
+from keruen.presentation.formats import local_numbers
+from keruen.presentation.methods import method_text
 
 if TYPE_CHECKING:
     from keruen.store import Store
@@ -276,7 +279,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             {
                 "statement": statement,
                 "indicator": indicator,
-                "threshold": item.threshold,
+                "threshold": local_numbers(item.threshold, lang),
                 "verdict": item.verdict,
                 "verdict_text": verdict_label(item.verdict, _),
                 "source": publisher_label(item.source, _),
@@ -293,8 +296,9 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         ahead = series.dropna(subset=["lower", "upper"])
         out["forecasts"] = {
             "level_pct": round(100 * (_f(sec.values.get("level")) or 0)),
+            "level_text": loc.pct(round(100 * (_f(sec.values.get("level")) or 0)), 0),
             "model": sec.values.get("model"),
-            "method": sec.values.get("method"),
+            "method": method_text(str(sec.values.get("method") or ""), loc),
             "rows": [
                 {
                     "concept": r.concept,
@@ -311,7 +315,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         table = sec.tables.get("corridors", pd.DataFrame())
         out["corridors"] = {
             "year": sec.values.get("year"),
-            "method": sec.values.get("method"),
+            "method": method_text(str(sec.values.get("method") or ""), loc),
             "rows": [
                 {
                     "sender": label(r.sender),
@@ -327,7 +331,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
     if "flows" in sections:
         sec = sections["flows"]
         out["flows"] = {
-            "method": sec.values.get("method"),
+            "method": method_text(str(sec.values.get("method") or ""), loc),
             "rows": [
                 {
                     "period": r.period,
@@ -340,7 +344,8 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         }
     out["sources"] = {
         k: "; ".join(
-            f"{s.get('publisher', '')} {s.get('dataset', '')} ({s.get('vintage', '')})".strip()
+            f"{publisher_label(s.get('publisher', ''), _)} {s.get('dataset', '')} "
+            f"({release_label(s.get('vintage', ''), lang)})".strip()
             for s in sections[k].sources
         )
         for k in out["held"]
