@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from keruen import __version__
+from keruen.analysis.provenance import sources_used
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.presentation.charts import NUMBER_LOCALES
@@ -21,6 +22,7 @@ from keruen.presentation.labels import (
     verdict_label,
 )
 from keruen.presentation.locale import Locale
+from keruen.presentation.source_labels import dataset_label, vintage_label
 from keruen.presentation.vega import vega_bundle
 from keruen.report.output import Output
 from keruen.report.paper_swot import paper_swot_rows
@@ -68,6 +70,8 @@ def html(
     env.filters["measure"] = lambda m: measure_label(m, _)
     env.filters["publisher"] = lambda p: publisher_label(p, _)
     env.filters["http_url"] = http_url
+    env.filters["dataset"] = lambda d: dataset_label(str(d), _)
+    env.filters["vintage"] = lambda v: vintage_label(str(v), _)
     country = scope.country
     recon_rows = None
     if "reconcile" in sections:
@@ -100,7 +104,7 @@ def html(
             for q in ("strengths", "weaknesses", "opportunities", "threats")
         ],
         "paper_swot": paper_swot,
-        "sources": store.sources().to_dict("records"),
+        "sources": sources_used(store.sources(), sections).to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
         "country": country,
         "country_name": loc.area(country),
