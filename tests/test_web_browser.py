@@ -250,3 +250,20 @@ def test_the_profile_shows_the_report_sections_numbers(
             ahead.iloc[0]["lower"] / 1e6, abs=0.05
         )
     page.close()
+
+
+def test_the_bilateral_slider_lands_on_held_years_only(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{base_url}/en/bilateral?country=KAZ&role=origin", wait_until="networkidle")
+    slider = page.locator("#year-slider")
+    assert slider.is_visible() and not page.locator("select#year").is_visible()
+    held = slider.get_attribute("data-years").split(",")  # type: ignore[union-attr]
+    seen = []
+    for i in range(len(held)):
+        slider.evaluate(
+            "(s, i) => { s.value = i; s.dispatchEvent(new Event('input')); }", i
+        )
+        seen.append(page.locator("#year-value").inner_text())
+        assert page.locator("select#year").input_value() == seen[-1]
+    assert seen == held
+    page.close()

@@ -77,3 +77,47 @@ def test_net_paid_is_named_in_every_language(client: TestClient, lang: str) -> N
     html = client.get(f"/{lang}/country/UZB").text
     words = {"ru": "чистые выплаты", "kk": "таза төлем"}
     assert words[lang] in html
+
+
+# -- 19.7: the bilateral explorer steps over the years held -----------------------------------
+def _held_years(store: Store, dataset: str) -> list[int]:
+    rows = store.con.execute(
+        "SELECT DISTINCT period FROM observations WHERE dataset = ? AND counterpart_area <> 'WLD'",
+        [dataset],
+    ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+@pytest.mark.parametrize(
+    "dataset", ["UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"]
+)
+def test_the_bilateral_year_slider_steps_over_the_years_held(
+    client: TestClient, store: Store, dataset: str
+) -> None:
+    held = _held_years(store, dataset)
+    html = client.get("/en/bilateral", params={"country": "KAZ", "dataset": dataset}).text
+    slider = re.search(r'<input type="range" id="year-slider"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    assert f'data-years="{",".join(map(str, held))}"' in slider
+    assert 'min="0"' in slider and f'max="{len(held) - 1}"' in slider and 'step="1"' in slider
+    # the form's year field (used without JavaScript) offers the years held only
+    field = re.search(r'<select id="year" name="year">(.*?)</select>', html, re.S).group(1)  # type: ignore[union-attr]
+    assert [int(y) for y in re.findall(r'value="(\d+)"', field)] == held
+    # by default the latest year held, with its table and its source
+    assert f'<option value="{held[-1]}" selected>' in field
+    assert "No data held" not in html and "No table" not in html
+    assert re.search(r'<p class="source">Source: \S', html)
+
+
+def test_a_year_not_held_shows_the_nearest_held_and_says_so(
+    client: TestClient, store: Store
+) -> None:
+    held = _held_years(store, "UNDESA_IMS")
+    asked = next(y for y in range(held[0], held[-1]) if y not in held)
+    nearest = min(held, key=lambda y: (abs(y - asked), y))
+    html = client.get(
+        "/en/bilateral", params={"country": "KAZ", "role": "origin", "year": asked}
+    ).text
+    assert f"No table for {asked}; showing {nearest}" in html
+    expected = kr.bilateral("UNDESA_IMS", nearest, origin="KAZ", store=store)
+    top = expected[expected["destination"] == "RUS"]["value"].iloc[0]
+    assert format_number(top, "en", 0) in html

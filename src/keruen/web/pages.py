@@ -43,6 +43,16 @@ log = logging.getLogger("keruen.web")
 MAX_PAGES = 128
 
 
+def held_year(asked: int | None, held: list[int]) -> int:
+    """The year to show: ``asked`` if held, else the nearest held one (ties: the earlier; the
+    latest when none is asked; ``asked`` itself, or 2019, when nothing is held)."""
+    if not held:
+        return asked if asked is not None else 2019
+    if asked is None:
+        return held[-1]
+    return min(held, key=lambda y: (abs(y - asked), y))
+
+
 def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     """Dashboard routes; ``run`` executes a store function under the app's time limit.
 
@@ -202,7 +212,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         lang: str = Lang,
         country: str = Query("KAZ", pattern="^[A-Za-z]{3}$"),
         role: Literal["destination", "origin"] = "destination",
-        year: int = Query(2019, ge=1900, le=2100),
+        year: int | None = Query(None, ge=1900, le=2100),
         dataset: Literal[
             "UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"
         ] = "UNDESA_IMS",
@@ -210,7 +220,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         code = area(country.upper()).code
         t = labels()[lang]
 
-        def work(store: Any) -> tuple[pd.DataFrame, list[int]]:
+        def work(store: Any) -> tuple[pd.DataFrame, list[int], int]:
             years = sorted(
                 int(p)
                 for p in store.con.execute(
@@ -219,11 +229,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                     [dataset],
                 ).df()["period"]
             )
+            shown = held_year(year, years)
             where = {"destination": code} if role == "destination" else {"origin": code}
-            frame = api.bilateral(dataset, year, store=store, **where)  # type: ignore[arg-type]
-            return frame, years
+            frame = api.bilateral(dataset, shown, store=store, **where)  # type: ignore[arg-type]
+            return frame, years, shown
 
-        frame, years = await run(work)
+        frame, years, shown = await run(work)
         other = "origin" if role == "destination" else "destination"
         is_country = [area(c).kind == "country" for c in frame[other]]
         frame = frame.loc[pd.Series(is_country, index=frame.index, dtype=bool)]
@@ -244,11 +255,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         return page(
             "bilateral.html.j2",
             lang,
-            f"bilateral?country={code}&role={role}&year={year}",
+            f"bilateral?country={code}&role={role}&dataset={dataset}&year={shown}",
             code=code,
             country_name=name(code, lang),  # type: ignore[arg-type]
             role=role,
-            year=year,
+            year=shown,
+            asked=year,
             years=years,  # type: ignore[arg-type]
             dataset=dataset,
             spec=spec,

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from keruen.i18n import LANGUAGES, format_number
+from keruen.i18n import LANGUAGES, format_number, translations
 from keruen.presentation.vega import script_json
 
 #: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
@@ -194,6 +194,13 @@ def page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
     html = (
         env()
         .get_template(name)
-        .render(lang=lang, t=labels()[lang], languages=LANGUAGES, tail=tail, **context)
+        .render(
+            lang=lang,
+            t=labels()[lang],
+            _=translations(lang).gettext,
+            languages=LANGUAGES,
+            tail=tail,
+            **context,
+        )
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
