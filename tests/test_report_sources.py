@@ -61,7 +61,9 @@ def test_sources_used_keeps_cited_rows_and_own_estimates() -> None:
         }
     )
     sections = {
-        "s": Section("s", sources=[{"dataset": "A", "vintage": "v2"}], values={"estimates": [Est()]})
+        "s": Section(
+            "s", sources=[{"dataset": "A", "vintage": "v2"}], values={"estimates": [Est()]}
+        )
     }
     kept = sources_used(stored, sections)
     assert list(zip(kept["dataset"], kept["vintage"], strict=True)) == [

@@ -121,3 +121,88 @@ def test_a_year_not_held_shows_the_nearest_held_and_says_so(
     expected = kr.bilateral("UNDESA_IMS", nearest, origin="KAZ", store=store)
     top = expected[expected["destination"] == "RUS"]["value"].iloc[0]
     assert format_number(top, "en", 0) in html
+
+
+# -- 19.8: every table and chart of the profile has its CSV ------------------------------------
+def _csv(client: TestClient, href: str) -> pd.DataFrame:
+    import io
+
+    response = client.get(href.replace("&amp;", "&"))
+    assert response.status_code == 200, href
+    assert response.headers["content-type"].startswith("text/csv")
+    return pd.read_csv(io.StringIO(response.text), keep_default_na=False, na_values=[""])
+
+
+def test_every_profile_table_and_chart_links_its_csv(kaz_en: str) -> None:
+    tables = kaz_en.count("<table")
+    figures = re.findall(r'<figure class="chart" id="chart-(\w+)">(.*?)</figure>', kaz_en, re.S)
+    links = re.findall(r'<a class="dl" href="([^"]+)"', kaz_en)
+    own = {h.rsplit("/", 1)[1] for h in links if h.startswith("/en/country/KAZ/")}
+    assert own == {
+        "ranks_inflow.csv",
+        "ranks_outflow.csv",
+        "forecasts.csv",
+        "corridors.csv",
+        "flows.csv",
+        "balance.csv",
+    }
+    # one link per table (the remittance table and the two bilateral tops link the API)
+    assert tables == 8 and len([h for h in links if "figcaption" not in h]) >= tables
+    assert {f[0] for f in figures} == {"remittances", "balance"}
+    assert all('class="dl"' in body for _id, body in figures)
+
+
+def _cells(html: str, table_id: str) -> list[list[str]]:
+    found = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
+    assert found is not None
+    body = found.group(1)
+    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)
+    return [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "scale", "digits"),
+    [
+        ("flows", ["inflow", "outflow", "net"], 1, 0),
+        ("corridors", ["estimate", "low", "high", "wb"], 1e6, 1),
+        ("forecasts", ["value", "lower", "upper"], 1e6, 1),
+    ],
+)
+def test_a_profile_csv_holds_the_numbers_shown(
+    client: TestClient, kaz_en: str, table: str, columns: list[str], scale: float, digits: int
+) -> None:
+    frame = _csv(client, f"/en/country/KAZ/{table}.csv")
+    shown = _cells(kaz_en, table)
+    assert len(frame) == len(shown) > 0
+    assert {"source", "vintage", "unit"} <= set(frame.columns)
+    width = len(shown[0])
+    for row, cells in zip(frame.itertuples(), shown, strict=True):
+        numbers = cells[width - len(columns) :]
+        for column, cell in zip(columns, numbers, strict=True):
+            value = getattr(row, column)
+            expected = "–" if pd.isna(value) else format_number(value / scale, "en", digits)
+            assert cell in (expected, "not reported") if pd.isna(value) else cell == expected
+
+
+def test_the_rank_and_balance_csvs_hold_what_is_shown(
+    client: TestClient, kaz_en: str, store: Store
+) -> None:
+    ranks = _csv(client, "/en/country/KAZ/ranks_inflow.csv")
+    block = kaz_en.split('id="rank_inflow_latest"', 1)[1].split("</table>", 1)[0]
+    places = re.findall(r'<tr[^>]*><td class="n">(\d+)</td><td><a href="/en/country/(\w+)"', block)
+    expected = list(zip(ranks["rank"], ranks["ref_area"], strict=True))
+    assert [(int(p), c) for p, c in places] == expected
+    balance = _csv(client, "/en/country/KAZ/balance.csv")
+    spec = re.search(r'json" id="spec-balance">(.*?)</script>', kaz_en, re.S)
+    import json
+
+    data = json.loads(spec.group(1))  # type: ignore[union-attr]
+    drawn = next(iter(data["datasets"].values()))
+    assert len(drawn) == len(balance)
+    assert sorted(d["value"] for d in drawn) == sorted(balance["value"])
+    net = kr.series("net_migration", "KAZ", range(1990, 2100), dataset="UN_WPP", store=store)
+    assert len(balance[balance["measure"] == "net_migration"]) == len(net)
+
+
+def test_an_unknown_profile_table_is_refused(client: TestClient) -> None:
+    assert client.get("/en/country/KAZ/nothing.csv").status_code in (400, 404)

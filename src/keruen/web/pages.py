@@ -25,6 +25,8 @@ from keruen.presentation.locale import Locale
 from keruen.presentation.vega import vega_bundle
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
+from keruen.web.profile_tables import add_routes as add_table_routes
+from keruen.web.profile_tables import migration_balance
 from keruen.web.systems_page import add_routes
 from keruen.web.views import (
     PAGE_CSP,
@@ -103,14 +105,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
 
         def work(store: Any) -> dict[str, Any]:
             ind = api.indicators(code, range(2000, 2025), group, store=store)
-            wpp = api.series("net_migration", code, None, dataset="UN_WPP", store=store)
-            births = api.series("births", code, None, dataset="UN_WPP", store=store)
-            deaths = api.series("deaths", code, None, dataset="UN_WPP", store=store)
+            balance = migration_balance(store, code)
             origins = api.bilateral("UNDESA_IMS", 2019, destination=code, store=store)
             dests = api.bilateral("UNDESA_IMS", 2019, origin=code, store=store)
             return {
                 "ind": ind,
-                "wpp": (wpp, births, deaths),
+                "balance": balance,
                 "origins": origins,
                 "dests": dests,
             }
@@ -127,30 +127,14 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             **{t["received"]: ind["inflow"] / 1e6, t["paid"]: ind["outflow"] / 1e6}
         ).melt(id_vars=["year"], value_vars=[t["received"], t["paid"]], var_name="series")
         money = money.dropna(subset=["value"])  # missing is missing: no point, a gap
-        wpp, births, deaths = data["wpp"]
-        balance = (
-            pd.concat(
-                [
-                    f.assign(series=label)
-                    for f, label in (
-                        (wpp, t["net_migration"]),
-                        (births, t["births"]),
-                        (deaths, t["deaths"]),
-                    )
-                    if not f.empty
-                ],
-                ignore_index=True,
-            )
-            if not (wpp.empty and births.empty and deaths.empty)
-            else pd.DataFrame()
-        )
+        balance: pd.DataFrame = data["balance"]
+        balance = balance.assign(series=balance["measure"].map(lambda m: t[m]))
         charts = []
         if not money.empty:
             charts.append(
                 ("remittances", line_chart(money, "year", "value", "series", t["remittances"]))
             )
         if not balance.empty:
-            balance = balance[balance["period"].astype(int) >= 1990]
             charts.append(
                 ("balance", line_chart(balance, "period", "value", "series", t["balance"]))
             )
@@ -312,4 +296,5 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         return page("sources.html.j2", lang, "sources", rows=rows)
 
     add_routes(pages, run, profiles, wait)
+    add_table_routes(pages, run, profiles, wait)
     return pages
