@@ -206,3 +206,20 @@ def test_the_rank_and_balance_csvs_hold_what_is_shown(
 
 def test_an_unknown_profile_table_is_refused(client: TestClient) -> None:
     assert client.get("/en/country/KAZ/nothing.csv").status_code in (400, 404)
+
+
+# -- 19.9: the profile says what the report says about the flows' plausibility ------------------
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_profile_shows_the_reports_plausibility_warnings(
+    client: TestClient, built_report, lang: str
+) -> None:  # type: ignore[no-untyped-def]
+    import html as htmlmod
+
+    report = (built_report("KAZ", lang) / "index.html").read_text("utf-8")
+    warnings = re.findall(r'<li class="no">(.*?)</li>', report.split('id="cite"')[0], re.S)
+    warnings = [htmlmod.unescape(w) for w in warnings if "born in" in w or "уроженц" in w]
+    assert warnings  # Kazakhstan's flows have contradicted pairs
+    page = client.get(f"/{lang}/country/KAZ").text
+    block = page.split('id="flows-plausibility"', 1)[1].split("</ul>", 1)[0]
+    shown = [htmlmod.unescape(w) for w in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    assert shown == warnings

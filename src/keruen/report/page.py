@@ -21,6 +21,11 @@ from keruen.presentation.labels import (
     swot_text,
     verdict_label,
 )
+from keruen.presentation.estimate_notes import (
+    no_contradiction,
+    plausibility_notes,
+    plausibility_title,
+)
 from keruen.presentation.locale import Locale
 from keruen.presentation.source_labels import dataset_label, vintage_label
 from keruen.presentation.vega import vega_bundle
@@ -106,6 +111,9 @@ def html(
         "paper_swot": paper_swot,
         "sources": sources_used(store.sources(), sections).to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
+        "plausibility": plausibility_notes(sections.get("flows"), loc),
+        "plausibility_title": plausibility_title(loc),
+        "no_contradiction": no_contradiction(loc),
         "country": country,
         "country_name": loc.area(country),
         "group_name": group_label(scope.group, _),

@@ -42,6 +42,11 @@ from keruen.analysis.section import Section, is_held
 from keruen.areas import name
 from keruen.errors import KeruenError
 from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
+from keruen.presentation.estimate_notes import (
+    no_contradiction,
+    plausibility_notes,
+    plausibility_title,
+)
 from keruen.presentation.locale import Locale
 
 if TYPE_CHECKING:
@@ -365,6 +370,9 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         sec = sections["flows"]
         out["flows"] = {
             "method": sec.values.get("method"),
+            "plausibility": plausibility_notes(sec, loc),
+            "plausibility_title": plausibility_title(loc),
+            "no_contradiction": no_contradiction(loc),
             "rows": [
                 {
                     "period": r.period,
