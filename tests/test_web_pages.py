@@ -223,3 +223,27 @@ def test_the_profile_shows_the_reports_plausibility_warnings(
     block = page.split('id="flows-plausibility"', 1)[1].split("</ul>", 1)[0]
     shown = [htmlmod.unescape(w) for w in re.findall(r"<li>(.*?)</li>", block, re.S)]
     assert shown == warnings
+
+
+# -- 19.18: a page that does not exist is an HTML page in the language -------------------------
+@pytest.mark.parametrize(
+    ("lang", "heading"),
+    [("en", "Page not found"), ("ru", "Страница не найдена"), ("kk", "Бет табылмады")],
+)
+@pytest.mark.parametrize("path", ["country/XXX", "no-such-page", "bilateral?country=QQQ"])
+def test_a_page_not_found_is_html_in_the_pages_language(
+    client: TestClient, lang: str, heading: str, path: str
+) -> None:
+    r = client.get(f"/{lang}/{path}")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert f'<html lang="{lang}">' in r.text and heading in r.text
+    assert f'href="/{lang}/"' in r.text
+    assert not r.text.lstrip().startswith("{")
+
+
+def test_the_api_keeps_its_json_errors(client: TestClient) -> None:
+    r = client.get("/api/v1/series", params={"measure": "remittances_received", "area": "XXX"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_area"
+    r = client.get("/en/country/KAZ/nothing.csv")
+    assert r.headers["content-type"].startswith("application/json")
