@@ -46,6 +46,7 @@ PAGES = [
     "systems",
     "systems?period=1990&network=post_soviet",
     "sources",
+    "search?q=stan",
 ]
 WIDTHS = [390, 1440]
 
@@ -143,7 +144,7 @@ def test_choosing_a_country_shows_the_apis_numbers(browser, base_url: str) -> No
     page = browser.new_page()
     page.goto(f"{base_url}/en/", wait_until="networkidle")
     page.select_option("#code", "UZB")
-    page.click("button[type=submit]")
+    page.click("form[action$='/country'] button[type=submit]")
     page.wait_for_url("**/en/country/UZB")
     first = page.locator("table tbody tr").first.locator("td")
     year, received = first.nth(0).inner_text(), first.nth(1).inner_text()
@@ -267,3 +268,13 @@ def test_the_bilateral_slider_lands_on_held_years_only(browser, base_url: str) -
         assert page.locator("select#year").input_value() == seen[-1]
     assert seen == held
     page.close()
+
+
+def test_the_search_box_finds_a_country_without_javascript(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/kk/", wait_until="networkidle")
+    page.fill("#q", "Өзбекстан")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_url("**/kk/country/UZB")
+    context.close()

@@ -247,3 +247,54 @@ def test_the_api_keeps_its_json_errors(client: TestClient) -> None:
     assert r.status_code == 400 and r.json()["error"]["code"] == "unknown_area"
     r = client.get("/en/country/KAZ/nothing.csv")
     assert r.headers["content-type"].startswith("application/json")
+
+
+# -- 19.17: the start page: an icon, a search without JavaScript, only countries with data -----
+def test_the_favicon_is_served(client: TestClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/x-icon"
+    assert r.content[:4] == b"\x00\x00\x01\x00" and b"PNG" in r.content[:40]
+    svg = client.get("/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")
+    assert 'href="/favicon.svg"' in client.get("/en/").text
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+def test_the_start_page_lists_only_countries_with_data(
+    client: TestClient, store: Store, lang: str
+) -> None:
+    html = client.get(f"/{lang}/").text
+    listed = re.findall(r'<option value="([A-Z]{3})"', html)
+    held = {r[0] for r in store.con.execute("SELECT DISTINCT ref_area FROM observations").fetchall()}
+    assert "ATA" not in listed and "KAZ" in listed and "UZB" in listed
+    assert set(listed) <= held
+    assert 'action="/' + lang + '/search" method="get"' in html and 'name="q"' in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "code"),
+    [
+        ("en", "kazakhstan", "KAZ"),
+        ("en", "uzb", "UZB"),
+        ("en", "KG", "KGZ"),
+        ("ru", "Казахстан", "KAZ"),
+        ("ru", "  узбекистан ", "UZB"),
+        ("kk", "Қазақстан", "KAZ"),
+        ("kk", "Germany", "DEU"),
+    ],
+)
+def test_a_search_naming_one_country_redirects_to_its_profile(
+    client: TestClient, lang: str, query: str, code: str
+) -> None:
+    r = client.get(f"/{lang}/search", params={"q": query}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/{lang}/country/{code}"
+
+
+def test_a_search_lists_several_matches_or_says_none(client: TestClient) -> None:
+    r = client.get("/en/search", params={"q": "stan"})
+    assert r.status_code == 200
+    found = re.findall(r'<a href="/en/country/([A-Z]{3})">', r.text.split('id="matches"')[1])
+    assert {"KAZ", "UZB", "KGZ", "TJK", "TKM"} <= set(found)
+    r = client.get("/ru/search", params={"q": "Антарктида"})
+    assert r.status_code == 200 and 'id="no-match"' in r.text and "Антарктида" in r.text

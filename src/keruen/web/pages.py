@@ -23,6 +23,7 @@ from keruen.areas import area, groups, name
 from keruen.presentation.labels import group_label
 from keruen.presentation.locale import Locale
 from keruen.presentation.vega import vega_bundle
+from keruen.web.home_page import add_routes as add_home_routes
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
 from keruen.web.profile_tables import add_routes as add_table_routes
@@ -77,11 +78,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @pages.get("/{lang}/")
-    async def home(lang: str = Lang) -> HTMLResponse:
-        countries = api.areas("country", lang)  # type: ignore[arg-type]
-        options = countries.sort_values("name")[["code", "name"]].to_dict(orient="records")
-        return page("home.html.j2", lang, "", countries=options)
+    add_home_routes(pages, run)
 
     @pages.get("/{lang}/country")
     async def choose(
