@@ -145,9 +145,10 @@ def test_every_profile_table_and_chart_links_its_csv(kaz_en: str) -> None:
         "corridors.csv",
         "flows.csv",
         "balance.csv",
+        "remittance_cost.csv",
     }
     # one link per table (the remittance table and the two bilateral tops link the API)
-    assert tables == 8 and len([h for h in links if "figcaption" not in h]) >= tables
+    assert tables == 9 and len([h for h in links if "figcaption" not in h]) >= tables
     assert {f[0] for f in figures} == {"remittances", "balance"}
     assert all('class="dl"' in body for _id, body in figures)
 

@@ -55,6 +55,11 @@ def _tables(sections: dict[str, Section], out: Output) -> None:
         out.table(key, c.tables[key], "current US$", c.sources)
     out.table("share_gdp", g.tables["shares"], "percent of GDP", g.sources)
     out.table("measures", m.tables["measures"], "current US$; persons", m.sources)
+    rc = sections.get("remittance_cost")
+    if rc is not None and rc.held:
+        out.table("remittance_cost", rc.tables["costs"], "percent of amount sent", rc.sources)
+        unit = "percent of amount sent"
+        out.table("remittance_cost_peers", rc.tables["peers"], unit, rc.sources)
     if "balance" in sections and not sections["balance"].tables["balance"].empty:
         b = sections["balance"]
         out.table("balance", b.tables["balance"], "thousand persons; current US$", b.sources)

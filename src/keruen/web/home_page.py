@@ -109,7 +109,8 @@ def add_routes(pages: APIRouter, run: Any) -> None:
 
     @pages.get("/{lang}/search")
     async def search(
-        lang: str = Lang, q: str = Query("", max_length=100, description="A country's name or code.")
+        lang: str = Lang,
+        q: str = Query("", max_length=100, description="A country's name or code."),
     ) -> Response:
         def work(store: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
             held = held_countries(store, lang)

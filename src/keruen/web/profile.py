@@ -220,6 +220,11 @@ SECTION_TABLES: dict[str, tuple[str, str, Callable[[Section], pd.DataFrame]]] = 
             columns=["sender", "receiver", "estimate", "low", "high", "wb"]
         ),
     ),
+    "remittance_cost": (
+        "remittance_cost",
+        "percent of amount sent",
+        lambda s: s.tables["costs"][["year", "cost_to", "cost_from"]],
+    ),
     "flows": (
         "flows",
         "persons",
@@ -308,6 +313,16 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             "dri_first_year": p.get("dri_first_year"),
             "years_net_payer": p.get("years_net_payer"),
             "years": p.get("years"),
+        }
+    if "remittance_cost" in sections:
+        costs = section_rows(sections, "remittance_cost")
+        assert costs is not None
+        out["remittance_cost"] = {
+            "target": loc.pct(sections["remittance_cost"].values["target"], 0),
+            "rows": [
+                {"year": int(r.year), "to": num(_f(r.cost_to), 2), "from": num(_f(r.cost_from), 2)}
+                for r in costs.itertuples()
+            ],
         }
     items = swot_section.values["items"] if swot_section is not None else []
     quadrants: dict[str, list[dict[str, str]]] = {}
