@@ -47,6 +47,8 @@ PAGES = [
     "systems?period=1990&network=post_soviet",
     "sources",
     "search?q=stan",
+    "compare?measure=remittances_received&area=KAZ,UZB,KGZ",
+    "explore?measure=remittance_cost_to",
 ]
 WIDTHS = [390, 1440]
 

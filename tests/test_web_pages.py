@@ -229,7 +229,11 @@ def test_the_profile_shows_the_reports_plausibility_warnings(
 # -- 19.18: a page that does not exist is an HTML page in the language -------------------------
 @pytest.mark.parametrize(
     ("lang", "heading"),
-    [("en", "Page not found"), ("ru", "Страница не найдена"), ("kk", "Бет табылмады")],
+    [
+        ("en", "Page not found"),
+        ("ru", "Страница не найдена"),
+        ("kk", "Бет табылмады"),
+    ],
 )
 @pytest.mark.parametrize("path", ["country/XXX", "no-such-page", "bilateral?country=QQQ"])
 def test_a_page_not_found_is_html_in_the_pages_language(
@@ -266,7 +270,8 @@ def test_the_start_page_lists_only_countries_with_data(
 ) -> None:
     html = client.get(f"/{lang}/").text
     listed = re.findall(r'<option value="([A-Z]{3})"', html)
-    held = {r[0] for r in store.con.execute("SELECT DISTINCT ref_area FROM observations").fetchall()}
+    rows = store.con.execute("SELECT DISTINCT ref_area FROM observations").fetchall()
+    held = {r[0] for r in rows}
     assert "ATA" not in listed and "KAZ" in listed and "UZB" in listed
     assert set(listed) <= held
     assert 'action="/' + lang + '/search" method="get"' in html and 'name="q"' in html
@@ -299,3 +304,83 @@ def test_a_search_lists_several_matches_or_says_none(client: TestClient) -> None
     assert {"KAZ", "UZB", "KGZ", "TJK", "TKM"} <= set(found)
     r = client.get("/ru/search", params={"q": "Антарктида"})
     assert r.status_code == 200 and 'id="no-match"' in r.text and "Антарктида" in r.text
+
+
+# -- 19.13 / 19.12: compare countries over time; the world in one year ------------------------
+def _first_link(html: str) -> str:
+    found = re.search(r'<a class="dl" href="([^"]+)"', html)
+    assert found is not None
+    return found.group(1).replace("&amp;", "&")
+
+
+def _spec_data(html: str, spec_id: str) -> list[dict]:
+    import json
+
+    found = re.search(rf'json" id="{spec_id}">(.*?)</script>', html, re.S)
+    assert found is not None
+    spec = json.loads(found.group(1))
+    rows: list[dict] = [row for part in spec.get("datasets", {}).values() for row in part]
+
+    def inline(node: object) -> None:  # values given inside the spec (a map's lookup data)
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "values" and isinstance(value, list):
+                    rows.extend(v for v in value if isinstance(v, dict))
+                else:
+                    inline(value)
+        elif isinstance(node, list):
+            for value in node:
+                inline(value)
+
+    inline({k: v for k, v in spec.items() if k != "datasets"})
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+def test_compare_draws_the_chosen_countries_with_the_apis_numbers(
+    client: TestClient, store: Store, lang: str
+) -> None:
+    params = {"measure": "remittance_cost_to", "area": "KAZ,UZB,KGZ"}
+    html = client.get(f"/{lang}/compare", params=params).text
+    drawn = _spec_data(html, "spec-compare")
+    expected = kr.series("remittance_cost_to", ["KAZ", "UZB", "KGZ"], store=store).dropna(
+        subset=["value"]
+    )
+    assert len(drawn) == len(expected)
+    assert sorted(d["value"] for d in drawn) == pytest.approx(sorted(expected["value"]))
+    link = _first_link(html)
+    assert link.startswith("/api/v1/series?") and "area=KAZ%2CUZB%2CKGZ" in link
+    csv = _csv(client, link)
+    assert sorted(csv["value"]) == pytest.approx(sorted(expected["value"]))
+    # the state is in the URL: the language links keep the measure and the countries
+    assert "compare?measure=remittance_cost_to&amp;area=KAZ%2CUZB%2CKGZ" in html
+
+
+def test_compare_defaults_to_the_countrys_peers(client: TestClient) -> None:
+    from keruen.analysis.scope import peer_group
+
+    html = client.get("/en/compare", params={"country": "UZB"}).text
+    members = peer_group("UZB").members
+    assert f'value="{",".join(members)}"' in html
+    drawn = {d["series"] for d in _spec_data(html, "spec-compare")}
+    assert "Uzbekistan" in drawn and len(drawn) > 3
+
+
+def test_explore_maps_one_year_and_its_slider_steps_over_years_held(
+    client: TestClient, store: Store
+) -> None:
+    html = client.get("/en/explore", params={"measure": "migrant_stock", "year": 2001}).text
+    frame = kr.series("migrant_stock", None, store=store).dropna(subset=["value"])
+    held = sorted({int(p) for p in frame["period"]})
+    assert f'data-years="{",".join(map(str, held))}"' in html
+    nearest = min(held, key=lambda y: (abs(y - 2001), y))
+    assert f"No table for 2001; showing {nearest}" in html
+    drawn = _spec_data(html, "spec-map")
+    shown = {d["code"]: d["value"] for d in drawn if "value" in d}
+    year = frame[frame["period"].astype(int) == nearest].set_index("ref_area")["value"]
+    assert shown["KAZ"] == pytest.approx(year["KAZ"])
+    assert shown["RUS"] == pytest.approx(year["RUS"])
+    assert "ATA" not in shown
+    csv = _first_link(html)
+    assert f"start={nearest}" in csv and f"end={nearest}" in csv
+    assert client.get("/kk/explore").status_code == 200

@@ -23,6 +23,7 @@ from keruen.areas import area, groups, name
 from keruen.presentation.labels import group_label
 from keruen.presentation.locale import Locale
 from keruen.presentation.vega import vega_bundle
+from keruen.web.explore import add_routes as add_explore_routes
 from keruen.web.home_page import add_routes as add_home_routes
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
@@ -34,6 +35,7 @@ from keruen.web.views import (
     Lang,
     choropleth,
     geojson,
+    held_year,
     labels,
     line_chart,
     num,
@@ -44,16 +46,6 @@ from keruen.web.views import (
 log = logging.getLogger("keruen.web")
 #: Complete profile pages kept in memory per (store digest, language, country).
 MAX_PAGES = 128
-
-
-def held_year(asked: int | None, held: list[int]) -> int:
-    """The year to show: ``asked`` if held, else the nearest held one (ties: the earlier; the
-    latest when none is asked; ``asked`` itself, or 2019, when nothing is held)."""
-    if not held:
-        return asked if asked is not None else 2019
-    if asked is None:
-        return held[-1]
-    return min(held, key=lambda y: (abs(y - asked), y))
 
 
 def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
@@ -79,6 +71,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         )
 
     add_home_routes(pages, run)
+    add_explore_routes(pages, run)
 
     @pages.get("/{lang}/country")
     async def choose(

@@ -151,6 +151,16 @@ def region_map(values: list[dict[str, Any]], title: str, missing: str) -> Markup
     )
 
 
+def held_year(asked: int | None, held: list[int]) -> int:
+    """The year to show: ``asked`` if held, else the nearest held one (ties: the earlier; the
+    latest when none is asked; ``asked`` itself, or 2019, when nothing is held)."""
+    if not held:
+        return asked if asked is not None else 2019
+    if asked is None:
+        return held[-1]
+    return min(held, key=lambda y: (abs(y - asked), y))
+
+
 def num(value: Any, lang: str, digits: int = 1) -> str:
     """``value`` in ``lang``'s number format, or the page's word for "not reported"."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
