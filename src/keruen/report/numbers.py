@@ -65,6 +65,10 @@ def numbers(sections: dict[str, Section]) -> dict[str, Any]:
             ],
         ),
     }
+    rc = sections.get("remittance_cost")
+    if rc is not None and rc.held:
+        out["remittance_cost"] = {k: v.to_dict("records") for k, v in rc.tables.items()}
+        out["remittance_cost_values"] = rc.values
     if "balance" in sections:
         out["balance"] = part("balance", lambda s: s.tables["balance"].to_dict("records"))
     if "labour" in sections:

@@ -70,6 +70,11 @@ def _tables(sections: dict[str, Section], out: Output) -> None:
     if _ok(sections, "measures"):
         m = sections["measures"]
         out.table("measures", m.tables["measures"], "current US$; persons", m.sources)
+    rc = sections.get("remittance_cost")
+    if rc is not None and rc.held:
+        unit = "percent of amount sent"
+        out.table("remittance_cost", rc.tables["costs"], unit, rc.sources)
+        out.table("remittance_cost_peers", rc.tables["peers"], unit, rc.sources)
     if _ok(sections, "balance") and not sections["balance"].tables["balance"].empty:
         b = sections["balance"]
         out.table("balance", b.tables["balance"], "thousand persons; current US$", b.sources)
