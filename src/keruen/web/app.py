@@ -165,7 +165,9 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problems.response(exc.status_code, code, str(exc.detail))
+        # every route is read-only: a 405 says what is allowed (RFC 9110 §15.5.6)
+        headers = {"Allow": "GET, HEAD"} if exc.status_code == 405 else None
+        return problems.response(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
