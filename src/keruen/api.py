@@ -176,14 +176,8 @@ def areas(kind: str | None = None, lang: Lang = "en") -> pd.DataFrame:
                 )
     if kind in (None, "group"):
         for g in sorted(groups()):
-            rows.append(
-                {
-                    "code": g,
-                    "kind": "group",
-                    "name": g.replace("_", " "),
-                    "members": ",".join(group_members(g)),
-                }
-            )
+            names = {"code": g, "kind": "group", "name": area(g).name(lang)}
+            rows.append(names | {"members": ",".join(group_members(g))})
     return pd.DataFrame(rows, columns=["code", "kind", "name", "members"])
 
 
@@ -520,6 +514,7 @@ def kz_regions(store: Store | None = None) -> pd.DataFrame:
         table["migrant_share_source"] = "; ".join(
             f"{x.get('publisher', '')} ({x.get('vintage', '')})" for x in section.sources
         )
+        table.attrs["sources"] = [dict(x) for x in section.sources]
         table["period"] = section.values.get("region_year")
         table["population_period"] = section.values.get("population_year")
         return table

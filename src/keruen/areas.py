@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import gettext
+import tomllib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -72,6 +73,17 @@ def groups() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
+def _labels() -> dict[str, dict[str, dict[str, str]]]:
+    text = resources.files("keruen.data.reference").joinpath("labels.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def group_names() -> dict[str, dict[str, str]]:
+    """Names of the country groups per language (``data/reference/labels.toml``)."""
+    return dict(_labels().get("group", {}))
+
+
 def group_members(group: str) -> tuple[str, ...]:
     """Members of a named group; raises :class:`UnknownAreaError` naming the valid groups."""
     try:
@@ -97,20 +109,23 @@ def area(code: str) -> Area:
         for lang in ("ru", "kk"):
             translated = _country_translator(lang).gettext(country.name)
             names[lang] = translated if translated != country.name else base
-        return Area(code, "country", names)
+        return Area(code, "country", names | _labels().get("area", {}).get(code, {}))
     if code in _EXTRA_ECONOMIES:
-        return Area(code, "country", {"en": _EXTRA_ECONOMIES[code]})
+        names = {"en": _EXTRA_ECONOMIES[code]} | _labels().get("area", {}).get(code, {})
+        return Area(code, "country", names)
     if code in _kz_regions():
         row = _kz_regions()[code]
         kind: AreaKind = "country" if code == "KZ" else "subdivision"
-        return Area(code, kind, {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]})
+        names = {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]}
+        return Area(code, kind, names | _labels().get("area", {}).get(code, {}))
     meta = wb_metadata().get(code)
     if meta is not None and meta["is_aggregate"] == "True":
         return Area(code, "aggregate", {"en": meta["country_name"]})
     if code in _OTHER_AREAS:
         return Area(code, "other", {"en": _OTHER_AREAS[code]})
     if code in groups():
-        return Area(code, "group", {"en": code.replace("_", " ")})
+        names = group_names().get(code) or {"en": code.replace("_", " ")}
+        return Area(code, "group", names)
     raise UnknownAreaError(
         f"unknown area code {code!r}: expected an ISO 3166-1 alpha-3 country code, an "
         "ISO 3166-2:KZ region code (e.g. KZ-75), a World Bank aggregate code or a group name"

@@ -1,9 +1,9 @@
 """The ASGI application: ``/api/v1`` over a read-only store, its OpenAPI document and docs.
 
-Every route validates its parameters with bounds (years, list lengths, page sizes, string
-lengths), calls one function of :mod:`keruen.api`, runs it in a worker thread under a time limit
-(``KERUEN_WEB_QUERY_TIMEOUT``; DuckDB's query is interrupted when it runs out) and answers JSON
-or CSV. No SQL is assembled from request text: values reach DuckDB as bound parameters.
+Every route validates its parameters with bounds, calls one function of :mod:`keruen.api`, runs
+it in a worker thread under a time limit (``KERUEN_WEB_QUERY_TIMEOUT``; DuckDB's query is
+interrupted when it runs out) and answers JSON or CSV (errors on dashboard pages: an HTML page).
+No SQL is assembled from request text: values reach DuckDB as bound parameters.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from keruen.web.params import (
     known_parameters,
     years_of,
 )
+from keruen.web.error_page import answer_error as fail
 from keruen.web.security import SecurityMiddleware
 
 log = logging.getLogger("keruen.web")
@@ -145,12 +146,12 @@ def create_app(
     # -- errors: one shape, never a stack trace ---------------------------------------------
     @app.exception_handler(problems.ApiProblem)
     async def _problem(request: Request, exc: problems.ApiProblem) -> Response:
-        return problems.response(exc.status, exc.code, exc.message, exc.field)
+        return fail(request, exc.status, exc.code, exc.message, exc.field)
 
     @app.exception_handler(KeruenError)
     async def _domain(request: Request, exc: KeruenError) -> Response:
         p = problems.from_keruen_error(exc)
-        return problems.response(p.status, p.code, p.message, p.field)
+        return fail(request, p.status, p.code, p.message, p.field)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -158,21 +159,21 @@ def create_app(
         loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body")]
         field = loc[0] if loc else None
         message = str(first.get("msg", "invalid request"))
-        return problems.response(
-            400, "invalid_parameter", f"{field}: {message}" if field else message, field
-        )
+        text = f"{field}: {message}" if field else message
+        return fail(request, 400, "invalid_parameter", text, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        # every route is read-only: a 405 says what is allowed (RFC 9110 §15.5.6)
-        headers = {"Allow": "GET, HEAD"} if exc.status_code == 405 else None
-        return problems.response(exc.status_code, code, str(exc.detail), headers=headers)
+        response = fail(request, exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:  # every route is read-only: say what is (RFC 9110 §15.5.6)
+            response.headers["Allow"] = "GET, HEAD"
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return problems.response(500, "internal_error", "internal error; the server log has it")
+        return fail(request, 500, "internal_error", "internal error; the server log has it")
 
     # -- routes -----------------------------------------------------------------------------
     def answer(

@@ -22,20 +22,27 @@ from keruen.analysis.scope import peer_group
 from keruen.areas import area, groups, name
 from keruen.presentation.labels import group_label
 from keruen.presentation.locale import Locale
+from keruen.presentation.palette import series_colours
 from keruen.presentation.vega import vega_bundle
+from keruen.web.explore import add_routes as add_explore_routes
+from keruen.web.home_page import add_routes as add_home_routes
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
+from keruen.web.profile_tables import add_routes as add_table_routes
+from keruen.web.profile_tables import migration_balance
 from keruen.web.systems_page import add_routes
 from keruen.web.views import (
     PAGE_CSP,
     Lang,
     choropleth,
     geojson,
+    held_year,
     labels,
     line_chart,
     num,
     page,
     region_map,
+    source_labels,
 )
 
 log = logging.getLogger("keruen.web")
@@ -65,11 +72,8 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @pages.get("/{lang}/")
-    async def home(lang: str = Lang) -> HTMLResponse:
-        countries = api.areas("country", lang)  # type: ignore[arg-type]
-        options = countries.sort_values("name")[["code", "name"]].to_dict(orient="records")
-        return page("home.html.j2", lang, "", countries=options)
+    add_home_routes(pages, run)
+    add_explore_routes(pages, run)
 
     @pages.get("/{lang}/country")
     async def choose(
@@ -93,14 +97,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
 
         def work(store: Any) -> dict[str, Any]:
             ind = api.indicators(code, range(2000, 2025), group, store=store)
-            wpp = api.series("net_migration", code, None, dataset="UN_WPP", store=store)
-            births = api.series("births", code, None, dataset="UN_WPP", store=store)
-            deaths = api.series("deaths", code, None, dataset="UN_WPP", store=store)
+            balance = migration_balance(store, code)
             origins = api.bilateral("UNDESA_IMS", 2019, destination=code, store=store)
             dests = api.bilateral("UNDESA_IMS", 2019, origin=code, store=store)
             return {
                 "ind": ind,
-                "wpp": (wpp, births, deaths),
+                "balance": balance,
                 "origins": origins,
                 "dests": dests,
             }
@@ -117,33 +119,29 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             **{t["received"]: ind["inflow"] / 1e6, t["paid"]: ind["outflow"] / 1e6}
         ).melt(id_vars=["year"], value_vars=[t["received"], t["paid"]], var_name="series")
         money = money.dropna(subset=["value"])  # missing is missing: no point, a gap
-        wpp, births, deaths = data["wpp"]
-        balance = (
-            pd.concat(
-                [
-                    f.assign(series=label)
-                    for f, label in (
-                        (wpp, t["net_migration"]),
-                        (births, t["births"]),
-                        (deaths, t["deaths"]),
-                    )
-                    if not f.empty
-                ],
-                ignore_index=True,
-            )
-            if not (wpp.empty and births.empty and deaths.empty)
-            else pd.DataFrame()
-        )
+        balance: pd.DataFrame = data["balance"]
+        balance = balance.assign(series=balance["measure"].map(lambda m: t[m]))
         charts = []
+        ids = ("received", "paid", "net_migration", "births", "deaths")
+        colours = series_colours({t[i]: i for i in ids})
         if not money.empty:
-            charts.append(
-                ("remittances", line_chart(money, "year", "value", "series", t["remittances"]))
+            chart = line_chart(
+                money, "year", "value", "series", t["remittances"], lang=lang, colours=colours
             )
+            charts.append(("remittances", chart))
         if not balance.empty:
             balance = balance[balance["period"].astype(int) >= 1990]
-            charts.append(
-                ("balance", line_chart(balance, "period", "value", "series", t["balance"]))
+            chart = line_chart(
+                balance,
+                "period",
+                "value",
+                "series",
+                t["balance"],
+                lang=lang,
+                colours=colours,
+                fields={"period": t["year"]},
             )
+            charts.append(("balance", chart))
         rows = [
             {
                 "year": int(r.year),
@@ -181,7 +179,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             charts=charts,
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
-            sources=ind.attrs.get("sources", []),
+            sources=source_labels(ind.attrs.get("sources", []), lang),
         )
         if sections is not None or failure is not None:
             # complete, or its build failed (a failure is remembered per store version too):
@@ -204,7 +202,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         lang: str = Lang,
         country: str = Query("KAZ", pattern="^[A-Za-z]{3}$"),
         role: Literal["destination", "origin"] = "destination",
-        year: int = Query(2019, ge=1900, le=2100),
+        year: int | None = Query(None, ge=1900, le=2100),
         dataset: Literal[
             "UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"
         ] = "UNDESA_IMS",
@@ -212,7 +210,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         code = area(country.upper()).code
         t = labels()[lang]
 
-        def work(store: Any) -> tuple[pd.DataFrame, list[int]]:
+        def work(store: Any) -> tuple[pd.DataFrame, list[int], int]:
             years = sorted(
                 int(p)
                 for p in store.con.execute(
@@ -221,11 +219,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                     [dataset],
                 ).df()["period"]
             )
+            shown = held_year(year, years)
             where = {"destination": code} if role == "destination" else {"origin": code}
-            frame = api.bilateral(dataset, year, store=store, **where)  # type: ignore[arg-type]
-            return frame, years
+            frame = api.bilateral(dataset, shown, store=store, **where)  # type: ignore[arg-type]
+            return frame, years, shown
 
-        frame, years = await run(work)
+        frame, years, shown = await run(work)
         other = "origin" if role == "destination" else "destination"
         is_country = [area(c).kind == "country" for c in frame[other]]
         frame = frame.loc[pd.Series(is_country, index=frame.index, dtype=bool)]
@@ -234,9 +233,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             for c, v in zip(frame[other], frame["value"], strict=True)
         ]
         unit = str(frame["unit"].iloc[0]) if len(frame) else ""
+        unit = {"USD million": t["musd"], "persons": t["persons"]}.get(unit, unit)
         kind = "map_rem_" if dataset == "WB_BILATERAL_REMITTANCES" else "map_"
         title = t[f"{kind}{role}"].format(country=name(code, lang))  # type: ignore[arg-type]
-        spec = choropleth(values, title, t["not_reported"]) if values else None
+        spec = choropleth(values, title, t["not_reported"], lang=lang) if values else None
         best = frame.sort_values("value", ascending=False).head(20)
         rows = [
             {"code": c, "name": name(c, lang), "value": num(v, lang, 0)}  # type: ignore[arg-type]
@@ -246,11 +246,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         return page(
             "bilateral.html.j2",
             lang,
-            f"bilateral?country={code}&role={role}&year={year}",
+            f"bilateral?country={code}&role={role}&dataset={dataset}&year={shown}",
             code=code,
             country_name=name(code, lang),  # type: ignore[arg-type]
             role=role,
-            year=year,
+            year=shown,
+            asked=year,
             years=years,  # type: ignore[arg-type]
             dataset=dataset,
             spec=spec,
@@ -258,9 +259,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             unit=unit,
             other=other,
             countries=countries[["code", "name"]].to_dict(orient="records"),
-            source=frame[["publisher", "vintage", "licence"]]
-            .drop_duplicates()
-            .to_dict(orient="records"),
+            source=source_labels(
+                frame[["publisher", "vintage", "licence"]]
+                .drop_duplicates()
+                .to_dict(orient="records"),
+                lang,
+            ),
         )
 
     @pages.get("/{lang}/regions")
@@ -277,7 +281,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             }
             for r in table.itertuples()
         ]
-        spec = region_map(values, t["map_regions"], t["not_reported"]) if values else None
+        spec = (
+            region_map(values, t["map_regions"], t["not_reported"], lang=lang) if values else None
+        )
         rows = [
             {
                 "name": v["name"],
@@ -288,7 +294,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             for v, r in zip(values, table.itertuples(), strict=True)
         ]
         period = table["period"].iloc[0] if len(table) else ""
-        source = table["migrant_share_source"].iloc[0] if len(table) else ""
+        source = "; ".join(
+            f"{s.get('publisher', '')} ({s.get('vintage', '')})"
+            for s in source_labels(table.attrs.get("sources", []), lang)
+        )
         return page(
             "regions.html.j2", lang, "regions", spec=spec, rows=rows, period=period, source=source
         )
@@ -296,10 +305,14 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     @pages.get("/{lang}/sources")
     async def sources(lang: str = Lang) -> HTMLResponse:
         frame = await run(lambda store: api.vintages(store=store))
-        rows = frame.assign(n_rows=frame["n_rows"].map(lambda v: num(v, lang, 0))).to_dict(
-            orient="records"
+        rows = source_labels(
+            frame.assign(n_rows=frame["n_rows"].map(lambda v: num(v, lang, 0))).to_dict(
+                orient="records"
+            ),
+            lang,
         )
         return page("sources.html.j2", lang, "sources", rows=rows)
 
     add_routes(pages, run, profiles, wait)
+    add_table_routes(pages, run, profiles, wait)
     return pages
