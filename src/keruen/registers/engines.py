@@ -302,8 +302,10 @@ def _size(text: str) -> str:
 
 #: Most files read as a union of per-file scans (beyond, one multi-file scan plans faster).
 UNION_FILES = 256
-#: Widest person-id range (in bits) grouped through a perfect hash table, whatever the memory.
-MAX_PERFECT_BITS = 26
+#: Widest person-id range (in bits) grouped through a perfect hash table, whatever the memory:
+#: at 2^21 ids it halves the count's CPU time; at 2^24 (10^7 persons) it costs 1.8x the hash
+#: table's and three times its memory (benchmarks/README.md, "Issue #20 item 6").
+MAX_PERFECT_BITS = 21
 
 
 def perfect_hash_bits(files: tuple[Path, ...], limit_bytes: int, threads: int) -> int:
