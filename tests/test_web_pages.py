@@ -384,3 +384,46 @@ def test_explore_maps_one_year_and_its_slider_steps_over_years_held(
     csv = _first_link(html)
     assert f"start={nearest}" in csv and f"end={nearest}" in csv
     assert client.get("/kk/explore").status_code == 200
+
+
+# -- 19.16: each chart's state is in its URL, and each has an embeddable version --------------
+@pytest.mark.parametrize(
+    "path",
+    [
+        "compare?measure=remittance_cost_to&area=KAZ,UZB",
+        "explore?measure=migrant_stock&year=2015",
+        "bilateral?country=KAZ&role=origin&dataset=UNDESA_IMS&year=2015",
+        "country/UZB",
+    ],
+)
+def test_an_embedded_chart_is_the_chart_and_its_source_only(client: TestClient, path: str) -> None:
+    full = client.get(f"/ru/{path}").text
+    assert "/ru/embed/" in full  # the page offers its embeddable version
+    r = client.get(f"/ru/embed/{path}")
+    assert r.status_code == 200
+    assert "frame-ancestors *" in r.headers["content-security-policy"]
+    assert "x-frame-options" not in r.headers
+    html = r.text
+    assert '<header class="bar">' not in html and "<form" not in html and "<table" not in html
+    assert 'class="vega"' in html and 'class="source">Источник:' in html
+    assert "Открыть в keruen" in html
+    # the embedded chart draws what the page draws
+    ids = re.findall(r'json" id="(spec-[\w-]+)"', html)
+    assert ids and all(_spec_data(html, i) == _spec_data(full, i) for i in ids)
+
+
+def test_pages_keep_refusing_to_be_framed(client: TestClient) -> None:
+    r = client.get("/en/compare")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_the_state_of_a_view_is_in_its_url(client: TestClient) -> None:
+    """The language links of a view carry its measure, countries and year, so it can be shared."""
+    html = client.get("/en/explore", params={"measure": "migrant_stock", "year": 2015}).text
+    assert 'href="/kk/explore?measure=migrant_stock&amp;year=2015"' in html
+    html = client.get(
+        "/en/bilateral", params={"country": "UZB", "role": "origin", "dataset": "UNDESA_IMS"}
+    ).text
+    tail = "country=UZB&amp;role=origin&amp;dataset=UNDESA_IMS&amp;year="
+    assert f'href="/ru/bilateral?{tail}' in html

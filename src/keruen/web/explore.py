@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from keruen import api
@@ -84,7 +84,9 @@ def add_routes(pages: APIRouter, run: Any) -> None:
     """``/{lang}/compare`` and ``/{lang}/explore``."""
 
     @pages.get("/{lang}/compare")
+    @pages.get("/{lang}/embed/compare")
     async def compare(
+        request: Request,
         lang: str = Lang,
         measure: str = Query("remittances_received", max_length=60),
         area_list: str | None = Query(
@@ -128,10 +130,13 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             csv=csv_link(key, codes),
             title=title,
             sources=frame[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"),
+            embed="/embed/" in request.url.path,
         )
 
     @pages.get("/{lang}/explore")
+    @pages.get("/{lang}/embed/explore")
     async def explore(
+        request: Request,
         lang: str = Lang,
         measure: str = Query("remittances_received", max_length=60),
         year: int | None = Query(None, ge=1900, le=2100),
@@ -147,7 +152,7 @@ def add_routes(pages: APIRouter, run: Any) -> None:
         now = now[now["value"] > 0]  # a log-scaled map: a zero or a missing value stays grey
         divisor = MEASURES[key][2]
         values = [
-            {"iso3": c, "value": float(v) / divisor, "name": name(str(c), lang)}  # type: ignore[arg-type]
+            {"iso3": str(c), "value": float(v) / divisor, "name": name(str(c), lang)}  # type: ignore[arg-type]
             for c, v in zip(now["ref_area"], now["value"], strict=True)
         ]
         title = f"{measure_title(key, _)}, {shown_year}"
@@ -171,4 +176,5 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             csv=csv_link(key, None, shown_year),
             title=title,
             sources=now[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"),
+            embed="/embed/" in request.url.path,
         )
