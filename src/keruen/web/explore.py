@@ -152,8 +152,8 @@ def add_routes(pages: APIRouter, run: Any) -> None:
         now = now[now["value"] > 0]  # a log-scaled map: a zero or a missing value stays grey
         divisor = MEASURES[key][2]
         values = [
-            {"iso3": str(c), "value": float(v) / divisor, "name": name(str(c), lang)}  # type: ignore[arg-type]
-            for c, v in zip(now["ref_area"], now["value"], strict=True)
+            {"iso3": c, "value": float(v) / divisor, "name": name(c, lang)}  # type: ignore[arg-type]
+            for c, v in zip(now["ref_area"].astype(str), now["value"], strict=True)
         ]
         title = f"{measure_title(key, _)}, {shown_year}"
         spec = choropleth(values, title, _("not reported")) if values else None
