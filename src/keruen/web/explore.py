@@ -21,6 +21,7 @@ from keruen import api
 from keruen.analysis.scope import peer_group
 from keruen.areas import area, name
 from keruen.i18n import translations
+from keruen.presentation.labels import publisher_label
 from keruen.web.views import Lang, choropleth, held_year, line_chart, num, page
 
 Gettext = Callable[[str], str]
@@ -76,6 +77,13 @@ def csv_link(key: str, codes: list[str] | None, year: int | None = None) -> str:
     return "/api/v1/series?" + urlencode(query | {"limit": 10000, "format": "csv"})
 
 
+def _sources(frame: pd.DataFrame, _: Gettext) -> list[dict[str, str]]:
+    """The distinct (publisher, vintage) of ``frame``, the publisher's name translated."""
+    pairs = frame[["publisher", "vintage"]].drop_duplicates().astype(str)
+    rows = pairs.itertuples(index=False)
+    return [{"publisher": publisher_label(p, _), "vintage": v} for p, v in rows]
+
+
 def _choice(key: str) -> str:
     return key if key in MEASURES else "remittances_received"
 
@@ -129,7 +137,7 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             missing=[name(c, lang) for c in codes if c not in held],  # type: ignore[arg-type]
             csv=csv_link(key, codes),
             title=title,
-            sources=frame[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"),
+            sources=_sources(frame, _),
             embed="/embed/" in request.url.path,
         )
 
@@ -175,6 +183,6 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             n=len(values),
             csv=csv_link(key, None, shown_year),
             title=title,
-            sources=now[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"),
+            sources=_sources(now, _),
             embed="/embed/" in request.url.path,
         )
