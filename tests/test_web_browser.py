@@ -26,6 +26,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 uvicorn = pytest.importorskip("uvicorn")
 
 from keruen.web.app import create_app  # noqa: E402
+from tests.web_pages import PAGES  # noqa: E402  (one page list for every language check)
 
 ARGS = [
     "--headless=new",
@@ -36,19 +37,6 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-]
-PAGES = [
-    "",
-    "country/KAZ",
-    "country/TKM",
-    "bilateral?country=KAZ&role=origin",
-    "regions",
-    "systems",
-    "systems?period=1990&network=post_soviet",
-    "sources",
-    "search?q=stan",
-    "compare?measure=remittances_received&area=KAZ,UZB,KGZ",
-    "explore?measure=remittance_cost_to",
 ]
 WIDTHS = [390, 1440]
 
@@ -253,6 +241,65 @@ def test_the_profile_shows_the_report_sections_numbers(
             ahead.iloc[0]["lower"] / 1e6, abs=0.05
         )
     page.close()
+
+
+def _axis_and_legend(page, chart: str) -> dict:  # type: ignore[no-untyped-def]
+    """Rendered axis labels and legend entries (label → fill colour) of one chart."""
+    return page.evaluate(
+        """(chart) => {
+          const root = document.querySelector(chart);
+          const texts = (sel) => Array.from(root.querySelectorAll(sel)).map(t => t.textContent);
+          const labels = texts('.role-legend-label text');
+          const fills = Array.from(root.querySelectorAll('.role-legend-symbol path'))
+            .map(p => p.getAttribute('fill') || getComputedStyle(p).fill);
+          const legend = {};
+          labels.forEach((l, i) => { legend[l] = fills[i]; });
+          return {ticks: texts('.role-axis-label text'), legend: legend};
+        }""",
+        chart,
+    )
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_ticks_and_tooltips_are_written_in_the_language(browser, base_url: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19.1: an axis tick reads "1 000" (not "1,000") and a tooltip "2 809,0" under
+    translated titles (not "year | series | value … 374.4")."""
+    import re
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{base_url}/{lang}/country/KAZ", wait_until="networkidle")
+    point = page.locator("#chart-remittances svg path[role='graphics-symbol']").first
+    point.wait_for(timeout=30_000)
+    ticks = _axis_and_legend(page, "#chart-remittances")["ticks"]
+    grouped = [t for t in ticks if re.fullmatch(r"\d{1,3}(\u00a0\d{3})+", t)]
+    assert grouped, ticks  # thousands grouped by a no-break space
+    assert not [t for t in ticks if "," in t or re.search(r"\d\.\d", t)], ticks
+    point.hover(force=True)
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    text = tooltip.inner_text()
+    assert {"ru": "год", "kk": "жыл"}[lang] in text.lower()
+    assert not re.search(r"\b(year|series|value)\b", text), text
+    assert re.search(r"\d,\d\b", text) and not re.search(r"\d\.\d", text), text
+    page.close()
+
+
+def test_received_and_paid_keep_their_colour_in_every_language(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19.4: the drawn legend gives "received" one colour and "paid" another, the same
+    in en, ru and kk (it was blue for paid in en and for received in kk)."""
+    from keruen.web.views import labels
+
+    seen: dict[str, set[str]] = {"received": set(), "paid": set()}
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    for lang in ("en", "ru", "kk"):
+        page.goto(f"{base_url}/{lang}/country/KAZ", wait_until="networkidle")
+        page.locator("#chart-remittances svg").first.wait_for(timeout=30_000)
+        legend = _axis_and_legend(page, "#chart-remittances")["legend"]
+        for series in seen:
+            seen[series].add(legend[labels()[lang][series]])
+    page.close()
+    assert all(len(c) == 1 for c in seen.values()), seen
+    assert seen["received"] != seen["paid"]
 
 
 def test_the_bilateral_slider_lands_on_held_years_only(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]

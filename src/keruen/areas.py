@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import gettext
+import tomllib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +20,7 @@ from typing import Literal
 
 import pycountry
 
-from keruen.errors import UnknownAreaError
+from keruen.errors import ConfigError, UnknownAreaError
 
 Lang = Literal["en", "ru", "kk"]
 LANGS: tuple[Lang, ...] = ("en", "ru", "kk")
@@ -72,6 +73,17 @@ def groups() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
+def _labels() -> dict[str, dict[str, dict[str, str]]]:
+    text = resources.files("keruen.data.reference").joinpath("labels.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def group_names() -> dict[str, dict[str, str]]:
+    """Names of the country groups per language (``data/reference/labels.toml``)."""
+    return dict(_labels().get("group", {}))
+
+
 def group_members(group: str) -> tuple[str, ...]:
     """Members of a named group; raises :class:`UnknownAreaError` naming the valid groups."""
     try:
@@ -97,20 +109,23 @@ def area(code: str) -> Area:
         for lang in ("ru", "kk"):
             translated = _country_translator(lang).gettext(country.name)
             names[lang] = translated if translated != country.name else base
-        return Area(code, "country", names)
+        return Area(code, "country", names | _labels().get("area", {}).get(code, {}))
     if code in _EXTRA_ECONOMIES:
-        return Area(code, "country", {"en": _EXTRA_ECONOMIES[code]})
+        names = {"en": _EXTRA_ECONOMIES[code]} | _labels().get("area", {}).get(code, {})
+        return Area(code, "country", names)
     if code in _kz_regions():
         row = _kz_regions()[code]
         kind: AreaKind = "country" if code == "KZ" else "subdivision"
-        return Area(code, kind, {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]})
+        names = {"en": row["name_en"], "ru": row["name_ru"], "kk": row["name_kk"]}
+        return Area(code, kind, names | _labels().get("area", {}).get(code, {}))
     meta = wb_metadata().get(code)
     if meta is not None and meta["is_aggregate"] == "True":
         return Area(code, "aggregate", {"en": meta["country_name"]})
     if code in _OTHER_AREAS:
         return Area(code, "other", {"en": _OTHER_AREAS[code]})
     if code in groups():
-        return Area(code, "group", {"en": code.replace("_", " ")})
+        names = group_names().get(code) or {"en": code.replace("_", " ")}
+        return Area(code, "group", names)
     raise UnknownAreaError(
         f"unknown area code {code!r}: expected an ISO 3166-1 alpha-3 country code, an "
         "ISO 3166-2:KZ region code (e.g. KZ-75), a World Bank aggregate code or a group name"
@@ -247,3 +262,30 @@ def normalise(text: str, kinds: Collection[LookupKind] = ALL_LOOKUP_KINDS) -> st
         f"unknown area {raw!r}: expected {'an' if wanted == 'area' else 'a'} {wanted} code"
         + _did_you_mean(suggest(raw, allowed))
     )
+
+
+
+def resolve_codes(
+    values: Iterable[str], kinds: Collection[LookupKind] = ALL_LOOKUP_KINDS
+) -> list[str]:
+    """The canonical codes of the areas ``values`` name, in order, each once.
+
+    The one reading of area parameters, shared by the command line and the REST API: each value
+    as :func:`normalise` reads it, a country first — so an ISO 3166-1 alpha-2 code names its
+    country in any case (``KZ``, ``kz`` → ``KAZ``) even where it is also a code of the national
+    statistics' regional tables. An empty value raises :class:`ConfigError`; an unknown one
+    :class:`UnknownAreaError` with the nearest codes.
+    """
+    out: list[str] = []
+    for raw in values:
+        text = str(raw).strip()
+        if not text:
+            raise ConfigError("empty area code")
+        code = None
+        if "country" in kinds:
+            try:
+                code = normalise(text, ("country",))
+            except UnknownAreaError:
+                code = None
+        out.append(code if code is not None else normalise(text, kinds))
+    return list(dict.fromkeys(out))

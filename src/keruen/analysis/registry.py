@@ -84,7 +84,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("system_networks", _A + "systems:new_memo", kind="shared"),
     Entry("corridor_world", _A + "corridors:world_allocation", kind="world"),
     Entry("gravity_world", _A + "gravity:world_fit", ("bilateral_stocks",), "world"),
-    Entry("flows", _A + "flows_from_stocks:flows"),
+    Entry("flow_world", _A + "flow_world:world_flows", kind="world"),
+    Entry("flows", _A + "flows_from_stocks:flows", ("flow_world",)),
     Entry("corridors", _A + "corridors:corridors", ("corridor_world",)),
     Entry("volumes", _A + "implied_migrants:volumes", ("corridors",)),
     Entry("gravity", _A + "gravity:gravity", ("gravity_world",), "derived"),
@@ -94,7 +95,6 @@ ENTRIES: tuple[Entry, ...] = (
         "swot",
         _A + "swot:swot",
         ("trend", "cis", "share_gdp", "labour", "flows", "corridors", "forecasts", "systems"),
-        "derived",
     ),
     Entry(
         "reconcile",

@@ -62,7 +62,7 @@ class AreaList(click.ParamType):
             raise ConfigError(f"{_option_name(param)}: no area code given")
         if self.kinds is None:
             return tuple(dict.fromkeys(items))
-        from keruen.areas import groups, normalise
+        from keruen.areas import groups, resolve_codes
 
         out: list[str] = []
         for item in items:
@@ -70,7 +70,7 @@ class AreaList(click.ParamType):
                 out.extend(groups()[item.lower()])
                 continue
             try:
-                out.append(normalise(item, self.kinds))  # type: ignore[arg-type]
+                out.extend(resolve_codes([item], self.kinds))  # type: ignore[arg-type]
             except UnknownAreaError as exc:
                 raise UnknownAreaError(f"{_option_name(param)}: {exc}") from None
         return tuple(dict.fromkeys(out))

@@ -22,18 +22,16 @@ def serve(host: str, port: int) -> None:
         import uvicorn
 
         from keruen.web.app import create_app
+        from keruen.web.server import config
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         from keruen.errors import ConfigError
 
         raise ConfigError(
             f"keruen serve needs the web extra ({exc.name} is missing): pip install 'keruen[web]'"
         ) from None
-    app = create_app()
+    server = uvicorn.Server(config(create_app(), host, port))
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
     click.echo(f"keruen: serving the store read-only on {base}", err=True)
     click.echo(f"keruen: dashboard  {base}/en/  ({base}/ru/, {base}/kk/)", err=True)
     click.echo(f"keruen: REST API   {base}/api/v1/docs", err=True)
-    # a large incomplete-event limit lets over-long URLs reach the app's 414 in the API's shape
-    uvicorn.run(
-        app, host=host, port=port, log_level="warning", h11_max_incomplete_event_size=256 * 1024
-    )
+    server.run()

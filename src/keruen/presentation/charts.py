@@ -12,12 +12,31 @@ from typing import Any, Literal
 import altair as alt
 import pandas as pd
 
+from keruen.i18n import LANGUAGES
+from keruen.presentation.formats import d3_locale, d3_number_locale
+from keruen.presentation.palette import SERIES
 from keruen.writing import write_bytes, write_text
 
 WIDTH = 560
 #: Vega-Lite's treatment of missing values: break the line, keep the year on the axis.
 GAPS: Literal["break-paths-show-domains"] = "break-paths-show-domains"
-PALETTE = {"inflow": "#2b8cbe", "outflow": "#e6550d", "paper": "#756bb1", "other": "#9e9ac8"}
+PALETTE = SERIES  # one palette, keyed by series (keruen.presentation.palette)
+
+
+def _tips(labels: dict[str, str], *fields: tuple[str, ...]) -> list[alt.Tooltip]:
+    """Tooltip lines titled with the chart's translated ``labels`` (never a raw field name).
+
+    Each field is ``(column, label key)`` or ``(column, label key, d3 format)``; a quantity
+    without a format is a number, the rest are shown as text. A missing label leaves no title.
+    """
+    tips = []
+    for column, key, *fmt in fields:
+        title = labels.get(key) or labels.get({"year": "x", "x": "year"}.get(key, key), "")
+        if fmt:
+            tips.append(alt.Tooltip(f"{column}:Q", title=title, format=fmt[0]))
+        else:
+            tips.append(alt.Tooltip(f"{column}:N", title=title))
+    return tips
 
 
 def _titled(chart: alt.TopLevelMixin, title: str, source: str) -> alt.TopLevelMixin:
@@ -61,7 +80,9 @@ def trend_chart(
                 ),
                 legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
-            tooltip=["year", "flow", alt.Tooltip("value_musd:Q", format=",.1f")],
+            tooltip=_tips(
+                labels, ("year", "year"), ("flow", "series"), ("value_musd", "musd", ",.1f")
+            ),
         )
     )
     # clicking a legend entry highlights that series (interactive HTML only)
@@ -72,7 +93,11 @@ def trend_chart(
         layers.append(
             alt.Chart(paper_point)
             .mark_point(shape="diamond", size=120, filled=True, color=PALETTE["paper"])
-            .encode(x="year:O", y="value_musd:Q", tooltip=["label", "value_musd"])
+            .encode(
+                x="year:O",
+                y="value_musd:Q",
+                tooltip=_tips(labels, ("label", "series"), ("value_musd", "musd", ",.1f")),
+            )
         )
         layers.append(
             alt.Chart(paper_point)
@@ -92,7 +117,7 @@ def ratio_chart(
         .encode(
             x=alt.X("year:O", title=labels["year"]),
             y=alt.Y("ratio:Q", title=labels["ratio"]),
-            tooltip=["year", alt.Tooltip("ratio:Q", format=".2f")],
+            tooltip=_tips(labels, ("year", "year"), ("ratio", "ratio", ".2f")),
         )
     )
     rule = (
@@ -131,7 +156,7 @@ def ranked_bars(
                 alt.value(PALETTE["outflow"]),
                 alt.value(PALETTE["inflow"]),
             ),
-            tooltip=["name", alt.Tooltip(f"{value}:Q", format=fmt)],
+            tooltip=_tips(labels, ("name", "name"), (value, "value", fmt)),
         )
     )
     text = chart.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
@@ -161,7 +186,7 @@ def grouped_bars(
                 ),
                 legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
             ),
-            tooltip=["name", "series", alt.Tooltip("value:Q", format=fmt)],
+            tooltip=_tips(labels, ("name", "name"), ("series", "series"), ("value", "value", fmt)),
         )
     )
     return _titled(chart, labels["title"], source)
@@ -182,7 +207,7 @@ def line_chart(
         .encode(
             x=alt.X(f"{x}:O", title=labels["x"]),
             y=alt.Y(f"{y}:Q", title=labels["y"]),
-            tooltip=[x, alt.Tooltip(f"{y}:Q", format=".3f")],
+            tooltip=_tips(labels, (x, "x"), (y, "y", ".3f")),
         )
     )
     if zero_rule:
@@ -210,7 +235,7 @@ def range_bars(
     )
     bars = base.mark_bar().encode(
         y=alt.Y("value:Q", title=labels["y"]),
-        tooltip=["x", "series", alt.Tooltip("value:Q", format=fmt)],
+        tooltip=_tips(labels, ("x", "x"), ("series", "series"), ("value", "y", fmt)),
     )
     layers = [bars]
     if "low" in frame and "high" in frame:
@@ -260,7 +285,7 @@ def band_chart(
                 sort=order,
                 legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
             ),
-            tooltip=["year", "series", alt.Tooltip("value:Q", format=fmt)],
+            tooltip=_tips(labels, ("year", "x"), ("series", "series"), ("value", "y", fmt)),
         )
     )
     pick = alt.selection_point(name="pick_series", fields=["series"], bind="legend")
@@ -292,7 +317,7 @@ def gap_bars(
     base = alt.Chart(frame).encode(x=alt.X(f"{x}:O", title=labels["x"]))
     bars = base.mark_bar(color=PALETTE["inflow"]).encode(
         y=alt.Y(f"{y}:Q", title=labels["y"]),
-        tooltip=[x, alt.Tooltip(f"{y}:Q", format=fmt)],
+        tooltip=_tips(labels, (x, "x"), (y, "y", fmt)),
     )
     missing = frame[frame[y].isna()].assign(label=labels["missing"])
     layers = [bars]
@@ -305,12 +330,8 @@ def gap_bars(
     return _titled(alt.layer(*layers), labels["title"], source)
 
 
-#: d3-format number conventions per language (Russian and Kazakh: 1 234,5).
-NUMBER_LOCALES: dict[str, dict[str, object]] = {
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]},
-    "ru": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
-    "kk": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0$"]},
-}
+#: d3-format number conventions per language, from CLDR (Russian and Kazakh: 1 234,5).
+NUMBER_LOCALES: dict[str, dict[str, object]] = {lang: d3_number_locale(lang) for lang in LANGUAGES}
 
 
 def save(chart: alt.TopLevelMixin, out_dir: Path, name: str, lang: str = "en") -> str:
@@ -331,7 +352,8 @@ def render_spec(spec: dict[str, Any], lang: str = "en") -> tuple[str, bytes]:
     """
     import vl_convert as vlc
 
-    locale = NUMBER_LOCALES.get(lang, NUMBER_LOCALES["en"])
-    svg = vlc.vegalite_to_svg(spec, format_locale=locale)
-    png = vlc.vegalite_to_png(spec, scale=2, format_locale=locale)
+    locale = d3_locale(lang if lang in LANGUAGES else "en")
+    number, time = locale["number"], locale["time"]
+    svg = vlc.vegalite_to_svg(spec, format_locale=number, time_format_locale=time)
+    png = vlc.vegalite_to_png(spec, scale=2, format_locale=number, time_format_locale=time)
     return svg, png

@@ -6,12 +6,14 @@ extract`` finds them; the Russian and Kazakh catalogues translate them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from keruen.analysis.swot import SwotItem
 from keruen.areas import name as area_name
-from keruen.i18n import format_number
+from keruen.i18n import format_date, format_number, release_label
+from keruen.presentation.swot_texts import role_texts
 
 Gettext = Callable[[str], str]
 
@@ -61,14 +63,6 @@ def profession_label(value: str, _: Gettext) -> str:
         "Teachers": _("Teachers"),
     }
     return labels.get(value, value)
-
-
-#: Corrections to the ISO 3166 catalogues: the names used by the countries themselves and by
-#: their statistics offices, and cities marked as cities so they are not read as the region.
-_NAME_FIXES: dict[str, dict[str, str]] = {
-    "ru": {"KGZ": "Кыргызстан", "USA": "Соединённые Штаты", "RUS": "Россия"},
-    "kk": {"KZ-75": "Алматы қаласы", "KZ-71": "Астана қаласы", "KZ-79": "Шымкент қаласы"},
-}
 
 
 def group_label(group: str, _: Gettext) -> str:
@@ -139,9 +133,6 @@ def area_label(code: str, lang: str, _: Gettext) -> str:
     }
     if code in special:
         return special[code]
-    fixed = _NAME_FIXES.get(lang, {}).get(code)
-    if fixed:
-        return fixed
     try:
         return area_name(code, lang)  # type: ignore[arg-type]
     except Exception:  # professions and other non-area counterparts
@@ -149,8 +140,16 @@ def area_label(code: str, lang: str, _: Gettext) -> str:
 
 
 def reason_text(code: str, params: dict[str, Any], lang: str, _: Gettext) -> str:
-    """The sentence explaining a reconciliation row."""
+    """The sentence explaining a reconciliation row (releases named and dates written in
+    ``lang``)."""
     num = lambda v, d=1: format_number(v, lang, d)  # noqa: E731
+    params = dict(params)
+    for key in ("vintage", "gdp_vintage"):
+        if isinstance(params.get(key), str):
+            params[key] = release_label(params[key], lang)
+    for key in ("release", "published"):
+        if isinstance(params.get(key), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", params[key]):
+            params[key] = format_date(params[key], lang)
     if code == "same_release":
         return _(
             "Same World Bank release as the paper ({vintage}); the difference is rounding."
@@ -335,6 +334,7 @@ def swot_text(item: SwotItem, lang: str, _: Gettext, country: str = "KAZ") -> tu
             ),
         ),
         **_estimated_texts(item, lang, _, name),
+        **role_texts(item, lang, _, name, area_label(item.area, lang, _) if item.area else ""),
         "informal_employment": (
             _("Much foreign employment is unrecorded, so official figures understate it."),
             _(
@@ -382,13 +382,16 @@ def _estimated_texts(
                 "(corridor estimate)."
             ).format(v=num(v, 1), p=p)
             if held
-            else _("{country} reports no remittances received.").format(country=name),
+            else _(
+                "No corridor estimate: the release the allocation reads holds no remittances "
+                "received by {country} in the corridor year."
+            ).format(country=name),
         ),
         "falling_receipts": (
             _("Remittances received are set to fall."),
             _(
                 "Forecast change of remittances received over {p} = {v}%; judged only if the "
-                "forecast beats the naive one out of sample."
+                "forecast beats the naive one on this series' own backtest."
             ).format(v=num(v, 1), p=p)
             if held
             else _("No forecast: too few years of remittances received are reported."),

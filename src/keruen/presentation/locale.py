@@ -10,7 +10,8 @@ import gettext
 import math
 from dataclasses import dataclass, field
 
-from keruen.i18n import check_lang, format_number, translations
+from keruen.i18n import check_lang, format_date, format_number, translations
+from keruen.presentation.formats import percent_suffix
 from keruen.presentation.labels import area_label
 
 
@@ -41,11 +42,15 @@ class Locale:
         return format_number(value / 1e6, self.lang, digits)
 
     def pct(self, value: float | None, digits: int = 1) -> str:
-        """A percentage with its sign: 12.5% / 12,5 %."""
+        """A percentage in the language's form (CLDR): 12.5% / 12,5 % (ru) / 12,5% (kk)."""
         text = self.num(value, digits)
         if text == "–":
             return text
-        return text + ("\u00a0%" if self.lang in ("ru", "kk") else "%")
+        return text + percent_suffix(self.lang)
+
+    def date(self, value: str) -> str:
+        """An ISO date (2026-12-05) in the language's long form: 5 декабря 2026 г."""
+        return format_date(value, self.lang)
 
     def area(self, code: str) -> str:
         """The name of an area (country, region, group) in this language."""

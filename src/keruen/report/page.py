@@ -12,6 +12,8 @@ from keruen import __version__
 from keruen.analysis.provenance import sources_used
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
+from keruen.i18n import release_label
+from keruen.presentation.formats import local_numbers, sentence
 from keruen.presentation.charts import NUMBER_LOCALES
 from keruen.presentation.labels import (
     group_label,
@@ -74,33 +76,37 @@ def html(
     env.filters["model"] = lambda m: model_label(m, _)
     env.filters["measure"] = lambda m: measure_label(m, _)
     env.filters["publisher"] = lambda p: publisher_label(p, _)
+    env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
     env.filters["dataset"] = lambda d: dataset_label(str(d), _)
     env.filters["vintage"] = lambda v: vintage_label(str(v), _)
     country = scope.country
     recon_rows = None
-    if "reconcile" in sections:
+    if "reconcile" in sections and not sections["reconcile"].failed:
         recon_rows = recon_view(sections["reconcile"].tables["reconciliation"], loc)
     swot_rows: dict[str, list[dict[str, Any]]] = {}
-    for item in sections["swot"].values["items"]:
+    for item in sections["swot"].values.get("items", []):
         statement, indicator = swot_text(item, loc.lang, _, country)
         swot_rows.setdefault(item.quadrant, []).append(
             {
                 "statement": statement,
                 "indicator": indicator,
-                "threshold": item.threshold,
+                "threshold": local_numbers(item.threshold, loc.lang),
                 "verdict": item.verdict,
-                "verdict_text": verdict_label(item.verdict, _),
-                "source": publisher_label(item.source, _),
+                "verdict_text": sentence(verdict_label(item.verdict, _)),
+                "source": sentence(publisher_label(item.source, _)),
             }
         )
-    paper_swot = paper_swot_rows(sections, loc) if scope.is_paper_country else None
+    paper_swot = None
+    if scope.is_paper_country and not sections["swot"].failed:
+        paper_swot = paper_swot_rows(sections, loc)
     context = {
         "lang": loc.lang,
         "loc": loc,
         "version": __version__,
         "generated": GENERATED,
         "s": sections,
+        "failed": {k: sec.failed for k, sec in sections.items() if sec.failed},
         "figs": output.figures,
         "csv": output.tables,
         "recon": recon_rows,

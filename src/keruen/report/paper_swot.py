@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from keruen.analysis.section import Section
+from keruen.presentation.formats import local_numbers
 from keruen.presentation.labels import quadrant_label, verdict_label
 from keruen.presentation.locale import Locale
 
@@ -101,7 +102,7 @@ def paper_swot_rows(sections: dict[str, Section], loc: Locale) -> list[dict[str,
                 "key": key,
                 "claim": claims[key],
                 "indicator": indicator,
-                "threshold": threshold,
+                "threshold": local_numbers(threshold, loc.lang),
                 "verdict": verdict,
                 "verdict_text": verdict_label(verdict, loc._),
             }

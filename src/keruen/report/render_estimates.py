@@ -8,10 +8,11 @@ from typing import Any
 import pandas as pd
 
 from keruen.analysis.section import Section, is_held
-from keruen.i18n import format_number
+from keruen.i18n import format_number, release_label
 from keruen.presentation import charts
 from keruen.presentation.labels import area_label, measure_label, publisher_label
 from keruen.presentation.locale import Locale
+from keruen.presentation.methods import model_label
 from keruen.report.output import Output
 
 Gettext = Callable[[str], str]
@@ -28,21 +29,11 @@ def term_label(term: str, _: Gettext) -> str:
     }.get(term, term)
 
 
-def model_label(model: str, _: Gettext) -> str:
-    """Translated name of a forecasting model."""
-    return {
-        "naive": _("naive (last value)"),
-        "drift": _("drift (straight line)"),
-        "ets": _("damped-trend exponential smoothing"),
-        "arima": _("ARIMA(1,1,0) with drift"),
-        "ensemble_median": _("median of naive, drift, exponential smoothing and ARIMA"),
-        "ensemble_naive_drift": _("mean of naive and drift"),
-    }.get(model, model)
-
-
-def _src(section: Section, _: Gettext) -> str:
+def _src(section: Section, loc: Locale) -> str:
+    _ = loc._
     parts = [
-        f"{publisher_label(s.get('publisher', ''), _)}, {s.get('vintage', '')}"
+        f"{publisher_label(s.get('publisher', ''), _)}, "
+        f"{release_label(s.get('vintage', ''), loc.lang)}"
         for s in section.sources
     ]
     return _("Estimate by keruen from: ") + "; ".join(parts)
@@ -52,10 +43,11 @@ def _held(sections: dict[str, Section], key: str) -> bool:
     return is_held(sections.get(key))
 
 
-def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> None:
+def estimate_figures(
+    sections: dict[str, Section], country: str, loc: Locale, out: Output
+) -> None:
     """Draw the figures of the estimated sections held (PNG, SVG and CSV through ``out``)."""
     lang, _ = loc.lang, loc._
-    country = sections["trend"].values["country"]
     name, code = loc.area(country), country.lower()
     if _held(sections, "flows"):
         _fig_flows(sections["flows"], name, code, loc, out)
@@ -90,11 +82,13 @@ def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> 
                 corr,
                 {
                     "value": _("US$ million"),
+                    "series": _("Series"),
+                    "name": _("Country"),
                     "title": _(
                         "{country}: remittance corridors, {year}, estimate and World Bank"
                     ).format(country=name, year=corridors.values["year"]),
                 },
-                _src(corridors, _),
+                _src(corridors, loc),
             ),
             corr,
             "US$ million",
@@ -133,6 +127,8 @@ def _fig_flows(flows_section: Section, name: str, code: str, loc: Locale, out: O
             {
                 "x": _("Period"),
                 "y": _("thousand persons"),
+                "series": _("Series"),
+                "name": _("Country"),
                 "title": _("{country}: estimated migrant flows per period").format(country=name)
                 + "\n"
                 + _(
@@ -140,7 +136,7 @@ def _fig_flows(flows_section: Section, name: str, code: str, loc: Locale, out: O
                     "diamonds: stock differencing"
                 ),
             },
-            _src(flows_section, _),
+            _src(flows_section, loc),
         ),
         frame,
         "thousand persons",
@@ -196,11 +192,13 @@ def _fig_volumes(vol: Section, name: str, loc: Locale, out: Output) -> None:
             {
                 "x": _("Year"),
                 "y": _("thousand persons"),
+                "series": _("Series"),
+                "name": _("Country"),
                 "title": _(
                     "{country}: labour migrants implied by remittances paid (estimate)"
                 ).format(country=name),
             },
-            _src(vol, _),
+            _src(vol, loc),
             rules,
             fmt=",.0f",
         ),
@@ -235,6 +233,8 @@ def _fig_forecasts(section: Section, name: str, loc: Locale, out: Output) -> Non
             {
                 "x": _("Year"),
                 "y": _("US$ million"),
+                "series": _("Series"),
+                "name": _("Country"),
                 "title": _(
                     "{country}: remittances, forecasts by {model} with calibrated {level}% "
                     "intervals"
@@ -244,7 +244,7 @@ def _fig_forecasts(section: Section, name: str, loc: Locale, out: Output) -> Non
                     level=round(100 * section.values["level"]),
                 ),
             },
-            _src(section, _),
+            _src(section, loc),
             palette=["#2b8cbe", "#74a9cf", "#e6550d", "#fdae6b"],
         ),
         fc_frame,
@@ -284,13 +284,15 @@ def _fig_systems(section: Section, name: str, code: str, loc: Locale, out: Outpu
             {
                 "x": _("Year"),
                 "y": _("thousand persons"),
+                "series": _("Series"),
+                "name": _("Country"),
                 "title": _("{country} in the migrant-stock network, {first}–{last}").format(
                     country=name,
                     first=section.values["first_period"],
                     last=section.values["last_period"],
                 ),
             },
-            _src(section, _),
+            _src(section, loc),
             fmt=",.0f",
         ),
         sys_frame,
@@ -304,7 +306,9 @@ def estimate_tables(sections: dict[str, Section], out: Output) -> None:
     for key, table, name, unit in (
         ("flows", "flows", "flows", "persons"),
         ("flows", "partners", "flow_partners", "persons"),
+        ("flows", "plausibility", "flow_plausibility", "persons"),
         ("corridors", "corridors", "corridors", "current US$"),
+        ("corridors", "world_senders", "corridor_senders", "current US$"),
         ("volumes", "volumes", "volumes", "persons; current US$"),
         ("gravity", "coefficients", "gravity", "coefficient"),
         ("forecasts", "scores", "forecast_scores", "MASE; share"),
@@ -322,6 +326,8 @@ def estimate_numbers(sections: dict[str, Section]) -> dict[str, Any]:
 
     def records(key: str, table: str) -> Any:
         if not _held(sections, key):
+            if sections[key].failed:
+                return {"failed": sections[key].failed}
             return {"not_held": sections[key].values.get("not_held", [])}
         return sections[key].tables[table].to_dict("records")
 

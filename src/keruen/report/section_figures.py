@@ -11,6 +11,7 @@ import pandas as pd
 
 from keruen.analysis.provenance import merge_sources
 from keruen.analysis.section import Section
+from keruen.i18n import release_label
 from keruen.presentation import charts
 from keruen.presentation.labels import group_label, profession_label, publisher_label
 from keruen.presentation.locale import Locale
@@ -20,7 +21,8 @@ from keruen.report.output import Output
 def source_text(sources: list[dict[str, str]], loc: Locale) -> str:
     """'Source: publisher, vintage (licence); …' with publishers in the report's language."""
     parts = [
-        f"{publisher_label(s.get('publisher', ''), loc._)}, {s.get('vintage', '')}"
+        f"{publisher_label(s.get('publisher', ''), loc._)}, "
+        f"{release_label(s.get('vintage', ''), loc.lang)}"
         + (f" ({publisher_label(s['licence'], loc._)})" if s.get("licence") else "")
         for s in sources
     ]
@@ -59,6 +61,8 @@ def fig_trend(trend: Section, paper: list[dict[str, str]], loc: Locale, out: Out
         {
             "year": loc._("Year"),
             "musd": loc.musd_unit,
+            "series": loc._("Series"),
+            "name": loc._("Country"),
             "title": loc._("{country}: remittances received and paid, {first}–{last}").format(
                 country=country, first=first, last=last
             ),
@@ -83,6 +87,8 @@ def fig_trend(trend: Section, paper: list[dict[str, str]], loc: Locale, out: Out
                 "year": loc._("Year"),
                 "ratio": loc._("Paid ÷ received"),
                 "mean": loc._("mean {v}").format(v=loc.num(mean, 1)),
+                "series": loc._("Series"),
+                "name": loc._("Country"),
                 "title": loc._("{country}: remittances paid per dollar received").format(
                     country=country
                 ),
@@ -99,6 +105,8 @@ def fig_trend(trend: Section, paper: list[dict[str, str]], loc: Locale, out: Out
             {
                 "x": loc._("Year"),
                 "y": loc._("(paid − received) ÷ (paid + received)"),
+                "series": loc._("Series"),
+                "name": loc._("Country"),
                 "title": loc._("{country}: donor–recipient index").format(country=country),
             },
             source_text(trend.sources, loc),
@@ -136,7 +144,7 @@ def _bars(
     chart = charts.ranked_bars(
         held,
         "value",
-        {"value": unit_label, "title": title},
+        {"value": unit_label, "title": title, "name": loc._("Country")},
         source,
         highlight=highlight,
         fmt=fmt,
@@ -268,6 +276,8 @@ def fig_labour(labour: Section, paper: list[dict[str, str]], loc: Locale, out: O
         reg_long,
         {
             "value": "%",
+            "series": loc._("Series"),
+            "name": loc._("Region"),
             "title": loc._("Foreign labour migrants by region, {year}").format(
                 year=labour.values["region_year"]
             ),
@@ -289,6 +299,8 @@ def fig_labour(labour: Section, paper: list[dict[str, str]], loc: Locale, out: O
         {
             "x": loc._("Year"),
             "y": persons,
+            "series": loc._("Series"),
+            "name": loc._("Country"),
             "title": loc._("Quota for foreign workers"),
             "missing": loc._("not reported"),
         },
@@ -336,6 +348,8 @@ def fig_balance(balance: Section, country: str, loc: Locale, out: Output) -> Non
         {
             "x": loc._("Year"),
             "y": loc._("thousand persons"),
+            "series": loc._("Series"),
+            "name": loc._("Country"),
             "title": loc._("{country}: net migration, {first}–{last}").format(
                 country=loc.area(country),
                 first=balance.values["first_year"],

@@ -117,7 +117,11 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             year=frame["period"].astype(str),
         )
         title = measure_title(key, _)
-        spec = line_chart(shown, "year", "value", "series", title) if len(shown) else None
+        spec = (
+            line_chart(shown, "year", "value", "series", title, lang=lang)
+            if len(shown)
+            else None
+        )
         latest = shown.sort_values("period").groupby("ref_area", as_index=False).last()
         rows = [
             {"code": r.ref_area, "name": r.series, "year": r.period, "value": num(r.value, lang, 2)}
@@ -164,7 +168,7 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             for c, v in zip(now["ref_area"].astype(str), now["value"], strict=True)
         ]
         title = f"{measure_title(key, _)}, {shown_year}"
-        spec = choropleth(values, title, _("not reported")) if values else None
+        spec = choropleth(values, title, _("not reported"), lang=lang) if values else None
         best = sorted(values, key=lambda v: -v["value"])[:20]
         rows = [
             {"code": v["iso3"], "name": v["name"], "value": num(v["value"], lang, 2)} for v in best

@@ -22,6 +22,7 @@ from keruen.analysis.scope import peer_group
 from keruen.areas import area, groups, name
 from keruen.presentation.labels import group_label
 from keruen.presentation.locale import Locale
+from keruen.presentation.palette import series_colours
 from keruen.presentation.vega import vega_bundle
 from keruen.web.explore import add_routes as add_explore_routes
 from keruen.web.home_page import add_routes as add_home_routes
@@ -42,6 +43,7 @@ from keruen.web.views import (
     num,
     page,
     region_map,
+    source_labels,
 )
 
 log = logging.getLogger("keruen.web")
@@ -126,14 +128,26 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         balance: pd.DataFrame = data["balance"]
         balance = balance.assign(series=balance["measure"].map(lambda m: t[m]))
         charts = []
+        ids = ("received", "paid", "net_migration", "births", "deaths")
+        colours = series_colours({t[i]: i for i in ids})
         if not money.empty:
-            charts.append(
-                ("remittances", line_chart(money, "year", "value", "series", t["remittances"]))
+            chart = line_chart(
+                money, "year", "value", "series", t["remittances"], lang=lang, colours=colours
             )
+            charts.append(("remittances", chart))
         if not balance.empty:
-            charts.append(
-                ("balance", line_chart(balance, "period", "value", "series", t["balance"]))
+            balance = balance[balance["period"].astype(int) >= 1990]
+            chart = line_chart(
+                balance,
+                "period",
+                "value",
+                "series",
+                t["balance"],
+                lang=lang,
+                colours=colours,
+                fields={"period": t["year"]},
             )
+            charts.append(("balance", chart))
         rows = [
             {
                 "year": int(r.year),
@@ -171,13 +185,15 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             charts=charts,
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
-            sources=ind.attrs.get("sources", []),
+            sources=source_labels(ind.attrs.get("sources", []), lang),
             balance_sources=balance[["publisher", "vintage"]].drop_duplicates().to_dict("records")
             if not balance.empty
             else [],
             embed=embed,
         )
-        if sections is not None:  # complete: kept until the store changes
+        if sections is not None or failure is not None:
+            # complete, or its build failed (a failure is remembered per store version too):
+            # kept until the store changes, so neither part is recomputed per request
             rendered[(digest, lang, code, embed)] = bytes(response.body)
             while len(rendered) > MAX_PAGES:
                 rendered.popitem(last=False)
@@ -229,9 +245,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             for c, v in zip(frame[other], frame["value"], strict=True)
         ]
         unit = str(frame["unit"].iloc[0]) if len(frame) else ""
+        unit = {"USD million": t["musd"], "persons": t["persons"]}.get(unit, unit)
         kind = "map_rem_" if dataset == "WB_BILATERAL_REMITTANCES" else "map_"
         title = t[f"{kind}{role}"].format(country=name(code, lang))  # type: ignore[arg-type]
-        spec = choropleth(values, title, t["not_reported"]) if values else None
+        spec = choropleth(values, title, t["not_reported"], lang=lang) if values else None
         best = frame.sort_values("value", ascending=False).head(20)
         rows = [
             {"code": c, "name": name(c, lang), "value": num(v, lang, 0)}  # type: ignore[arg-type]
@@ -254,9 +271,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             unit=unit,
             other=other,
             countries=countries[["code", "name"]].to_dict(orient="records"),
-            source=frame[["publisher", "vintage", "licence"]]
-            .drop_duplicates()
-            .to_dict(orient="records"),
+            source=source_labels(
+                frame[["publisher", "vintage", "licence"]]
+                .drop_duplicates()
+                .to_dict(orient="records"),
+                lang,
+            ),
             embed="/embed/" in request.url.path,
         )
 
@@ -274,7 +294,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             }
             for r in table.itertuples()
         ]
-        spec = region_map(values, t["map_regions"], t["not_reported"]) if values else None
+        spec = (
+            region_map(values, t["map_regions"], t["not_reported"], lang=lang) if values else None
+        )
         rows = [
             {
                 "name": v["name"],
@@ -285,7 +307,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             for v, r in zip(values, table.itertuples(), strict=True)
         ]
         period = table["period"].iloc[0] if len(table) else ""
-        source = table["migrant_share_source"].iloc[0] if len(table) else ""
+        source = "; ".join(
+            f"{s.get('publisher', '')} ({s.get('vintage', '')})"
+            for s in source_labels(table.attrs.get("sources", []), lang)
+        )
         return page(
             "regions.html.j2", lang, "regions", spec=spec, rows=rows, period=period, source=source
         )
@@ -293,8 +318,11 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     @pages.get("/{lang}/sources")
     async def sources(lang: str = Lang) -> HTMLResponse:
         frame = await run(lambda store: api.vintages(store=store))
-        rows = frame.assign(n_rows=frame["n_rows"].map(lambda v: num(v, lang, 0))).to_dict(
-            orient="records"
+        rows = source_labels(
+            frame.assign(n_rows=frame["n_rows"].map(lambda v: num(v, lang, 0))).to_dict(
+                orient="records"
+            ),
+            lang,
         )
         return page("sources.html.j2", lang, "sources", rows=rows)
 

@@ -41,6 +41,7 @@ from keruen.analysis.scope import peer_group
 from keruen.analysis.section import Section, is_held
 from keruen.areas import name
 from keruen.errors import KeruenError
+from keruen.i18n import release_label
 from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
 from keruen.presentation.estimate_notes import (
     no_contradiction,
@@ -48,6 +49,8 @@ from keruen.presentation.estimate_notes import (
     plausibility_title,
 )
 from keruen.presentation.locale import Locale
+from keruen.presentation.formats import local_numbers
+from keruen.presentation.methods import method_text
 
 if TYPE_CHECKING:
     from keruen.store import Store
@@ -324,7 +327,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
                 for r in costs.itertuples()
             ],
         }
-    items = swot_section.values["items"] if swot_section is not None else []
+    items = swot_section.values.get("items", []) if swot_section is not None else []
     quadrants: dict[str, list[dict[str, str]]] = {}
     for item in items:
         statement, indicator = swot_text(item, lang, _, code)
@@ -332,7 +335,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             {
                 "statement": statement,
                 "indicator": indicator,
-                "threshold": item.threshold,
+                "threshold": local_numbers(item.threshold, lang),
                 "verdict": item.verdict,
                 "verdict_text": verdict_label(item.verdict, _),
                 "source": publisher_label(item.source, _),
@@ -349,8 +352,9 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         assert ahead is not None
         out["forecasts"] = {
             "level_pct": round(100 * (_f(sec.values.get("level")) or 0)),
+            "level_text": loc.pct(round(100 * (_f(sec.values.get("level")) or 0)), 0),
             "model": sec.values.get("model"),
-            "method": sec.values.get("method"),
+            "method": method_text(str(sec.values.get("method") or ""), loc),
             "rows": [
                 {
                     "concept": r.concept,
@@ -368,7 +372,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         assert table is not None
         out["corridors"] = {
             "year": sec.values.get("year"),
-            "method": sec.values.get("method"),
+            "method": method_text(str(sec.values.get("method") or ""), loc),
             "rows": [
                 {
                     "sender": label(r.sender),
@@ -384,7 +388,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
     if "flows" in sections:
         sec = sections["flows"]
         out["flows"] = {
-            "method": sec.values.get("method"),
+            "method": method_text(str(sec.values.get("method") or ""), loc),
             "plausibility": plausibility_notes(sec, loc),
             "plausibility_title": plausibility_title(loc),
             "no_contradiction": no_contradiction(loc),
@@ -400,7 +404,8 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         }
     out["sources"] = {
         k: "; ".join(
-            f"{s.get('publisher', '')} {s.get('dataset', '')} ({s.get('vintage', '')})".strip()
+            f"{publisher_label(s.get('publisher', ''), _)} {s.get('dataset', '')} "
+            f"({release_label(s.get('vintage', ''), lang)})".strip()
             for s in sections[k].sources
         )
         for k in out["held"]

@@ -18,8 +18,11 @@ from fastapi.responses import HTMLResponse
 
 from keruen.areas import name
 from keruen.errors import KeruenError
+from keruen.presentation.palette import SYSTEMS, system_colours
 from keruen.web.profile import Profiles, store_digest, systems_work, wait_for_build
-from keruen.web.views import Lang, labels, line_chart, map_spec, num, page
+from keruen.presentation.locale import Locale
+from keruen.presentation.methods import method_text
+from keruen.web.views import Lang, labels, line_chart, map_spec, num, page, source_labels
 
 
 def nearest_period(held: list[str], wanted: int | None) -> str:
@@ -53,36 +56,16 @@ def period_systems(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["size", "system"], ascending=[False, True], ignore_index=True)
 
 
-#: Colours of systems: d3's category20 without its two greys (grey is "not reported").
-PALETTE = (
-    "#1f77b4",
-    "#aec7e8",
-    "#ff7f0e",
-    "#ffbb78",
-    "#2ca02c",
-    "#98df8a",
-    "#d62728",
-    "#ff9896",
-    "#9467bd",
-    "#c5b0d5",
-    "#8c564b",
-    "#c49c94",
-    "#e377c2",
-    "#f7b6d2",
-    "#bcbd22",
-    "#dbdb8d",
-    "#17becf",
-    "#9edae5",
-)
-
-
-def system_colours(centres: list[str]) -> dict[str, str]:
-    """A colour per system centre of every period, the same in each period (sorted by code)."""
-    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(sorted(set(centres)))}
+#: Colours of systems (one palette: :mod:`keruen.presentation.palette`).
+PALETTE = SYSTEMS
 
 
 def system_map_spec(
-    values: list[dict[str, Any]], colours: dict[str, str], title: str, missing: str
+    values: list[dict[str, Any]],
+    colours: dict[str, str],
+    title: str,
+    missing: str,
+    lang: str = "en",
 ) -> Any:
     """World map of the period's countries coloured by system; the legend lists its systems.
 
@@ -105,6 +88,8 @@ def system_map_spec(
         missing,
         "equalEarth",
         380,
+        lang=lang,
+        titles=(labels()[lang]["country"], labels()[lang]["system_centre"]),
     )
 
 
@@ -145,13 +130,28 @@ def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> N
             for r in now.itertuples()
         ]
         title = t["map_systems"].format(period=chosen)
-        spec = system_map_spec(values, colours, title, t["not_reported"]) if values else None
+        spec = (
+            system_map_spec(values, colours, title, t["not_reported"], lang) if values else None
+        )
         sizes = (
             table.groupby(["period", "system"], as_index=False)["system_size"]
             .first()
             .assign(centre=lambda f: f["system"].map(label))
         )
-        chart = line_chart(sizes, "period", "system_size", "centre", t["system_sizes"])
+        chart = line_chart(
+            sizes,
+            "period",
+            "system_size",
+            "centre",
+            t["system_sizes"],
+            lang=lang,
+            colours={label(c): palette[c] for c in sorted(sizes["system"].unique(), key=label)},
+            fields={
+                "period": t["period"],
+                "centre": t["system_centre"],
+                "system_size": t["system_size"],
+            },
+        )
         summary = period_systems(now)
         rows = [
             {
@@ -189,7 +189,9 @@ def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> N
             rows=rows,
             over_time=over_time,
             modularity=num(float(now["modularity"].iloc[0]), lang, 3),
-            method=str(first["method"]),
+            method=method_text(str(first["method"]), Locale(lang)),
             seed=int(first["seed"]),
-            source={k: str(first[k]) for k in ("publisher", "vintage", "licence", "dataset")},
+            source=source_labels(
+                [{k: str(first[k]) for k in ("publisher", "vintage", "licence", "dataset")}], lang
+            )[0],
         )

@@ -6,6 +6,7 @@ never import each other.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import cache
 from importlib import resources
@@ -18,7 +19,10 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from keruen.i18n import LANGUAGES, format_number, translations
+from keruen.i18n import LANGUAGES, format_date, format_number, release_label, translations
+from keruen.presentation.formats import d3_locale
+from keruen.presentation.labels import publisher_label
+from keruen.presentation.locale import Locale
 from keruen.presentation.vega import script_json
 
 #: Content-Security-Policy of dashboard pages: Vega compiles its expressions with Function(),
@@ -72,12 +76,19 @@ def map_spec(
     missing: str,
     projection: str,
     height: int,
+    *,
+    lang: str = "en",
+    titles: tuple[str, str] | None = None,
 ) -> Markup:
     """A choropleth in two layers: every shape grey, then the reported ones coloured.
 
     An area with no value stays grey and says ``missing`` in its tooltip; it is never
-    coloured as zero. ``values`` are records with ``code``, ``name`` and ``field``.
+    coloured as zero. ``values`` are records with ``code``, ``name`` and ``field``. The
+    tooltip's two lines are titled ``titles`` (area, value), by default the words of ``lang``
+    for country and value; numbers follow the page's d3 locale (see ``page``).
     """
+    t = labels()[lang]
+    area_title, value_title = titles or (t["country"], t["value"])
     shapes = alt.Data(url=shapes_url, format=alt.DataFormat(property="features", type="json"))
     looked_up = (
         alt.Chart(shapes)
@@ -90,7 +101,10 @@ def map_spec(
             shown=f"isValid(datum.{field}) ? {shown} : '{missing}'",
         )
     )
-    tooltip = [alt.Tooltip("label:N", title=None), alt.Tooltip("shown:N", title=None)]
+    tooltip = [
+        alt.Tooltip("label:N", title=area_title),
+        alt.Tooltip("shown:N", title=value_title),
+    ]
     base = looked_up.mark_geoshape(fill="#d9d9d9", stroke="#fff", strokeWidth=0.5).encode(
         tooltip=tooltip
     )
@@ -109,13 +123,15 @@ def map_spec(
     return script_markup(chart.to_dict())
 
 
-def choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
+def choropleth(
+    values: list[dict[str, Any]], title: str, missing: str, *, lang: str = "en"
+) -> Markup:
     """A world map coloured by ``value`` per ISO3 (log scale); countries without one grey."""
     color = alt.Color(
         "value:Q",
         scale=alt.Scale(type="log", scheme="blues"),
         title=None,
-        legend=alt.Legend(orient="bottom", format="~s"),
+        legend=alt.Legend(orient="bottom", format=",~r"),
     )
     records = [{"code": v["iso3"], "name": v["name"], "value": v["value"]} for v in values]
     return map_spec(
@@ -129,10 +145,13 @@ def choropleth(values: list[dict[str, Any]], title: str, missing: str) -> Markup
         missing,
         "equalEarth",
         380,
+        lang=lang,
     )
 
 
-def region_map(values: list[dict[str, Any]], title: str, missing: str) -> Markup:
+def region_map(
+    values: list[dict[str, Any]], title: str, missing: str, *, lang: str = "en"
+) -> Markup:
     """Kazakhstan's regions coloured by location quotient (diverging around 1)."""
     color = alt.Color(
         "lq:Q",
@@ -151,6 +170,8 @@ def region_map(values: list[dict[str, Any]], title: str, missing: str) -> Markup
         missing,
         "mercator",
         360,
+        lang=lang,
+        titles=(labels()[lang]["region"], labels()[lang]["location_quotient"]),
     )
 
 
@@ -171,21 +192,48 @@ def num(value: Any, lang: str, digits: int = 1) -> str:
     return format_number(float(value), lang, digits)
 
 
-def line_chart(frame: pd.DataFrame, x: str, y: str, series: str, title: str) -> Markup:
-    """A Vega-Lite line chart (tooltips, legend selection) as JSON; gaps stay gaps."""
+def line_chart(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    series: str,
+    title: str,
+    *,
+    lang: str = "en",
+    colours: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
+) -> Markup:
+    """A Vega-Lite line chart (tooltips, legend selection) as JSON; gaps stay gaps.
+
+    Tooltip titles are the page's words in ``lang`` (``fields`` maps a column to its word; by
+    default ``x`` is the year, ``series`` the series and ``y`` the value); ``colours`` gives
+    each series value its colour (see :mod:`keruen.presentation.palette`), the same in every
+    language.
+    """
+    t = labels()[lang]
+    words = {x: t["year"], series: t["series"], y: t["value"]} | (fields or {})
     select = alt.selection_point(fields=[series], bind="legend")
+    shown = {k: v for k, v in (colours or {}).items() if k in set(frame[series])}
+    scale = (
+        alt.Scale(domain=list(shown), range=list(shown.values())) if shown else alt.Undefined
+    )
     chart = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
             x=alt.X(f"{x}:O", title=None),
             y=alt.Y(f"{y}:Q", title=None),
-            color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                f"{series}:N",
+                title=None,
+                scale=scale,
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=0, symbolLimit=0),
+            ),
             opacity=alt.condition(select, alt.value(1), alt.value(0.2)),
             tooltip=[
-                alt.Tooltip(f"{x}:O"),
-                alt.Tooltip(f"{series}:N"),
-                alt.Tooltip(f"{y}:Q", format=",.1f"),
+                alt.Tooltip(f"{x}:O", title=words[x]),
+                alt.Tooltip(f"{series}:N", title=words[series]),
+                alt.Tooltip(f"{y}:Q", format=",.1f", title=words[y]),
             ],
         )
         .add_params(select)
@@ -195,6 +243,24 @@ def line_chart(frame: pd.DataFrame, x: str, y: str, series: str, title: str) -> 
         .configure_title(fontSize=14)
     )
     return script_markup(chart.to_dict())
+
+
+def source_labels(records: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Source records with publisher, release (``vintage``) and licence named in ``lang``."""
+    loc = Locale(lang)
+    out = []
+    for record in records:
+        shown = dict(record)
+        for key in ("publisher", "licence"):
+            if isinstance(shown.get(key), str):
+                shown[key] = publisher_label(shown[key], loc._)
+        if isinstance(shown.get("vintage"), str):
+            shown["vintage"] = release_label(shown["vintage"], lang)
+        release = str(shown.get("release") or "")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", release):
+            shown["release"] = format_date(release, lang)
+        out.append(shown)
+    return out
 
 
 def script_markup(value: Any) -> Markup:
@@ -213,6 +279,7 @@ def page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
             _=translations(lang).gettext,
             languages=LANGUAGES,
             tail=tail,
+            vega_locale=script_markup(d3_locale(lang)),
             **context,
         )
     )

@@ -1,12 +1,18 @@
-// Draw every Vega-Lite spec embedded in the page (JSON in <script type="application/json">).
+// Draw every Vega-Lite spec embedded in the page (JSON in <script type="application/json">),
+// numbers and dates in the page language's format (the d3 locale the server put in #vega-locale).
 (function () {
   "use strict";
   if (!window.vegaEmbed) { return; }
+  var held = document.getElementById("vega-locale");
+  var locale = held ? JSON.parse(held.textContent) : {};
+  var options = { actions: false, renderer: "svg" };
+  if (locale.number) { options.formatLocale = locale.number; }
+  if (locale.time) { options.timeFormatLocale = locale.time; }
   document.querySelectorAll("div.vega[data-spec-id]").forEach(function (target) {
     var source = document.getElementById(target.getAttribute("data-spec-id"));
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
-    window.vegaEmbed(target, spec, { actions: false, renderer: "svg" }).catch(function (err) {
+    window.vegaEmbed(target, spec, options).catch(function (err) {
       target.textContent = "chart could not be drawn: " + err;
     });
   });
