@@ -146,9 +146,10 @@ def test_every_profile_table_and_chart_links_its_csv(kaz_en: str) -> None:
         "flows.csv",
         "balance.csv",
         "remittance_cost.csv",
+        "flow_plausibility.csv",
     }
     # one link per table (the remittance table and the two bilateral tops link the API)
-    assert tables == 9 and len([h for h in links if "figcaption" not in h]) >= tables
+    assert tables == 10 and len([h for h in links if "figcaption" not in h]) >= tables
     assert {f[0] for f in figures} == {"remittances", "balance"}
     assert all('class="dl"' in body for _id, body in figures)
 
@@ -214,16 +215,26 @@ def test_an_unknown_profile_table_is_refused(client: TestClient) -> None:
 def test_the_profile_shows_the_reports_plausibility_warnings(
     client: TestClient, built_report, lang: str
 ) -> None:  # type: ignore[no-untyped-def]
+    report = (built_report("KAZ", lang) / "index.html").read_text("utf-8")
+    methods = report.split('id="methods"', 1)[1].split('id="cite"', 1)[0]
+    title = {"en": "Plausibility of the flows", "ru": "Правдоподобие"}[lang]
+    assert title in methods
+    expected = _rows(methods.split(title, 1)[1].split("</table>", 1)[0])
+    assert expected  # Kazakhstan's flows have flagged pairs
+    page = client.get(f"/{lang}/country/KAZ").text
+    block = page.split('id="flows-plausibility"', 1)[1].split("</table>", 1)[0]
+    assert _rows(block) == expected
+    frame = _csv(client, f"/{lang}/country/KAZ/flow_plausibility.csv")
+    assert len(frame) >= len(expected)
+    shown = [format_number(v, lang, 0) for v in frame["growth"].head(len(expected))]
+    assert shown == [r[3] for r in expected]
+
+
+def _rows(html: str) -> list[list[str]]:
     import html as htmlmod
 
-    report = (built_report("KAZ", lang) / "index.html").read_text("utf-8")
-    warnings = re.findall(r'<li class="no">(.*?)</li>', report.split('id="cite"')[0], re.S)
-    warnings = [htmlmod.unescape(w) for w in warnings if "born in" in w or "уроженц" in w]
-    assert warnings  # Kazakhstan's flows have contradicted pairs
-    page = client.get(f"/{lang}/country/KAZ").text
-    block = page.split('id="flows-plausibility"', 1)[1].split("</ul>", 1)[0]
-    shown = [htmlmod.unescape(w) for w in re.findall(r"<li>(.*?)</li>", block, re.S)]
-    assert shown == warnings
+    rows = re.findall(r"<tr>((?:<td[^>]*>.*?</td>)+)</tr>", html, re.S)
+    return [[htmlmod.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
 
 
 # -- 19.18: a page that does not exist is an HTML page in the language -------------------------

@@ -25,7 +25,9 @@ from keruen.presentation.labels import (
 )
 from keruen.presentation.estimate_notes import (
     no_contradiction,
-    plausibility_notes,
+    plausibility_header,
+    plausibility_intro,
+    plausibility_rows,
     plausibility_title,
 )
 from keruen.presentation.locale import Locale
@@ -117,8 +119,10 @@ def html(
         "paper_swot": paper_swot,
         "sources": sources_used(store.sources(), sections).to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
-        "plausibility": plausibility_notes(sections.get("flows"), loc),
+        "plausibility": plausibility_rows(sections.get("flows"), loc),
         "plausibility_title": plausibility_title(loc),
+        "plausibility_intro": plausibility_intro(loc),
+        "plausibility_header": plausibility_header(loc),
         "no_contradiction": no_contradiction(loc),
         "country": country,
         "country_name": loc.area(country),
