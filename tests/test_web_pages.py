@@ -234,7 +234,8 @@ def _rows(html: str) -> list[list[str]]:
     import html as htmlmod
 
     rows = re.findall(r"<tr>((?:<td[^>]*>.*?</td>)+)</tr>", html, re.S)
-    return [[htmlmod.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
+    cells = (re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows)
+    return [[htmlmod.unescape(c) for c in row] for row in cells]
 
 
 # -- 19.18: a page that does not exist is an HTML page in the language -------------------------
