@@ -81,7 +81,7 @@ def html(
     env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
     env.filters["dataset"] = lambda d: dataset_label(str(d), _)
-    env.filters["vintage"] = lambda v: vintage_label(str(v), _)
+    env.filters["vintage"] = lambda v: vintage_label(str(v), _, loc.lang)
     country = scope.country
     recon_rows = None
     if "reconcile" in sections and not sections["reconcile"].failed:
