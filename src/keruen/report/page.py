@@ -25,7 +25,9 @@ from keruen.presentation.labels import (
 )
 from keruen.presentation.estimate_notes import (
     no_contradiction,
-    plausibility_notes,
+    plausibility_header,
+    plausibility_intro,
+    plausibility_rows,
     plausibility_title,
 )
 from keruen.presentation.locale import Locale
@@ -79,7 +81,7 @@ def html(
     env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
     env.filters["dataset"] = lambda d: dataset_label(str(d), _)
-    env.filters["vintage"] = lambda v: vintage_label(str(v), _)
+    env.filters["vintage"] = lambda v: vintage_label(str(v), _, loc.lang)
     country = scope.country
     recon_rows = None
     if "reconcile" in sections and not sections["reconcile"].failed:
@@ -117,8 +119,10 @@ def html(
         "paper_swot": paper_swot,
         "sources": sources_used(store.sources(), sections).to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
-        "plausibility": plausibility_notes(sections.get("flows"), loc),
+        "plausibility": plausibility_rows(sections.get("flows"), loc),
         "plausibility_title": plausibility_title(loc),
+        "plausibility_intro": plausibility_intro(loc),
+        "plausibility_header": plausibility_header(loc),
         "no_contradiction": no_contradiction(loc),
         "country": country,
         "country_name": loc.area(country),

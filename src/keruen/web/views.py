@@ -33,6 +33,9 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 
+#: An embeddable chart (``/{lang}/embed/…``) may be framed by any page.
+EMBED_CSP = PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
 Lang = Path(pattern="^(en|ru|kk)$", description="Page language: en, ru or kk.")
 
 
@@ -280,4 +283,5 @@ def page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
             **context,
         )
     )
-    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
+    csp = EMBED_CSP if context.get("embed") else PAGE_CSP
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
