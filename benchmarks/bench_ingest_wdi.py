@@ -5,7 +5,7 @@ WDIData.csv (``Country Name, Country Code, Indicator Name, Indicator Code, 1960 
 400,000 rows × 68 columns, sparse like the real file), then times three ways of getting it into
 a long table in DuckDB:
 
-1. keruen: ``worldbank.load_bulk_csv`` (pandas read + melt + validation) then ``Store.ingest``;
+1. keruen: ``wdi_bulk.load_bulk_csv`` (pandas read + melt + validation) then ``Store.ingest``;
 2. DuckDB alone: ``read_csv`` + ``UNPIVOT`` into a table (no validation);
 3. pandas alone: ``read_csv`` + ``melt`` + ``dropna`` (in memory, no store, no validation).
 
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from keruen.areas import wb_metadata  # noqa: E402
-from keruen.sources import worldbank  # noqa: E402
+from keruen.sources import wdi_bulk  # noqa: E402
 from keruen.sources.files import sha256_of  # noqa: E402
 from keruen.sources.validate import validate_observations  # noqa: E402
 from keruen.store import Provenance, Store  # noqa: E402
@@ -76,7 +76,7 @@ def timed(label: str, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def run_keruen(csv_path: Path, work: Path) -> tuple[float, int]:
-    t1, batch = timed("keruen: parse (read_csv + melt)", lambda: worldbank.parse_bulk_csv(csv_path))
+    t1, batch = timed("keruen: parse (read_csv + melt)", lambda: wdi_bulk.parse_bulk_csv(csv_path))
     t2, frame = timed(
         "keruen: validate (pandera + checks)", lambda: validate_observations(batch, csv_path)
     )

@@ -27,6 +27,7 @@ from tests.fakeserver import FakeServer
 #: ``python -m pytest -m sweep`` (see .ci/run). Listed here, in one place, by module or test.
 SWEEPS = (
     "tests/test_report_countries.py",
+    "tests/test_report_sample.py",
     "tests/test_registers_spark.py",
     "tests/test_browser_report.py",
     "tests/test_web_browser.py",

@@ -24,6 +24,7 @@ class Reply:
     truncate_to: int | None = None  # announce the full length, send only this many bytes
     trickle: float = 0.0  # seconds between single bytes of the body (a byte-per-second server)
     etag: str | None = None  # sent as ETag; a request whose If-None-Match matches gets 304
+    head_trickle: float = 0.0  # seconds between single bytes of the status line and headers
 
     def payload(self) -> bytes:
         return self.body.encode() if isinstance(self.body, str) else self.body
@@ -62,6 +63,14 @@ class FakeServer:
                 if reply.etag is not None and self.headers.get("If-None-Match") == reply.etag:
                     status, payload = 304, b""
                 try:
+                    if reply.head_trickle:  # a slow-header (slowloris-like) server
+                        head = f"HTTP/1.1 {status} OK\r\nContent-Length: {len(payload)}\r\n\r\n"
+                        for byte in head.encode():
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(reply.head_trickle)
+                        self.wfile.write(payload)
+                        return
                     self.send_response(status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from keruen.cli import main
 from keruen.errors import ConfigError, InputError, SourceError, shorten
-from keruen.sources import bns, sdmx, taldau, undesa, worldbank
+from keruen.sources import bns, sdmx, taldau, undesa, wdi_bulk, worldbank
 from keruen.sources.common import finite_number, release_date
 from tests.fakeserver import FakeServer, Reply
 from tests.hostile import (
@@ -75,7 +75,7 @@ def test_taldau_text_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
 def test_a_ragged_wdi_row_names_the_row_and_the_extra_column(tmp_path: Path) -> None:
     path = wdi_file(tmp_path, "5100", extra=",777")
     with pytest.raises(InputError) as info:
-        worldbank.load_bulk_csv(path, release="2024-01-01")
+        wdi_bulk.load_bulk_csv(path, release="2024-01-01")
     assert (info.value.row, info.value.field) == (2, "column 7")
     assert "extra cells" in str(info.value)
 
@@ -84,11 +84,11 @@ def test_a_ragged_wdi_row_names_the_row_and_the_extra_column(tmp_path: Path) -> 
 def test_wdi_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
     path = wdi_file(tmp_path, bad)
     with pytest.raises(InputError) as info:
-        worldbank.load_bulk_csv(path, release="2024-01-01")
+        wdi_bulk.load_bulk_csv(path, release="2024-01-01")
     assert (info.value.file, info.value.row, info.value.field) == (str(path), 2, "2021")
 
 
-@pytest.mark.parametrize("bad", ["1_000", "true", "1,234.5", "12e"])
+@pytest.mark.parametrize("bad", ["1_000", "true", "1,500", "1.234,5", "12e"])
 def test_bns_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
     table, mapping = bns_files(tmp_path, bad)
     with pytest.raises(InputError) as info:
@@ -102,7 +102,7 @@ def test_bns_keeps_its_documented_format(tmp_path: Path) -> None:
     assert values == [1234.0, 98765.5]
 
 
-@pytest.mark.parametrize("bad", ["1_000", "true", "1,5", "0x1F"])
+@pytest.mark.parametrize("bad", ["1_000", "true", "1,500", "0x1F"])
 def test_undesa_csv_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
     path = undesa_file(tmp_path, bad)
     with pytest.raises(InputError) as info:
@@ -110,9 +110,32 @@ def test_undesa_csv_values_are_read_strictly(tmp_path: Path, bad: str) -> None:
     assert (info.value.row, info.value.field) == (2, "stock")
 
 
-def test_undesa_grouped_thousands_are_read_as_thousands(tmp_path: Path) -> None:
-    frame = undesa.load(undesa_file(tmp_path, "1,500")).frame
-    assert sorted(frame["value"]) == [100.0, 1500.0]
+#: Issue 22, item 30: the ONE rule for digit separators in cells written by people, the same
+#: for BNS, Taldau and UN DESA (docs/reliability.md); None: refused as ambiguous or malformed.
+ONE_RULE = [
+    ("1 500", 1500.0), ("12 345 678", 12345678.0), ("1 234,5", 1234.5), ("1 234.5", 1234.5),
+    ("12,345,678", 12345678.0), ("1,234.5", 1234.5), ("1,5", 1.5), ("1500,25", 1500.25),
+    ("1.500", 1.5), ("1,500", None), ("-12,345", None), ("1.500,5", None), ("1,23,456", None),
+]
+
+
+@pytest.mark.parametrize(("text", "number"), ONE_RULE)
+def test_one_number_rule_for_bns_taldau_and_undesa(tmp_path: Path, text: str,
+                                                   number: float | None) -> None:
+    readers = {
+        "bns": lambda: bns.load(*bns_files(tmp_path, text)).frame,
+        "undesa": lambda: undesa.load(undesa_file(tmp_path, text)).frame,
+        "taldau": lambda: taldau.load(taldau_file(tmp_path, text), release="2024-01-01").frame,
+    }
+    for name, read in readers.items():
+        if number is None:
+            with pytest.raises(InputError) as info:
+                read()
+            assert info.value.row is not None, name
+            if text in {"1,500", "-12,345"}:
+                assert "ambiguous" in str(info.value), name
+        else:
+            assert number in set(read()["value"]), (name, text)
 
 
 def test_a_boolean_workbook_cell_is_not_a_number(tmp_path: Path) -> None:
@@ -138,7 +161,7 @@ def test_a_boolean_workbook_cell_is_not_a_number(tmp_path: Path) -> None:
 def test_infinite_values_are_refused_by_every_file_parser(tmp_path: Path, bad: str) -> None:
     cases = [
         (lambda: sdmx.load(sdmx_file(tmp_path, bad)), (1, "OBS_VALUE")),
-        (lambda: worldbank.load_bulk_csv(wdi_file(tmp_path, bad), release="2024-01-01"),
+        (lambda: wdi_bulk.load_bulk_csv(wdi_file(tmp_path, bad), release="2024-01-01"),
          (2, "2021")),
         (lambda: bns.load(*bns_files(tmp_path, bad)), (2, "Value")),
         (lambda: undesa.load(undesa_file(tmp_path, bad)), (2, "stock")),
@@ -253,9 +276,9 @@ def test_a_header_only_wdi_file_and_an_empty_code_are_named(tmp_path: Path) -> N
     path = tmp_path / "WDIData.csv"
     path.write_text("Country Name,Country Code,Indicator Name,Indicator Code,2020\n", "utf-8")
     with pytest.raises(InputError, match="no data rows"):
-        worldbank.load_bulk_csv(path, release="2024-01-01")
+        wdi_bulk.load_bulk_csv(path, release="2024-01-01")
     with pytest.raises(InputError) as info:
-        worldbank.load_bulk_csv(wdi_file(tmp_path, "5", code=""), release="2024-01-01")
+        wdi_bulk.load_bulk_csv(wdi_file(tmp_path, "5", code=""), release="2024-01-01")
     assert (info.value.row, info.value.field) == (2, "Country Code")
     assert "empty economy code" in str(info.value)
 

@@ -99,3 +99,33 @@ def test_the_cli_reference_is_generated_from_the_current_help() -> None:
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     assert module.DOC.read_text("utf-8") == module.render(), (
         "docs/cli.md is stale: run python tools/gen_cli_docs.py")
+
+
+def test_serve_prints_the_dashboards_address_and_says_what_it_serves(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 item 19: a newcomer is told where the dashboard is, not only the API docs."""
+    import uvicorn
+
+    import keruen.web.app
+
+    started = {}
+    monkeypatch.setattr(keruen.web.app, "create_app", lambda: "app")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw, app=app))
+    result = CliRunner().invoke(main, ["serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert started["app"] == "app" and started["port"] == 8123
+    assert "http://127.0.0.1:8123/en/" in result.output
+    assert "http://127.0.0.1:8123/api/v1/docs" in result.output
+    text = CliRunner().invoke(main, ["serve", "--help"]).output
+    for what in ("dashboard", "/en/", "/api/v1", "profiles", "CSV"):
+        assert what in text, what
+
+
+def test_the_quick_start_says_the_pdf_needs_its_extra() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "pip install '.[pdf]'" in start and "--pdf" in start
+    import tomllib
+
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8")
+    extras = tomllib.loads(pyproject)["project"]["optional-dependencies"]
+    assert any(d.startswith("playwright") for d in extras["pdf"])

@@ -240,3 +240,43 @@ def test_refresh_and_offline_together_are_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["update", "worldbank", "-i", POP, "--offline",
                                        "--refresh"])
     assert result.exit_code == 2 and "contradict" in result.output
+
+
+def test_a_withdrawn_revision_is_a_new_release_that_queries_return(
+    server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22, item 1: upstream A → B → A. The third answer equals vintage A, not the newest
+    (B): it is a reversion, stored as a new vintage that queries return, and said so; a fourth
+    identical answer is then "unchanged upstream"."""
+    header, rows = recorded("data_SM.POP.TOTL_2015-2020.json")
+    a = json.dumps([header | {"lastupdated": "2099-01-01"}, rows])
+    revised = json.loads(json.dumps(rows))
+    kgz = next(r for r in revised if r["countryiso3code"] == "KGZ" and r["date"] == "2020")
+    kgz["value"] = 200000
+    b = json.dumps([header | {"lastupdated": "2099-02-01"}, revised])
+    serve_worldbank(server, monkeypatch, {POP: Reply(a)})
+    runner = CliRunner()
+    args = ["update", "worldbank", "--indicators", POP, "--years", "2015:2020"]
+
+    def kgz_2020() -> tuple[float, str]:
+        with open_store(quiet=True) as store:
+            row = store.value("WB_WDI", POP, "KGZ", "2020")
+        return float(row["value"]), str(row["vintage"])
+
+    assert runner.invoke(main, args).exit_code == 0
+    original = kgz_2020()
+    server.route("/v2/country/", Reply(b))
+    assert "added vintage" in runner.invoke(main, args).output
+    assert kgz_2020()[0] == 200000
+    server.route("/v2/country/", Reply(a))
+    third = runner.invoke(main, args)
+    assert third.exit_code == 0, third.output
+    assert "reverted upstream" in third.output and "unchanged" not in third.output
+    assert "'WB API SM.POP.TOTL 2099-01-01'" in third.output  # the vintage it restores
+    value, vintage = kgz_2020()
+    assert value == original[0] and vintage != original[1] and "reversion" in vintage
+    fourth = runner.invoke(main, args)
+    assert "unchanged upstream" in fourth.output and vintage in fourth.output
+    server.route("/v2/country/", Reply(b))  # and back again: B is the reversion now
+    assert "reverted upstream" in runner.invoke(main, args).output
+    assert kgz_2020()[0] == 200000

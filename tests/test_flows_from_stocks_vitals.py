@@ -133,3 +133,33 @@ def test_cli_refuses_zero_files_that_contradict_the_stocks(
     assert res.exit_code == 3
     assert res.stderr.startswith("keruen: error:") and "contradict the stocks" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_cli_accepts_the_reports_rest_of_world_region(
+    snapshot_store: Store, home: Path, tmp_path: Path
+) -> None:
+    """(18.13) The report's regions, ROW included, run from the command line with --period."""
+    from keruen.analysis.flows_from_stocks import REST, stock_matrix
+    from keruen.analysis.stocks import bilateral_stocks
+    from keruen.store.concepts import concept_series
+
+    regions = ["KAZ", "RUS", "UZB", "DEU"]
+    pops = concept_series(snapshot_store, "population", [*regions, "WLD"], ["2010", "2015"])
+    pop = pops.pivot(index="period", columns="ref_area", values="value")
+    mats = {}
+    for name, year in (("s0", "2010"), ("s1", "2015")):
+        mats[name] = stock_matrix(bilateral_stocks(snapshot_store, year), pop.loc[year], regions)
+        long = mats[name].stack().rename("stock").rename_axis(["birthplace", "residence"])
+        long.reset_index().to_csv(tmp_path / f"{name}.csv", index=False)
+    args = ["estimate", "flows-from-stocks", "--stock-start", str(tmp_path / "s0.csv")]
+    args += ["--stock-end", str(tmp_path / "s1.csv"), "--period", "2010:2015"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.stderr
+    got = pd.read_csv(pd.io.common.StringIO(res.stdout)).set_index(["orig", "dest"])["flow"]
+    ev = vital_events(snapshot_store, regions, 2010, 2015, rest=REST).set_index("ref_area")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BalanceWarning)
+        want = flows_from_stocks(mats["s0"], mats["s1"], ev["births"], ev["deaths"]).to_frame()
+    want = want.set_index(["orig", "dest"])["flow"]
+    assert (REST, "KAZ") in got.index and got[(REST, "KAZ")] > 0
+    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), rtol=1e-6)

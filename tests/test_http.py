@@ -309,3 +309,28 @@ def test_a_refused_connection_is_a_clean_source_error() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(SourceError, match="cannot connect"):
         fetch(f"http://127.0.0.1:{port}/x")
+
+
+def test_the_deadline_covers_slow_headers(server: FakeServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 22, item 2: headers sent at 1 byte/s; the deadline (3 s) still ends the update.
+
+    The per-read time-out (30 s) is never reached: each byte arrives within it. Before, the
+    run lasted as long as the server kept sending (killed by hand after 400 s).
+    """
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+    from tests import hostile
+    from tests.test_worldbank import POP, serve_worldbank
+
+    serve_worldbank(server, monkeypatch, {POP: Reply(hostile.wb_page("5"))})
+    server.routes[f"/v2/indicator/{POP}"] = [Reply("[]", head_trickle=1.0)]
+    monkeypatch.setenv("KERUEN_UPDATE_DEADLINE", "3")
+    monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "30")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["update", "worldbank", "-i", POP])
+    elapsed = time.monotonic() - started
+    assert elapsed < 3 + 5, elapsed
+    assert result.exit_code == 6, result.output
+    assert "KERUEN_UPDATE_DEADLINE=3" in result.output and "Traceback" not in result.output

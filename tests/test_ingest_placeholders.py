@@ -79,7 +79,7 @@ def test_a_wdi_bulk_file_and_a_loaded_csv_store_the_placeholder_as_missing(
     tmp_path: Path,
 ) -> None:
     from keruen.sources.files import stage_file
-    from keruen.sources.worldbank import parse_bulk_csv
+    from keruen.sources.wdi_bulk import parse_bulk_csv
     from keruen.sources.validate import validate_observations
 
     bulk = tmp_path / "WDICSV.csv"

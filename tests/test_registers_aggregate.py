@@ -97,6 +97,12 @@ def _brute_rules(recs: list[dict], span: tuple[date, date]) -> list[set[str]]:
             dep and not span[0] <= dep <= span[1]
         ):
             broken[i].add("outside_span")
+        arr, born, until = r["arrival_date"], r["birth_year"], r["permitted_until"]
+        if arr is not None and (
+            (born is not None and not arr.year - 120 <= born <= arr.year)
+            or (until is not None and (arr - until).days > 3653)
+        ):
+            broken[i].add("implausible_value")
     by_person = defaultdict(list)
     for i, r in enumerate(recs):
         by_person[r["person_id"]].append(i)
@@ -222,7 +228,8 @@ def clean_register(tmp_path_factory, snapshot_store):  # type: ignore[no-untyped
 def test_a_clean_register_skips_the_record_by_record_tests_it_cannot_fail(clean_register) -> None:  # type: ignore[no-untyped-def]
     seen = pd.DataFrame({"field": ["sex", "sex", "sector"], "code": ["F", "M", "C"]})
     quiet = quiet_rules(clean_register, resolve_span(clean_register), seen, has_dups=False)
-    assert quiet == {"unknown_short", "duplicate_person_period", "missing_value", "outside_span"}
+    assert quiet == {"unknown_short", "duplicate_person_period", "missing_value", "outside_span",
+                     "implausible_value"}  # fmt: skip
     assert sql.cell_flags(quiet) == ()
     with pytest.raises(ValueError, match="not a row-local rule"):
         sql.cell_flags({"unknown_code"})
@@ -241,6 +248,10 @@ def test_a_clean_register_skips_the_record_by_record_tests_it_cannot_fail(clean_
         ("departure_date", date(2031, 5, 1), "outside_span"),
         ("departure_date", date(2001, 5, 1), "outside_span"),  # before the span's start
         ("departure_date", date(2021, 1, 1), "departure_before_arrival"),
+        # plausible ranges (issue #22 item 24): an overstay of 3.7 million days, a year -32768
+        ("permitted_until", date(1, 1, 1), "implausible_value"),
+        ("birth_year", -32768, "implausible_value"),
+        ("birth_year", 2090, "implausible_value"),
     ],
 )
 def test_one_bad_record_in_a_clean_register_is_caught(  # type: ignore[no-untyped-def]

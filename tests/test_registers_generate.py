@@ -15,7 +15,7 @@ from keruen.registers.aggregate import aggregate
 from keruen.registers.checks import resolve_span
 from keruen.registers.engines import DuckDBEngine
 from keruen.registers.generate import SYNTHETIC_LABEL, Spec, calibrate, generate, joint_shares
-from keruen.registers.ipf import integerise, ipf
+from keruen.models.ipf import integerise, ipf
 from keruen.registers.margins import Margins, from_store
 from keruen.registers.schema import MANIFEST, PERMIT_KINDS, check_files
 

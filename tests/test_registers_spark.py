@@ -103,3 +103,39 @@ def test_spark_compares_stays_exactly_at_the_ends_of_the_date_range(spark, tmp_p
         assert duplicate_keys(engine, path) == want
     finally:
         engine.close()
+
+
+def test_a_master_port_that_is_no_spark_master_is_given_up_in_bounded_time(  # type: ignore[no-untyped-def]
+    tmp_path, snapshot_store
+) -> None:
+    """Issue #22 item 25: a port that accepts but is no Spark master kept Spark registering for
+    about a minute, then a traceback. The start is bounded (KERUEN_SPARK_START_TIMEOUT)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "reg"
+    generate(root, Spec(persons=100, start_year=2023, end_year=2023, seed=1),
+             from_store(snapshot_store))  # fmt: skip
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        env = dict(os.environ, KERUEN_SPARK_MASTER=f"spark://127.0.0.1:{port}",
+                   KERUEN_SPARK_START_TIMEOUT="15", KERUEN_HOME=str(tmp_path / "home"))  # fmt: skip
+        began = time.monotonic()
+        run = subprocess.run(
+            [sys.executable, "-m", "keruen", "register", "validate", str(root), "--engine",
+             "spark"],
+            env=env, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+        took = time.monotonic() - began
+    assert run.returncode == 2, run.stderr[-2000:]
+    # the JVM started (only Spark can tell a Spark master), so its start-up log lines come
+    # first; then one line, no Python or Java traceback
+    line = run.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in run.stderr and "Exception" not in run.stderr
+    assert line.startswith(f"keruen: error: the Spark master spark://127.0.0.1:{port} accepted")
+    assert took < 15 + 60  # the bound, plus starting Python and the JVM on a busy machine

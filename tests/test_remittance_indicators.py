@@ -102,3 +102,20 @@ def test_indicators_command_rejects_bad_years_and_codes(home: Path) -> None:
     assert bad_years.exit_code == 2 and "FIRST:LAST" in bad_years.output
     bad_code = CliRunner().invoke(main, ["indicators", "--country", "KZX"])
     assert bad_code.exit_code == 2 and "'KZX'" in bad_code.output
+
+
+def test_measures_label_the_immigrant_stock_by_its_own_year(snapshot_store) -> None:
+    """(18.14) The 2022 measures carry UN DESA's 2020 stock and say so, row by row."""
+    from keruen.analysis.runner import run
+    from keruen.analysis.scope import peer_group
+
+    sec = run(snapshot_store, peer_group("UZB"), only=["measures"])["measures"]
+    table = sec.tables["measures"]
+    stock = snapshot_store.observations("UNDESA_IMS", "migrant_stock", ref_area="UZB")
+    stock_years = sorted(int(p) for p in stock["period"] if p.isdigit())
+    assert int(table["year"].max()) > stock_years[-1]  # the table's year has no stock of its own
+    uzb = table[table["ref_area"] == "UZB"].iloc[0]
+    assert uzb["migrant_stock_year"] == sec.values["stock_year"] == stock_years[-1]
+    held = table.dropna(subset=["migrant_stock"])
+    assert (held["migrant_stock_year"] <= held["year"]).all()
+    assert held["migrant_stock_year"].notna().all()

@@ -134,7 +134,7 @@ def test_choosing_a_country_shows_the_apis_numbers(browser, base_url: str) -> No
     page = browser.new_page()
     page.goto(f"{base_url}/en/", wait_until="networkidle")
     page.select_option("#code", "UZB")
-    page.click("button[type=submit]")
+    page.click("form[action$='/country'] button[type=submit]")
     page.wait_for_url("**/en/country/UZB")
     first = page.locator("table tbody tr").first.locator("td")
     year, received = first.nth(0).inner_text(), first.nth(1).inner_text()
@@ -300,3 +300,30 @@ def test_received_and_paid_keep_their_colour_in_every_language(browser, base_url
     page.close()
     assert all(len(c) == 1 for c in seen.values()), seen
     assert seen["received"] != seen["paid"]
+
+
+def test_the_bilateral_slider_lands_on_held_years_only(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{base_url}/en/bilateral?country=KAZ&role=origin", wait_until="networkidle")
+    slider = page.locator("#year-slider")
+    assert slider.is_visible() and not page.locator("select#year").is_visible()
+    held = slider.get_attribute("data-years").split(",")  # type: ignore[union-attr]
+    seen = []
+    for i in range(len(held)):
+        slider.evaluate(
+            "(s, i) => { s.value = i; s.dispatchEvent(new Event('input')); }", i
+        )
+        seen.append(page.locator("#year-value").inner_text())
+        assert page.locator("select#year").input_value() == seen[-1]
+    assert seen == held
+    page.close()
+
+
+def test_the_search_box_finds_a_country_without_javascript(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/kk/", wait_until="networkidle")
+    page.fill("#q", "Өзбекстан")
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_url("**/kk/country/UZB")
+    context.close()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from keruen.errors import ConfigError, SourceError
-from keruen.sources import worldbank
+from keruen.sources import wdi_bulk, worldbank
 from keruen.sources.common import ingest_batches
 from keruen.store import Store
 from tests.fakeserver import DATA, FakeServer, Reply
@@ -164,7 +164,7 @@ def test_the_bulk_csv_layout_becomes_tidy_rows_without_aggregates(tmp_path) -> N
         "Namibia,NAM,\"Personal remittances, received (current US$)\",BX.TRF.PWKR.CD.DT,2,3\n",
         "utf-8",
     )
-    batch = worldbank.load_bulk_csv(path, release="2025-07-01")
+    batch = wdi_bulk.load_bulk_csv(path, release="2025-07-01")
     got = {(r.ref_area, r.period): r.value for r in batch.frame.itertuples()}
     assert got == {("KAZ", "1991"): 1.5e8, ("NAM", "1990"): 2.0, ("NAM", "1991"): 3.0}
     assert set(batch.frame["unit"]) == {"current USD"}
@@ -178,5 +178,5 @@ def test_an_unknown_code_in_the_bulk_csv_names_its_row(tmp_path) -> None:  # typ
         "Country Name,Country Code,Indicator Name,Indicator Code,1990\n"
         "Kazakhstan,KAZ,x,X.Y,1\nNowhere,QQQ,x,X.Y,2\n", "utf-8")
     with pytest.raises(InputError) as info:
-        worldbank.parse_bulk_csv(path)
+        wdi_bulk.parse_bulk_csv(path)
     assert (info.value.row, info.value.field) == (2, "Country Code")

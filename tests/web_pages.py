@@ -13,4 +13,7 @@ PAGES = [
     "systems",
     "systems?period=1990&network=post_soviet",
     "sources",
+    "search?q=stan",
+    "compare?measure=remittances_received&area=KAZ,UZB,KGZ",
+    "explore?measure=remittance_cost_to",
 ]

@@ -106,21 +106,13 @@ def _with_store(store: Store | None, work: Callable[[Store], T]) -> T:
         return work(s)
 
 
-def _codes(values: str | Iterable[str] | None, what: str = "area") -> list[str] | None:
-    """Area codes, upper-cased and checked against keruen's area list."""
+def _codes(values: str | Iterable[str] | None) -> list[str] | None:
+    """Area codes as the command line reads them (:func:`keruen.areas.resolve_codes`)."""
     if values is None:
         return None
-    from keruen.areas import area
+    from keruen.areas import resolve_codes
 
-    items = [values] if isinstance(values, str) else list(values)
-    out = []
-    for raw in items:
-        code = str(raw).strip()
-        if not code:
-            raise ConfigError(f"empty {what} code")
-        code = code.upper()
-        out.append(area(code).code)  # UnknownAreaError names the valid forms
-    return list(dict.fromkeys(out))
+    return resolve_codes([values] if isinstance(values, str) else values)
 
 
 def _years(years: int | Iterable[int] | None) -> list[str] | None:
@@ -253,6 +245,11 @@ def series(
             frame = concept_series(s, measure, codes, periods)
             return frame.assign(concept=measure)
         names = [_dataset(s, dataset)] if dataset is not None else None
+        if vintage is not None and not any(vintage in s.vintages(n) for n in names or s.datasets()):
+            raise DataNotAvailableError(
+                f"no vintage {vintage!r} of {names[0] if names else 'any dataset'} in the store; "
+                "see keruen.api.vintages()"
+            )
         frame = s.observations(
             names[0] if names else None,
             measure,

@@ -20,7 +20,7 @@ from typing import Literal
 
 import pycountry
 
-from keruen.errors import UnknownAreaError
+from keruen.errors import ConfigError, UnknownAreaError
 
 Lang = Literal["en", "ru", "kk"]
 LANGS: tuple[Lang, ...] = ("en", "ru", "kk")
@@ -262,3 +262,30 @@ def normalise(text: str, kinds: Collection[LookupKind] = ALL_LOOKUP_KINDS) -> st
         f"unknown area {raw!r}: expected {'an' if wanted == 'area' else 'a'} {wanted} code"
         + _did_you_mean(suggest(raw, allowed))
     )
+
+
+
+def resolve_codes(
+    values: Iterable[str], kinds: Collection[LookupKind] = ALL_LOOKUP_KINDS
+) -> list[str]:
+    """The canonical codes of the areas ``values`` name, in order, each once.
+
+    The one reading of area parameters, shared by the command line and the REST API: each value
+    as :func:`normalise` reads it, a country first — so an ISO 3166-1 alpha-2 code names its
+    country in any case (``KZ``, ``kz`` → ``KAZ``) even where it is also a code of the national
+    statistics' regional tables. An empty value raises :class:`ConfigError`; an unknown one
+    :class:`UnknownAreaError` with the nearest codes.
+    """
+    out: list[str] = []
+    for raw in values:
+        text = str(raw).strip()
+        if not text:
+            raise ConfigError("empty area code")
+        code = None
+        if "country" in kinds:
+            try:
+                code = normalise(text, ("country",))
+            except UnknownAreaError:
+                code = None
+        out.append(code if code is not None else normalise(text, kinds))
+    return list(dict.fromkeys(out))

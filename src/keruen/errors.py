@@ -97,6 +97,12 @@ class OutputError(KeruenError, OSError):
         return shorten(str(self.args[0]))
 
 
+class Interrupted(KeruenError):
+    """The user interrupted a command (Ctrl-C); the message says what was kept."""
+
+    exit_code = 130
+
+
 class UnknownAreaError(KeruenError, LookupError):
     """A country, region or group code is not known."""
 
@@ -119,6 +125,19 @@ class EstimationError(KeruenError):
     """A model could not be estimated (singular design, no convergence, bad input)."""
 
     exit_code = 7
+
+
+class ModelFitError(EstimationError):
+    """A forecast model could not be fitted on a series.
+
+    ``model`` and ``detail`` (the fitting library's own message, in English) are kept apart so
+    that a report can translate the sentence around them.
+    """
+
+    def __init__(self, model: str, detail: str) -> None:
+        super().__init__(f"{model} could not be fitted: {detail}")
+        self.model = model
+        self.detail = detail
 
 
 class ConvergenceError(EstimationError):

@@ -125,6 +125,12 @@ SETTINGS: tuple[Setting, ...] = (
         "default: Spark's own (1g). Read when the Spark session starts.",
     ),
     Setting(
+        "KERUEN_SPARK_START_TIMEOUT",
+        "30",
+        "Seconds the Spark register engine waits for a cluster master (spark://, k8s://, "
+        "mesos://, yarn) to start a session; the master's port is probed first (5 s at most).",
+    ),
+    Setting(
         "KERUEN_UPDATE_MAX_PAGES",
         "500",
         "Most pages one update may request from a paged API (World Bank); an answer "
@@ -167,6 +173,24 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Comma-separated origins allowed to call the REST API from other sites (CORS); "
         "default: none (CORS off).",
+    ),
+    Setting(
+        "KERUEN_WEB_HEADER_TIMEOUT",
+        "10",
+        "Seconds `keruen serve` waits for a request's line and headers, from its first byte; "
+        "a slower client gets 408 and its connection is closed (slowloris).",
+    ),
+    Setting(
+        "KERUEN_WEB_BODY_TIMEOUT",
+        "10",
+        "Seconds `keruen serve` waits for a request's body after its headers (408, closed).",
+    ),
+    Setting(
+        "KERUEN_WEB_PUBLIC_URL",
+        None,
+        "Public base URL of `keruen serve` (e.g. https://data.example.org) put before the "
+        "REST API's next-page links; default: none (links are relative, never built from "
+        "the request's Host header).",
     ),
     # -- store and ingest (owner: store) --
     Setting(
@@ -216,8 +240,42 @@ def store_path() -> Path:
     return home() / "keruen.duckdb"
 
 
+#: Numeric settings and what each must be: (smallest value, smallest refused?, whole number?).
+NUMERIC: dict[str, tuple[float, bool, bool]] = {
+    "KERUEN_HTTP_TIMEOUT": (0, True, False),
+    "KERUEN_HTTP_RETRIES": (0, False, True),
+    "KERUEN_HTTP_BACKOFF": (0, False, False),
+    "KERUEN_HTTP_BACKOFF_MAX": (0, False, False),
+    "KERUEN_UPDATE_DEADLINE": (0, True, False),
+    "KERUEN_REGISTER_MAX_BAD_SHARE": (0, False, False),
+    "KERUEN_UPDATE_MAX_PAGES": (1, False, True),
+    "KERUEN_UPDATE_MAX_BYTES": (1, False, True),
+    "KERUEN_INPUT_MAX_ROWS": (1, False, True),
+    "KERUEN_INPUT_MAX_BYTES": (1, False, True),
+    "KERUEN_INPUT_MAX_COLUMNS": (1, False, True),
+    "KERUEN_WEB_QUERY_TIMEOUT": (0, True, False),
+    "KERUEN_SDMX_MAX_OBSERVATIONS": (1, False, True),
+    "KERUEN_LOCK_TIMEOUT": (0, False, False),
+    "KERUEN_REPORT_CACHE_MB": (0, False, False),
+}
+
+
+def check() -> None:
+    """Check every numeric setting (:data:`NUMERIC`) at once; the CLI calls it before a command.
+
+    A bad value (``KERUEN_REPORT_CACHE_MB=abc``, ``KERUEN_HTTP_TIMEOUT=0``) is then one
+    :class:`ConfigError` before any work, not a failure after a report was written.
+    """
+    for env in NUMERIC:
+        number(env)
+
+
 def number(env: str) -> float:
-    """A numeric setting; raises :class:`ConfigError` naming the variable if it is not one."""
+    """A numeric setting; raises :class:`ConfigError` naming the variable if it is not one.
+
+    Settings in :data:`NUMERIC` must also be at least (or above) their smallest value and, where
+    said, whole numbers.
+    """
     value = get(env)
     try:
         result = float(value)  # type: ignore[arg-type]
@@ -225,8 +283,12 @@ def number(env: str) -> float:
         raise ConfigError(f"setting {env} must be a number, got {value!r}") from None
     if result != result or result in (float("inf"), float("-inf")):
         raise ConfigError(f"setting {env} must be a finite number, got {value!r}")
-    if result < 0:
-        raise ConfigError(f"setting {env} must not be negative, got {value!r}")
+    low, strict, whole = NUMERIC.get(env, (0, False, False))
+    if result < low or (strict and result == low):
+        bound = f"greater than {low:g}" if strict else f"at least {low:g}"
+        raise ConfigError(f"setting {env} must be {bound}, got {value!r}")
+    if whole and result != int(result):
+        raise ConfigError(f"setting {env} must be a whole number, got {value!r}")
     return result
 
 

@@ -242,13 +242,17 @@ class ReportCache:
         *,
         inputs: Sequence[Any] = (),
         count: bool = True,
+        keep: Callable[[T], bool] | None = None,
     ) -> T:
         """``compute(store)``, or its stored value if its code, parameters, inputs and data hold.
 
         ``compute`` receives a recording view of ``store`` and must read the store only through
         it. ``inputs`` are values (earlier parts) it is built from. Parts computed inside
         ``compute`` are remembered as its members and counted as reused when it is; with
-        ``count=False`` the part itself is not counted (a group of parts).
+        ``count=False`` the part itself is not counted (a group of parts). When ``keep`` says
+        a computed value is not to be kept (it holds a failed section), it is returned but not
+        stored, and parts built from it are keyed by its content, so nothing built on a
+        failure is reused.
         """
         outer = store if isinstance(store, RecordingStore) else None
         key = digest("part", code_version(), name, params, [self.lineage(i) for i in inputs])
@@ -288,6 +292,12 @@ class ReportCache:
         finally:
             self._members.pop()
         self.stats.why[name] = why
+        if keep is not None and not keep(value):
+            if outer is not None:
+                outer.note(recording.deps)
+            if count:
+                self._count([name], False)
+            return value
         digests = dependency_digests(store, recording.deps)
         lineage = digest(key, digests)
         self.put(

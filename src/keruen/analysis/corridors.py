@@ -18,7 +18,9 @@ from keruen.analysis.missing import reported
 from keruen.analysis.provenance import merge_sources, source_line
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section, not_held
-from keruen.models.remittance_allocation import DEFAULT_RULE, RULES, allocate_remittances
+from keruen.models.corridor_comparison import agreement as wb_agreement
+from keruen.models.corridor_ensemble import CENTRAL, ENSEMBLE, allocate_ensemble, corridor_range
+from keruen.models.remittance_allocation import DEFAULT_RULE, allocate_remittances
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.corridors import corridor_inputs as read_corridor_inputs
@@ -38,7 +40,7 @@ def corridor_inputs(
     corridor_inputs`) as a tuple; the frames used leave out the reference matrix.
     """
     ci = read_corridor_inputs(store, year)
-    return ci.stocks, ci.received, ci.income, list(ci.used[:4]), list(ci.dropped_no_income)
+    return ci.stocks, ci.received, ci.income, list(ci.used[:-1]), list(ci.dropped_no_income)
 
 
 def _agreement(ours: pd.Series, theirs: pd.Series) -> dict[str, float]:
@@ -64,25 +66,42 @@ def _float(value: object) -> float:
 
 @dataclass(frozen=True)
 class CorridorWorld:
-    """The world allocation of every rule and the World Bank 2017 matrix (same for all)."""
+    """The world allocation of every ensemble variant, the receipts-only allocation and the
+    World Bank 2017 matrix (the same for every country)."""
 
     results: dict[str, Any]
+    receipts_only: Any
+    range: pd.DataFrame
     wb: pd.DataFrame
     wb_s: pd.Series
     received: pd.Series
     used: list[pd.DataFrame]
     dropped: list[str]
+    paid: pd.Series
 
 
 def world_allocation(store: Store) -> CorridorWorld:
-    """Allocate every country's remittances received by every rule (the same for every country)."""
+    """Allocate the world's recorded remittances by every variant (the same for every country).
+
+    Every variant of :data:`keruen.models.corridor_ensemble.ENSEMBLE` is fitted to both
+    margins, receivers' recorded receipts and senders' recorded payments; the receipts-only
+    allocation of the central weights is kept for the comparison with the World Bank matrix.
+    """
     ci = read_corridor_inputs(store, CORRIDOR_YEAR)
-    results = {
-        rule: allocate_remittances(ci.stocks, ci.received, ci.income, rule=rule)  # type: ignore[arg-type]
-        for rule in RULES
-    }
+    results = allocate_ensemble(ci.stocks, ci.received, ci.income, ci.paid)
+    receipts_only = allocate_remittances(ci.stocks, ci.received, ci.income, rule=CORRIDOR_RULE)
     *used, wb = ci.used  # the last frame read is the World Bank matrix (US$ million)
-    return CorridorWorld(results, wb, ci.reference, ci.received, used, list(ci.dropped_no_income))
+    return CorridorWorld(
+        results,
+        receipts_only,
+        corridor_range(results),
+        wb,
+        ci.reference,
+        ci.received,
+        used,
+        list(ci.dropped_no_income),
+        ci.paid,
+    )
 
 
 def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:
@@ -97,29 +116,36 @@ def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:
 def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Section:
     """The country's remittance corridors by Ratha–Shaw allocation, beside the WB 2017 matrix.
 
-    The allocation is the world's (every country's receipts over its emigrants' hosts); the
-    section keeps the corridors the country sends or receives, up to 8 each way.
+    The allocation is the world's (receipts and payments, :func:`world_allocation`); the
+    section keeps the corridors the country sends or receives, up to 8 each way, and
+    (``senders``) each of their senders' recorded outflow beside its allocated total, with the
+    world's (``world_senders``) and its ``unallocated`` difference.
     """
     country = scope.country
     world = corridor_world
     results, wb, wb_s, received = world.results, world.wb, world.wb_s, world.received
-    central = results[CORRIDOR_RULE]
-    by_rule = {
-        rule: r.corridors.set_index(["sender", "receiver"])["remittances"]
-        for rule, r in results.items()
-    }
-    ours = by_rule[CORRIDOR_RULE]
+    central = results[CENTRAL.name]
+    ours = central.corridors.set_index(["sender", "receiver"])["remittances"]
+    low, high = world.range["low"], world.range["high"]
     keys = [k for k in ours.index.union(wb_s.index) if country in k]
     own_keys = [k for k in ours.index if country in k and float(ours[k]) > 0]
-    if not own_keys:
-        return not_held("corridors", country, "wb_bilateral_stocks")
+    if not own_keys:  # e.g. Turkmenistan, which reports neither margin: nothing is allocated
+        lacking = [
+            code
+            for code, held in (
+                ("remittances_paid", country in world.paid.index),
+                ("remittances_received", country in received.index),
+            )
+            if not held
+        ]
+        return not_held("corridors", country, *(lacking or ["wb_bilateral_stocks"]))
     table = pd.DataFrame(
         {
             "sender": [k[0] for k in keys],
             "receiver": [k[1] for k in keys],
             "estimate": [float(ours.get(k, 0.0)) for k in keys],
-            "low": [min(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
-            "high": [max(float(by_rule[r].get(k, 0.0)) for r in RULES) for k in keys],
+            "low": [float(low.get(k, 0.0)) for k in keys],
+            "high": [float(high.get(k, 0.0)) for k in keys],
             "wb": [float(wb_s.get(k, np.nan)) for k in keys],
         }
     )
@@ -145,6 +171,16 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
     top_out = str(sent.idxmax()) if len(sent) else None
     top_in = str(got.idxmax()) if len(got) else None
     rec = float(received.get(country, np.nan))
+    senders = central.senders
+    shown = set(table["sender"]) | {country}
+    own_senders = senders[senders["sender"].isin(shown)].sort_values("allocated", ascending=False)
+    unalloc = central.unallocated
+    rec_unallocated = float(
+        unalloc.loc[
+            (unalloc["side"] == "sender") & (unalloc["country"] == country), "remittances"
+        ].sum()
+    )
+    mine = senders[senders["sender"] == country]
     values = {
         "country": country,
         "year": int(CORRIDOR_YEAR),
@@ -161,6 +197,25 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
         "paid_recorded": float(paid["value"].iloc[0]) if len(paid) else np.nan,
         "paid_allocated": out_total if out_total > 0 else np.nan,
         "paid_wb": wb_out if wb_out > 0 else np.nan,
+        "margins": central.parameters.get("margins"),
+        "ensemble": [v.name for v in ENSEMBLE],
+        "central_variant": CENTRAL.name,
+        "wb_comparison": {
+            "both_margins": wb_agreement(ours, wb_s),
+            "receipts_only": wb_agreement(
+                world.receipts_only.corridors.set_index(["sender", "receiver"])["remittances"],
+                wb_s,
+            ),
+        },
+        "paid_margins": str(mine["margins"].iloc[0]) if len(mine) else None,
+        "received_unallocated": rec_unallocated if rec > 0 else np.nan,
+        "unallocated_world": _float(central.parameters.get("unallocated")),
+        "senders_both_margins": int((senders["margins"] == "both").sum()),
+        "senders_max_gap": float(
+            (
+                (senders["allocated"] + senders["unallocated"]) / senders["recorded"] - 1
+            ).abs()[senders["margins"] == "both"].max()
+        ),
         "labour_origins": list(origins),
         "labour_origins_share": ca_ours / out_total if out_total and ca_ours else np.nan,
         "labour_origins_share_wb": ca_wb / wb_out if wb_out and ca_wb else np.nan,
@@ -193,4 +248,6 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
         ],
     }
     sources = merge_sources(*(source_line(u) for u in world.used), source_line(wb))
-    return Section("corridors", {"corridors": table}, values, sources)
+    tables = {"corridors": table, "senders": own_senders.reset_index(drop=True)}
+    tables["world_senders"] = senders
+    return Section("corridors", tables, values, sources)

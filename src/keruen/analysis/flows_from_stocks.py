@@ -1,9 +1,10 @@
 """A country's migrant flows in and out, estimated from UN DESA bilateral stocks.
 
-Model inputs are built from the store (stocks, population, UN WPP births and deaths) and
-handed to the pure estimator :func:`keruen.models.flows_from_stocks.flows_from_stocks`; the
-section carries method, assumptions and parameters beside the numbers, and the
-:class:`~keruen.store.estimates.Estimate` to store.
+The section reads the country's rows of the closed-world estimate
+(:mod:`keruen.analysis.flow_world`) and carries method, assumptions and parameters beside the
+numbers, a two-sided plausibility table, and the :class:`~keruen.store.estimates.Estimate` to
+store. :func:`stock_matrix` and :func:`flow_regions` build the earlier few-partners-plus-ROW
+tables, which ``keruen estimate flows-from-stocks`` still accepts.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from keruen.analysis.flow_world import FlowWorld
 from keruen.analysis.paper import COUNTRY
 from keruen.analysis.provenance import merge_sources, source_line
 from keruen.analysis.scope import Scope, country_name
 from keruen.analysis.section import Section, not_held
-from keruen.analysis.stocks import bilateral_periods, bilateral_stocks
+from keruen.analysis.stocks import bilateral_stocks
 from keruen.errors import DataNotAvailableError, InputError
-from keruen.models.flows_from_stocks import FlowsFromStocksResult, flows_from_stocks
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
-from keruen.store.vitals import vital_events
+from keruen.store.vitals import REST_OF_WORLD, vital_events
 
 #: Regions of the flow estimates chosen by hand: Kazakhstan, the partners the paper discusses.
 #: Every other country's regions are chosen from the data (:func:`flow_regions`).
@@ -34,7 +35,7 @@ CHOSEN_REGIONS: dict[str, tuple[str, ...]] = {
 FLOW_REGIONS: tuple[str, ...] = CHOSEN_REGIONS["KAZ"]
 #: Partners of a country in its flow estimate, chosen by bilateral stock (both directions).
 FLOW_PARTNERS = 8
-REST = "ROW"
+REST = REST_OF_WORLD
 
 
 def stock_matrix(
@@ -63,13 +64,6 @@ def stock_matrix(
             raise ValueError(f"foreign-born stock of {c} exceeds its population")
         mat.loc[c, c] = native
     return mat
-
-
-def _totals(res: FlowsFromStocksResult, country: str) -> tuple[float, float]:
-    od = res.od
-    inflow = float(od[country].drop(country).sum())
-    outflow = float(od.loc[country].drop(country).sum())
-    return inflow, outflow
 
 
 def _vital_areas(store: Store, periods: Sequence[str]) -> set[str]:
@@ -111,53 +105,53 @@ def flow_regions(store: Store, country: str, periods: Sequence[str]) -> tuple[st
     return (country, *chosen[:FLOW_PARTNERS]) if chosen else None
 
 
-def flows(store: Store, scope: Scope) -> Section:
-    """The country's estimated in- and out-flows per period from UN DESA bilateral stocks.
+def flows(store: Store, scope: Scope, flow_world: FlowWorld) -> Section:
+    """The country's estimated in- and out-flows per period, read from the closed world.
 
-    ``demo`` (closed demographic accounting) with births and deaths of UN WPP 2024 (calendar
-    years ``start <= year < end``, the rest of the world summed into ``ROW``); ``diff`` (stock
-    differencing) beside it.  The ``balance`` table states per period how far the stocks'
-    change and WPP's births minus deaths differ (closed by rescaling the native-born). Regions:
-    :func:`flow_regions`; a country without bilateral stocks, population or vital events held
-    gets a :func:`not_held` section.
+    ``flow_world`` (:func:`keruen.analysis.flow_world.world_flows`) is the demographic
+    accounting of every country at once (UN DESA stocks, World Bank start population, UN WPP
+    2024 births, deaths and net migration); stock differencing beside it. Tables: ``flows`` (per
+    period: inflow, outflow, net and WPP's net migration, which the net equals where the
+    accounting closes, up to the stated ``closing_adjustment``), ``balance`` (the world's
+    stocks' change against births minus deaths), ``partners`` (last period, every partner) and
+    ``plausibility`` (:func:`plausibility_table`). A country outside the closed world (no
+    population or vital events held) gets a :func:`not_held` section.
     """
     country = scope.country
-    periods = sorted(store.observations("UNDESA_IMS", "migrant_stock", ref_area=country)["period"])
-    periods = sorted({p for p in periods if p.isdigit()} & bilateral_periods(store))
-    if len(periods) < 2:
+    world = flow_world
+    if not world.periods:
         return not_held("flows", country, "bilateral_stocks")
-    regions = flow_regions(store, country, periods)
-    if regions is None:
+    if country not in world.periods[-1].od.index:
         return not_held("flows", country, "population_vitals")
-    pops = concept_series(store, "population", [*regions, "WLD"], periods)
-    pop = pops.pivot(index="period", columns="ref_area", values="value")
-    stocks, used = {}, []
-    for p in periods:
-        bil = bilateral_stocks(store, p)
-        used.append(bil)
-        stocks[p] = stock_matrix(bil, pop.loc[p], regions)
-    rows, partners, est_rows, balance, vitals = [], pd.DataFrame(), [], [], []
-    flows_od: dict[str, pd.DataFrame] = {}
-    for start, end in zip(periods[:-1], periods[1:], strict=True):
-        s0, s1 = stocks[start], stocks[end]
-        label = f"{start}-{end}"
-        ev = vital_events(store, regions, int(start), int(end), rest=REST)
-        vitals.append(ev)
-        ev = ev.set_index("ref_area").reindex(s0.index)
-        diff = flows_from_stocks(s0, s1, method="diff")
-        central = flows_from_stocks(s0, s1, ev["births"], ev["deaths"], method="demo")
-        row: dict[str, object] = {"period": label, "years": float(int(end) - int(start))}
-        row["diff_inflow"], row["diff_outflow"] = _totals(diff, country)
-        row["inflow"], row["outflow"] = _totals(central, country)
-        row["net"] = row["inflow"] - row["outflow"]  # type: ignore[operator]
-        rows.append(row)
-        balance.append(
-            {"period": label, "vital_years": str(ev["years"].iloc[0])}
-            | {"start_population": float(s0.to_numpy().sum())}
-            | {k: _float(central.parameters[k]) for k in _BALANCE_KEYS}
+    rows, balance, est_rows, checks = [], [], [], []
+    for wp in world.periods:
+        od, growth = wp.od, wp.growth
+        if country not in od.index:
+            continue
+        adj = wp.adjustments.loc[country]
+        inflow, outflow = float(od[country].drop(country).sum()), float(
+            od.loc[country].drop(country).sum()
         )
-        od = central.od
-        flows_od[label] = od
+        start, end = wp.label.split("-")
+        rows.append(
+            {
+                "period": wp.label,
+                "years": float(int(end) - int(start)),
+                "diff_inflow": float(growth[country].clip(lower=0).sum()),
+                "diff_outflow": float(growth.loc[country].clip(lower=0).sum()),
+                "inflow": inflow,
+                "outflow": outflow,
+                "net": inflow - outflow,
+                "wpp_net": float(adj["wpp_net_migration"]),
+                "closing_adjustment": float(adj["closing_adjustment"]),
+            }
+        )
+        balance.append(
+            {"period": wp.label, "vital_years": wp.years, "areas": wp.parameters["areas"]}
+            | {"start_population": float(wp.adjustments["start_population"].sum())}
+            | {k: _float(wp.parameters.get(k)) for k in _BALANCE_KEYS}
+        )
+        checks.append(plausibility_table(growth, od, country).assign(period=wp.label))
         for partner in od.index:
             if partner == country:
                 continue
@@ -165,114 +159,150 @@ def flows(store: Store, scope: Scope) -> Section:
                 (partner, country, "migrant_flow_in"),
                 (country, partner, "migrant_flow_out"),
             ):
-                est_rows.append(
-                    {
-                        "measure": measure,
-                        "ref_area": country,
-                        "counterpart_area": partner,
-                        "period": label,
-                        "value": float(od.loc[orig, dest]),
-                        "unit": "persons",
-                    }
-                )
-        if end == periods[-1]:
-            partners = pd.DataFrame(
-                {
-                    "partner": [c for c in od.index if c != country],
-                    "inflow": [float(od.loc[c, country]) for c in od.index if c != country],
-                    "outflow": [float(od.loc[country, c]) for c in od.index if c != country],
-                }
-            ).assign(net=lambda f: f["inflow"] - f["outflow"])
-            partners = partners.sort_values("outflow", ascending=False).reset_index(drop=True)
+                value = float(od.loc[orig, dest])
+                if value > 0:
+                    est_rows.append(
+                        {
+                            "measure": measure,
+                            "ref_area": country,
+                            "counterpart_area": partner,
+                            "period": wp.label,
+                            "value": value,
+                            "unit": "persons",
+                        }
+                    )
+    last = world.periods[-1]
+    od = last.od
+    others = [c for c in od.index if c != country]
+    partners = pd.DataFrame(
+        {
+            "partner": others,
+            "inflow": [float(od.loc[c, country]) for c in others],
+            "outflow": [float(od.loc[country, c]) for c in others],
+        }
+    ).assign(net=lambda f: f["inflow"] - f["outflow"])
+    partners = partners[(partners["inflow"] > 0) | (partners["outflow"] > 0)]
+    order = (partners["inflow"] + partners["outflow"]).sort_values(ascending=False, kind="stable")
+    partners = partners.loc[order.index].reset_index(drop=True)
     table = pd.DataFrame(rows)
     balance_table = pd.DataFrame(balance)
-    plausibility = [
-        w | {"period": f"{start}-{end}"}
-        for start, end in zip(periods[:-1], periods[1:], strict=True)
-        for w in implausible_flows(stocks[start], stocks[end], flows_od[f"{start}-{end}"], country)
-    ]
-    wpp = vitals[-1].iloc[0]
-    wpp_source = source_line(vitals[-1])
+    plaus = pd.concat(checks, ignore_index=True)
+    plaus = plaus.loc[plaus["discrepancy"].abs().sort_values(ascending=False).index]
+    plaus = plaus.reset_index(drop=True)
+    mismatch = last.mismatch.loc[country]
+    vitals_used = [u for u in world.used if "births" in u.columns]
+    inputs = merge_sources(*(source_line(u) for u in world.used))
+    wpp_source = source_line(vitals_used[-1])
+    wpp = vitals_used[-1].iloc[0]
     wpp_release = store.con.execute(
         "SELECT DISTINCT dataset, vintage, CAST(release AS VARCHAR) AS release FROM sources "
         "WHERE dataset = ? AND vintage = ?",
         [str(wpp["dataset"]), str(wpp["vintage"])],
     ).df()
-    inputs = merge_sources(*(source_line(u) for u in used), source_line(pops), wpp_source)
-    demo_params = dict(central.parameters)
-    demo_params |= {
-        "regions": [*regions, REST],
+    stock_frames = [u for u in world.used if "stock" in u.columns]
+    params = dict(last.parameters) | {
+        "world": "closed: every area with UN DESA stocks, population and UN WPP events",
+        "areas_left_out": list(world.left_out),
         "births_deaths": f"{wpp['publisher']}, {wpp['vintage']} ({wpp['dataset']}), "
         "calendar years start <= year < end",
     }
+    assumptions = (*world.assumptions, *_CLOSED_ASSUMPTIONS)
     estimate = Estimate(
         model="flows_from_stocks",
         rows=pd.DataFrame(est_rows),
-        method=central.method,
-        assumptions=(*central.assumptions, _VITAL_ASSUMPTION),
-        parameters=demo_params,
-        inputs=inputs_of(pd.concat([*used, pops, wpp_release], ignore_index=True)),
+        method=world.method,
+        assumptions=assumptions,
+        parameters=params,
+        inputs=inputs_of(
+            pd.concat([stock_frames[0], stock_frames[-1], wpp_release], ignore_index=True)
+        ),
         title=f"{country_name(country)}'s migrant flows estimated from UN DESA bilateral stocks",
     )
     values = {
         "country": country,
-        "regions_chosen": "by_hand" if country in CHOSEN_REGIONS else "by_stock",
-        "method": central.method,
-        "assumptions": (*central.assumptions, _VITAL_ASSUMPTION),
-        "diff_method": diff.method,
-        "regions": [*regions, REST],
+        "regions_chosen": "closed_world",
+        "method": world.method,
+        "assumptions": assumptions,
+        "diff_method": "stock differencing",
+        "areas": int(last.parameters["areas"]),
+        "areas_left_out": list(world.left_out),
         "vital_source": wpp_source[0],
         "max_balance_share": float(
             (balance_table["balance_gap"].abs() / balance_table["start_population"]).max()
         ),
+        "max_net_gap": float(
+            (table["net"] - table["wpp_net"] - table["closing_adjustment"]).abs().max()
+        ),
+        "birthplace_gap": float(mismatch["gap"]),
+        "birthplace_gap_share": _float(mismatch["share_abroad"]),
         "last_period": table["period"].iloc[-1],
-        "plausibility": plausibility,
+        "plausibility": plaus.to_dict("records"),
         "estimates": [estimate],
     }
     return Section(
         "flows",
-        {"flows": table, "balance": balance_table, "partners": partners},
+        {"flows": table, "balance": balance_table, "partners": partners, "plausibility": plaus},
         values,
         inputs,
     )
 
 
 def _float(value: object) -> float:
-    return float(value) if isinstance(value, (int, float)) else np.nan
+    return float(value) if isinstance(value, (int, float, np.floating)) else np.nan
 
 
 _BALANCE_KEYS = ("stock_change", "births_minus_deaths", "balance_gap")
 
 
-#: A flow below this share of the growth of the stock it feeds is reported as implausible.
+#: A flow below this share of the growth of the stock it feeds (or above the growth divided by
+#: it) is listed as implausible.
 PLAUSIBLE_SHARE = 0.5
-#: Stock changes smaller than this (persons) are not checked.
+#: Differences smaller than this (persons) are not listed.
 PLAUSIBLE_MIN = 1000.0
+
+
+def plausibility_table(growth: pd.DataFrame, od: pd.DataFrame, country: str) -> pd.DataFrame:
+    """Pairs with ``country`` whose estimated flow departs from the stock change it came from.
+
+    The stock of people born in ``o`` living in ``d`` grows by ``g`` (``growth.loc[o, d]``); the
+    estimated flow ``f = od.loc[o, d]`` is listed ``below`` when ``g > PLAUSIBLE_MIN`` and
+    ``f < PLAUSIBLE_SHARE · g``, ``above`` when ``f − max(g, 0) > PLAUSIBLE_MIN`` and
+    ``f > max(g, 0) / PLAUSIBLE_SHARE``. ``discrepancy = f − g``; largest first.
+    """
+    rows = []
+    for partner in od.index:
+        if partner == country:
+            continue
+        for orig, dest in ((partner, country), (country, partner)):
+            g, f = float(growth.loc[orig, dest]), float(od.loc[orig, dest])
+            side = None
+            if g > PLAUSIBLE_MIN and f < PLAUSIBLE_SHARE * g:
+                side = "below"
+            elif f - max(g, 0.0) > PLAUSIBLE_MIN and f > max(g, 0.0) / PLAUSIBLE_SHARE:
+                side = "above"
+            if side:
+                rows.append(
+                    {"partner": partner, "orig": orig, "dest": dest, "growth": g, "flow": f}
+                    | {"discrepancy": f - g, "side": side}
+                )
+    cols = ["partner", "orig", "dest", "growth", "flow", "discrepancy", "side"]
+    table = pd.DataFrame(rows, columns=cols)
+    return table.reindex(table["discrepancy"].abs().sort_values(ascending=False).index)
 
 
 def implausible_flows(
     s0: pd.DataFrame, s1: pd.DataFrame, od: pd.DataFrame, country: str = COUNTRY
 ) -> list[dict[str, object]]:
-    """Pairs with ``country`` where the estimated flow contradicts the stocks it came from.
-
-    The stock of people born in ``o`` living in ``d`` can only grow by moves from ``o`` to
-    ``d``; an estimated flow below ``PLAUSIBLE_SHARE`` of that growth is flagged.
-    """
-    out: list[dict[str, object]] = []
-    for partner in od.index:
-        if partner == country:
-            continue
-        for orig, dest in ((partner, country), (country, partner)):
-            growth = float(s1.loc[orig, dest] - s0.loc[orig, dest])
-            flow = float(od.loc[orig, dest])
-            if growth > PLAUSIBLE_MIN and flow < PLAUSIBLE_SHARE * growth:
-                out.append(
-                    {"partner": partner, "orig": orig, "dest": dest, "growth": growth, "flow": flow}
-                )
-    return out
+    """:func:`plausibility_table` of two stock tables (foreign-born cells), as records."""
+    growth = s1 - s0
+    np.fill_diagonal(growth.values, 0.0)
+    return plausibility_table(growth, od, country).to_dict("records")
 
 
-_VITAL_ASSUMPTION = (
-    "births and deaths of each region are UN WPP 2024 estimates summed over the calendar years "
-    "of the period; the rest of the world is every other country WPP holds"
+_CLOSED_ASSUMPTIONS = (
+    "the world is every area with UN DESA stocks, a World Bank population and UN WPP 2024 "
+    "births, deaths and net migration; stocks born in other areas count with the native born",
+    "the end population of each area is its start population plus UN WPP births minus deaths "
+    "plus net migration, so each area's estimated net migration equals WPP's; WPP's nets of the "
+    "areas kept are closed to zero in proportion to population",
 )

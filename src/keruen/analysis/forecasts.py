@@ -9,7 +9,7 @@ from keruen.analysis.missing import reported
 from keruen.analysis.provenance import merge_sources, source_line
 from keruen.analysis.scope import Scope, country_name
 from keruen.analysis.section import Section, not_held
-from keruen.errors import EstimationError, InputError
+from keruen.errors import EstimationError, InputError, ModelFitError
 from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.store import Store
 from keruen.store.concepts import concept_series
@@ -30,13 +30,16 @@ def forecasts(store: Store, scope: Scope) -> Section:
     A series is forecast when at least ``FORECAST_MIN_YEARS`` reported years (zeros standing
     for "not reported" left out) are held from ``FORECAST_FIRST_YEAR``; the section is not
     held when neither series is.  A series the model cannot be fitted on is named with the
-    reason in ``values["not_estimated"]`` (concept -> reason) instead of failing the section.
+    reason in ``values["not_estimated"]`` (concept -> reason) instead of failing the section;
+    ``values["not_estimated_reasons"]`` holds the same as ``{"model", "detail"}`` (the fitting
+    library's own message) so that the report can translate the sentence around them.
     """
     country = scope.country
     series, backtests, verdicts, used, est_rows = [], [], {}, [], []
     params: dict[str, object] = {}
     skipped: list[str] = []
     not_estimated: dict[str, str] = {}
+    reasons: dict[str, dict[str, str]] = {}
     method: str = ""
     assumptions: tuple[str, ...] = ()
     for concept in ("remittances_received", "remittances_paid"):
@@ -58,6 +61,11 @@ def forecasts(store: Store, scope: Scope) -> Section:
             continue
         except EstimationError as exc:  # the model cannot be fitted on this series: say why
             not_estimated[concept] = str(exc)
+            # the model and the library's own message apart, for a translated sentence
+            reasons[concept] = {
+                "model": exc.model if isinstance(exc, ModelFitError) else "",
+                "detail": exc.detail if isinstance(exc, ModelFitError) else str(exc),
+            }
             continue
         used.append(s)
         series.append(pd.DataFrame({"concept": concept, "year": y.index, "value": y.to_numpy()}))
@@ -66,12 +74,18 @@ def forecasts(store: Store, scope: Scope) -> Section:
             series.append(fc.rename(columns={"mean": "value"}))
             bt = res.backtest.reset_index().assign(concept=concept, fitted=model)
             backtests.append(bt)
+            # "beats naive" about this series follows this series' own backtest (issue 18,
+            # item 7); the pooled forward-only verdict is kept beside it
             verdicts[f"{concept}:{model}"] = {
-                "beats_naive": res.beats_naive,
+                "beats_naive": res.series_beats_naive,
                 "mase": float(res.backtest.loc[model, "mase"]),
                 "naive_mase": float(res.backtest.loc["naive", "mase"]),
+                "pooled_beats_naive": res.beats_naive,
+                "meets_target": res.meets_target,
                 "pooled_mase": _float(res.parameters["pooled_mase"]),
                 "pooled_naive_mase": _float(res.parameters["pooled_naive_mase"]),
+                "pooled_ratio": _float(res.parameters["pooled_mase_vs_naive"]),
+                "target_ratio": _float(res.parameters["target_ratio"]),
                 "last_year": int(y.index[-1]),
             }
             params[f"{concept}:{model}"] = dict(res.parameters)
@@ -91,6 +105,7 @@ def forecasts(store: Store, scope: Scope) -> Section:
     if not series:
         section = not_held("forecasts", country, *skipped, *not_estimated)
         section.values["not_estimated"] = not_estimated
+        section.values["not_estimated_reasons"] = reasons
         return section
     scores = (
         pd.concat(backtests, ignore_index=True)
@@ -101,6 +116,7 @@ def forecasts(store: Store, scope: Scope) -> Section:
         "country": country,
         "not_forecast": skipped,
         "not_estimated": not_estimated,
+        "not_estimated_reasons": reasons,
         "method": method,
         "assumptions": assumptions,
         "model": FORECAST_MODELS[0],

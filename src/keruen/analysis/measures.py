@@ -35,7 +35,7 @@ def measures(store: Store, scope: Scope, trend: Section) -> Section:
     """Remittance measures of every peer for one year (:func:`measures_year` of ``trend``).
 
     Kazakhstan's table spans every post-Soviet state; immigrant stock comes from the latest UN
-    DESA year not after the table's year.
+    DESA year not after the table's year, named in the column ``migrant_stock_year``.
     """
     year = measures_year(trend)
     members = (
@@ -49,9 +49,11 @@ def measures(store: Store, scope: Scope, trend: Section) -> Section:
     stock_year = int(stock["period"].astype(int).max()) if len(stock) else None
     if stock_year is not None:
         latest = stock[stock["period"] == str(stock_year)][["ref_area", "value"]]
-        panel = panel.drop(columns=["migrant_stock"]).merge(
-            latest.rename(columns={"value": "migrant_stock"}), on="ref_area", how="left"
-        )
+        latest = latest.rename(columns={"value": "migrant_stock"})
+        # the stock keeps the label of its own year (a 2022 row carries UN DESA's 2020 stock)
+        latest["migrant_stock_year"] = stock_year
+        panel = panel.drop(columns=["migrant_stock"]).merge(latest, on="ref_area", how="left")
+        panel["migrant_stock_year"] = panel["migrant_stock_year"].astype("Int64")
     panel = panel.dropna(subset=["inflow", "outflow"], how="all")
     table = remittance_measures(panel)
     table["inflow_rank"] = rank_within(table["inflow"])

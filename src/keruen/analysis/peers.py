@@ -7,6 +7,7 @@ import pandas as pd
 from keruen.analysis.missing import not_reported, reported
 from keruen.analysis.paper import PAPER_YEAR
 from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.releases import with_older_release
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.indicators.remittances import (
@@ -14,6 +15,26 @@ from keruen.indicators.remittances import (
 )
 from keruen.store import Store
 from keruen.store.concepts import concept_series
+
+#: A country's figure more than this many years older than its group's latest is not current.
+STALE_YEARS = 10
+
+
+def _series(store: Store, concept: str, members: list[str], first_year: int) -> pd.DataFrame:
+    """Reported values of ``members``; a member the newest release reports nothing for since
+    ``first_year`` is read from the newest older release holding it
+    (:func:`~keruen.analysis.releases.with_older_release`)."""
+    frame = reported(concept_series(store, concept, members))
+    recent = frame[frame["period"].astype(int) >= first_year] if len(frame) else frame
+    years = [str(y) for y in range(first_year, 2101)]
+    extra = []
+    for member in sorted(set(members) - set(recent["ref_area"] if len(recent) else [])):
+        older, found = with_older_release(store, concept, member, years)
+        if found is not None:
+            extra.append(older)
+    if not extra:
+        return frame
+    return pd.concat([frame, *extra], ignore_index=True)
 
 
 def _ranked(series: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -23,28 +44,41 @@ def _ranked(series: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def peers(store: Store, scope: Scope) -> Section:
-    """Inflows and outflows of the peer group in the latest year each is held, ranked.
+    """Inflows and outflows of the peer group, ranked in the latest year common to the group.
 
-    Only countries reporting a value are ranked; the others are listed as not reported.
+    Only countries reporting a value are ranked; the others are listed as not reported. The
+    year is the latest that at least half the group reports and the country too, unless the
+    country's is more than :data:`STALE_YEARS` older than the group's (then the group's latest
+    year, the country not ranked). A member the newest release reports nothing for since
+    ``scope.first_year`` is read from the newest older release holding it.
     """
     country, members = scope.country, list(scope.members)
-    inflow = reported(concept_series(store, "remittances_received", members))
-    outflow = reported(concept_series(store, "remittances_paid", members))
+    inflow = _series(store, "remittances_received", members, scope.first_year)
+    outflow = _series(store, "remittances_paid", members, scope.first_year)
+    stale: dict[str, int] = {}
 
-    def latest(frame: pd.DataFrame) -> str | None:
-        """The country's latest year among the years at least half the peers report.
+    def latest(frame: pd.DataFrame, flow: str) -> str | None:
+        """The latest year common to the group that the country reports, if it is current.
 
-        Else the group's latest such year (the country is then listed as not reported).
+        Years at least half the reporting peers report are common to the group. The
+        country's latest such year is ranked unless it is more than :data:`STALE_YEARS`
+        older than the group's latest; then the group's latest is ranked and the country is
+        listed as not reported (its latest year kept in ``values["stale"]``).
         """
         if frame.empty:
             return None
         counts = frame.groupby("period")["ref_area"].nunique()
         covered = counts[counts >= 0.5 * counts.max()]
+        group_latest = str(covered.index.max())
         own = frame.loc[frame["ref_area"] == country, "period"]
         own = own[own.isin(covered.index)]
-        return str(own.max()) if len(own) else str(covered.index.max())
+        if len(own) and int(group_latest) - int(own.max()) <= STALE_YEARS:
+            return str(own.max())
+        if len(own):
+            stale[flow] = int(own.max())
+        return group_latest
 
-    inflow_year, outflow_year = latest(inflow), latest(outflow)
+    inflow_year, outflow_year = latest(inflow, "inflow"), latest(outflow, "outflow")
     in_latest = inflow[inflow["period"] == inflow_year]
     in_paper = inflow[inflow["period"] == str(PAPER_YEAR)]
     out_latest = outflow[outflow["period"] == outflow_year]
@@ -73,6 +107,8 @@ def peers(store: Store, scope: Scope) -> Section:
         # kept under its old name: the countries the paper's ranking counts but that report none
         "zero_inflow": not_reported(members, in_paper),
         "missing_outflow": not_reported(members, out_latest),
+        # the country's latest year where it is too old to be ranked as current
+        "stale": stale,
     }
     return Section(
         "cis",

@@ -15,7 +15,8 @@ class Profile(Mapping[str, Section]):
 
     ``profile["trend"].tables["series"]`` is the table the report's trend figure draws;
     :attr:`held` lists the sections computed, :attr:`not_held` the estimated sections whose
-    inputs are not held for the country (each naming what is missing).
+    inputs are not held for the country (each naming what is missing), :attr:`failed` those
+    that raised (each with its reason).
     """
 
     scope: Scope
@@ -43,4 +44,13 @@ class Profile(Mapping[str, Section]):
     @property
     def not_held(self) -> dict[str, list[str]]:
         """Sections whose inputs are not held, each with the inputs it lacks."""
-        return {k: list(s.values["not_held"]) for k, s in self.sections.items() if not s.held}
+        return {
+            k: list(s.values["not_held"])
+            for k, s in self.sections.items()
+            if s.values.get("not_held") and not s.failed
+        }
+
+    @property
+    def failed(self) -> dict[str, str]:
+        """Sections that could not be built, each with the reason (see :func:`section.failed`)."""
+        return {k: s.failed for k, s in self.sections.items() if s.failed}

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
+
+from keruen.analysis.section import Section, estimates_of
 
 
 def source_line(frame: pd.DataFrame) -> list[dict[str, str]]:
@@ -21,3 +25,24 @@ def merge_sources(*lists: list[dict[str, str]]) -> list[dict[str, str]]:
         for item in items:
             seen.setdefault(tuple(sorted(item.items())), item)
     return list(seen.values())
+
+
+def sources_used(sources: pd.DataFrame, sections: Mapping[str, Section]) -> pd.DataFrame:
+    """The rows of the store's ``sources`` table behind ``sections``, in store order.
+
+    A row is kept when a section cites its (dataset, vintage), or when it holds one of the
+    model estimates the sections carry (matched by sha256); the sources of other countries'
+    estimates, or of datasets no section read, are left out.
+    """
+    cited = {
+        (str(s.get("dataset", "")), str(s.get("vintage", "")))
+        for sec in sections.values()
+        for s in sec.sources
+    }
+    digests = {e.digest for e in estimates_of(dict(sections))}
+    if sources.empty:
+        return sources
+    pairs = zip(sources["dataset"].astype(str), sources["vintage"].astype(str), strict=True)
+    keep = [pair in cited for pair in pairs]
+    keep = [k or sha in digests for k, sha in zip(keep, sources["sha256"].astype(str), strict=True)]
+    return sources[keep].reset_index(drop=True)

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from keruen.analysis.cache import ReportCache, active
-from keruen.analysis.registry import ENTRIES, REGISTRY, closure
+from keruen.analysis.registry import ENTRIES, ESTIMATED, REGISTRY, closure
 from keruen.analysis.scope import Scope
-from keruen.analysis.section import Section
+from keruen.analysis.section import Section, failed, not_held
+from keruen.errors import EstimationError, InputError
 from keruen.store import Store
 
 
@@ -32,7 +33,11 @@ def run(
     process's memory only) and computed only when its code, parameters, inputs or the data it
     read changed. Sections that do not apply to the country (Kazakhstan's administrative
     figures elsewhere) are absent; an estimated section whose inputs are not held names them
-    (``values["not_held"]``). Treat the returned sections as read-only.
+    (``values["not_held"]``). A section that raises (a model that cannot be fitted, data
+    that break an assumption) is contained: it becomes a failed section giving the reason
+    (``Section.failed``), the sections built from it are failed naming it
+    (``values["failed_because"]``), the rest is computed, and nothing failed is cached, so the
+    next run tries again. Treat the returned sections as read-only.
     """
     keys = None if only is None else tuple(sorted(set(only)))
     wanted = closure(keys)
@@ -44,6 +49,7 @@ def run(
             {"scope": scope, "only": keys},
             lambda s: _compute(s, scope, wanted, cache),
             count=False,
+            keep=lambda sections: not any(s.failed for s in sections.values()),
         )
 
 
@@ -58,21 +64,67 @@ def _compute(
         if not entry.applies_to(scope):
             done[entry.key] = None
             continue
-        built = {n: done.get(n) for n in entry.needs if REGISTRY[n].kind != "shared"}
-        shared = [n for n in entry.needs if REGISTRY[n].kind == "shared"]
-
-        def compute(s: Store, entry: Any = entry, built: Any = built, shared: Any = shared) -> Any:
-            needs = dict(built)
-            for name in shared:  # read through ``s``, so the reads count as this entry's
-                needs[name] = cache.shared(s, name, None, REGISTRY[name].compute)
-            if entry.kind == "world":
-                return entry.compute(s, **needs)
-            return entry.compute(s, scope, **needs)
-
-        if entry.kind == "derived":
-            done[entry.key] = compute(store)
-        else:
-            params = None if entry.kind == "world" else scope
-            inputs = [v for v in built.values() if v is not None]
-            done[entry.key] = cache.part(store, entry.key, params, compute, inputs=inputs)
+        blocked = next((n for n in entry.needs if _failed(done.get(n))), None)
+        if blocked is not None:
+            done[entry.key] = failed(
+                entry.key, scope.country, f"not built: {blocked} failed", because=blocked
+            )
+            continue
+        try:
+            done[entry.key] = _one(store, scope, entry, done, cache)
+        except Exception as exc:  # noqa: BLE001 - one section's failure never ends the report
+            done[entry.key] = failed(entry.key, scope.country, _reason(exc))
     return {e.key: done[e.key] for e in ENTRIES if e.shown and done.get(e.key) is not None}
+
+
+def _one(store: Store, scope: Scope, entry: Any, done: dict[str, Any], cache: ReportCache) -> Any:
+    """One entry's result, through the cache (a derived entry is computed, never cached)."""
+    built = {n: done.get(n) for n in entry.needs if REGISTRY[n].kind != "shared"}
+    shared = [n for n in entry.needs if REGISTRY[n].kind == "shared"]
+
+    def compute(s: Store) -> Any:
+        needs = dict(built)
+        for name in shared:  # read through ``s``, so the reads count as this entry's
+            needs[name] = cache.shared(s, name, None, REGISTRY[name].compute)
+        if entry.kind == "world":
+            return entry.compute(s, **needs)
+        if entry.key in ESTIMATED and entry.kind == "section":
+            return _estimated(entry, s, scope, needs)
+        return entry.compute(s, scope, **needs)
+
+    if entry.kind == "derived":
+        return compute(store)
+    params = None if entry.kind == "world" else scope
+    inputs = [v for v in built.values() if v is not None]
+    return cache.part(store, entry.key, params, compute, inputs=inputs)
+
+
+def _failed(value: Any) -> bool:
+    return isinstance(value, Section) and bool(value.failed)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: the error's class and message (its first line, at most 300 characters)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text if len(text) <= 300 else text[:299] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _estimated(entry: Any, store: Store, scope: Scope, needs: dict[str, Any]) -> Section:
+    """An estimated section, or — when a stored value it reads is one it cannot use (a negative
+    stock, a non-finite forecast) — that section not held, with a warning naming the fault,
+    instead of failing every other section of the report."""
+    import warnings
+
+    from keruen.store.concepts import ImplausibleValueWarning
+
+    try:
+        return entry.compute(store, scope, **needs)  # type: ignore[no-any-return]
+    except (InputError, EstimationError) as exc:
+        warnings.warn(
+            f"section {entry.key!r} of {scope.country} left out: a stored value it reads is one "
+            f"it cannot use ({exc})",
+            ImplausibleValueWarning,
+            stacklevel=2,
+        )
+        return not_held(entry.key, scope.country, "usable_inputs")

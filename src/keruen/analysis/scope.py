@@ -12,10 +12,14 @@ a country in none of them is compared with the other economies of its World Bank
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from keruen.areas import area, group_members, groups, wb_metadata
+from keruen.areas import area, group_members, groups, is_aggregate, wb_metadata
 from keruen.areas import name as area_name
 from keruen.errors import ConfigError, UnknownAreaError
+
+if TYPE_CHECKING:
+    from keruen.store import Store
 
 #: Memberships tried, in order, when choosing a country's peer group.
 MEMBERSHIP_ORDER: tuple[str, ...] = ("cis_and_former", "central_asia", "eaeu", "post_soviet")
@@ -73,6 +77,22 @@ def parse_countries(text: str) -> list[str]:
                 f"--country: {code!r} is not an ISO 3166-1 alpha-3 country code (e.g. KAZ, UZB)"
             )
     return codes
+
+
+def held_countries(store: Store) -> list[str]:
+    """Every country (no aggregate, no region) of which the store holds a World Bank figure.
+
+    These are the countries ``keruen report --country all`` writes, in code order.
+    """
+    frame = store.summarise("WB_WDI", by=("ref_area",))
+    codes = []
+    for code in frame["ref_area"].astype(str):
+        try:
+            if len(code) == 3 and area(code).kind == "country" and not is_aggregate(code):
+                codes.append(code)
+        except UnknownAreaError:
+            continue
+    return sorted(codes)
 
 
 def region_members(region: str) -> tuple[str, ...]:

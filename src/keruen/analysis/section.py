@@ -36,8 +36,13 @@ class Section:
 
     @property
     def held(self) -> bool:
-        """Whether the section was computed (its inputs are held for the country)."""
-        return not self.values.get("not_held")
+        """Whether the section was computed (its inputs are held and it did not fail)."""
+        return not self.values.get("not_held") and not self.values.get("failed")
+
+    @property
+    def failed(self) -> str | None:
+        """Why the section could not be built (None when it was built or is not held)."""
+        return self.values.get("failed")
 
     @property
     def estimates(self) -> list[Any]:
@@ -53,6 +58,27 @@ def not_held(key: str, country: str, *missing: str) -> Section:
     tables and no numbers, so nothing is shown (or counted) as zero.
     """
     return Section(key, {}, {"country": country, "not_held": list(missing)}, [])
+
+
+def failed(key: str, country: str, reason: str, because: str | None = None) -> Section:
+    """A section that could not be built: ``reason`` says why, no table and no number.
+
+    ``because`` names the section it is built from that failed first (the reason is then
+    that section's), so a dependent is reported as not built because of it.
+    """
+    values: dict[str, Any] = {"country": country, "failed": reason}
+    if because is not None:
+        values["failed_because"] = because
+    return Section(key, {}, values, [])
+
+
+def status(section: Section | None) -> str:
+    """``built``, ``not_held`` or ``failed`` (None, a section that does not apply: ``not_held``)."""
+    if section is None:
+        return "not_held"
+    if section.failed:
+        return "failed"
+    return "not_held" if section.values.get("not_held") else "built"
 
 
 def is_held(section: Section | None) -> bool:

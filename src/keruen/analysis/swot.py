@@ -13,8 +13,11 @@ fall in migration. The paper's own SWOT (Table 2) is judged the same way where t
 a series for a claim (:func:`paper_claims`); the report words the claims
 (:mod:`keruen.report.paper_swot`).
 
-The section (:func:`swot`) reads no data of its own: it judges the numbers of the sections it
-is given.
+Which items a country gets is data (``data/swot_items.toml``), chosen by the country's role
+(:mod:`keruen.analysis.swot_roles`): a receiving country is judged on its dependence on
+remittances, its concentration on one sender, the cost of sending money to it and its
+emigration, which that module reads from the store; the other items judge the numbers of the
+sections the SWOT is given.
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ import numpy as np
 from keruen.analysis.provenance import merge_sources
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section, is_held
+from keruen.analysis.swot_roles import (
+    applies,
+    as_fields,
+    country_role,
+    item_specs,
+    receiving_items,
+)
 from keruen.store import Store
 
 Quadrant = Literal["strengths", "weaknesses", "opportunities", "threats"]
@@ -55,6 +65,8 @@ class SwotItem:
     source: str
     threshold: str
     extra: float = float("nan")
+    #: The area the indicator names (the largest sender, say), if any.
+    area: str = ""
 
     @property
     def holds(self) -> bool:
@@ -82,9 +94,11 @@ def swot(
 ) -> Section:
     """The SWOT of ``scope``'s country, every item judged against its indicator.
 
-    ``values["items"]``: the :class:`SwotItem` list (:func:`swot_items`); ``values["paper"]``:
-    the paper's Table 2 claims the store holds a series for (:func:`paper_claims`, Kazakhstan).
-    An estimated section passed as None was not asked for and gives no item.
+    ``values["items"]``: the :class:`SwotItem` list (:func:`swot_items`), the items of
+    ``data/swot_items.toml`` whose role fits the country's (``values["role"]``,
+    :func:`~keruen.analysis.swot_roles.country_role`); ``values["paper"]``: the paper's
+    Table 2 claims the store holds a series for (:func:`paper_claims`, Kazakhstan). An
+    estimated section passed as None was not asked for and gives no item.
     """
     given = {
         "trend": trend,
@@ -97,9 +111,19 @@ def swot(
         "systems": systems,
     }
     sections = {k: v for k, v in given.items() if v is not None}
+    role = country_role(trend)
+    specs = item_specs()
+    items = [i for i in swot_items(sections) if applies(specs[i.key], role)]
+    if applies(specs["dependence"], role):
+        items += [
+            SwotItem(**as_fields(spec, m))
+            for spec, m in receiving_items(store, scope.country, trend, share_gdp)
+        ]
+    order = ("strengths", "weaknesses", "opportunities", "threats")
     values: dict[str, Any] = {
         "country": scope.country,
-        "items": swot_items(sections),
+        "role": role,
+        "items": sorted(items, key=lambda i: order.index(i.quadrant)),
         "paper": paper_claims(trend, share_gdp) if scope.is_paper_country else {},
     }
     used = [s.sources for s in sections.values() if is_held(s)]
@@ -229,7 +253,8 @@ def estimated_items(sections: dict[str, Section]) -> list[SwotItem]:
     - ``one_source`` (threats): ≥ ``ONE_SOURCE_SHARE`` % of remittances received come from one
       country in the 2017 corridor estimate; not testable when receipts are not reported;
     - ``falling_receipts`` (threats): remittances received forecast to fall over the horizon;
-      not testable when the forecast does not beat the naive one out of sample.
+      not testable when the forecast does not beat the naive one on this series' own backtest
+      (the forecasts section's ``verdicts[...]["beats_naive"]``, issue 18 item 7).
     """
     items: list[SwotItem] = []
     flows = sections.get("flows")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from keruen.analysis.missing import reported
 from keruen.analysis.paper import COUNTRY, paper_rows
 from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.releases import with_older_release
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.indicators.remittances import (
@@ -15,7 +15,6 @@ from keruen.indicators.remittances import (
     ratio_summary,
 )
 from keruen.store import Store
-from keruen.store.concepts import concept_series
 
 
 def _years(first: int, last: int) -> list[str]:
@@ -29,12 +28,15 @@ def trend(store: Store, scope: Scope) -> Section:
     donor–recipient index, positive for a net payer).
 
     Years with no value (or a zero standing for "not reported") are absent, not zero: the
-    table lists every year from the first to the last held, so gaps stay visible.
+    table lists every year from the first to the last held, so gaps stay visible. Where the
+    newest release reports none of the years but an older one holds them (Turkmenistan), the
+    older release is read and named (``values["older_release"]``); ``values["releases"]``
+    names, per flow, the releases and years used.
     """
     country = scope.country
     years = _years(scope.first_year, 2100)
-    inflow = reported(concept_series(store, "remittances_received", [country], years))
-    outflow = reported(concept_series(store, "remittances_paid", [country], years))
+    inflow, older_in = with_older_release(store, "remittances_received", country, years)
+    outflow, older_out = with_older_release(store, "remittances_paid", country, years)
     frame = (
         inflow[["period", "value"]]
         .rename(columns={"value": "inflow"})
@@ -68,10 +70,27 @@ def trend(store: Store, scope: Scope) -> Section:
         else None,
         "missing_inflow_years": _gaps(frame, "inflow"),
         "missing_outflow_years": _gaps(frame, "outflow"),
+        "releases": {"inflow": _releases(inflow), "outflow": _releases(outflow)},
+        "older_release": {
+            k: v for k, v in (("inflow", older_in), ("outflow", older_out)) if v is not None
+        },
     }
     return Section(
         "trend", {"series": frame}, values, merge_sources(source_line(inflow), source_line(outflow))
     )
+
+
+def _releases(series: pd.DataFrame) -> list[dict[str, object]]:
+    """Each release read, with the first and last year taken from it (newest release first)."""
+    if series.empty:
+        return []
+    years = series.assign(year=series["period"].astype(int))
+    spans = years.groupby(["vintage", "release"])["year"].agg(["min", "max"]).reset_index()
+    spans = spans.sort_values("release", ascending=False)
+    return [
+        {"release": str(r.vintage), "first": int(r.min), "last": int(r.max)}
+        for r in spans.itertuples()
+    ]
 
 
 def _last_year(frame: pd.DataFrame, column: str) -> int | None:

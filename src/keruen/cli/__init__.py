@@ -131,7 +131,21 @@ class _LazyGroup(SuggestingGroup):
         return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
 
     def invoke(self, ctx: click.Context) -> Any:
+        import warnings
+
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if category.__name__ == "ImplausibleValueWarning":  # a value left out: one line
+                click.echo(f"keruen: warning: {message}", err=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
         try:
+            from keruen import settings
+
+            settings.check()  # a command runs: every setting is checked before it starts
             return super().invoke(ctx)
         except KeruenError as exc:
             click.echo(f"keruen: error: {exc}", err=True)
@@ -151,6 +165,8 @@ class _LazyGroup(SuggestingGroup):
             reason = exc.strerror or str(exc)
             click.echo(f"keruen: error: {where}{reason}", err=True)
             sys.exit(3)
+        finally:
+            warnings.showwarning = shown
 
 
 @click.group(cls=_LazyGroup)

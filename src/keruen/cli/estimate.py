@@ -72,7 +72,8 @@ def flows_from_stocks_cmd(
     """Bilateral flows from two birthplace × residence stock tables.
 
     With --method demo, births and deaths come from --births/--deaths or, when both are
-    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period.
+    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period; a
+    region ROW is the rest of the world (every other country WPP holds), as in the report.
     """
     import warnings
 
@@ -120,9 +121,10 @@ def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[
     except ValueError:
         raise ConfigError(f"--period must be START:END years, got {period!r}") from None
     with open_store() as store:
-        ev = vital_events(store, regions, start, end)
-    ev.index = regions  # type: ignore[assignment]
+        ev = vital_events(store, regions, start, end)  # "ROW": every other country held
     src = ev.iloc[0]
+    ev = ev.set_index("ref_area").reindex([r.upper() for r in regions])
+    ev.index = regions  # type: ignore[assignment]
     line = (
         f"births and deaths: {src['publisher']}, {src['vintage']} ({src['licence']}, "
         f"{src['url']}), calendar years {src['years']}"
@@ -148,23 +150,55 @@ def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[
     help="elasticity e of w = stock * host_income^e (rule stock_income_elasticity; "
     "default: fitted on the World Bank's 2017 matrix, 0.12)",
 )
-@click.option("--out", type=_PATH, help="output CSV sender,receiver,remittances,share")
+@click.option(
+    "--paid",
+    type=_IN,
+    help="country,remittances paid: fit both margins, receivers' receipts and senders' "
+    "payments (without it: receipts only)",
+)
+@click.option(
+    "--unreported",
+    type=click.Choice(["unallocated", "fallback"]),
+    default="unallocated",
+    show_default=True,
+    help="with --paid, a country absent from one file: its corridors stay unallocated, or "
+    "are fitted to the other side's record only",
+)
+@click.option(
+    "--senders-out",
+    type=_PATH,
+    help="output CSV sender,recorded,allocated,unallocated,margins: each sender's recorded "
+    "outflow beside its allocated total, and the unallocated difference",
+)
+@click.option("--out", type=_PATH, help="output CSV sender,receiver,remittances,share,margins")
 def remittance_corridors_cmd(
     stocks: Path,
     received: Path,
     income: Path | None,
     rule: str,
     income_elasticity: float | None,
+    paid: Path | None,
+    unreported: str,
+    senders_out: Path | None,
     out: Path | None,
 ) -> None:
-    """Allocate remittance receipts over the hosts of each country's emigrants."""
+    """Allocate remittances over the hosts of each country's emigrants.
+
+    Receipts only, or with --paid both margins (biproportional fitting); the standard error
+    says which margins each sender was fitted to and how much is left unallocated.
+    """
     from keruen.models.remittance_allocation import allocate_remittances
     from keruen.sources.model_inputs import read_region_values, read_table, write_table
 
     st = read_table(stocks, ["orig", "dest", "stock"], numeric=["stock"], non_negative=["stock"])
     rec = read_region_values(received, "remittances", key="country")
     inc = read_region_values(income, "income", key="country") if income is not None else None
-    kw = {} if income_elasticity is None else {"income_elasticity": income_elasticity}
+    kw: dict[str, Any] = {}
+    if income_elasticity is not None:
+        kw["income_elasticity"] = income_elasticity
+    if paid is not None:
+        kw |= {"paid": read_region_values(paid, "remittances", key="country")}
+        kw |= {"unreported": unreported}
     inputs = {
         "stocks": stocks,
         "stock": stocks,
@@ -174,11 +208,20 @@ def remittance_corridors_cmd(
         "remittances": received,
         "income": income,
         "rule": None,
+        "paid": paid,
+        "unreported": None,
     }
     with naming_inputs(inputs):
         res = allocate_remittances(st, rec, inc, rule=rule, **kw)  # type: ignore[arg-type]
     write_table(res.corridors, out)
-    _provenance(res.method, res.assumptions)
+    if senders_out is not None:
+        write_table(res.senders, senders_out)
+    both = res.senders[res.senders["margins"] == "both"]
+    gap = ((both["allocated"] + both["unallocated"]) / both["recorded"] - 1).abs().max()
+    extra = [f"unallocated: {float(res.parameters['unallocated']):,.0f}"]
+    if len(both):
+        extra.append(f"senders fitted to their recorded outflow: {len(both)}, off by {gap:.1e}")
+    _provenance(res.method, res.assumptions, extra)
 
 
 @estimate.command("gravity")

@@ -62,7 +62,7 @@ class AreaList(click.ParamType):
             raise ConfigError(f"{_option_name(param)}: no area code given")
         if self.kinds is None:
             return tuple(dict.fromkeys(items))
-        from keruen.areas import groups, normalise
+        from keruen.areas import groups, resolve_codes
 
         out: list[str] = []
         for item in items:
@@ -70,7 +70,7 @@ class AreaList(click.ParamType):
                 out.extend(groups()[item.lower()])
                 continue
             try:
-                out.append(normalise(item, self.kinds))  # type: ignore[arg-type]
+                out.extend(resolve_codes([item], self.kinds))  # type: ignore[arg-type]
             except UnknownAreaError as exc:
                 raise UnknownAreaError(f"{_option_name(param)}: {exc}") from None
         return tuple(dict.fromkeys(out))
@@ -255,3 +255,23 @@ def naming_inputs(files: Mapping[str, str | Path | None]) -> Iterator[None]:
             raise
         new = type(exc)(f"{exc} (inputs: {every})")
         raise new from None
+
+
+def concept_measures(
+    dataset: str, measures: tuple[tuple[str, ...], ...]
+) -> tuple[tuple[str, ...], ...]:
+    """``--measure`` values with each concept name (``data/concepts.toml``, any letter case,
+    e.g. ``remittance_cost_from``) replaced by the measure code(s) it stands for in ``dataset``
+    (``SI.RMT.COST.OB.ZS`` in WB_WDI); other values unchanged."""
+    from keruen.store.concepts import concepts
+
+    registry = {name.lower(): spec for name, spec in concepts().items()}
+
+    def codes(value: str) -> tuple[str, ...]:
+        spec = registry.get(value.lower())
+        if spec is None:
+            return (value,)
+        found = [c["measure"] for c in spec["candidates"] if c["dataset"] == dataset]
+        return tuple(dict.fromkeys(found)) or (value,)
+
+    return tuple(tuple(c for v in group for c in codes(v)) for group in measures)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
+
+from keruen.errors import Interrupted
 
 _ENGINE = click.option(
     "--engine",
@@ -128,10 +131,13 @@ def validate(register_path: str, engine: str | None, start: dt.datetime | None,
     try:
         report = run_checks(eng, files, span, quarantine=Path(quarantine) if quarantine else None,
                             max_bad_share=share)  # fmt: skip
+        _echo_checks(files, report, eng.name)
+        digests = file_digests(files)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted (Ctrl-C); no validation was recorded") from None
     finally:
         eng.close()
-    _echo_checks(files, report, eng.name)
-    click.echo(f"validation recorded in {write_record(files, span, report, file_digests(files))}")
+    click.echo(f"validation recorded in {write_record(files, span, report, digests)}")
 
 
 @register.command("aggregate")
@@ -179,47 +185,67 @@ def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
     from keruen.sources.snapshot import open_store
     from keruen.writing import output_folder
 
-    if od_dir:  # checked (and made) before the work: a link to nothing is a clear error
-        output_folder(od_dir)
-    files, span, share = _prepare(register_path, start, end, max_bad_share)
-    record = None if recheck else read_record(files, span)
-    with tqdm(total=3, desc="register", unit="step", disable=None) as bar:
-        bar.set_postfix_str("input digests")
-        digests = record.digests if record else file_digests(files)
-        bar.update()
-        eng = make_engine(engine, memory_limit=memory_limit)
-        bar.set_postfix_str(f"checks and aggregates ({eng.name})")
-        try:
-            results = run(
-                eng, files, span,
-                stock_dates=[d.date() for d in stock_on] or None,
-                overstay_date=overstays_on.date() if overstays_on else None,
-                quarantine=Path(quarantine) if quarantine else None,
-                max_bad_share=share,
-                dup_keys=record.dup_keys if record else None,
-            )  # fmt: skip
-        finally:
-            eng.close()
-        if record is None:
-            write_record(files, span, results.checks, digests)
-        bar.update()
-        bar.set_postfix_str("store")
-        with open_store() as store:
-            stored = {} if no_store else store_results(store, results, files, eng.name, digests)
-            # the regions' population is read only for the files of `--od-dir`
-            population = store.observations("KZ_BNS_POPULATION", "population") if od_dir else None
-        bar.update()
-    if record:
-        click.echo(f"reused the duplicate check of {record_path(files.root)} (same files, span "
-                   "and rules); every other rule checked again")  # fmt: skip
-    _echo_checks(files, results.checks, eng.name)
-    for name, table in results.tables.items():
-        line = f"{name:<10} {len(table):>9,} rows"
-        if name in stored:
-            res = stored[name]
-            what = "already held" if res.already_present else f"{res.rows_added:,} observations"
-            line += f" -> store: {what}, vintage {res.vintage!r}"
-        click.echo(line)
-    if od_dir and population is not None:
-        written = write_od_files(results, population, Path(od_dir))
-        click.echo(f"wrote {len(written)} files for `keruen indices` to {od_dir}")
+    stored: dict[str, Any] = {}
+    try:
+        if od_dir:  # checked (and made) before the work: a link to nothing is a clear error
+            output_folder(od_dir)
+        files, span, share = _prepare(register_path, start, end, max_bad_share)
+        record = None if recheck else read_record(files, span)
+        with tqdm(total=3, desc="register", unit="step", disable=None) as bar:
+            bar.set_postfix_str("input digests")
+            digests = record.digests if record else file_digests(files)
+            bar.update()
+            eng = make_engine(engine, memory_limit=memory_limit)
+            bar.set_postfix_str(f"checks and aggregates ({eng.name})")
+            try:
+                results = run(
+                    eng, files, span,
+                    stock_dates=[d.date() for d in stock_on] or None,
+                    overstay_date=overstays_on.date() if overstays_on else None,
+                    quarantine=Path(quarantine) if quarantine else None,
+                    max_bad_share=share,
+                    dup_keys=record.dup_keys if record else None,
+                )  # fmt: skip
+            finally:
+                eng.close()
+            if record is None:
+                write_record(files, span, results.checks, digests)
+            bar.update()
+            bar.set_postfix_str("store")
+            with open_store() as store:
+                if not no_store:
+                    stored.update(store_results(store, results, files, eng.name, digests))
+                # the regions' population is read only for the files of `--od-dir`
+                population = (
+                    store.observations("KZ_BNS_POPULATION", "population") if od_dir else None
+                )
+            bar.update()
+        if record:
+            click.echo(f"reused the duplicate check of {record_path(files.root)} (same files, "
+                       "span and rules); every other rule checked again")  # fmt: skip
+        _echo_checks(files, results.checks, eng.name)
+        for name, table in results.tables.items():
+            line = f"{name:<10} {len(table):>9,} rows"
+            if name in stored:
+                res = stored[name]
+                what = (
+                    "already held" if res.already_present else f"{res.rows_added:,} observations"
+                )
+                line += f" -> store: {what}, vintage {res.vintage!r}"
+            click.echo(line)
+        if od_dir and population is not None:
+            written = write_od_files(results, population, Path(od_dir))
+            click.echo(f"wrote {len(written)} files for `keruen indices` to {od_dir}")
+    except KeyboardInterrupt:
+        raise Interrupted(_interrupted(stored)) from None
+
+
+def _interrupted(stored: dict[str, Any]) -> str:
+    """What a Ctrl-C during ``aggregate`` leaves: nothing, or the vintages already stored."""
+    if not stored:
+        return "interrupted (Ctrl-C); nothing was stored"
+    return (
+        f"interrupted (Ctrl-C) after the aggregates were stored: the store keeps {len(stored)} "
+        f"new vintages ({', '.join(sorted(stored))}); run the command again for the summary "
+        "and any --od-dir files"
+    )

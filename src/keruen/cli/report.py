@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from keruen.report.countries import Outcome
 
 #: World Bank indicators the report reads; ``--refresh`` asks the API for newer releases.
 REPORT_INDICATORS = (
@@ -77,8 +82,9 @@ def _releases_used(store: object) -> str:
     "countries",
     default="KAZ",
     show_default=True,
-    help="ISO3 code of the country, or several separated by commas (one folder "
-    "each plus an index).",
+    help="ISO3 code of the country, several separated by commas, or 'all' (every country "
+    "the store holds); several: one folder each plus an index counting each country's "
+    "sections built, not held and failed.",
 )
 @click.option(
     "--group",
@@ -126,10 +132,14 @@ def report(
     Every section, model estimate and figure is kept in a cache in <KERUEN_HOME>/cache/report,
     keyed by the code, its parameters and the vintages of the datasets it reads: a second run
     on unchanged data reuses them, and a new vintage rebuilds only the parts that read it.
+
+    A section that cannot be computed (a model that cannot be fitted, say) is shown as not
+    built with its reason and is not cached; the rest is written, a warning lists the
+    failed sections on stderr, and the exit code stays 0.
     """
     from keruen import settings
     from keruen.analysis.cache import ReportCache
-    from keruen.analysis.scope import parse_countries
+    from keruen.analysis.scope import held_countries, parse_countries
     from keruen.areas import group_members
     from keruen.report.render import render_countries
     from keruen.sources.snapshot import open_store
@@ -137,12 +147,20 @@ def report(
     if no_cache and rebuild:
         raise click.UsageError("--no-cache and --rebuild exclude each other")
     lang = lang or settings.get("KERUEN_LANG") or "en"
-    codes = parse_countries(countries)
+    every = countries.strip().lower() == "all"
+    codes = [] if every else parse_countries(countries)
     cache = ReportCache(
         mode="off" if no_cache else "rebuild" if rebuild else "on",
         warn=lambda msg: click.echo(f"keruen: WARNING: {msg}", err=True),
     )
+    def say(msg: str) -> None:
+        click.echo(f"keruen: {msg}", err=True)
+
+    outcomes: dict[str, Outcome] = {}
     with open_store() as store:
+        if every:
+            codes = held_countries(store)
+            say(f"{len(codes)} countries held; writing one report each")
         if refresh:
             _refresh(store, sorted(set(group_members("post_soviet")) | set(codes)))
         index = render_countries(
@@ -151,16 +169,37 @@ def report(
             codes,
             lang,
             group=group,
-            progress=lambda msg: click.echo(f"keruen: {msg}", err=True),
+            progress=say,
             cache=cache,
+            outcomes=outcomes,
         )
     if cache.writes:
         cache.prune()
     if pdf:
         from keruen.report.browser import write_pdf
 
-        folders = [out_dir] if len(codes) == 1 else [out_dir / c for c in codes]
+        written = [c for c in codes if c not in outcomes or outcomes[c].written]
+        folders = [out_dir] if len(codes) == 1 else [out_dir / c for c in written]
         for folder in folders:
             click.echo(f"keruen: printing {folder / 'report.pdf'}", err=True)
             write_pdf(folder / "index.html", folder / "report.pdf")
+    _warn_failed(outcomes, say)
     click.echo(f"keruen: report written to {index}")
+
+
+def _warn_failed(outcomes: dict[str, Outcome], say: Callable[[str], None]) -> None:
+    """One warning line per country with failed sections (the exit code stays 0)."""
+    for code, outcome in outcomes.items():
+        if outcome.failed:
+            parts = "; ".join(f"{k} ({v})" for k, v in outcome.failed.items())
+            say(f"WARNING: {code}: not built: {parts}")
+    bad = sum(1 for o in outcomes.values() if o.failed)
+    if len(outcomes) > 1:
+        built = sum(o.count("built") for o in outcomes.values())
+        held = sum(o.count("not_held") for o in outcomes.values())
+        failed = sum(o.count("failed") for o in outcomes.values())
+        written = sum(1 for o in outcomes.values() if o.written)
+        say(
+            f"{written}/{len(outcomes)} reports written; sections built {built}, not held "
+            f"{held}, failed {failed}; {bad} countries with a failure"
+        )

@@ -1,4 +1,4 @@
-"""``keruen serve``: the REST API (and its docs page) over the store, read-only."""
+"""``keruen serve``: the dashboard, the REST API and SDMX over the store, read-only."""
 
 from __future__ import annotations
 
@@ -11,23 +11,27 @@ import click
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
 )
 def serve(host: str, port: int) -> None:
-    """Serve the store read-only: REST API under /api/v1, docs at /api/v1/docs.
+    """Serve the store read-only: the dashboard at /en/, /ru/, /kk/ and the REST API at /api/v1.
 
-    The OpenAPI document is at /openapi.json. Needs the web extra: pip install 'keruen[web]'.
+    The dashboard holds country profiles (the report's sections, each table with its CSV), the
+    bilateral explorer, Kazakhstan's regions, migration systems and the sources held, in English,
+    Russian and Kazakh. The REST API's docs are at /api/v1/docs, its OpenAPI document at
+    /openapi.json; SDMX 2.1 is at /sdmx/2.1. Needs the web extra: pip install 'keruen[web]'.
     """
     try:
         import uvicorn
 
         from keruen.web.app import create_app
+        from keruen.web.server import config
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         from keruen.errors import ConfigError
 
         raise ConfigError(
             f"keruen serve needs the web extra ({exc.name} is missing): pip install 'keruen[web]'"
         ) from None
-    app = create_app()
-    click.echo(f"keruen: serving the store read-only on http://{host}:{port}/api/v1/docs", err=True)
-    # a large incomplete-event limit lets over-long URLs reach the app's 414 in the API's shape
-    uvicorn.run(
-        app, host=host, port=port, log_level="warning", h11_max_incomplete_event_size=256 * 1024
-    )
+    server = uvicorn.Server(config(create_app(), host, port))
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    click.echo(f"keruen: serving the store read-only on {base}", err=True)
+    click.echo(f"keruen: dashboard  {base}/en/  ({base}/ru/, {base}/kk/)", err=True)
+    click.echo(f"keruen: REST API   {base}/api/v1/docs", err=True)
+    server.run()

@@ -71,7 +71,12 @@ def dataset_name(held: Iterable[str], name: str) -> str:
 @click.command()
 @click.argument("dataset")
 @click.option(
-    "--measure", "measures", multiple=True, type=CodeList(), help="Measure code(s): A,B or repeat."
+    "--measure",
+    "measures",
+    multiple=True,
+    type=CodeList(),
+    help="Measure code(s): A,B or repeat; a concept name (e.g. remittance_cost_from) stands for "
+    "its code in DATASET.",
 )
 @click.option(
     "--area", "areas", multiple=True, type=CodeList(), help="Reference area code(s), e.g. KAZ."
@@ -113,7 +118,7 @@ def query(
     DATASET is any name `keruen vintages` lists, in any letter case: sources, stored estimates
     (KERUEN_ESTIMATES_*) and publications' figures (PAPER_*).
     """
-    from keruen.cli.params import flat
+    from keruen.cli.params import concept_measures, flat
     from keruen.cli.query_plan import _exact_rows, _resolved_rows, csv_answer
     from keruen.sources.snapshot import open_store
 
@@ -121,6 +126,7 @@ def query(
         catalogue = store.source_rows().select(["dataset", "kind"]).rows
         dataset = dataset_name([d for d, _ in catalogue], dataset)
         paper = {k for d, k in catalogue if d == dataset} == {"paper_figures"}
+        measures = concept_measures(dataset, measures)
         table = None
         if fmt.lower() == "csv" and not paper:  # a large answer: DuckDB writes the CSV
             table = csv_answer(

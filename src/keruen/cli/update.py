@@ -55,11 +55,20 @@ def _fetch(  # type: ignore[no-untyped-def]
     raise ConfigError(f"unknown source {source!r}; updatable: {', '.join(UPDATABLE)}")
 
 
-def _report(results, batches, budget=None) -> None:  # type: ignore[no-untyped-def]
-    """One line per batch; "unchanged upstream" only when the server was asked this run."""
-    for result, batch in zip(results, batches, strict=True):
+def _report(results, batches, budget=None, restored=None) -> None:  # type: ignore[no-untyped-def]
+    """One line per batch; "unchanged upstream" only when the server was asked this run.
+
+    ``restored``: {batch index: older vintage} of the batches that are reversions.
+    """
+    for i, (result, batch) in enumerate(zip(results, batches, strict=True)):
         prov = batch.provenance
-        if result.already_present and budget is not None and budget.offline:
+        if not result.already_present and i in (restored or {}):
+            click.echo(
+                f"{prov.dataset}: reverted upstream: the answer equals the older vintage "
+                f"{restored[i]!r}, not the newest; added it again as vintage {result.vintage!r} "
+                f"({result.rows_added} observations), which queries now return"
+            )
+        elif result.already_present and budget is not None and budget.offline:
             click.echo(
                 f"{prov.dataset}: the cached answer equals vintage {result.vintage!r} "
                 "(offline: upstream was NOT asked)"
@@ -144,9 +153,12 @@ def update(
             f"earlier updates (oldest fetched {when})",
             err=True,
         )
-    with open_store() as store:
+    from keruen.sources import reversions
+
+    with open_store() as store, store.writing():
+        batches, restored = reversions.mark(store, batches)
         results = ingest_batches(store, batches)
-    _report(results, batches, budget)
+    _report(results, batches, budget, restored)
 
 
 @click.command(name="import")
@@ -179,11 +191,11 @@ def import_(
             )
         batch = bns.load(file, mapping, release=release)
     elif source == "wdi":
-        from keruen.sources import worldbank
+        from keruen.sources import wdi_bulk
 
         if release is None:
             raise ConfigError("--release is required for a WDI bulk CSV (its 'Last Updated' date)")
-        batch = worldbank.load_bulk_csv(file, release=release)
+        batch = wdi_bulk.load_bulk_csv(file, release=release)
     elif source == "sdmx":
         from keruen.sources import sdmx
 

@@ -51,11 +51,19 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 
 def format_number(value: float | int | None, lang: str, digits: int = 1) -> str:
-    """A number in the conventions of ``lang`` (e.g. 1,234.5 / 1 234,5); '–' when missing."""
+    """A number in the conventions of ``lang`` (e.g. 1,234.5 / 1 234,5); '–' when missing.
+
+    A value too large to write out in full (beyond 10^21, e.g. a stored 1.7e308) or infinite
+    is written in scientific notation, so a page shows it rather than failing.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    from babel.numbers import format_decimal
+    from babel.numbers import format_decimal, format_scientific
 
+    if isinstance(value, float) and (math.isinf(value) or abs(value) >= 1e21):
+        if math.isinf(value):
+            return "∞" if value > 0 else "−∞"
+        return format_scientific(value, format="0.00E0", locale=lang)
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     text = format_decimal(value, format=pattern, locale=lang)
     # Russian and Kazakh typeset a true minus sign (U+2212), not a hyphen

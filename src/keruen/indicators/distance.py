@@ -54,7 +54,7 @@ def mean_distance(m: ArrayLike, d: ArrayLike) -> float:
     return float((flows * dist).sum()) / total if total > 0 else float("nan")
 
 
-MedianMethod = Literal["interpolate", "plain"]
+MedianMethod = Literal["interpolate", "plain", "migest"]
 
 
 def median_distance(m: ArrayLike, d: ArrayLike, *, method: MedianMethod = "interpolate") -> float:
@@ -67,7 +67,19 @@ def median_distance(m: ArrayLike, d: ArrayLike, *, method: MedianMethod = "inter
     distance at which the cumulative flow reaches half of all migrants, or, if it is reached
     exactly, the mean of that distance and the next one (for integer flows, the ordinary
     median of one distance per migrant) -- a distance some migrant actually moved.
+    ``method="migest"`` is migest's number to the last bits (:func:`matrixstats_weighted_median`
+    on the pairs in migest's order, origins varying fastest): the same definition as
+    ``"interpolate"`` with matrixStats' order of equal distances (R's unstable quicksort) instead
+    of decreasing flow, so the two differ only where tied distances straddle half the migrants
+    (4 of migest's 13 reference cases, by 0.1-0.7 %); it sorts in pure Python (about 13 s at
+    1,000 regions against milliseconds), hence not the default.
     """
+    if method == "migest":
+        a = as_flow_matrix(m)
+        dist = as_distance_matrix(d, a.shape[0])
+        off = ~np.eye(a.shape[0], dtype=bool)
+        # as.data.frame.table(m) in migest: the first index (origin) varies fastest
+        return matrixstats_weighted_median(dist.T[off], a.T[off])
     flows, dist = _pairs(m, d)
     keep = flows > 0
     if not keep.any():
@@ -121,6 +133,36 @@ def weighted_median(x: ArrayLike, w: ArrayLike) -> float:
         return float(sx[-1])
     frac = (half - centre[k - 1]) / (centre[k] - centre[k - 1])
     return float(sx[k - 1] + frac * (sx[k] - sx[k - 1]))
+
+
+def matrixstats_weighted_median(x: ArrayLike, w: ArrayLike) -> float:
+    """``matrixStats::weightedMedian(x, w)`` with its defaults (``interpolate = TRUE``), exactly.
+
+    Non-positive weights are dropped; the values are sorted as R's ``R_qsort_I`` sorts them
+    (:func:`keruen.indicators._rsort.r_qsort_order`: equal values end in an order set by the
+    input order); with ``c_k = (Σ_{i≤k} w_(i) − w_(k)/2) / S``, the first ``k`` with
+    ``c_k ≥ 1/2`` gives ``x_(k) + (1/2 − c_k) / (c_k − c_(k−1)) · (x_(k) − x_(k−1))``
+    (``x_(1)`` when ``k`` is the first), in matrixStats' order of floating-point operations.
+    """
+    from keruen.indicators._rsort import r_qsort_order
+
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ws = np.asarray(w, dtype=np.float64).ravel()
+    if xs.shape != ws.shape:
+        raise ValueError(f"x and w differ in length: {xs.size} != {ws.size}")
+    keep = ws > 0
+    xs, ws = xs[keep], ws[keep]
+    if xs.size <= 1:
+        return float(xs[0]) if xs.size else float("nan")
+    total = float(np.cumsum(ws)[-1])  # summed in order, as matrixStats does
+    order = r_qsort_order(xs.tolist())
+    xs, ws = xs[order], ws[order]
+    share = ws / total
+    centre = np.cumsum(share) - share / 2.0
+    k = int(np.argmax(centre >= 0.5)) if (centre >= 0.5).any() else xs.size - 1
+    if k == 0:
+        return float(xs[0])
+    return float((0.5 - centre[k]) / (centre[k] - centre[k - 1]) * (xs[k] - xs[k - 1]) + xs[k])
 
 
 def _plain_weighted_median(x: FloatArray, w: FloatArray) -> float:

@@ -28,7 +28,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from keruen.errors import ConvergenceError, EstimationError, InputError
+from keruen.errors import EstimationError, InputError
+from keruen.models.ipf import ipf_axes
 
 FlowMethod = Literal["demo", "diff", "diff-return"]
 PobTotMethod = Literal["rescale", "open", "open-dr"]
@@ -269,30 +270,8 @@ def _scale_columns(m: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def _ipf_margins(
     seed: np.ndarray, axes_targets: list[tuple[tuple[int, ...], np.ndarray]], what: str
 ) -> tuple[np.ndarray, int]:
-    """Fit ``seed`` to margins by iterative proportional fitting (Deming & Stephan 1940).
-
-    Each constraint keeps the listed axes and sums out the others; a cell's update factor is
-    ``target / current`` (zero where either is zero).  Iteration stops when no cell moves by
-    ``IPF_TOL`` or more in a full cycle.  Raises :class:`ConvergenceError` otherwise.
-    """
-    totals = [float(t.sum()) for _, t in axes_targets]
-    if any(abs(t - totals[0]) > IPF_TOL for t in totals):
-        raise EstimationError(f"{what}: margins to fit have different totals {totals}")
-    if (seed < 0).any() or any((t < 0).any() for _, t in axes_targets):
-        raise EstimationError(f"{what}: negative cells in the seed or margins; check the inputs")
-    x = seed.astype(float).copy()
-    for it in range(1, IPF_MAX_ITER + 1):
-        prev = x.copy()
-        for keep, target in axes_targets:
-            drop = tuple(a for a in range(x.ndim) if a not in keep)
-            cur = x.sum(axis=drop, keepdims=True)
-            tgt = np.expand_dims(target, drop)
-            factor = np.divide(tgt, cur, out=np.zeros(cur.shape), where=(cur != 0))
-            factor[np.broadcast_to(tgt == 0, factor.shape)] = 0.0
-            x = x * factor
-        if np.max(np.abs(x - prev)) < IPF_TOL:
-            return x, it
-    raise ConvergenceError(f"{what}: IPF did not converge in {IPF_MAX_ITER} iterations")
+    """:func:`keruen.models.ipf.ipf_axes` at migest's tolerance (``IPF_TOL``, ``IPF_MAX_ITER``)."""
+    return ipf_axes(seed, axes_targets, what, tol=IPF_TOL, max_iter=IPF_MAX_ITER)
 
 
 def _match_birthplace_totals(

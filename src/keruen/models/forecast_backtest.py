@@ -10,18 +10,32 @@ Intervals are calibrated by split conformal prediction (Vovk et al. 2005; Angelo
 2023) on the scaled absolute errors, per model and horizon: the calibrated half-width at level
 ``L`` is ``q_h(L) * scale`` with ``q_h(L)`` the ``ceil((n + 1) L) / n`` empirical quantile of the
 ``n`` pooled scaled errors at horizon ``h``.
+
+Forward-only scoring (:func:`forward_only`, issue 18 item 5): at each scored origin ``o`` the
+model and the interval calibration are chosen from :func:`known_at` ``(backtest, o)`` only,
+the forecasts whose target year ``origin + horizon`` is at or before ``o`` (all from origins
+strictly before ``o``, and only errors that could have been measured at ``o``); the scored
+origin's own errors and anything later never enter.  :func:`per_horizon` tabulates the result.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from keruen.errors import EstimationError
 from keruen.models.forecast_engines import ALL_MODELS, all_forecasts
+
+#: forecast origins of the shipped backtest, and the origins it scores forward only (the first
+#: four give the earliest scored origin errors to choose and calibrate on)
+ORIGINS: tuple[int, ...] = tuple(range(2008, 2020))
+SCORED: tuple[int, ...] = tuple(range(2012, 2020))
+#: the issue's target: the default's forward-only MASE at most 0.95 times naive's
+TARGET_RATIO = 0.95
 
 #: levels at which calibrated quantiles are stored (others are interpolated)
 LEVELS: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.50, 0.991, 0.01))
@@ -38,7 +52,7 @@ def training_window(series: pd.Series, origin: int) -> pd.Series:
 def pooled_backtest(
     series: Mapping[str, pd.Series],
     *,
-    origins: Sequence[int] = (2015, 2017, 2019),
+    origins: Sequence[int] = ORIGINS,
     horizons: Sequence[int] = (1, 2, 3),
     models: Sequence[str] = ALL_MODELS,
     level: float = 0.8,
@@ -130,30 +144,93 @@ def calibrate(
     return out
 
 
-def calibrated_coverage(
-    backtest: pd.DataFrame, quantiles: Mapping[str, Mapping[int, Sequence[float]]], level: float
-) -> pd.Series:
-    """Share of actuals within ``forecast ± q_h(level) · scale``, per model."""
-    i = LEVELS.index(round(level, 2))
-    q = backtest.apply(lambda r: quantiles[r["model"]][int(r["horizon"])][i], axis=1)
-    inside = (backtest["actual"] - backtest["forecast"]).abs() <= q * backtest["scale"]
-    return inside.groupby(backtest["model"]).mean()
+def known_at(backtest: pd.DataFrame, origin: int) -> pd.DataFrame:
+    """Backtest rows whose target year (``origin + horizon``) is at or before ``origin``."""
+    return backtest[backtest["origin"] + backtest["horizon"] <= origin]
 
 
-def held_out_coverage(backtest: pd.DataFrame, level: float = 0.8) -> pd.DataFrame:
-    """Coverage at each origin of intervals calibrated on the other origins only.
+def forward_only(
+    backtest: pd.DataFrame,
+    scored: Sequence[int],
+    *,
+    level: float = 0.8,
+    model: str | None = None,
+) -> pd.DataFrame:
+    """Score each origin of ``scored`` with choices made from :func:`known_at` that origin.
 
-    Rows: origin × model; columns ``raw`` (the model's own interval) and ``calibrated``.
+    ``model=None`` scores the protocol: at origin ``o`` the model with the lowest MASE over the
+    rows known at ``o`` (all horizons pooled); otherwise the fixed ``model``.  Its interval is
+    ``forecast ± q · scale`` with ``q`` the conformal quantile (:func:`conformal_quantile`) of
+    that model's scaled errors at the same horizon known at ``o``.  One row per (series, origin,
+    horizon): ``model``, ``scaled_error``, ``naive_error`` (naive's on the same forecast),
+    ``q``, ``covered``.
     """
+    naive = backtest[backtest["model"] == "naive"].set_index(["series", "origin", "horizon"])
+    out = []
+    for o in scored:
+        known = known_at(backtest, o)
+        if known.empty:
+            raise EstimationError(f"no backtest error is known at origin {o}")
+        chosen = model or winner(known)
+        rows = backtest[(backtest["origin"] == o) & (backtest["model"] == chosen)].copy()
+        mine = known[known["model"] == chosen]
+        q = {
+            int(h): conformal_quantile(g["scaled_error"].to_numpy(), level)
+            for h, g in mine.groupby("horizon")
+        }
+        rows["q"] = rows["horizon"].map(lambda h: q.get(int(h), math.inf))
+        rows["covered"] = (rows["actual"] - rows["forecast"]).abs() <= rows["q"] * rows["scale"]
+        key = pd.MultiIndex.from_frame(rows[["series", "origin", "horizon"]])
+        rows["naive_error"] = naive["scaled_error"].reindex(key).to_numpy()
+        out.append(rows)
+    cols = ["series", "origin", "horizon", "model", "scaled_error", "naive_error", "q", "covered"]
+    return pd.concat(out, ignore_index=True)[cols]
+
+
+def per_horizon(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per horizon (and ``all``): model(s) used, MASE, naive MASE, their ratio, coverage, n.
+
+    The ratio is ``mean(scaled_error) / mean(naive_error)`` over the same forecasts.
+    """
+    parts = [(str(h), g) for h, g in scored.groupby("horizon")] + [("all", scored)]
     rows = []
-    for origin in sorted(backtest["origin"].unique()):
-        test = backtest[backtest["origin"] == origin]
-        q = calibrate(backtest[backtest["origin"] != origin])
-        cal = calibrated_coverage(test, q, level)
-        raw = test.groupby("model")["covered"].mean()
-        for m in cal.index:
-            rows.append({"origin": int(origin), "model": m, "raw": raw[m], "calibrated": cal[m]})
-    return pd.DataFrame(rows)
+    for h, g in parts:
+        used = g.drop_duplicates(["origin"])["model"].value_counts()
+        rows.append(
+            {
+                "horizon": h,
+                "model": ", ".join(f"{m} ({n})" for m, n in used.items()),
+                "mase": float(g["scaled_error"].mean()),
+                "naive_mase": float(g["naive_error"].mean()),
+                "mase_vs_naive": float(g["scaled_error"].mean() / g["naive_error"].mean()),
+                "coverage": float(g["covered"].mean()),
+                "n": len(g),
+            }
+        )
+    return pd.DataFrame(rows).set_index("horizon")
+
+
+def forward_tables(
+    backtest: pd.DataFrame, scored: Sequence[int] = SCORED, level: float = 0.8
+) -> dict[str, Any]:
+    """The shipped forward-only tables: ``protocol`` (:func:`per_horizon` of the protocol),
+    ``by_model`` (the same with each model held fixed), ``by_origin`` (the protocol's coverage
+    per scored origin)."""
+    protocol = forward_only(backtest, scored, level=level)
+    by_model = {
+        str(m): per_horizon(forward_only(backtest, scored, level=level, model=str(m)))
+        for m in sorted(backtest["model"].unique())
+    }
+    by_origin = protocol.groupby("origin")["covered"].mean()
+    return {"protocol": per_horizon(protocol), "by_model": by_model, "by_origin": by_origin}
+
+
+def default_choice(backtest: pd.DataFrame, scored: Sequence[int] = SCORED) -> str:
+    """The model the protocol uses now: the winner over every row, unless it does not beat
+    naive forward only (MASE ratio below 1 over ``scored``), in which case ``naive``."""
+    best = winner(backtest)
+    table = per_horizon(forward_only(backtest, scored, model=best))
+    return best if float(table.loc["all", "mase_vs_naive"]) < 1.0 else "naive"
 
 
 def series_from_observations(frame: pd.DataFrame, min_years: int = 15) -> dict[str, pd.Series]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from keruen.errors import EstimationError
+from keruen.errors import EstimationError, ModelFitError
 
 SINGLE_MODELS: tuple[str, ...] = ("naive", "drift", "ets", "arima")
 ENSEMBLES: dict[str, tuple[tuple[str, ...], Callable[..., np.ndarray]]] = {
@@ -56,12 +56,12 @@ def single_forecast(y: np.ndarray, h: int, level: float, name: str) -> Forecast:
         try:
             out = model.forecast(y=np.asarray(y, dtype=float), h=h, level=[pct])  # type: ignore[attr-defined]
         except Exception as exc:  # statsforecast raises bare errors on tiny or flat series
-            raise EstimationError(f"{name} could not be fitted: {exc}") from None
+            raise ModelFitError(name, str(exc)) from None
     mean = np.asarray(out["mean"], dtype=float)
     lo = np.asarray(out[f"lo-{tag}"], dtype=float)
     hi = np.asarray(out[f"hi-{tag}"], dtype=float)
     if not (np.isfinite(mean).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
-        raise EstimationError(f"{name} produced non-finite forecasts")
+        raise ModelFitError(name, "non-finite forecasts")
     return mean, lo, hi
 
 
@@ -83,23 +83,24 @@ def all_forecasts(
         need.extend(ENSEMBLES[n][0] if n in ENSEMBLES else (n,))
     singles: dict[str, Forecast] = {}
     failed: dict[str, str] = {}
+    errors: dict[str, EstimationError] = {}
     for n in dict.fromkeys(need):
         try:
             singles[n] = single_forecast(y, h, level, n)
         except EstimationError as exc:
-            failed[n] = str(exc)
+            failed[n], errors[n] = str(exc), exc
     out: dict[str, Forecast] = {}
     for n in names:
         if n not in ENSEMBLES:
-            if n in failed:
-                raise EstimationError(failed[n])
+            if n in errors:
+                raise errors[n]
             out[n] = singles[n]
             continue
         members, how = ENSEMBLES[n]
         fitted = [m for m in members if m in singles]
         if not fitted:
-            raise EstimationError(
-                f"{n}: no member could be fitted ({'; '.join(failed[m] for m in members)})"
+            raise ModelFitError(
+                n, f"no member could be fitted ({'; '.join(failed[m] for m in members)})"
             )
         if left_out is not None:
             left_out.update({m: failed[m] for m in members if m in failed})

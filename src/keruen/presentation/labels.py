@@ -13,6 +13,7 @@ from typing import Any
 from keruen.analysis.swot import SwotItem
 from keruen.areas import name as area_name
 from keruen.i18n import format_date, format_number, release_label
+from keruen.presentation.swot_texts import role_texts
 
 Gettext = Callable[[str], str]
 
@@ -333,6 +334,7 @@ def swot_text(item: SwotItem, lang: str, _: Gettext, country: str = "KAZ") -> tu
             ),
         ),
         **_estimated_texts(item, lang, _, name),
+        **role_texts(item, lang, _, name, area_label(item.area, lang, _) if item.area else ""),
         "informal_employment": (
             _("Much foreign employment is unrecorded, so official figures understate it."),
             _(
@@ -380,13 +382,16 @@ def _estimated_texts(
                 "(corridor estimate)."
             ).format(v=num(v, 1), p=p)
             if held
-            else _("{country} reports no remittances received.").format(country=name),
+            else _(
+                "No corridor estimate: the release the allocation reads holds no remittances "
+                "received by {country} in the corridor year."
+            ).format(country=name),
         ),
         "falling_receipts": (
             _("Remittances received are set to fall."),
             _(
                 "Forecast change of remittances received over {p} = {v}%; judged only if the "
-                "forecast beats the naive one out of sample."
+                "forecast beats the naive one on this series' own backtest."
             ).format(v=num(v, 1), p=p)
             if held
             else _("No forecast: too few years of remittances received are reported."),

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from keruen.errors import ConfigError, Interrupted
 from keruen.registers import sql
-from keruen.registers.checks import CheckReport, run_checks
-from keruen.registers.engines import Engine
+from keruen.registers.checks import STOPPED, CheckReport, run_checks
+from keruen.registers.engines import Engine, interrupted
 from keruen.registers.schema import RegisterFiles
 from keruen.store import IngestResult, Provenance, Store
 from keruen.writing import output_folder, write_csv
@@ -36,10 +37,24 @@ class Results:
     parameters: dict[str, object] = field(default_factory=dict)
 
 
+#: Most stock dates one aggregation computes (each is a column summed over every record).
+MAX_STOCK_DATES = 400
+
+
 def default_stock_dates(span: tuple[date, date]) -> list[date]:
     """1 January of every year after the span's start, and its last day."""
     days = [date(y, 1, 1) for y in range(span[0].year + 1, span[1].year + 1)]
     return [*days, span[1]]
+
+
+def check_stock_dates(stock_dates: list[date]) -> list[date]:
+    """``stock_dates``, refused when more than :data:`MAX_STOCK_DATES` (bounded work)."""
+    if len(stock_dates) > MAX_STOCK_DATES:
+        raise ConfigError(
+            f"{len(stock_dates):,} stock dates asked, at most {MAX_STOCK_DATES}: give fewer "
+            "--stock-on dates, or a shorter span (--start, --end)"
+        )
+    return stock_dates
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -97,13 +112,18 @@ def aggregate(
     ``dup_keys``: the duplicate person-periods of a matching validation record
     (:func:`keruen.registers.validated.read_record`), which spares the person pass.
     """
-    stock_dates = stock_dates or default_stock_dates(span)
+    stock_dates = check_stock_dates(stock_dates or default_stock_dates(span))
     overstay_date = overstay_date or span[1]
     checks = run_checks(
         engine, register, span, quarantine=quarantine, max_bad_share=max_bad_share,
         stock_dates=stock_dates, overstay_date=overstay_date, dup_keys=dup_keys,
     )  # fmt: skip
-    tables = run_aggregations(engine, stock_dates, overstay_date)
+    try:
+        tables = run_aggregations(engine, stock_dates, overstay_date)
+    except BaseException as exc:
+        if interrupted(exc):
+            raise Interrupted(STOPPED.format(what="aggregating the register")) from None
+        raise
     params = {
         "span": [span[0].isoformat(), span[1].isoformat()],
         "stock_dates": [d.isoformat() for d in stock_dates],

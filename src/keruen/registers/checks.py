@@ -18,13 +18,15 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 
-from keruen.errors import ConfigError, InputError
+from keruen.errors import ConfigError, InputError, Interrupted
 from keruen.registers import footers, sql
-from keruen.registers.engines import Engine, reject_unreadable
-from keruen.registers.schema import PERMIT_KINDS, SECTORS, SEXES, RegisterFiles
+from keruen.registers.engines import Engine, interrupted, reject_unreadable
+from keruen.registers.schema import MANIFEST, PERMIT_KINDS, SECTORS, SEXES, RegisterFiles
 from keruen.writing import placed
 
 EPOCH = date(1970, 1, 1)
+#: What an interrupted check or aggregation says (nothing is stored before the aggregates are).
+STOPPED = "interrupted (Ctrl-C) while {what}; nothing was stored"
 #: Most duplicate person-periods a report keeps (for a validation record).
 KEEP_KEYS = 100_000
 
@@ -63,14 +65,62 @@ def from_day(n: int) -> date:
     return date.fromordinal(EPOCH.toordinal() + int(n))
 
 
+def _manifest_span(register: RegisterFiles) -> tuple[date, date] | None:
+    """The manifest's ``span`` as two dates; an error naming the manifest if it is malformed."""
+    span = register.metadata.get("span")
+    if span is None:
+        return None
+    where = Path(register.root) / MANIFEST
+    why = 'must be two dates ["YYYY-MM-DD", "YYYY-MM-DD"]'
+    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, str) for v in span)):
+        raise InputError(f"span {why}, got {span!r}", file=where, field="span")
+    try:
+        return date.fromisoformat(span[0]), date.fromisoformat(span[1])
+    except ValueError:
+        raise InputError(f"span {why}, got {span!r}", file=where, field="span") from None
+
+
+def records_range(register: RegisterFiles) -> tuple[date, date] | None:
+    """First and last arrival or departure of any record, as the files' footers say.
+
+    ``None`` when some footer does not record the range (nothing is read record by record).
+    """
+    facts = footers.column_facts(register.files, ("arrival_date", "departure_date"))
+    ends = [v for f in facts.values() for v in (f.low, f.high) if v is not None]
+    if not all(f.ranged for f in facts.values()) or not ends:
+        return None
+    if not all(isinstance(v, date) for v in ends):
+        return None
+    return min(ends), max(ends)  # type: ignore[type-var]
+
+
+def bound_span(span: tuple[date, date], records: tuple[date, date] | None) -> tuple[date, date]:
+    """``span`` cut to the years around the records: from 1 January of the year before the
+    first record's to 31 December of the year after the last record's.
+
+    Every record is inside the cut span exactly when it is inside ``span``, so the checks judge
+    alike; the default stock dates left out are all zero (before any record) or repeat the
+    last stock. A span of ``0001-01-01`` to ``9999-12-31`` thus costs what the records' years
+    cost. Unchanged when the records' range is unknown or lies outside ``span``.
+    """
+    if records is None:
+        return span
+    lo = date(max(records[0].year - 1, 1), 1, 1)
+    hi = date(min(records[1].year + 1, 9999), 12, 31)
+    start, end = max(span[0], lo), min(span[1], hi)
+    return (start, end) if start <= end else span
+
+
 def resolve_span(
     register: RegisterFiles, start: date | None = None, end: date | None = None
 ) -> tuple[date, date]:
-    """The register's span: the options given, else the manifest's ``span``."""
-    span = register.metadata.get("span")
-    if (start is None or end is None) and isinstance(span, list) and len(span) == 2:
-        start = start or date.fromisoformat(str(span[0]))
-        end = end or date.fromisoformat(str(span[1]))
+    """The register's span: the options given, else the manifest's ``span``; bounded to the
+    records' own years (:func:`bound_span`)."""
+    if start is None or end is None:
+        manifest = _manifest_span(register)
+        if manifest is not None:
+            start = start or manifest[0]
+            end = end or manifest[1]
     if start is None or end is None:
         raise ConfigError(
             f"{register.root}: the register's span is unknown; give --start and --end "
@@ -78,7 +128,7 @@ def resolve_span(
         )
     if end < start:
         raise ConfigError(f"the span ends ({end}) before it starts ({start})")
-    return start, end
+    return bound_span((start, end), records_range(register))
 
 
 @dataclass(frozen=True)
@@ -131,7 +181,33 @@ def quiet_rules(
         quiet.add("missing_value")
     if footers.dates_within(facts, *span, arrival="arrival_date", departure="departure_date"):
         quiet.add("outside_span")
+    if plausible(facts):
+        quiet.add("implausible_value")
     return quiet
+
+
+def plausible(facts: dict[str, footers.ColumnFacts]) -> bool:
+    """Whether the footers prove no record breaks ``implausible_value``: every birth year
+    lies in [latest arrival year − OLDEST_AGE, earliest arrival year] and every permit ends
+    at most PERMIT_LAPSED_DAYS before the latest arrival."""
+    arr, born, until = facts["arrival_date"], facts["birth_year"], facts["permitted_until"]
+    if not (arr.ranged and born.ranged and until.ranged):
+        return False
+    if arr.low is None:
+        return True  # no arrival: the rule is never true
+    if not (isinstance(arr.low, date) and isinstance(arr.high, date)):
+        return False
+    if born.low is not None:
+        if not (isinstance(born.low, int) and isinstance(born.high, int)):
+            return False
+        if born.low < arr.high.year - sql.OLDEST_AGE or born.high > arr.low.year:
+            return False
+    if until.low is not None:
+        if not isinstance(until.low, date):
+            return False
+        if day_number(until.low) < day_number(arr.high) - sql.PERMIT_LAPSED_DAYS:
+            return False
+    return True
 
 
 def run_checks(
@@ -184,9 +260,13 @@ def run_checks(
         engine.materialise("judged", sql.judged())
         engine.view("good", sql.GOOD)
         counts = engine.fetch(sql.RULE_COUNTS).iloc[0]
-    except (KeyboardInterrupt, ConfigError):
+    except ConfigError:
         raise
-    except Exception as exc:  # an engine's read error: name the register, no traceback
+    except BaseException as exc:  # an engine's read error: name the register, no traceback
+        if interrupted(exc):
+            raise Interrupted(STOPPED.format(what="checking the register")) from None
+        if not isinstance(exc, Exception):
+            raise
         raise reject_unreadable(exc, register.root) from None
     records = int(counts["records"] or 0)
     bad = int(counts["bad"] or 0)
@@ -197,7 +277,11 @@ def run_checks(
         try:
             with placed(path) as fresh:  # never written through a link at ``path``
                 engine.write_parquet(sql.flagged(engine.name, first, last), fresh)
-        except Exception as exc:  # e.g. an unwritable folder: say where, no traceback
+        except BaseException as exc:  # e.g. an unwritable folder: say where, no traceback
+            if interrupted(exc):
+                raise Interrupted(STOPPED.format(what="writing the quarantine")) from None
+            if not isinstance(exc, Exception):
+                raise
             raise InputError(f"cannot write the quarantine file ({exc})", file=path) from None
     kept = keys if len(keys) <= KEEP_KEYS else None
     report = CheckReport(records, bad, by_rule, path, max_bad_share, span, kept)

@@ -153,12 +153,26 @@ def spark_session(
         raise ConfigError(
             "the spark engine needs pyspark: pip install 'keruen[spark]' (and Java 17)"
         ) from None
+    from keruen import settings
+    from keruen.registers.spark_start import (
+        bounded_start,
+        check_memory,
+        master_addresses,
+        probe_master,
+    )
+
+    # settings read and the master probed before any JVM starts: one line each, early
+    driver_memory = check_memory(driver_memory)
+    master = master.strip() or "local[2]"
+    cluster = bool(master_addresses(master)) or master == "yarn"
+    wait = settings.number("KERUEN_SPARK_START_TIMEOUT") if cluster else None
     if shutil.which("java") is None and not _java_home():
         raise ConfigError("the spark engine needs Java (17); none found on PATH or JAVA_HOME")
+    probe_master(master, min(5.0, wait or 5.0))
     builder = SparkSession.builder
     if driver_memory:
         builder = builder.config("spark.driver.memory", driver_memory)
-    session = (
+    builder = (
         builder.master(master)
         .appName("keruen-registers")
         .config("spark.sql.session.timeZone", "UTC")
@@ -166,8 +180,8 @@ def spark_session(
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
     )
+    session = bounded_start(builder.getOrCreate, master, wait)
     session.sparkContext.setLogLevel("ERROR")
     _SPARK["session"] = session
     return session
@@ -257,6 +271,20 @@ def _size(text: str) -> str:
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is how an engine ends a statement on Ctrl-C.
+
+    Python's ``KeyboardInterrupt``; DuckDB's ``InterruptException`` or its "Query interrupted";
+    Spark's cancelled job (PySpark cancels every job on SIGINT).
+    """
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+        return True
+    text = str(exc).strip().lower()[:300]
+    return text.startswith("query interrupted") or (
+        "cancelled" in text and ("job" in text or "sparkcontext" in text)
+    )
 
 
 def reject_unreadable(exc: Exception, root: Path) -> InputError:

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from keruen.errors import ConfigError
-from keruen.registers.ipf import integerise, ipf
+from keruen.models.ipf import integerise, ipf
 from keruen.registers.margins import Margins
 from keruen.registers.schema import ARROW_SCHEMA, MANIFEST, PERMIT_KINDS
 from keruen.writing import staged_folder, write_text

@@ -36,7 +36,14 @@ RULES: tuple[str, ...] = (
     "departure_before_arrival",
     "duplicate_person_period",
     "outside_span",
+    "implausible_value",
 )
+#: Plausible ranges (the ``implausible_value`` rule): a person is at most this old on arrival
+#: and not born after the year of arrival ...
+OLDEST_AGE = 120
+#: ... and a permit ends at most this many days (ten years) before the arrival at the address
+#: (a far-future end is kept: registers write e.g. 9999-12-31 for a permit without an end).
+PERMIT_LAPSED_DAYS = 3653
 RULE_HELP: dict[str, str] = {
     "missing_value": "a required field is empty (all but departure_date and previous_region)",
     "unknown_code": "citizenship, region, previous_region, sex, sector or permit_kind is not "
@@ -45,9 +52,11 @@ RULE_HELP: dict[str, str] = {
     "duplicate_person_period": "another record of the person arrives the same day, or an "
     "earlier stay of the person has not ended by this arrival",
     "outside_span": "arrival_date or departure_date falls outside the register's span",
+    "implausible_value": f"birth_year after the year of arrival or over {OLDEST_AGE} years "
+    f"before it, or permitted_until over {PERMIT_LAPSED_DAYS:,} days before arrival_date",
 }
 #: Version of the rules' definitions (recorded with a validation; change it with the rules).
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 #: Days since 1970-01-01 of a date column, per dialect.
 DAY_NUMBER: dict[str, str] = {
     "duckdb": "CAST(date_diff('day', DATE '1970-01-01', {col}) AS BIGINT)",
@@ -73,7 +82,10 @@ _LONG_CODES = {"citizenship": "country", "region": "region", "previous_region": 
 OPEN_END = 2_147_483_647
 #: The row-local rule flags, as bits of a cell's ``mask`` (``unknown_code`` is completed
 #: per cell, from the long code lists; ``departure_before_arrival`` is a band of its own).
-_CELL_FLAGS = ("missing_value", "unknown_short", "duplicate_person_period", "outside_span")
+_CELL_FLAGS = (
+    "missing_value", "unknown_short", "duplicate_person_period", "outside_span",
+    "implausible_value",
+)  # fmt: skip
 
 
 def _literals(values: Sequence[str]) -> str:
@@ -173,7 +185,10 @@ def _row_rules(dialect: str, start_day: int, end_day: int) -> str:
   (d.person_id IS NOT NULL) AS duplicate_person_period,
   COALESCE({arr} < {start_day} OR {arr} > {end_day} OR {dep} < {start_day} OR {dep} > {end_day},
       FALSE)
-      AS outside_span"""
+      AS outside_span,
+  COALESCE(r.birth_year > year(r.arrival_date)
+      OR r.birth_year < year(r.arrival_date) - {OLDEST_AGE}
+      OR {until} < {arr} - {PERMIT_LAPSED_DAYS}, FALSE) AS implausible_value"""
 
 
 _DUP_JOIN = "LEFT JOIN dup_keys d ON d.person_id = r.person_id AND d.arr_day = {arr}"
@@ -333,7 +348,7 @@ FROM register_raw r
     )
     return f"""SELECT {", ".join(COLUMNS)}, {rules} FROM ({inner}) q
 WHERE missing_value OR unknown_short OR unknown_long OR departure_before_arrival
-   OR duplicate_person_period OR outside_span"""
+   OR duplicate_person_period OR outside_span OR implausible_value"""
 
 
 #: Arrivals (all, and from abroad), departures and net by region × month × citizenship;

@@ -27,36 +27,62 @@ def clean(value: Any) -> Any:
 
 
 def numbers(sections: dict[str, Section]) -> dict[str, Any]:
-    """Every number the report of ``sections`` shows, keyed by section (missing values null)."""
-    items = sections["swot"].values["items"]
+    """Every number the report of ``sections`` shows, keyed by section (missing values null).
+
+    A section that failed gives ``{"failed": reason}`` in place of its numbers, and
+    ``failed`` (present only then) lists every such section with its reason.
+    """
+
+    def ok(key: str) -> bool:
+        return key in sections and not sections[key].failed
+
+    def part(key: str, make: Any) -> Any:
+        if key not in sections:
+            return None
+        return make(sections[key]) if ok(key) else {"failed": sections[key].failed}
+
     out: dict[str, Any] = {
-        "country": sections["trend"].values["country"],
-        "trend": sections["trend"].tables["series"].to_dict("records"),
-        "trend_values": {k: v for k, v in sections["trend"].values.items()},
-        "cis": {k: v.to_dict("records") for k, v in sections["cis"].tables.items()},
-        "cis_values": sections["cis"].values,
-        "share_gdp": sections["share_gdp"].tables["shares"].to_dict("records"),
-        "share_gdp_values": sections["share_gdp"].values,
-        "measures": sections["measures"].tables["measures"].to_dict("records"),
-        "position": sections["position"].values,
-        "swot": [
-            {
-                "key": i.key,
-                "value": i.value,
-                "period": i.period,
-                "verdict": i.verdict,
-                "threshold": i.threshold,
-            }
-            for i in items
-        ],
+        "country": next(iter(sections.values())).values["country"],
+        "trend": part("trend", lambda s: s.tables["series"].to_dict("records")),
+        "trend_values": part("trend", lambda s: dict(s.values)),
+        "cis": part("cis", lambda s: {k: v.to_dict("records") for k, v in s.tables.items()}),
+        "cis_values": part("cis", lambda s: s.values),
+        "share_gdp": part("share_gdp", lambda s: s.tables["shares"].to_dict("records")),
+        "share_gdp_values": part("share_gdp", lambda s: s.values),
+        "measures": part("measures", lambda s: s.tables["measures"].to_dict("records")),
+        "position": part("position", lambda s: s.values),
+        "swot": part(
+            "swot",
+            lambda s: [
+                {
+                    "key": i.key,
+                    "value": i.value,
+                    "period": i.period,
+                    "verdict": i.verdict,
+                    "threshold": i.threshold,
+                }
+                for i in s.values["items"]
+            ],
+        ),
     }
+    rc = sections.get("remittance_cost")
+    if rc is not None and rc.held:
+        out["remittance_cost"] = {k: v.to_dict("records") for k, v in rc.tables.items()}
+        out["remittance_cost_values"] = rc.values
     if "balance" in sections:
-        out["balance"] = sections["balance"].tables["balance"].to_dict("records")
+        out["balance"] = part("balance", lambda s: s.tables["balance"].to_dict("records"))
     if "labour" in sections:
-        out["labour"] = {k: v.to_dict("records") for k, v in sections["labour"].tables.items()}
+        out["labour"] = part(
+            "labour", lambda s: {k: v.to_dict("records") for k, v in s.tables.items()}
+        )
     if "reconcile" in sections:
-        recon = sections["reconcile"].tables["reconciliation"]
-        out["reconciliation"] = recon.drop(columns=["params"]).to_dict("records")
+        out["reconciliation"] = part(
+            "reconcile",
+            lambda s: s.tables["reconciliation"].drop(columns=["params"]).to_dict("records"),
+        )
     if "flows" in sections:
         out["estimates"] = estimate_numbers(sections)
+    failed = {k: s.failed for k, s in sections.items() if s.failed}
+    if failed:
+        out["failed"] = failed
     return out

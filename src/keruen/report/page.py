@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from keruen import __version__
+from keruen.analysis.provenance import sources_used
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.i18n import release_label
@@ -22,7 +23,13 @@ from keruen.presentation.labels import (
     swot_text,
     verdict_label,
 )
+from keruen.presentation.estimate_notes import (
+    no_contradiction,
+    plausibility_notes,
+    plausibility_title,
+)
 from keruen.presentation.locale import Locale
+from keruen.presentation.source_labels import dataset_label, vintage_label
 from keruen.presentation.vega import vega_bundle
 from keruen.report.output import Output
 from keruen.report.paper_swot import paper_swot_rows
@@ -71,12 +78,14 @@ def html(
     env.filters["publisher"] = lambda p: publisher_label(p, _)
     env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
+    env.filters["dataset"] = lambda d: dataset_label(str(d), _)
+    env.filters["vintage"] = lambda v: vintage_label(str(v), _)
     country = scope.country
     recon_rows = None
-    if "reconcile" in sections:
+    if "reconcile" in sections and not sections["reconcile"].failed:
         recon_rows = recon_view(sections["reconcile"].tables["reconciliation"], loc)
     swot_rows: dict[str, list[dict[str, Any]]] = {}
-    for item in sections["swot"].values["items"]:
+    for item in sections["swot"].values.get("items", []):
         statement, indicator = swot_text(item, loc.lang, _, country)
         swot_rows.setdefault(item.quadrant, []).append(
             {
@@ -88,13 +97,16 @@ def html(
                 "source": sentence(publisher_label(item.source, _)),
             }
         )
-    paper_swot = paper_swot_rows(sections, loc) if scope.is_paper_country else None
+    paper_swot = None
+    if scope.is_paper_country and not sections["swot"].failed:
+        paper_swot = paper_swot_rows(sections, loc)
     context = {
         "lang": loc.lang,
         "loc": loc,
         "version": __version__,
         "generated": GENERATED,
         "s": sections,
+        "failed": {k: sec.failed for k, sec in sections.items() if sec.failed},
         "figs": output.figures,
         "csv": output.tables,
         "recon": recon_rows,
@@ -103,8 +115,11 @@ def html(
             for q in ("strengths", "weaknesses", "opportunities", "threats")
         ],
         "paper_swot": paper_swot,
-        "sources": store.sources().to_dict("records"),
+        "sources": sources_used(store.sources(), sections).to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
+        "plausibility": plausibility_notes(sections.get("flows"), loc),
+        "plausibility_title": plausibility_title(loc),
+        "no_contradiction": no_contradiction(loc),
         "country": country,
         "country_name": loc.area(country),
         "group_name": group_label(scope.group, _),

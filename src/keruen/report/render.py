@@ -12,8 +12,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from markupsafe import escape
-
 from keruen.analysis.cache import ReportCache, active
 from keruen.analysis.paper import paper_source
 from keruen.analysis.runner import run
@@ -23,6 +21,7 @@ from keruen.i18n import format_date
 from keruen.presentation.locale import Locale
 from keruen.report.numbers import clean, numbers
 from keruen.report.output import Output
+from keruen.report.countries import Outcome, index_page, status_json
 from keruen.report.page import GENERATED, html
 from keruen.report.render_estimates import estimate_figures, estimate_tables
 from keruen.report.section_figures import fig_balance, fig_labour, fig_peers, fig_share, fig_trend
@@ -33,33 +32,53 @@ from keruen.writing import staged_folder, write_bytes, write_text
 Progress = Callable[[str], None]
 
 
+def _ok(sections: dict[str, Section], key: str) -> bool:
+    """Whether ``key`` is among ``sections`` and was built (not failed)."""
+    return key in sections and not sections[key].failed
+
+
 def _figures(sections: dict[str, Section], store: Store, loc: Locale, out: Output) -> None:
-    """Draw every figure the sections hold data for (one builder per section)."""
+    """Draw every figure the sections hold data for (one builder per section built)."""
     paper = paper_source(store)
-    country = sections["trend"].values["country"]
-    fig_trend(sections["trend"], paper, loc, out)
-    fig_peers(sections["cis"], loc, out)
-    fig_share(sections["share_gdp"], country, loc, out)
-    if "labour" in sections:
+    country = next(iter(sections.values())).values["country"]
+    if _ok(sections, "trend"):
+        fig_trend(sections["trend"], paper, loc, out)
+    if _ok(sections, "cis"):
+        fig_peers(sections["cis"], loc, out)
+    if _ok(sections, "share_gdp"):
+        fig_share(sections["share_gdp"], country, loc, out)
+    if _ok(sections, "labour"):
         fig_labour(sections["labour"], paper, loc, out)
-    if "balance" in sections:
+    if _ok(sections, "balance"):
         fig_balance(sections["balance"], country, loc, out)
     if "flows" in sections:  # the estimated sections (each drawn where its inputs are held)
-        estimate_figures(sections, loc, out)
+        estimate_figures(sections, country, loc, out)
 
 
 def _tables(sections: dict[str, Section], out: Output) -> None:
     """Every HTML table's numbers as a CSV beside it (same rows, unit and provenance)."""
-    t, c, g, m = (sections[k] for k in ("trend", "cis", "share_gdp", "measures"))
-    out.table("trend", t.tables["series"], "current US$ (ratio, index: none)", t.sources)
-    for key in ("inflows_latest", "inflows_paper_year", "outflows_latest"):
-        out.table(key, c.tables[key], "current US$", c.sources)
-    out.table("share_gdp", g.tables["shares"], "percent of GDP", g.sources)
-    out.table("measures", m.tables["measures"], "current US$; persons", m.sources)
-    if "balance" in sections and not sections["balance"].tables["balance"].empty:
+    if _ok(sections, "trend"):
+        t = sections["trend"]
+        out.table("trend", t.tables["series"], "current US$ (ratio, index: none)", t.sources)
+    if _ok(sections, "cis"):
+        c = sections["cis"]
+        for key in ("inflows_latest", "inflows_paper_year", "outflows_latest"):
+            out.table(key, c.tables[key], "current US$", c.sources)
+    if _ok(sections, "share_gdp"):
+        g = sections["share_gdp"]
+        out.table("share_gdp", g.tables["shares"], "percent of GDP", g.sources)
+    if _ok(sections, "measures"):
+        m = sections["measures"]
+        out.table("measures", m.tables["measures"], "current US$; persons", m.sources)
+    rc = sections.get("remittance_cost")
+    if rc is not None and rc.held:
+        unit = "percent of amount sent"
+        out.table("remittance_cost", rc.tables["costs"], unit, rc.sources)
+        out.table("remittance_cost_peers", rc.tables["peers"], unit, rc.sources)
+    if _ok(sections, "balance") and not sections["balance"].tables["balance"].empty:
         b = sections["balance"]
         out.table("balance", b.tables["balance"], "thousand persons; current US$", b.sources)
-    if "labour" in sections:
+    if _ok(sections, "labour"):
         lab = sections["labour"]
         # immigrants, emigrants and specialists are figures only: their CSV sits by the figure
         for key, unit in (("regions", "percent"), ("quota", "persons")):
@@ -78,6 +97,7 @@ def render_report(
     keep_estimates: bool = True,
     progress: Progress | None = None,
     cache: ReportCache | None = None,
+    outcomes: dict[str, Outcome] | None = None,
 ) -> Path:
     """Compute, draw and write the report of ``country`` into ``out``; returns ``index.html``.
 
@@ -87,13 +107,18 @@ def render_report(
     cache in KERUEN_HOME, :mod:`keruen.analysis.cache`) while its code, parameters and data
     hold; pass ``ReportCache(mode="off")`` to compute everything afresh. The report is written
     into a folder beside ``out`` and moved into place whole (:func:`keruen.writing.staged_folder`):
-    a failure leaves ``out`` as it was.
+    a failure leaves ``out`` as it was. A section that fails is shown as not built with its
+    reason (:func:`keruen.analysis.run`); ``outcomes`` (when given) receives the country's
+    :class:`Outcome`.
     """
     say = progress or (lambda _msg: None)
     if cache is None:
         cache = ReportCache(warn=lambda msg: say(f"WARNING: {msg}"))
     with staged_folder(out) as stage:
-        _render_into(store, stage, lang, peer_group(country, group), keep_estimates, say, cache)
+        scope = peer_group(country, group)
+        outcome = _render_into(store, stage, lang, scope, keep_estimates, say, cache)
+    if outcomes is not None:
+        outcomes[country] = outcome
     return Path(out) / "index.html"
 
 
@@ -105,17 +130,18 @@ def _render_into(
     keep_estimates: bool,
     say: Progress,
     cache: ReportCache,
-) -> None:
+) -> Outcome:
     """One country's report written into the (staging) folder ``out``, counting cache use."""
     before = cache.stats.copy()
     with cache.active():
-        _render(store, out, lang, scope, keep_estimates, say)
+        sections = _render(store, out, lang, scope, keep_estimates, say)
     say(f"{scope.country}: {cache.stats.since(before).line()}")
+    return Outcome.of(scope.country, sections)
 
 
 def _render(
     store: Store, out: Path, lang: str, scope: Scope, keep_estimates: bool, say: Progress
-) -> Path:
+) -> dict[str, Section]:
     """The body of :func:`render_report`, inside the active cache."""
     cache = active()
     assert cache is not None
@@ -131,13 +157,14 @@ def _render(
         {"lang": lang, "scope": scope},
         lambda s: _page(s, sections, scope, lang, out, say),
         inputs=[sections],
+        keep=lambda _page: not any(sec.failed for sec in sections.values()),
     )
     today = format_date(dt.date.today().isoformat(), lang)  # in the report's language
     for name, data in page.items():
         if name == "index.html":
             data = data.replace(GENERATED.encode(), today.encode())
         write_bytes(out / name, data, root=out)
-    return out / "index.html"
+    return sections
 
 
 def _page(
@@ -177,46 +204,40 @@ def render_countries(
     group: str | None = None,
     progress: Progress | None = None,
     cache: ReportCache | None = None,
+    outcomes: dict[str, Outcome] | None = None,
 ) -> Path:
     """One country: its report in ``out``. Several: ``out/<ISO3>/`` each and ``out/index.html``.
 
-    ``cache`` as in :func:`render_report` (one cache serves every country).
+    ``cache`` as in :func:`render_report` (one cache serves every country). With several
+    countries, one whose report cannot be written at all is listed in the index with the
+    reason and the others are written; ``outcomes`` receives each country's :class:`Outcome`,
+    also written as ``status.json`` beside the index.
     """
     out = Path(out)
     say = progress or (lambda _msg: None)
     if cache is None:
         cache = ReportCache(warn=lambda msg: say(f"WARNING: {msg}"))
+    done: dict[str, Outcome] = {} if outcomes is None else outcomes
     if len(countries) == 1:
         return render_report(
-            store, out, lang, country=countries[0], group=group, progress=progress, cache=cache
+            store,
+            out,
+            lang,
+            country=countries[0],
+            group=group,
+            progress=progress,
+            cache=cache,
+            outcomes=done,
         )
     with staged_folder(out) as stage:
-        _index_of_countries(store, stage, countries, lang, group, say, cache)
+        for i, code in enumerate(countries, 1):
+            say(f"[{i}/{len(countries)}] {code}")
+            try:
+                scope = peer_group(code, group)
+                done[code] = _render_into(store, stage / code, lang, scope, True, say, cache)
+            except Exception as exc:  # noqa: BLE001 - one country's failure never ends the run
+                say(f"{code}: WARNING: report not written ({type(exc).__name__}: {exc})")
+                done[code] = Outcome(code, {}, {"report": f"{type(exc).__name__}: {exc}"})
+        write_text(stage / "index.html", index_page(countries, done, Locale(lang)), root=stage)
+        write_text(stage / "status.json", status_json(countries, done), root=stage)
     return out / "index.html"
-
-
-def _index_of_countries(
-    store: Store,
-    out: Path,
-    countries: list[str],
-    lang: str,
-    group: str | None,
-    say: Progress,
-    cache: ReportCache,
-) -> None:
-    """Each country's report in ``out/<ISO3>/`` and ``out/index.html`` linking them."""
-    loc = Locale(lang)
-    for code in countries:
-        _render_into(store, out / code, lang, peer_group(code, group), True, say, cache)
-    links = "\n".join(
-        f'<li><a href="{code}/index.html">{escape(loc.area(code))}</a> ({code})</li>'
-        for code in countries
-    )
-    title = escape(loc._("Reports by country"))
-    page = (
-        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title} — keruen</title></head>\n<body>\n<h1>{title}</h1>\n<ul>\n{links}\n</ul>\n"
-        "</body>\n</html>\n"
-    )
-    write_text(out / "index.html", page, root=out)

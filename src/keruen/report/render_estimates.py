@@ -43,10 +43,11 @@ def _held(sections: dict[str, Section], key: str) -> bool:
     return is_held(sections.get(key))
 
 
-def estimate_figures(sections: dict[str, Section], loc: Locale, out: Output) -> None:
+def estimate_figures(
+    sections: dict[str, Section], country: str, loc: Locale, out: Output
+) -> None:
     """Draw the figures of the estimated sections held (PNG, SVG and CSV through ``out``)."""
     lang, _ = loc.lang, loc._
-    country = sections["trend"].values["country"]
     name, code = loc.area(country), country.lower()
     if _held(sections, "flows"):
         _fig_flows(sections["flows"], name, code, loc, out)
@@ -305,7 +306,9 @@ def estimate_tables(sections: dict[str, Section], out: Output) -> None:
     for key, table, name, unit in (
         ("flows", "flows", "flows", "persons"),
         ("flows", "partners", "flow_partners", "persons"),
+        ("flows", "plausibility", "flow_plausibility", "persons"),
         ("corridors", "corridors", "corridors", "current US$"),
+        ("corridors", "world_senders", "corridor_senders", "current US$"),
         ("volumes", "volumes", "volumes", "persons; current US$"),
         ("gravity", "coefficients", "gravity", "coefficient"),
         ("forecasts", "scores", "forecast_scores", "MASE; share"),
@@ -323,6 +326,8 @@ def estimate_numbers(sections: dict[str, Section]) -> dict[str, Any]:
 
     def records(key: str, table: str) -> Any:
         if not _held(sections, key):
+            if sections[key].failed:
+                return {"failed": sections[key].failed}
             return {"not_held": sections[key].values.get("not_held", [])}
         return sections[key].tables[table].to_dict("records")
 

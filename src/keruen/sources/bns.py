@@ -34,7 +34,6 @@ from keruen.sources.common import (
     Batch,
     check_input_file,
     content_sha256,
-    empty_observations,
     finite_number,
     release_date,
     release_in_file,
@@ -43,6 +42,7 @@ from keruen.sources.common import (
 from keruen.sources.files import sha256_of
 from keruen.sources.validate import CODE_PATTERN, validate_observations
 from keruen.store import Provenance
+from keruen.store.schema import PERIOD_YEARS
 
 PUBLISHER = "Bureau of National Statistics of the Republic of Kazakhstan"
 _STOP = {"г", "город", "city", "қаласы", "каласы", "обл"}
@@ -119,24 +119,41 @@ def country_code(label: Any) -> str | None:
 
 
 def period_of(value: Any) -> str | None:
-    """A period from a year, ISO date or "dd.mm.yyyy" cell (or a "2023 год" label)."""
+    """A period from a year, ISO date or "dd.mm.yyyy" cell (or a "2023 год" label).
+
+    None if the cell is none of these, names a day the calendar lacks (``31.02.2023``) or a
+    year outside the store's years (:data:`~keruen.store.schema.PERIOD_YEARS`).
+    """
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
+        value = value.date().isoformat()
     text = str(value).strip()
     if m := re.fullmatch(r"(\d{4})(\.0)?(\s*(год|г\.?|жыл))?", text):
-        return m.group(1)
+        return m.group(1) if PERIOD_YEARS[0] <= int(m.group(1)) <= PERIOD_YEARS[1] else None
     if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00)?", text):
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+        return _calendar_day(m.group(1), m.group(2), m.group(3))
     if m := re.fullmatch(r"(\d{2})\.(\d{2})\.(\d{4})", text):
-        return f"{m.group(3)}-{m.group(2)}-{m.group(1)}"
+        return _calendar_day(m.group(3), m.group(2), m.group(1))
     return None
 
 
-def number_of(value: Any) -> float | None:
-    """A number from a cell written with spaces or a decimal comma; None for "-", "…".
+def _calendar_day(year: str, month: str, day: str) -> str | None:
+    """``YYYY-MM-DD`` if it is a day of the calendar (not 31.02.2023), else None."""
+    from datetime import date
 
-    BNS tables print "1 234 567" and "98 765,0"; a cell that is not such a number (``true``,
-    ``1_000``, ``inf``, ``1e309``, "1,234.5") raises :class:`ValueError` saying why.
+    try:
+        day_ = date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return day_.isoformat() if PERIOD_YEARS[0] <= day_.year <= PERIOD_YEARS[1] else None
+
+
+def number_of(value: Any) -> float | None:
+    """A number from a cell written with separators; None for "-", "…".
+
+    BNS tables print "1 234 567" and "98 765,0": read by the one rule of
+    :func:`~keruen.sources.common.finite_number` (``separators=True``), as Taldau and UN DESA
+    cells are; a cell that is not a number (``true``, ``1_000``, ``inf``, ``1e309``, the
+    ambiguous "1,500") raises :class:`ValueError` saying why.
     """
     if value is None:
         return None
@@ -144,7 +161,7 @@ def number_of(value: Any) -> float | None:
         text = value.strip().replace("\u00a0", " ")
         if text.lower() in _MISSING:
             return None
-        return finite_number(text, decimal_comma=True)
+        return finite_number(text, separators=True)
     return finite_number(value)
 
 
@@ -157,7 +174,7 @@ _MAPPING_KEYS = {
 
 def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
     """The table as text cells, its header on row ``header_row`` (1-based)."""
-    from keruen.sources.readers import csv_header_width, limits, xlsx_rows
+    from keruen.sources.readers import check_header_names, limits, scan_csv, xlsx_rows
 
     header = int(mapping.get("header_row", 1))
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
@@ -177,6 +194,7 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
                              field="header_row")
         names = [str(c).strip() if c is not None else f"column {j + 1}"
                  for j, c in enumerate(head)]
+        check_header_names(path, names, header)
         width = len(names)
         ragged = next((n for n, r in zip(numbers, rows, strict=True) if len(r) > width), None)
         if ragged is not None:
@@ -185,6 +203,7 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
         table = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], columns=names,
                              dtype=object)
         table.attrs["rows"] = numbers
+        _refuse_unsaved_formulas(path, mapping, table, header)
         return table
     import csv
 
@@ -193,10 +212,11 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
         "sep": mapping.get("separator", ","), "encoding": mapping.get("encoding", "utf-8"),
     }
     try:
-        csv_header_width(path, header_row=header, sep=options["sep"],
-                         encoding=options["encoding"])
+        scan_csv(path, header_row=header, sep=options["sep"], encoding=options["encoding"])
         return pd.read_csv(path, header=header - 1, dtype=str, keep_default_na=False,
                            nrows=max_rows, **options)
+    except InputError:
+        raise
     except UnicodeDecodeError as exc:
         raise InputError(
             f"not {options['encoding']} text (byte {exc.start}); set encoding in the mapping",
@@ -206,6 +226,32 @@ def _read(path: Path, mapping: dict[str, Any]) -> pd.DataFrame:
     except (ValueError, OSError, pd.errors.ParserError, csv.Error) as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read the table ({reason})", file=path) from None
+
+
+def _refuse_unsaved_formulas(path: Path, mapping: dict[str, Any], table: pd.DataFrame,
+                             header: int) -> None:
+    """Refuse a formula cell of a mapped column saved without its result (it reads as empty).
+
+    Only when a mapped column has empty cells is the sheet read a second time, formulas shown.
+    """
+    from keruen.sources.readers import xlsx_rows
+
+    wanted = [c for c in mapping["columns"].values() if c in table.columns]
+    empty = {(n, c) for c in wanted for n, v in zip(table.attrs["rows"], table[c], strict=True)
+             if v is None}
+    if not empty:
+        return
+    position = {c: list(table.columns).index(c) for c in wanted}
+    for number, cells in xlsx_rows(path, mapping.get("sheet", 0), formulas=True):
+        row = number - header
+        for column in wanted:
+            j = position[column]
+            cell = cells[j] if j < len(cells) else None
+            if (row, column) in empty and cell is not None:
+                raise InputError(
+                    f"a formula ({str(cell)[:60]!r}) saved without its result; open the "
+                    "workbook in a spreadsheet and save it (or paste the values)",
+                    file=path, row=row, field=column)
 
 
 def read_mapping(path: str | Path) -> dict[str, Any]:
@@ -255,6 +301,7 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         if not isinstance(encoding, str):
             raise LookupError
         codecs.lookup(encoding)
+        "a".encode(encoding)  # a text encoding: rot13 or base64 are codecs but not encodings
     except LookupError:
         raise InputError(f"unknown encoding {str(encoding)[:40]!r} (e.g. utf-8, cp1251)",
                          file=path, field="encoding") from None
@@ -285,6 +332,7 @@ def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
                 f"the mapping names a {role} column {column!r} that the table lacks; its "
                 f"columns: {', '.join(map(str, table.columns))}", file=path, field=column)
     records = []
+    kept: list[int] = []
     numbers = table.attrs.get("rows") or range(1, len(table) + 1)
     for i, row in zip(numbers, table.to_dict("records"), strict=True):
         def fail(role: str, what: str, _i: int = i, _row: dict[str, Any] = row) -> InputError:
@@ -298,7 +346,8 @@ def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
             raise fail("region", "unknown region (expected a Kazakh region name or KZ-xx code)")
         period = period_of(row[columns["period"]])
         if period is None:
-            raise fail("period", "invalid period (expected a year, YYYY-MM-DD or dd.mm.yyyy)")
+            raise fail("period", "invalid period (expected a year, YYYY-MM-DD or dd.mm.yyyy: a "
+                       f"real calendar day, years {PERIOD_YEARS[0]}-{PERIOD_YEARS[1]})")
         try:
             value = number_of(row[columns["value"]])
         except ValueError as exc:
@@ -331,7 +380,13 @@ def parse_table(path: str | Path, mapping: dict[str, Any]) -> pd.DataFrame:
             "counterpart_area": counterpart, "breakdown": breakdown, "period": period,
             "value": value, "unit": mapping.get("unit"), "obs_status": "A",
         })
-    return pd.DataFrame.from_records(records) if records else empty_observations()
+        kept.append(int(i))
+    if not records:
+        raise InputError("no values: the table has no data row with a value; an empty "
+                         "release is not stored", file=path, field=columns["value"])
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["rows"] = kept
+    return frame
 
 
 def load(path: str | Path, mapping_path: str | Path, *, release: str | None = None) -> Batch:

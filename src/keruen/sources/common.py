@@ -76,21 +76,50 @@ def ingest_batches(store: Store, batches: Sequence[Batch]) -> list[IngestResult]
 # -- numbers and dates as the parsers read them -------------------------------------------------
 #: A plain decimal number: optional sign, digits with an optional "." fraction, optional exponent.
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?")
-#: Thousands grouped by "," or a space, e.g. "1,500" or "12 345 678" (used where a format says so).
-GROUPED_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:([, \u00a0])\d{3})(?:\1\d{3})*(?:\.\d+)?")
+#: Digit separators in cells written by people (BNS and Taldau tables, UN DESA files): the ONE
+#: rule of :func:`finite_number` with ``separators=True``, documented in docs/reliability.md.
+_SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
+_SPACE_GROUPED = re.compile(r"([+-]?\d{1,3}(?: \d{3})+)(?:[.,](\d+))?")
+_COMMA_GROUPED = re.compile(
+    r"([+-]?\d{1,3}(?:,\d{3}){2,})(?:\.(\d+))?|([+-]?\d{1,3},\d{3})\.(\d+)"
+)
+_AMBIGUOUS = re.compile(r"[+-]?\d{1,3},\d{3}")
+_DECIMAL_COMMA = re.compile(r"([+-]?\d+),(\d+)")
 
 
 class NumberError(ValueError):
     """A cell is not a number keruen can store; the message says why (no location)."""
 
 
-def finite_number(value: Any, *, grouped: bool = False, decimal_comma: bool = False) -> float:
+def _unseparated(text: str) -> str:
+    """``text`` with its digit separators read by the one rule (see :func:`finite_number`)."""
+    text = _SPACE.sub(" ", text)
+    if m := _SPACE_GROUPED.fullmatch(text):
+        return m.group(1).replace(" ", "") + (f".{m.group(2)}" if m.group(2) else "")
+    if m := _COMMA_GROUPED.fullmatch(text):
+        whole, fraction = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return whole.replace(",", "") + (f".{fraction}" if fraction else "")
+    if _AMBIGUOUS.fullmatch(text):
+        raise NumberError(
+            f"{text!r} is ambiguous: a thousands separator or a decimal mark; write "
+            f"{text.replace(',', '')} (thousands) or {text.replace(',', '.')} (a decimal comma)"
+        )
+    if m := _DECIMAL_COMMA.fullmatch(text):
+        return f"{m.group(1)}.{m.group(2)}"
+    return text
+
+
+def finite_number(value: Any, *, separators: bool = False) -> float:
     """Read one numeric cell strictly; raise :class:`NumberError` saying why it is not one.
 
-    Accepted: an int or float, or text matching :data:`PLAIN_NUMBER` (``grouped``: thousands
-    separated by "," or spaces; ``decimal_comma``: "," is the decimal mark, spaces group
-    thousands). Refused: booleans (``true`` is not 1), underscores (``1_000``), "inf", "nan",
-    anything overflowing to infinity (``1e309``) and any other text.
+    Accepted: an int or float, or text matching :data:`PLAIN_NUMBER` ("." is the decimal
+    point). With ``separators`` (cells written by people: BNS, Taldau, UN DESA), ONE rule reads
+    digit separators: spaces group thousands ("12 345 678", then "," or "." may mark decimals:
+    "1 234,5"); commas group thousands when the form shows it ("12,345,678", "1,234.5"); a
+    comma followed by other than three digits is a decimal comma ("1,5", "1500,25"); and
+    "1,500" (one comma, three digits after it) is ambiguous, so refused. Refused always:
+    booleans (``true`` is not 1), underscores (``1_000``), "inf", "nan", anything overflowing
+    to infinity (``1e309``) and any other text.
     """
     if isinstance(value, bool) or type(value).__name__ in {"bool_", "bool"}:
         raise NumberError(f"{value!r} is a true/false value, not a number")
@@ -101,10 +130,8 @@ def finite_number(value: Any, *, grouped: bool = False, decimal_comma: bool = Fa
             raise NumberError(f"{value!r} is not a number") from None
     elif isinstance(value, str):
         text = value.strip()
-        if decimal_comma:
-            text = re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", text).replace(",", ".", 1)
-        elif grouped and GROUPED_THOUSANDS.fullmatch(text):
-            text = re.sub(r"[, \u00a0]", "", text)
+        if separators:
+            text = _unseparated(text)
         if not PLAIN_NUMBER.fullmatch(text):
             raise NumberError(f"{_clip(value)!r} is not a plain number{_hint(text)}")
         number = float(text)

@@ -41,9 +41,13 @@ def latest_or_snapshot(
         from keruen.sources.http import update_run
 
         try:
+            from keruen.sources import reversions
+
             with update_run():  # one deadline and byte cap for the whole refresh
                 batches = refresh()
-            results = ingest_batches(store, batches)
+            with store.writing():  # an answer equal to an older vintage is a reversion
+                batches, _ = reversions.mark(store, list(batches))
+                results = ingest_batches(store, batches)
         except SourceError as exc:
             return _fall_back(store, dataset, str(exc))
         added = [r.vintage for r in results if not r.already_present]

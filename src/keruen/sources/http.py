@@ -8,8 +8,9 @@
 * One :class:`Budget` bounds a whole update: a deadline (``KERUEN_UPDATE_DEADLINE``), a byte cap
   (``KERUEN_UPDATE_MAX_BYTES``) and a page cap (``KERUEN_UPDATE_MAX_PAGES``, checked by paged
   connectors). Waits between retries, a server's ``Retry-After`` (capped by
-  ``KERUEN_HTTP_BACKOFF_MAX``) and every read count against the deadline, so a hanging or
-  byte-per-second server ends promptly in one :class:`SourceError`.
+  ``KERUEN_HTTP_BACKOFF_MAX``) and every read count against the deadline, which covers
+  connecting, headers and body (:mod:`keruen.sources.deadline`), so a hanging or byte-per-second
+  server ends promptly in one :class:`SourceError`.
 * Retries (``KERUEN_HTTP_RETRIES``) cover connection errors, time-outs, HTTP 429 and 5xx and a
   body cut short, with exponential back-off; then one :class:`SourceError` names the URL and
   the last failure.
@@ -38,6 +39,7 @@ from urllib.parse import urlencode
 
 from keruen import settings
 from keruen.errors import SourceError
+from keruen.sources import deadline
 from keruen.writing import write_bytes
 
 #: HTTP statuses worth retrying: rate limiting and server-side failures.
@@ -65,13 +67,25 @@ class Response:
     asked: bool = True
 
     def json(self) -> Any:
-        """The body parsed as JSON; a malformed or truncated body raises :class:`SourceError`."""
+        """The body parsed by :func:`parse_json`; a malformed or cut body: :class:`SourceError`."""
         try:
-            return json.loads(self.content.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            return parse_json(self.content.decode("utf-8-sig"))
+        except (ValueError, RecursionError) as exc:
             raise SourceError(
                 f"{self.url}: the answer is not valid JSON ({exc}); it may be truncated"
             ) from None
+
+
+def _long_int(text: str) -> int | float:
+    # Python refuses to make an int of more than 4300 digits (ValueError): such a number is
+    # read as a float instead, infinite past 1e308, which every value check refuses
+    return int(text) if len(text) <= 4000 else float(text)
+
+
+def parse_json(text: str) -> Any:
+    """JSON as keruen reads every answer and saved file: an integer of thousands of digits is
+    read as a float (``inf``: refused as a value with its place named), never a traceback."""
+    return json.loads(text, parse_int=_long_int)
 
 
 # -- the budget of one update -----------------------------------------------------------------
@@ -255,10 +269,9 @@ class DiskCache:
 # -- fetching ---------------------------------------------------------------------------------
 def _session():  # type: ignore[no-untyped-def]
     import requests
-    from requests.adapters import HTTPAdapter
 
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=0)  # retries are counted here, against the deadline
+    adapter = deadline.adapter()  # retries are counted here, against the deadline
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -425,10 +438,11 @@ def fetch(
         for attempt in range(retries + 1):
             left = budget.check_deadline(shown)
             wait: float | None = None
+            watchdog = deadline.Watchdog(left, shown, budget.seconds)
             try:
                 budget.asked += 1
                 limit = min(timeout, left)
-                with session.request(
+                with watchdog, session.request(
                     method,
                     url,
                     params=params,
@@ -465,6 +479,7 @@ def fetch(
                         "etag": resp.headers.get("ETag", ""),
                         "last_modified": resp.headers.get("Last-Modified", ""),
                     }
+                watchdog.expired()  # a body cut short by the deadline is no answer
                 answer = cache.put(key, shown, content, validators)
                 budget.memo[key] = answer
                 return answer
@@ -473,7 +488,9 @@ def fetch(
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 last = _describe(exc)
             except requests.exceptions.RequestException as exc:
+                watchdog.expired()
                 raise SourceError(f"{shown}: {_describe(exc)}") from None
+            watchdog.expired()
             if attempt == retries:
                 break
             _sleep_before_retry(budget, shown, last, attempt, backoff, backoff_max, wait)

@@ -34,11 +34,12 @@ def _trimmed(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def xlsx_rows(
-    path: str | Path, sheet: str | int | None = None
+    path: str | Path, sheet: str | int | None = None, *, formulas: bool = False
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(1-based worksheet row number, cell values) of every non-blank row of one sheet.
 
-    ``sheet``: a name, a 0-based position, or None for the first sheet. Trailing empty cells
+    ``sheet``: a name, a 0-based position, or None for the first sheet; ``formulas``: a formula
+    cell gives its formula (``"=A1+B1"``) instead of the result saved with it. Trailing empty cells
     are dropped. Raises :class:`InputError` for an unreadable workbook, an unknown sheet or a
     sheet beyond the row / column limits.
     """
@@ -47,7 +48,7 @@ def xlsx_rows(
     path = Path(path)
     max_rows, max_cols = limits()
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=not formulas)
     except Exception as exc:  # openpyxl and zipfile raise many types for a bad file
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(f"not a readable .xlsx workbook ({reason})", file=path) from None
@@ -100,6 +101,44 @@ def xlsx_rows(
             ) from None
     finally:
         book.close()
+
+
+def check_header_names(path: str | Path, names: list[str], header_row: int = 1) -> None:
+    """Refuse a header naming a column twice: a table reader would keep one of them only."""
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names, start=1):
+        key = str(name).strip()
+        if key and key in seen:
+            raise InputError(
+                f"the header (line {header_row}) names column {key[:40]!r} twice (columns "
+                f"{seen[key]} and {j}); one of them would be lost", file=path, field=key[:40])
+        seen.setdefault(key, j)
+
+
+def scan_csv(path: str | Path, *, header_row: int = 1, sep: str = ",",
+             encoding: str = "utf-8") -> list[str]:
+    """The header cells of a CSV after checking every cell (csv module, one pass).
+
+    Refuses more than ``KERUEN_INPUT_MAX_COLUMNS`` columns, a column named twice and a NUL
+    byte in any cell (a table reader cuts the cell short there), naming the data row and field.
+    """
+    import csv
+
+    header: list[str] = []
+    with Path(path).open(newline="", encoding=encoding) as fh:
+        for number, cells in enumerate(csv.reader(fh, delimiter=sep), start=1):
+            if number == header_row:
+                header = cells
+                check_csv_width(path, len(header))
+                check_header_names(path, header, header_row)
+            bad = next((j for j, c in enumerate(cells) if "\x00" in c), None)
+            if bad is not None:
+                field = header[bad] if number > header_row and bad < len(header) else None
+                raise InputError(
+                    "a NUL byte in a cell (binary data, not a text table)", file=path,
+                    row=number - header_row if number > header_row else None,
+                    field=field or f"column {bad + 1}")
+    return header
 
 
 def csv_header_width(path: str | Path, *, header_row: int = 1, sep: str = ",",

@@ -25,13 +25,12 @@ from keruen.sources.common import (
     Batch,
     check_input_file,
     content_sha256,
-    empty_observations,
     release_date,
     today,
     validate_remote,
 )
 from keruen.sources.files import sha256_of
-from keruen.sources.http import fetch
+from keruen.sources.http import fetch, parse_json
 from keruen.sources.validate import validate_observations
 from keruen.store import Provenance
 
@@ -111,7 +110,8 @@ def _term(row: dict[str, Any], pos: int, what: str, where: str) -> Any:
 def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.DataFrame:
     """Taldau rows → tidy observations (not yet validated).
 
-    A changed answer shape is a :class:`SourceError`; a value that is not a finite number
+    A changed answer shape, or an answer without one observation (``[]``: an empty release is
+    not a release), is a :class:`SourceError`; a value that is not a finite number
     (``true``, ``"1_000"``, ``"inf"``, ``1e999``) is an :class:`InputError` naming the row and
     the field ``periods[k].value``.
     """
@@ -121,6 +121,7 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
     if not isinstance(payload, list):
         raise SourceError(f"{where}: the answer's shape changed: expected a list of rows")
     records = []
+    kept: list[int] = []
     for n, row in enumerate(payload, start=1):
         if not (isinstance(row, dict) and isinstance(row.get("termNames"), list)
                 and isinstance(row.get("periods"), list)):
@@ -166,7 +167,13 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
                 "counterpart_area": counterpart, "breakdown": breakdown, "period": label,
                 "value": value, "unit": index.unit or None, "obs_status": "A",
             })
-    return pd.DataFrame.from_records(records) if records else empty_observations()
+            kept.append(n)
+    if not records:
+        raise SourceError(f"{where}: the answer holds no observations ({len(payload)} rows); "
+                          "an empty release is not stored")
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["rows"] = kept
+    return frame
 
 
 def _provenance(index: TaldauIndex, frame: pd.DataFrame, sha: str, release: str,
@@ -215,19 +222,17 @@ def load(path: str | Path, key: str | None = None, *, release: str | None = None
     if key not in known:
         raise InputError(f"no Taldau registry entry {key!r}; name one with --index "
                          f"({', '.join(known)})", file=path)
-    import json
-
     try:
-        payload = json.loads(path.read_text("utf-8-sig"))
+        payload = parse_json(path.read_text("utf-8-sig"))
         frame = parse_index(payload, known[key], str(path))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+    except InputError as exc:
+        raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError too
         raise InputError(f"not valid JSON ({str(exc)[:200]})", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
     except SourceError as exc:
-        raise InputError(str(exc), file=path) from None
-    except InputError as exc:
-        raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
+        raise InputError(str(exc).removeprefix(f"{path}: "), file=path) from None
     frame = validate_observations(frame, path)
     return Batch(frame, _provenance(known[key], frame, sha256_of(path), release or today(),
                                     path.name, ""))

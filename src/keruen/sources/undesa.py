@@ -183,7 +183,7 @@ def parse_workbook(path: str | Path, sheet: str | None = None) -> tuple[pd.DataF
             if cell is None or _text(cell) in MISSING_MARKERS:
                 continue
             try:
-                value = finite_number(cell, grouped=True)
+                value = finite_number(cell, separators=True)
             except NumberError as exc:
                 raise InputError(
                     f"invalid value (worksheet row {i}): {exc}; expected a number or '..'",
@@ -248,7 +248,7 @@ def parse_csv(path: str | Path) -> pd.DataFrame:
         if _text(raw["value"]) in MISSING_MARKERS:
             continue
         try:
-            value = finite_number(raw["value"], grouped=True)
+            value = finite_number(raw["value"], separators=True)
         except NumberError as exc:
             raise InputError(f"invalid value: {exc}", file=path, row=i,
                              field=found["value"]) from None

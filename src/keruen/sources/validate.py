@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from keruen.errors import InputError
-from keruen.store.schema import OBS_STATUS, OBSERVATION_COLUMNS, OBSERVATION_KEY, PAPER_COLUMNS
+from keruen.store.schema import (
+    OBS_STATUS,
+    OBSERVATION_COLUMNS,
+    OBSERVATION_KEY,
+    PAPER_COLUMNS,
+    PERIOD_YEARS,
+)
 
 if TYPE_CHECKING:  # pandas only for the pandas-table entry points
     import pandas as pd
@@ -38,7 +44,8 @@ _EXPECTED = {
     "dataset": "a code of letters, digits and _ . : = + - not starting with = + - @",
     "measure": "a code of letters, digits and _ . : = + - not starting with = + - @",
     "breakdown": "a code of letters, digits and _ . : = + - not starting with = + - @",
-    "period": "a period such as 2023, 2023-01, 2023-01-01, 2023-Q1 or 2010-2023",
+    "period": "a period such as 2023, 2023-01, 2023-01-01, 2023-Q1 or 2010-2023: a real "
+    f"calendar date, years {PERIOD_YEARS[0]}-{PERIOD_YEARS[1]}",
     "obs_status": f"one of {', '.join(OBS_STATUS)} ({', '.join(OBS_STATUS.values())})",
     "value": "a finite number (or empty for a missing value)",
     "ref_area": _AREA,
@@ -107,6 +114,20 @@ def _value(numeric: bool, *, nullable: bool) -> str:
     return f"value IS NOT NULL AND ({bad})" if nullable else f"value IS NULL OR {bad}"
 
 
+def _period_bad(col: str = "period") -> str:
+    """SQL true on a period that is malformed, not a calendar day, or outside PERIOD_YEARS."""
+    low, high = PERIOD_YEARS
+    year = f"TRY_CAST(substr({col}, 1, 4) AS INTEGER)"
+    last = f"TRY_CAST(substr({col}, 6, 4) AS INTEGER)"
+    return (
+        f"{col} IS NULL OR NOT regexp_matches({col}, {_sql_str(PERIOD_PATTERN)})"
+        f" OR NOT ({year} BETWEEN {low} AND {high})"
+        f" OR (length({col}) = 10 AND TRY_CAST({col} AS DATE) IS NULL)"
+        f" OR (regexp_matches({col}, '^\\d{{4}}-\\d{{4}}$')"
+        f" AND NOT ({last} BETWEEN {year} AND {high}))"
+    )
+
+
 def _rules(kind: str, numeric_value: bool) -> list[tuple[str, str]]:
     """(field, SQL predicate that is true on a bad row), in the order fields are reported."""
     if kind == "paper_figures":
@@ -123,7 +144,7 @@ def _rules(kind: str, numeric_value: bool) -> list[tuple[str, str]]:
         ("ref_area", "ref_area IS NULL OR _ra.code IS NULL"),
         ("counterpart_area", "counterpart_area IS NOT NULL AND _ca.code IS NULL"),
         ("breakdown", _code("breakdown", nullable=True)),
-        ("period", f"period IS NULL OR NOT regexp_matches(period, {_sql_str(PERIOD_PATTERN)})"),
+        ("period", _period_bad()),
         ("value", _value(numeric_value, nullable=True)),
         ("obs_status", f"obs_status IS NULL OR obs_status NOT IN ({statuses})"),
     ]
@@ -227,6 +248,7 @@ def check_relation(
                     bad = value_text(int(first))
                 raise InputError(_message(field, bad), file=file, row=int(first), field=field)
     if kind == "observations":
+        _check_ranges(con, file)
         _check_duplicates(con, file)
         if missing is not None:
             raise InputError(
@@ -264,6 +286,54 @@ def _codes_clean(con: Any, rules: list[tuple[str, str]], joins: str) -> bool:
             raise
         return False
     return int(found) == 0
+
+
+@cache
+def plausible_ranges() -> tuple[tuple[str, str, float, float, str], ...]:
+    """(dataset, measure, lowest, highest, concept) of each series a concept reads.
+
+    From each concept's ``range`` in ``keruen/data/concepts.toml`` (in the concept's unit),
+    divided by the candidate's ``scale`` to give the bounds in the series' stored unit.
+    """
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("keruen.data").joinpath("concepts.toml").read_text("utf-8")
+    out = []
+    for concept, spec in tomllib.loads(text).items():
+        if "range" in spec:
+            low, high = (float(b) for b in spec["range"])
+            for cand in spec["candidates"]:
+                scale = float(cand.get("scale", 1.0))
+                out.append((str(cand["dataset"]), str(cand["measure"]), low / scale,
+                            high / scale, concept))
+    return tuple(out)
+
+
+def _check_ranges(con: Any, file: str | Path) -> None:
+    """Refuse the first row whose value lies outside its series' :func:`plausible_ranges`."""
+    ranges = plausible_ranges()
+    columns = list(zip(*ranges, strict=True)) if ranges else []
+    if not columns:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ranges AS SELECT unnest(?::VARCHAR[]) AS dataset, "
+        "unnest(?::VARCHAR[]) AS measure, unnest(?::DOUBLE[]) AS low, "
+        "unnest(?::DOUBLE[]) AS high, unnest(?::VARCHAR[]) AS concept",
+        [list(c) for c in columns],
+    )
+    hit = con.execute(
+        "SELECT r._row, TRY_CAST(r.value AS DOUBLE) AS v, g.low, g.high, g.concept, r.dataset, "
+        "r.measure FROM raw r JOIN _ranges g ON r.dataset = g.dataset AND r.measure = g.measure "
+        "WHERE TRY_CAST(r.value AS DOUBLE) NOT BETWEEN g.low AND g.high ORDER BY r._row LIMIT 1"
+    ).fetchall()
+    if hit:
+        row, value, low, high, concept, dataset, measure = hit[0]
+        raise InputError(
+            f"value {value:g} of {dataset}/{measure} is outside its plausible range {low:g} "
+            f"to {high:g} (concept {concept!r}, keruen/data/concepts.toml)",
+            file=file, row=int(row), field="value",
+        )
 
 
 def _check_duplicates(con: Any, file: str | Path) -> None:
@@ -307,7 +377,10 @@ def _as_text(series: pd.Series) -> pd.Series:
 def _frame_relation(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     import pandas as pd
 
-    out = {"_row": range(1, len(frame) + 1)}
+    rows = frame.attrs.get("rows")
+    out: dict[str, Any] = {"_row": range(1, len(frame) + 1)}
+    if rows is not None and len(rows) == len(frame):
+        out["_row"] = list(rows)  # the data row of the file each table row came from
     for col in columns:
         series = frame[col].reset_index(drop=True)
         if col == "value" and pd.api.types.is_numeric_dtype(series.dtype):
@@ -343,7 +416,8 @@ def validate_observations(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame
     """Check a tidy observation table; returns it with ``value`` as float.
 
     Cells that :mod:`keruen.sources.placeholders` knows mean "not reported" come back missing
-    (status M).
+    (status M). An importer that sets ``frame.attrs["rows"]`` (the file's data row of each
+    table row) gets errors naming the file's rows; else the table's rows are counted.
     """
     return _validate_frame(frame, "observations", file)
 

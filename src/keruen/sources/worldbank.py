@@ -25,13 +25,11 @@ from typing import Any
 import pandas as pd
 
 from keruen import settings
-from keruen.areas import area, is_known, wb_metadata
-from keruen.errors import ConfigError, InputError, SourceError, UnknownAreaError
+from keruen.areas import area, wb_metadata
+from keruen.errors import ConfigError, SourceError, UnknownAreaError
 from keruen.sources.common import (
-    PLAIN_NUMBER,
     Batch,
     NumberError,
-    check_input_file,
     content_sha256,
     empty_observations,
     finite_number,
@@ -350,146 +348,4 @@ def update(
         batches.append(Batch(frame, prov))
     return batches
 
-
-# -- bulk download (WDIData.csv / WDICSV.csv) ---------------------------------------------------
-BULK_ID_COLUMNS = ("Country Name", "Country Code", "Indicator Name", "Indicator Code")
-
-
-def _scan_bulk_csv(path: Path) -> list[str]:
-    """The header of a WDI bulk CSV, after checking every row's width and the size limits.
-
-    A row with more cells than the header would silently lose them in a table reader, so it
-    is an :class:`InputError` naming the row and the first extra column.
-    """
-    import csv
-
-    from keruen.sources.readers import check_csv_width, limits
-
-    max_rows, _ = limits()
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise InputError("the file is empty (no header row)", file=path)
-            check_csv_width(path, len(header))
-            rows = 0
-            for rows, cells in enumerate(reader, start=1):
-                if rows > max_rows:
-                    raise InputError(f"more than KERUEN_INPUT_MAX_ROWS={max_rows} rows",
-                                     file=path)
-                if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-                    raise InputError(
-                        f"the row has {len(cells)} cells but the header names {len(header)}; "
-                        "its extra cells would be lost",
-                        file=path, row=rows, field=f"column {len(header) + 1}",
-                    )
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV ({str(exc)[:200]})", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror or exc})", file=path) from None
-    if rows == 0:
-        raise InputError("the file has a header but no data rows", file=path, row=1)
-    return header
-
-
-def _bulk_values(wide: pd.DataFrame, years: list[str], path: Path) -> pd.DataFrame:
-    """The year columns as floats; a cell that is not a finite plain number names its place."""
-    out = {}
-    for year in years:
-        text = wide[year].fillna("").astype(str).str.strip()
-        filled = text != ""
-        plain = text.str.fullmatch(PLAIN_NUMBER.pattern)
-        bad = filled & ~plain
-        numbers = pd.to_numeric(text.where(filled & plain, None), errors="coerce")
-        bad |= filled & plain & ~numbers.abs().lt(float("inf"))
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            try:
-                finite_number(text.iloc[row])
-                reason = f"{text.iloc[row]!r} is not a number"
-            except NumberError as exc:
-                reason = str(exc)
-            raise InputError(f"invalid value: {reason}", file=path, row=row + 1, field=year)
-        out[year] = numbers.where(filled, None).astype("float64")
-    return pd.DataFrame(out, index=wide.index)
-
-
-def parse_bulk_csv(path: str | Path, *, include_aggregates: bool = False) -> pd.DataFrame:
-    """The WDI bulk CSV (one row per country × indicator, one column per year) → tidy rows.
-
-    Empty cells are left out (the file has no other marker of missing data). Unknown or empty
-    economy codes, values that are not finite plain numbers (``1_000``, ``inf``, ``1e309``) and
-    rows with more cells than the header raise :class:`InputError` naming the row and field;
-    aggregates are left out unless asked for.
-    """
-    path = check_input_file(path)
-    columns = _scan_bulk_csv(path)
-    missing = [c for c in BULK_ID_COLUMNS if c not in columns]
-    if missing:
-        raise InputError(f"not the WDI bulk layout: no column {missing[0]!r}", file=path,
-                         field=missing[0])
-    years = [c for c in columns if re.fullmatch(r"\d{4}", str(c))]
-    if not years:
-        raise InputError("not the WDI bulk layout: no year columns", file=path, field="1960")
-    try:
-        wide = pd.read_csv(path, usecols=[*BULK_ID_COLUMNS, *years], dtype=str,
-                           keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"malformed CSV ({str(exc)[:200]})", file=path) from None
-    values = _bulk_values(wide, years, path)
-    codes = wide["Country Code"].fillna("").astype(str).str.strip()
-    if (codes == "").any():
-        row = int((codes == "").to_numpy().nonzero()[0][0]) + 1
-        raise InputError("empty economy code", file=path, row=row, field="Country Code")
-    for column in ("Indicator Code",):
-        empty = wide[column].fillna("").astype(str).str.strip() == ""
-        if empty.any():
-            raise InputError("empty indicator code", file=path,
-                             row=int(empty.to_numpy().nonzero()[0][0]) + 1, field=column)
-    known = {c: (is_aggregate(c), is_known(c)) for c in codes.unique()}
-    bad = [c for c, (_, ok) in known.items() if not ok]
-    if bad:
-        row = int((codes == bad[0]).to_numpy().nonzero()[0][0]) + 1
-        raise InputError(f"unknown economy code {bad[0][:40]!r}", file=path, row=row,
-                         field="Country Code")
-    wide = pd.concat([wide[["Indicator Name", "Indicator Code"]].fillna(""),
-                      codes.rename("Country Code"), values], axis=1)
-    if not include_aggregates:
-        wide = wide[~codes.map(lambda c: known[c][0])]
-    long = wide.melt(id_vars=["Country Code", "Indicator Name", "Indicator Code"],
-                     value_vars=years, var_name="period", value_name="value")
-    long = long[long["value"].notna()]
-    units = {name: unit_of(IndicatorMetadata("", name, "", "", "", ""))
-             for name in long["Indicator Name"].unique()}
-    return pd.DataFrame({
-        "dataset": DATASET,
-        "measure": long["Indicator Code"].astype(object).to_numpy(),
-        "ref_area": long["Country Code"].astype(object).to_numpy(),
-        "counterpart_area": None,
-        "breakdown": None,
-        "period": long["period"].astype(object).to_numpy(),
-        "value": long["value"].to_numpy(),
-        "unit": long["Indicator Name"].map(units).astype(object).replace("", None).to_numpy(),
-        "obs_status": "A",
-    })
-
-
-def load_bulk_csv(path: str | Path, *, release: str, include_aggregates: bool = False) -> Batch:
-    """Parse and validate a WDI bulk CSV into one batch (vintage ``WDI bulk <release>``)."""
-    from keruen.sources.files import sha256_of
-    from keruen.sources.validate import validate_observations
-
-    path = Path(path)
-    release = str(release_date(release))
-    frame = validate_observations(parse_bulk_csv(path, include_aggregates=include_aggregates), path)
-    prov = Provenance(
-        dataset=DATASET, vintage=f"WDI bulk {release}", release=release, publisher=PUBLISHER,
-        file_name=path.name, sha256=sha256_of(path),
-        title="World Development Indicators (bulk CSV)",
-        url="https://databank.worldbank.org/data/download/WDI_CSV.zip", licence=LICENCE,
-        retrieved=today(), notes="Imported from the bulk CSV; empty cells left out.",
-    )
-    return Batch(frame, prov)
+# The bulk download (WDIData.csv / WDICSV.csv) is read by keruen.sources.wdi_bulk.

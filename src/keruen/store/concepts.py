@@ -6,12 +6,15 @@ keeps the provenance of the row it came from (dataset, measure, vintage, publish
 
 from __future__ import annotations
 
+import math
 import tomllib
+import warnings
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from keruen.errors import ConfigError
@@ -42,6 +45,62 @@ SERIES_COLUMNS = [
 ]
 
 
+#: Years a concept series may hold: the range the REST API and :mod:`keruen.api` accept.
+YEARS = (1900, 2100)
+#: Rows already warned about in this process (a report reads a series many times).
+_WARNED: set[tuple[str, ...]] = set()
+
+
+class ImplausibleValueWarning(UserWarning):
+    """A stored value no computation can use was left out; the message names its series."""
+
+
+def plausible(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows of :func:`concept_panel`) without the values no computation can use.
+
+    Left out: a value that is not finite or lies outside its concept's ``range``
+    (``data/concepts.toml``, in the concept's unit), and a period that is not a year within
+    :data:`YEARS`. What ``keruen load`` accepted (a year 9999, 1.7e308, an outflow of -1)
+    thus leaves a gap in one series, said in an :class:`ImplausibleValueWarning` naming the
+    dataset, measure, area, period and vintage, instead of failing every section built on it.
+    """
+    if frame.empty:
+        return frame
+    registry = concepts()
+    bounds = {c: registry[c].get("range", [-math.inf, math.inf]) for c in frame["concept"].unique()}
+    low = frame["concept"].map(lambda c: float(bounds[c][0])).to_numpy(float)
+    high = frame["concept"].map(lambda c: float(bounds[c][1])).to_numpy(float)
+    value = pd.to_numeric(frame["value"], errors="coerce").to_numpy(float)
+    period = frame["period"].astype(str)
+    year = pd.to_numeric(period.where(period.str.fullmatch(r"\d{4}")), errors="coerce")
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(value) & (value >= low) & (value <= high)
+    ok &= year.between(*YEARS).to_numpy(bool)
+    if ok.all():
+        return frame
+    bad = frame.loc[~ok]
+    fresh = []
+    for r in bad.itertuples(index=False):
+        key = (r.concept, r.dataset, r.measure, r.ref_area, str(r.period), r.vintage, str(r.value))
+        if key not in _WARNED:
+            _WARNED.add(key)
+            lo, hi = bounds[r.concept]
+            fresh.append(
+                f"{r.dataset} {r.measure} {r.ref_area} {r.period} (vintage {r.vintage!r}): "
+                f"value {r.value!r} (plausible {r.concept}: {lo:g} to {hi:g}, years "
+                f"{YEARS[0]}-{YEARS[1]})"
+            )
+    if fresh:
+        more = f"; and {len(fresh) - 5} more" if len(fresh) > 5 else ""
+        warnings.warn(
+            f"left out {len(fresh)} stored value(s) no computation can use: "
+            + "; ".join(fresh[:5]) + more,
+            ImplausibleValueWarning,
+            stacklevel=3,
+        )
+    return frame.loc[ok].reset_index(drop=True)
+
+
 def concept_panel(
     store: Store,
     names: Sequence[str],
@@ -56,7 +115,8 @@ def concept_panel(
     first in ``data/concepts.toml``). All candidates of all concepts are read in one scan of
     the observations (the store's own query over their datasets and measures), joined to the
     candidate list and ranked by one window inside DuckDB, so only the chosen rows reach
-    pandas. Rows are ordered by concept (as given), area and period.
+    pandas. Rows are ordered by concept (as given), area and period. Values no computation
+    can use are left out, with a warning (:func:`plausible`).
     """
     registry = concepts()
     for concept in names:
@@ -111,7 +171,7 @@ def concept_panel(
                                    ORDER BY o.release DESC NULLS LAST, c.candidate) = 1
         ORDER BY c.concept_order, o.ref_area, o.period
     """
-    return store._query_over(datasets, query, [*rows, *where]).df()  # noqa: SLF001
+    return plausible(store._query_over(datasets, query, [*rows, *where]).df())  # noqa: SLF001
 
 
 def concept_series(

@@ -1,7 +1,8 @@
 """Inputs of the remittance-corridor comparison, read from the store for one year.
 
 World Bank bilateral migrant stocks (``orig`` = country of birth, the receiver of remittances;
-``dest`` = host, the sender), remittances received (concept ``remittances_received``), income
+``dest`` = host, the sender), remittances received and paid (concepts ``remittances_received``,
+``remittances_paid``; a zero is WDI's placeholder for "not reported" and is left out), income
 per head (GDP / population) and the World Bank bilateral remittance matrix (US$) to compare
 with.  Countries without an income per head are left out and listed.
 """
@@ -23,6 +24,7 @@ class CorridorInputs:
     stocks: pd.DataFrame
     received: pd.Series
     income: pd.Series
+    paid: pd.Series
     reference: pd.Series
     used: tuple[pd.DataFrame, ...]
     dropped_no_income: tuple[str, ...]
@@ -32,7 +34,7 @@ def corridor_inputs(store: Store, year: str = "2017") -> CorridorInputs:
     """Stocks ``orig, dest, stock``, receipts, income per head and the WB matrix for ``year``.
 
     ``reference`` is indexed by ``(sender, receiver)`` in US$ (the matrix is held in US$
-    million).
+    million); ``used`` ends with the reference matrix.
     """
     wb = store.observations("WB_BILATERAL_MIGRANT_STOCKS", "migrant_stock", period=year)
     stocks = wb.rename(columns={"counterpart_area": "orig", "ref_area": "dest", "value": "stock"})
@@ -45,7 +47,9 @@ def corridor_inputs(store: Store, year: str = "2017") -> CorridorInputs:
     dropped = tuple(sorted(set(countries) - set(inc.index)))
     stocks = stocks[stocks["orig"].isin(inc.index) & stocks["dest"].isin(inc.index)]
     rec = concept_series(store, "remittances_received", sorted(set(stocks["orig"])), [year])
-    rec = rec.dropna(subset=["value"])
+    rec = rec[rec["value"].notna() & (rec["value"] != 0)]
+    paid = concept_series(store, "remittances_paid", sorted(set(stocks["dest"])), [year])
+    paid = paid[paid["value"].notna() & (paid["value"] != 0)]
     ref = store.observations("WB_BILATERAL_REMITTANCES", "bilateral_remittances", period=year)
     reference = pd.Series(
         ref["value"].to_numpy() * 1e6,
@@ -58,7 +62,8 @@ def corridor_inputs(store: Store, year: str = "2017") -> CorridorInputs:
         stocks=stocks[["orig", "dest", "stock"]].reset_index(drop=True),
         received=rec.set_index("ref_area")["value"],
         income=inc,
+        paid=paid.set_index("ref_area")["value"],
         reference=reference,
-        used=(wb, gdp, pop, rec, ref),
+        used=(wb, gdp, pop, rec, paid, ref),
         dropped_no_income=dropped,
     )

@@ -7,6 +7,9 @@ publication states, kept apart from observations because they are quotations, no
 
 OBSERVATION_KEY = ("dataset", "measure", "ref_area", "counterpart_area", "breakdown", "period")
 OBSERVATION_COLUMNS = (*OBSERVATION_KEY, "value", "unit", "obs_status")
+#: The years a period may name (each year of a range, the year of a date): the range the
+#: query layer, the API and the dashboard accept. A period outside it is refused at ingest.
+PERIOD_YEARS = (1900, 2100)
 #: SDMX OBS_STATUS codes used as status flags.
 OBS_STATUS = {"A": "normal", "E": "estimate", "P": "provisional", "M": "missing"}
 PAPER_COLUMNS = (

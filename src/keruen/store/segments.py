@@ -208,8 +208,56 @@ def merge(folder: Path, manifest: Manifest, parts: list[Segment]) -> Manifest:
 
 
 # -- creating and migrating ---------------------------------------------------------------
+#: What to do with a file or folder at the store's place that is not keruen's.
+_ASIDE = ("keruen creates nothing in it: move it aside, or set KERUEN_HOME to another folder "
+          "(the store is <KERUEN_HOME>/keruen.duckdb)")
+#: First bytes of files that are not DuckDB databases, and what they are.
+_MAGIC = {b"SQLite format 3\x00": "a SQLite database", b"PAR1": "a Parquet file",
+          b"PK\x03\x04": "a zip archive (or a spreadsheet)", b"\x1f\x8b": "a gzip file"}
+
+
+def _not_duckdb(path: Path) -> str | None:
+    """What the file at ``path`` is, if its first bytes show it is not a DuckDB database.
+
+    Read before DuckDB opens it: DuckDB would try to download an extension for a SQLite file.
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None  # DuckDB's own open reports it
+    if not head:
+        return "an empty file"
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            return what
+    if head[8:12] != b"DUCK":
+        return "damaged or not a keruen store (its first bytes are no DuckDB header)"
+    return None
+
+
+def _refuse_foreign_folder(folder: Path) -> None:
+    """Refuse a folder at the store's place holding files, but no keruen manifest or segment."""
+    if folder.is_dir():
+        entries = [p.name for p in folder.iterdir()]
+        if entries and not any(n.startswith(("seg-", "CURRENT", "spill")) for n in entries):
+            raise StoreError(
+                f"the store at {folder} is a folder that is not a keruen store (it holds "
+                f"{len(entries)} entries such as {sorted(entries)[0][:60]!r} and no CURRENT "
+                f"manifest); {_ASIDE}"
+            )
+
+
 def _legacy_tables_ok(path: Path) -> int:
-    """Check a legacy single-file store (readable, with the tables); its next source id."""
+    """Check a legacy single-file store (readable, with the tables); its next source id.
+
+    A file that is not keruen's (a SQLite file, another DuckDB database...) is refused, saying
+    what it is, before anything is written.
+    """
+    what = _not_duckdb(path)
+    if what is not None:
+        tail = "" if what.startswith("damaged") else ", not a keruen store"
+        raise StoreError(f"the store at {path} is {what}{tail}; {_ASIDE}")
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
@@ -222,9 +270,10 @@ def _legacy_tables_ok(path: Path) -> int:
             ).fetchall()
         }
         if not {"sources", "observations", "paper_figures"} <= names:
+            shown = ", ".join(sorted(names)[:5]) or "none"
             raise StoreError(
-                f"the store at {path} is damaged or not a keruen store (its tables are "
-                "missing); move it aside and run the command again to rebuild it"
+                f"the store at {path} is another DuckDB database (its tables: {shown}), not "
+                f"a keruen store; {_ASIDE}"
             )
         next_id = con.execute("SELECT coalesce(max(source_id), 0) + 1 FROM sources").fetchall()
     except duckdb.Error as exc:
@@ -246,6 +295,7 @@ def ensure_store(path: str | Path) -> None:
         if read_manifest(folder) is not None:
             return
         staging = folder.with_name(folder.name + ".new")
+        _refuse_foreign_folder(folder)
         try:
             if folder.is_file():
                 next_id = _legacy_tables_ok(folder)

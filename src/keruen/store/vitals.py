@@ -17,6 +17,8 @@ from keruen.store.database import Store
 
 DATASET = "UN_WPP"
 MEASURES: tuple[str, ...] = ("births", "deaths", "net_migration")
+#: The "rest of the world" region of the flow estimates: every country held but the listed ones.
+REST_OF_WORLD = "ROW"
 _UNIT_FACTORS = {"thousand persons": 1_000.0, "persons": 1.0}
 
 
@@ -33,7 +35,8 @@ def vital_events(
     Returns one row per country (``ref_area, births, deaths, net_migration``) and the columns
     ``years``, ``dataset``, ``vintage``, ``publisher``, ``licence`` and ``url`` of the values
     used; ``countries=None`` means every country held.  With ``rest`` (e.g. ``"ROW"``) one more
-    row sums every other country held, for a "rest of the world" region.  Raises
+    row sums every other country held, for a "rest of the world" region; ``REST_OF_WORLD``
+    (``"ROW"``) among ``countries`` is read as that region.  Raises
     :class:`InputError` for an empty period and :class:`DataNotAvailableError` naming the
     countries and years not held.
     """
@@ -43,6 +46,8 @@ def vital_events(
         )
     years = [str(y) for y in range(int(start_year), int(end_year))]
     wanted = None if countries is None else [str(c).upper() for c in countries]
+    if rest is None and wanted is not None and REST_OF_WORLD in wanted:
+        rest = REST_OF_WORLD
     if rest is not None and wanted is not None:
         listed = [c for c in wanted if c != rest.upper()]
         inside = vital_events(store, listed, start_year, end_year)

@@ -1,9 +1,9 @@
 """The ASGI application: ``/api/v1`` over a read-only store, its OpenAPI document and docs.
 
-Every route validates its parameters with bounds (years, list lengths, page sizes, string
-lengths), calls one function of :mod:`keruen.api`, runs it in a worker thread under a time limit
-(``KERUEN_WEB_QUERY_TIMEOUT``; DuckDB's query is interrupted when it runs out) and answers JSON
-or CSV. No SQL is assembled from request text: values reach DuckDB as bound parameters.
+Every route validates its parameters with bounds, calls one function of :mod:`keruen.api`, runs
+it in a worker thread under a time limit (``KERUEN_WEB_QUERY_TIMEOUT``; DuckDB's query is
+interrupted when it runs out) and answers JSON or CSV (errors on dashboard pages: an HTML page).
+No SQL is assembled from request text: values reach DuckDB as bound parameters.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import pandas as pd
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, Response
 
@@ -29,91 +28,31 @@ from keruen.errors import KeruenError
 from keruen.store import Store
 from keruen.store.versions import LatestReader
 from keruen.web import problems, sdmx_routes
+from keruen.web.answers import AnswerCache, answer_key
 from keruen.web.encode import choose_format, page
+from keruen.web.head import HeadAsGet
+from keruen.web.params import (
+    MAX_YEAR,
+    MIN_YEAR,
+    RESPONSES,
+    CodeList,
+    Format,
+    Limit,
+    Name,
+    Offset,
+    OptName,
+    Vintage,
+    Year,
+    codes_of,
+    known_parameters,
+    years_of,
+)
+from keruen.web.error_page import answer_error as fail
 from keruen.web.security import SecurityMiddleware
 
 log = logging.getLogger("keruen.web")
 
 T = TypeVar("T")
-
-#: Bounds of request parameters.
-MAX_LIMIT = 10_000
-MAX_CODES = 300
-MIN_YEAR, MAX_YEAR = 1900, 2100
-
-Format = Annotated[
-    Literal["json", "csv"] | None,
-    Query(description="Answer format; default from the Accept header (JSON if none)."),
-]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
-CodeList = Annotated[
-    str | None,
-    Query(
-        max_length=2000,
-        pattern=r"^[A-Za-z0-9_\-]+(,[A-Za-z0-9_\-]+)*$",
-        description=f"Comma-separated area codes (ISO 3166-1 alpha-3, ISO 3166-2:KZ or a group); "
-        f"at most {MAX_CODES}.",
-    ),
-]
-Year = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR)]
-Name = Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-OptName = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Vintage = Annotated[str | None, Query(min_length=1, max_length=200)]
-
-
-class ProblemDetail(BaseModel):
-    """What went wrong."""
-
-    status: int
-    code: str
-    message: str
-    field: str | None
-
-
-class Problem(BaseModel):
-    """The one error shape of the API."""
-
-    error: ProblemDetail
-
-
-class PageMeta(BaseModel):
-    """Paging facts (and, per route, units, sources or groups)."""
-
-    model_config = ConfigDict(extra="allow")
-    total: int
-    limit: int
-    offset: int
-    next: str | None
-
-
-class Page(BaseModel):
-    """One page of rows; each row keeps its source, vintage and unit columns."""
-
-    data: list[dict[str, Any]]
-    meta: PageMeta
-
-
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": text}
-    for status, text in (
-        (400, "A parameter is invalid (named in error.field)."),
-        (404, "Nothing held for what was asked."),
-        (406, "The Accept header allows neither JSON nor CSV."),
-        (414, "The URL is too long."),
-        (503, "The query ran out of time, or the store is unavailable."),
-    )
-}
-#: Responses every data route declares (for the OpenAPI document and its checks).
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "model": Page,
-        "description": "One page of rows (JSON), or the same rows as CSV.",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
-    },
-    304: {"description": "Not modified (the ETag matched If-None-Match)."},
-    **_ERRORS,
-}
 
 
 class _CursorStore(Store):
@@ -132,56 +71,6 @@ class _CursorStore(Store):
     def close(self) -> None:
         """Close the request's cursor (the version's connection stays open)."""
         self._cursor.close()
-
-
-def _codes(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    codes = [c for c in text.split(",") if c]
-    if len(codes) > MAX_CODES:
-        raise problems.ApiProblem(
-            400, "invalid_parameter", f"at most {MAX_CODES} area codes per request", "area"
-        )
-    return codes
-
-
-def _years(start: int | None, end: int | None) -> list[int] | None:
-    if start is None and end is None:
-        return None
-    first = start if start is not None else MIN_YEAR
-    last = end if end is not None else MAX_YEAR
-    if last < first:
-        raise problems.ApiProblem(
-            400, "invalid_parameter", f"end year {last} is before start year {first}", "end"
-        )
-    return list(range(first, last + 1))
-
-
-def _known_parameters(request: Request) -> None:
-    """Reject query parameters the route does not define (a typo must not pass silently)."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
-        return
-    known = {p.alias for p in dependant.query_params}
-    for name in request.query_params:
-        if name not in known:
-            raise problems.ApiProblem(
-                400,
-                "invalid_parameter",
-                f"unknown parameter {name[:50]!r}; this route takes: {', '.join(sorted(known))}",
-                name[:50],
-            )
-        if len(request.query_params.getlist(name)) > 1:
-            # every parameter takes one value (lists are comma-separated): a repeated one is
-            # ambiguous, not "the last one wins"
-            raise problems.ApiProblem(
-                400,
-                "invalid_parameter",
-                f"parameter {name[:50]!r} given more than once; give it once "
-                "(several values: separate them by commas)",
-                name[:50],
-            )
 
 
 def create_app(
@@ -220,7 +109,7 @@ def create_app(
         '`{"error": {"status", "code", "message", "field"}}`.',
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(_known_parameters)],
+        dependencies=[Depends(known_parameters)],
         openapi_url="/openapi.json",
     )
     app.state.path = path
@@ -241,15 +130,28 @@ def create_app(
         cursor.close()
         return result
 
+    answers = AnswerCache()
+    app.state.answers = answers
+
+    async def table(request: Request, work: Callable[[Store], pd.DataFrame]) -> pd.DataFrame:
+        """``work``'s table for this request, kept per store version (a repeat is not rerun)."""
+        key = answer_key(reader.version, request.url.path, request.query_params)
+        request.state.answer_key = key  # the encoded page is kept under it too (answer())
+        frame = answers.get(key)
+        if frame is None:
+            frame = await run(work)
+            answers.put(key, frame)
+        return frame
+
     # -- errors: one shape, never a stack trace ---------------------------------------------
     @app.exception_handler(problems.ApiProblem)
     async def _problem(request: Request, exc: problems.ApiProblem) -> Response:
-        return problems.response(exc.status, exc.code, exc.message, exc.field)
+        return fail(request, exc.status, exc.code, exc.message, exc.field)
 
     @app.exception_handler(KeruenError)
     async def _domain(request: Request, exc: KeruenError) -> Response:
         p = problems.from_keruen_error(exc)
-        return problems.response(p.status, p.code, p.message, p.field)
+        return fail(request, p.status, p.code, p.message, p.field)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -257,26 +159,31 @@ def create_app(
         loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "path", "body")]
         field = loc[0] if loc else None
         message = str(first.get("msg", "invalid request"))
-        return problems.response(
-            400, "invalid_parameter", f"{field}: {message}" if field else message, field
-        )
+        text = f"{field}: {message}" if field else message
+        return fail(request, 400, "invalid_parameter", text, field)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problems.response(exc.status_code, code, str(exc.detail))
+        return fail(request, exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return problems.response(500, "internal_error", "internal error; the server log has it")
+        return fail(request, 500, "internal_error", "internal error; the server log has it")
 
     # -- routes -----------------------------------------------------------------------------
     def answer(
         request: Request, frame: pd.DataFrame, fmt: str | None, limit: int, offset: int, **meta: Any
     ) -> Response:
+        chosen = choose_format(request, fmt)
+        table_key = getattr(request.state, "answer_key", None)
+        key = None
+        if table_key is not None:  # the same version, URL, format and public URL: the same page
+            public = settings.get("KERUEN_WEB_PUBLIC_URL")
+            key = (table_key[0], request.url.path, request.url.query, chosen, public)
         return page(
-            request, frame, fmt=choose_format(request, fmt), limit=limit, offset=offset, meta=meta
+            request, frame, fmt=chosen, limit=limit, offset=offset, meta=meta, kept=answers, key=key
         )
 
     @app.get(
@@ -305,7 +212,7 @@ def create_app(
     async def get_measures(
         request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
     ) -> Response:
-        frame = await run(lambda s: api.measures(store=s))
+        frame = await table(request, lambda s: api.measures(store=s))
         return answer(
             request, frame, format, limit, offset, concepts=api.concepts().to_dict(orient="records")
         )
@@ -325,8 +232,9 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        codes, years = _codes(area), _years(start, end)
-        frame = await run(
+        codes, years = codes_of(area), years_of(start, end)
+        frame = await table(
+            request,
             lambda s: api.series(measure, codes, years, vintage, dataset=dataset, store=s)
         )
         return answer(request, frame, format, limit, offset)
@@ -347,8 +255,8 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        o, d = _codes(origin), _codes(destination)
-        frame = await run(lambda s: api.bilateral(dataset, year, o, d, store=s))
+        o, d = codes_of(origin), codes_of(destination)
+        frame = await table(request, lambda s: api.bilateral(dataset, year, o, d, store=s))
         return answer(
             request,
             frame,
@@ -383,10 +291,11 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        codes = _codes(country) or []
-        years = _years(start, end) or []
-        groups = group if "," not in group else _codes(group)
-        frame = await run(
+        codes = codes_of(country) or []
+        years = years_of(start, end) or []
+        groups = group if "," not in group else codes_of(group)
+        frame = await table(
+            request,
             lambda s: api.indicators(codes, years, groups, provenance=provenance, store=s)  # type: ignore[arg-type]
         )
         return answer(
@@ -416,8 +325,8 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        codes, years = _codes(area), _years(start, end)
-        frame = await run(lambda s: api.estimates(kind, codes, years, store=s))
+        codes, years = codes_of(area), years_of(start, end)
+        frame = await table(request, lambda s: api.estimates(kind, codes, years, store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get(
@@ -429,7 +338,7 @@ def create_app(
     async def get_kz_regions(
         request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
     ) -> Response:
-        frame = await run(lambda s: api.kz_regions(store=s))
+        frame = await table(request, lambda s: api.kz_regions(store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get(
@@ -451,8 +360,8 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        codes, years = _codes(country), _years(start, end)
-        frame = await run(lambda s: api.systems(years, codes, network, store=s))
+        codes, years = codes_of(country), years_of(start, end)
+        frame = await table(request, lambda s: api.systems(years, codes, network, store=s))
         return answer(
             request,
             frame,
@@ -471,7 +380,7 @@ def create_app(
     async def get_sources(
         request: Request, format: Format = None, limit: Limit = 1000, offset: Offset = 0
     ) -> Response:
-        frame = await run(lambda s: api.sources(store=s))
+        frame = await table(request, lambda s: api.sources(store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get(
@@ -487,7 +396,7 @@ def create_app(
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response:
-        frame = await run(lambda s: api.vintages(dataset, store=s))
+        frame = await table(request, lambda s: api.vintages(dataset, store=s))
         return answer(request, frame, format, limit, offset)
 
     @app.get("/api/v1/docs", include_in_schema=False)
@@ -522,4 +431,5 @@ def create_app(
 
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET"])
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is a GET whose body is not sent
     return app

@@ -1,7 +1,7 @@
 """Turning a result table into an HTTP answer: one page of it, as JSON or CSV, with an ETag.
 
-JSON answers are ``{"data": [...rows...], "meta": {...}}``; CSV answers are the same rows with a
-header line. Text cells that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``,
+JSON answers are ``{"data": [...rows...], "meta": {...}}``; JSON Lines answers (``format=jsonl``)
+are one row object per line; CSV answers are the same rows with a header line. Text cells that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are prefixed with ``'`` in CSV (OWASP's CSV-injection advice).
 """
 
@@ -22,10 +22,11 @@ from keruen.writing import csv_text, neutralise
 #: Media types the API answers in.
 JSON = "application/json"
 CSV = "text/csv"
+JSONL = "application/x-ndjson"
 
 
 def choose_format(request: Request, fmt: str | None) -> str:
-    """``json`` or ``csv``, from the ``format`` parameter or else the Accept header.
+    """``json``, ``jsonl`` or ``csv``, from the ``format`` parameter or else the Accept header.
 
     An Accept header that names neither JSON, CSV nor a wildcard, or that cannot be parsed,
     is answered with 406.
@@ -58,6 +59,8 @@ def choose_format(request: Request, fmt: str | None) -> str:
         kind = {
             CSV: "csv",
             JSON: "json",
+            JSONL: "jsonl",
+            "application/jsonl": "jsonl",
             "application/*": "json",
             "text/*": "csv",
             "*/*": "json",
@@ -68,7 +71,8 @@ def choose_format(request: Request, fmt: str | None) -> str:
         raise ApiProblem(
             406,
             "not_acceptable",
-            "the API answers in application/json or text/csv; the Accept header allows neither",
+            "the API answers in application/json, application/x-ndjson or text/csv; the Accept "
+            "header allows none of them",
         )
     return best[1]
 
@@ -98,6 +102,21 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return neutralise(frame)
 
 
+def next_link(request: Request, offset: int) -> str:
+    """The URL of the page starting at ``offset``: the same path and query, never the Host.
+
+    The Host header is the client's to choose, and an answer marked ``public`` is shared by
+    caches: so the link is relative (``/api/v1/series?…&offset=…``), or absolute under the
+    public base URL the operator configured (``KERUEN_WEB_PUBLIC_URL``), never the header's.
+    """
+    from keruen import settings
+
+    url = request.url.include_query_params(offset=offset)
+    relative = url.path + (f"?{url.query}" if url.query else "")
+    base = (settings.get("KERUEN_WEB_PUBLIC_URL") or "").rstrip("/")
+    return base + relative
+
+
 def page(
     request: Request,
     frame: pd.DataFrame,
@@ -107,17 +126,45 @@ def page(
     offset: int,
     meta: dict[str, Any] | None = None,
     max_age: int = 300,
+    kept: Any = None,
+    key: tuple[Any, ...] | None = None,
 ) -> Response:
-    """One page of ``frame`` as JSON or CSV, with ETag and Cache-Control (304 if unchanged)."""
+    """One page of ``frame`` as JSON or CSV, with ETag and Cache-Control (304 if unchanged).
+
+    With ``kept`` (an :class:`~keruen.web.answers.AnswerCache`) and ``key`` (the request's
+    store version, path, query and format), the encoded page is kept and reused.
+    """
+    encoded = kept.encoded(key) if kept is not None and key is not None else None
+    if encoded is None:
+        encoded = _encode(request, frame, fmt, limit, offset, meta, max_age)
+        if kept is not None and key is not None:
+            kept.keep_encoded(key, encoded)
+    content, media, headers = encoded
+    if headers["ETag"] in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media, headers=headers)
+
+
+def _encode(
+    request: Request,
+    frame: pd.DataFrame,
+    fmt: str,
+    limit: int,
+    offset: int,
+    meta: dict[str, Any] | None,
+    max_age: int,
+) -> tuple[bytes, str, dict[str, str]]:
     total = len(frame)
     part = frame.iloc[offset : offset + limit]
     if fmt == "csv":
         content = csv_text(part).encode("utf-8")
         media = f"{CSV}; charset=utf-8"
+    elif fmt == "jsonl":  # one row per line, for pd.read_json(url, lines=True) and stream tools
+        lines = (json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in records(part))
+        content = "".join(lines).encode("utf-8")
+        media = JSONL
     else:
-        nxt = None
-        if offset + limit < total:
-            nxt = str(request.url.include_query_params(offset=offset + limit))
+        nxt = next_link(request, offset + limit) if offset + limit < total else None
         payload = {
             "data": records(part),
             "meta": {"total": total, "limit": limit, "offset": offset, "next": nxt, **(meta or {})},
@@ -131,8 +178,8 @@ def page(
         "X-Total-Count": str(total),
         "Vary": "Accept",
     }
+    if offset + limit < total:
+        headers["Link"] = f'<{next_link(request, offset + limit)}>; rel="next"'
     if fmt == "csv":
         headers["Content-Disposition"] = 'inline; filename="keruen.csv"'
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=media, headers=headers)
+    return content, media, headers

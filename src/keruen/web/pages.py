@@ -24,14 +24,19 @@ from keruen.presentation.labels import group_label
 from keruen.presentation.locale import Locale
 from keruen.presentation.palette import series_colours
 from keruen.presentation.vega import vega_bundle
+from keruen.web.explore import add_routes as add_explore_routes
+from keruen.web.home_page import add_routes as add_home_routes
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
+from keruen.web.profile_tables import add_routes as add_table_routes
+from keruen.web.profile_tables import migration_balance
 from keruen.web.systems_page import add_routes
 from keruen.web.views import (
     PAGE_CSP,
     Lang,
     choropleth,
     geojson,
+    held_year,
     labels,
     line_chart,
     num,
@@ -67,11 +72,8 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @pages.get("/{lang}/")
-    async def home(lang: str = Lang) -> HTMLResponse:
-        countries = api.areas("country", lang)  # type: ignore[arg-type]
-        options = countries.sort_values("name")[["code", "name"]].to_dict(orient="records")
-        return page("home.html.j2", lang, "", countries=options)
+    add_home_routes(pages, run)
+    add_explore_routes(pages, run)
 
     @pages.get("/{lang}/country")
     async def choose(
@@ -95,14 +97,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
 
         def work(store: Any) -> dict[str, Any]:
             ind = api.indicators(code, range(2000, 2025), group, store=store)
-            wpp = api.series("net_migration", code, None, dataset="UN_WPP", store=store)
-            births = api.series("births", code, None, dataset="UN_WPP", store=store)
-            deaths = api.series("deaths", code, None, dataset="UN_WPP", store=store)
+            balance = migration_balance(store, code)
             origins = api.bilateral("UNDESA_IMS", 2019, destination=code, store=store)
             dests = api.bilateral("UNDESA_IMS", 2019, origin=code, store=store)
             return {
                 "ind": ind,
-                "wpp": (wpp, births, deaths),
+                "balance": balance,
                 "origins": origins,
                 "dests": dests,
             }
@@ -119,23 +119,8 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             **{t["received"]: ind["inflow"] / 1e6, t["paid"]: ind["outflow"] / 1e6}
         ).melt(id_vars=["year"], value_vars=[t["received"], t["paid"]], var_name="series")
         money = money.dropna(subset=["value"])  # missing is missing: no point, a gap
-        wpp, births, deaths = data["wpp"]
-        balance = (
-            pd.concat(
-                [
-                    f.assign(series=label)
-                    for f, label in (
-                        (wpp, t["net_migration"]),
-                        (births, t["births"]),
-                        (deaths, t["deaths"]),
-                    )
-                    if not f.empty
-                ],
-                ignore_index=True,
-            )
-            if not (wpp.empty and births.empty and deaths.empty)
-            else pd.DataFrame()
-        )
+        balance: pd.DataFrame = data["balance"]
+        balance = balance.assign(series=balance["measure"].map(lambda m: t[m]))
         charts = []
         ids = ("received", "paid", "net_migration", "births", "deaths")
         colours = series_colours({t[i]: i for i in ids})
@@ -196,7 +181,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             destinations=top(data["dests"], "destination"),
             sources=source_labels(ind.attrs.get("sources", []), lang),
         )
-        if sections is not None:  # complete: kept until the store changes
+        if sections is not None or failure is not None:
+            # complete, or its build failed (a failure is remembered per store version too):
+            # kept until the store changes, so neither part is recomputed per request
             rendered[(digest, lang, code)] = bytes(response.body)
             while len(rendered) > MAX_PAGES:
                 rendered.popitem(last=False)
@@ -215,7 +202,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         lang: str = Lang,
         country: str = Query("KAZ", pattern="^[A-Za-z]{3}$"),
         role: Literal["destination", "origin"] = "destination",
-        year: int = Query(2019, ge=1900, le=2100),
+        year: int | None = Query(None, ge=1900, le=2100),
         dataset: Literal[
             "UNDESA_IMS", "WB_BILATERAL_MIGRANT_STOCKS", "WB_BILATERAL_REMITTANCES"
         ] = "UNDESA_IMS",
@@ -223,7 +210,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         code = area(country.upper()).code
         t = labels()[lang]
 
-        def work(store: Any) -> tuple[pd.DataFrame, list[int]]:
+        def work(store: Any) -> tuple[pd.DataFrame, list[int], int]:
             years = sorted(
                 int(p)
                 for p in store.con.execute(
@@ -232,11 +219,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                     [dataset],
                 ).df()["period"]
             )
+            shown = held_year(year, years)
             where = {"destination": code} if role == "destination" else {"origin": code}
-            frame = api.bilateral(dataset, year, store=store, **where)  # type: ignore[arg-type]
-            return frame, years
+            frame = api.bilateral(dataset, shown, store=store, **where)  # type: ignore[arg-type]
+            return frame, years, shown
 
-        frame, years = await run(work)
+        frame, years, shown = await run(work)
         other = "origin" if role == "destination" else "destination"
         is_country = [area(c).kind == "country" for c in frame[other]]
         frame = frame.loc[pd.Series(is_country, index=frame.index, dtype=bool)]
@@ -258,11 +246,12 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         return page(
             "bilateral.html.j2",
             lang,
-            f"bilateral?country={code}&role={role}&year={year}",
+            f"bilateral?country={code}&role={role}&dataset={dataset}&year={shown}",
             code=code,
             country_name=name(code, lang),  # type: ignore[arg-type]
             role=role,
-            year=year,
+            year=shown,
+            asked=year,
             years=years,  # type: ignore[arg-type]
             dataset=dataset,
             spec=spec,
@@ -325,4 +314,5 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         return page("sources.html.j2", lang, "sources", rows=rows)
 
     add_routes(pages, run, profiles, wait)
+    add_table_routes(pages, run, profiles, wait)
     return pages

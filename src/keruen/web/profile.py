@@ -43,6 +43,11 @@ from keruen.areas import name
 from keruen.errors import KeruenError
 from keruen.i18n import release_label
 from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
+from keruen.presentation.estimate_notes import (
+    no_contradiction,
+    plausibility_notes,
+    plausibility_title,
+)
 from keruen.presentation.locale import Locale
 from keruen.presentation.formats import local_numbers
 from keruen.presentation.methods import method_text
@@ -200,6 +205,44 @@ async def wait_for_build(future: Any, seconds: float) -> tuple[Any, str | None]:
 
 
 # -- what the page shows ----------------------------------------------------------------------
+#: Tables of the report's sections on the profile: name → (section, unit, rows shown).
+SECTION_TABLES: dict[str, tuple[str, str, Callable[[Section], pd.DataFrame]]] = {
+    "ranks_inflow": ("cis", "current US$", lambda s: s.tables["inflows_latest"]),
+    "ranks_outflow": ("cis", "current US$", lambda s: s.tables["outflows_latest"]),
+    "forecasts": (
+        "forecasts",
+        "current US$",
+        lambda s: s.tables["series"]
+        .dropna(subset=["lower", "upper"])[["concept", "year", "value", "lower", "upper"]]
+        .reset_index(drop=True),
+    ),
+    "corridors": (
+        "corridors",
+        "current US$",
+        lambda s: s.tables.get("corridors", pd.DataFrame()).reindex(
+            columns=["sender", "receiver", "estimate", "low", "high", "wb"]
+        ),
+    ),
+    "remittance_cost": (
+        "remittance_cost",
+        "percent of amount sent",
+        lambda s: s.tables["costs"][["year", "cost_to", "cost_from"]],
+    ),
+    "flows": (
+        "flows",
+        "persons",
+        lambda s: s.tables["flows"][["period", "inflow", "outflow", "net"]],
+    ),
+}
+
+
+def section_rows(sections: dict[str, Section], table: str) -> pd.DataFrame | None:
+    """The rows the profile shows for ``table`` (None when its section is not held)."""
+    key, _unit, rows = SECTION_TABLES[table]
+    section = sections.get(key)
+    return rows(section) if is_held(section) else None
+
+
 def _f(value: Any) -> float | None:
     try:
         out = float(value)
@@ -237,16 +280,19 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         cis = sections["cis"].values
         ranks = []
         for key, year_key, table in (
-            ("rank_inflow_latest", "inflow_year", "inflows_latest"),
-            ("rank_outflow_latest", "outflow_year", "outflows_latest"),
+            ("rank_inflow_latest", "inflow_year", "ranks_inflow"),
+            ("rank_outflow_latest", "outflow_year", "ranks_outflow"),
         ):
             rank, n = cis[key]
+            ranked = section_rows(sections, table)
+            assert ranked is not None
             ranks.append(
                 {
                     "what": key,
                     "rank": rank if rank > 0 else None,
                     "n": n,
                     "year": cis.get(year_key),
+                    "csv": table,
                     "rows": [
                         {
                             "code": r.ref_area,
@@ -254,7 +300,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
                             "value": musd(r[2]),
                             "rank": int(r.rank),
                         }
-                        for r in sections["cis"].tables[table].itertuples()
+                        for r in ranked.itertuples()
                     ],
                 }
             )
@@ -271,7 +317,17 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
             "years_net_payer": p.get("years_net_payer"),
             "years": p.get("years"),
         }
-    items = swot_section.values["items"] if swot_section is not None else []
+    if "remittance_cost" in sections:
+        costs = section_rows(sections, "remittance_cost")
+        assert costs is not None
+        out["remittance_cost"] = {
+            "target": loc.pct(sections["remittance_cost"].values["target"], 0),
+            "rows": [
+                {"year": int(r.year), "to": num(_f(r.cost_to), 2), "from": num(_f(r.cost_from), 2)}
+                for r in costs.itertuples()
+            ],
+        }
+    items = swot_section.values.get("items", []) if swot_section is not None else []
     quadrants: dict[str, list[dict[str, str]]] = {}
     for item in items:
         statement, indicator = swot_text(item, lang, _, code)
@@ -292,8 +348,8 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
     ]
     if "forecasts" in sections:
         sec = sections["forecasts"]
-        series = sec.tables["series"]
-        ahead = series.dropna(subset=["lower", "upper"])
+        ahead = section_rows(sections, "forecasts")
+        assert ahead is not None
         out["forecasts"] = {
             "level_pct": round(100 * (_f(sec.values.get("level")) or 0)),
             "level_text": loc.pct(round(100 * (_f(sec.values.get("level")) or 0)), 0),
@@ -312,7 +368,8 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         }
     if "corridors" in sections:
         sec = sections["corridors"]
-        table = sec.tables.get("corridors", pd.DataFrame())
+        table = section_rows(sections, "corridors")
+        assert table is not None
         out["corridors"] = {
             "year": sec.values.get("year"),
             "method": method_text(str(sec.values.get("method") or ""), loc),
@@ -332,6 +389,9 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         sec = sections["flows"]
         out["flows"] = {
             "method": method_text(str(sec.values.get("method") or ""), loc),
+            "plausibility": plausibility_notes(sec, loc),
+            "plausibility_title": plausibility_title(loc),
+            "no_contradiction": no_contradiction(loc),
             "rows": [
                 {
                     "period": r.period,
@@ -339,7 +399,7 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
                     "outflow": num(_f(r.outflow), 0),
                     "net": num(_f(r.net), 0),
                 }
-                for r in sec.tables["flows"].itertuples()
+                for r in section_rows(sections, "flows").itertuples()  # type: ignore[union-attr]
             ],
         }
     out["sources"] = {

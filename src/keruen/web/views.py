@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from keruen.i18n import LANGUAGES, format_date, format_number, release_label
+from keruen.i18n import LANGUAGES, format_date, format_number, release_label, translations
 from keruen.presentation.formats import d3_locale
 from keruen.presentation.labels import publisher_label
 from keruen.presentation.locale import Locale
@@ -172,6 +172,16 @@ def region_map(
     )
 
 
+def held_year(asked: int | None, held: list[int]) -> int:
+    """The year to show: ``asked`` if held, else the nearest held one (ties: the earlier; the
+    latest when none is asked; ``asked`` itself, or 2019, when nothing is held)."""
+    if not held:
+        return asked if asked is not None else 2019
+    if asked is None:
+        return held[-1]
+    return min(held, key=lambda y: (abs(y - asked), y))
+
+
 def num(value: Any, lang: str, digits: int = 1) -> str:
     """``value`` in ``lang``'s number format, or the page's word for "not reported"."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
@@ -264,6 +274,7 @@ def page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
         .render(
             lang=lang,
             t=labels()[lang],
+            _=translations(lang).gettext,
             languages=LANGUAGES,
             tail=tail,
             vega_locale=script_markup(d3_locale(lang)),

@@ -17,14 +17,20 @@
     });
   });
 })();
-// Year slider: show the chosen year beside it and reload the page when it is released.
+// Year slider: it steps over the years held (data-years); it shows the chosen year, sets the
+// form's year field and reloads the page when released. Without JavaScript the field is used.
 (function () {
   "use strict";
-  var slider = document.getElementById("year");
+  var slider = document.getElementById("year-slider");
+  var field = document.getElementById("year");
   var shown = document.getElementById("year-value");
-  if (!slider || !shown) { return; }
-  slider.addEventListener("input", function () { shown.textContent = slider.value; });
-  slider.addEventListener("change", function () { slider.form.submit(); });
+  if (!slider || !field || !shown) { return; }
+  var years = (slider.getAttribute("data-years") || "").split(",");
+  slider.hidden = false;
+  field.hidden = true;
+  var pick = function () { var y = years[parseInt(slider.value, 10)]; shown.textContent = y; field.value = y; };
+  slider.addEventListener("input", pick);
+  slider.addEventListener("change", function () { pick(); slider.form.submit(); });
 })();
 // A section still being computed on the server: reload the page after the stated seconds.
 (function () {

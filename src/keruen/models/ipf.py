@@ -1,4 +1,9 @@
-"""Iterative proportional fitting of an n-way table to one-way margins (vectorised NumPy).
+"""Iterative proportional fitting (vectorised NumPy): keruen's one implementation.
+
+:func:`ipf` fits an n-way table to one-way margins and stops on the margins' relative error
+(remittance corridors, synthetic registers); :func:`ipf_axes` fits margins over several axes
+(e.g. origin × birthplace) and stops, as migest's ``ffs_demo`` does, when no cell moves by
+``tol`` in a cycle (flows from stocks, where agreement with migest is tested).
 
 Deming & Stephan (1940): start from a seed table and scale it in turn so that its sum over
 all axes but one equals that axis's target margin, until no margin is off by more than
@@ -59,6 +64,40 @@ def ipf(
         f"IPF did not reach the margins within {tol:g} in {max_iter} cycles "
         f"(largest error {worst:.3g}); are the margins compatible with the seed's zeros?"
     )
+
+
+def ipf_axes(
+    seed: np.ndarray,
+    axes_targets: Sequence[tuple[tuple[int, ...], np.ndarray]],
+    what: str,
+    *,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, int]:
+    """Fit ``seed`` to margins by iterative proportional fitting (Deming & Stephan 1940).
+
+    Each constraint keeps the listed axes and sums out the others; a cell's update factor is
+    ``target / current`` (zero where either is zero).  Iteration stops when no cell moves by
+    ``tol`` or more in a full cycle.  Raises :class:`ConvergenceError` otherwise.
+    """
+    totals = [float(t.sum()) for _, t in axes_targets]
+    if any(abs(t - totals[0]) > tol for t in totals):
+        raise EstimationError(f"{what}: margins to fit have different totals {totals}")
+    if (seed < 0).any() or any((t < 0).any() for _, t in axes_targets):
+        raise EstimationError(f"{what}: negative cells in the seed or margins; check the inputs")
+    x = seed.astype(float).copy()
+    for it in range(1, max_iter + 1):
+        prev = x.copy()
+        for keep, target in axes_targets:
+            drop = tuple(a for a in range(x.ndim) if a not in keep)
+            cur = x.sum(axis=drop, keepdims=True)
+            tgt = np.expand_dims(target, drop)
+            factor = np.divide(tgt, cur, out=np.zeros(cur.shape), where=(cur != 0))
+            factor[np.broadcast_to(tgt == 0, factor.shape)] = 0.0
+            x = x * factor
+        if np.max(np.abs(x - prev)) < tol:
+            return x, it
+    raise ConvergenceError(f"{what}: IPF did not converge in {max_iter} iterations")
 
 
 def integerise(table: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:

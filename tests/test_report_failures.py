@@ -1,0 +1,109 @@
+"""A section that raises never ends the report (issue 18.1, runner side).
+
+The runner turns a section that raises into a failed section giving its reason; the sections
+built from it are failed naming it; nothing failed is cached; the report is written with the
+rest, and the command line warns and exits 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from keruen.analysis import registry, runner
+from keruen.analysis.cache import ReportCache
+from keruen.analysis.scope import peer_group
+from keruen.errors import EstimationError
+from keruen.report.render import render_report
+from keruen.store import Store
+
+
+def _boom(*_args: object, **_kwargs: object) -> object:
+    raise EstimationError("arima could not be fitted (synthetic failure of the test)")
+
+
+def _breaking(monkeypatch: pytest.MonkeyPatch, *keys: str) -> None:
+    """Make the entries ``keys`` raise (their function replaced by :func:`_boom`)."""
+    entries = tuple(
+        dataclasses.replace(e, target=f"{__name__}:_boom") if e.key in keys else e
+        for e in registry.ENTRIES
+    )
+    monkeypatch.setattr(runner, "ENTRIES", entries)
+    monkeypatch.setattr(runner, "REGISTRY", {e.key: e for e in entries})
+
+
+def test_a_failed_section_is_contained_named_and_not_cached(
+    snapshot_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope = peer_group("UZB")
+    only = ("position", "measures", "balance", "cis")
+    cache = ReportCache(tmp_path / "cache", memory=False)
+    _breaking(monkeypatch, "trend")
+    sections = runner.run(snapshot_store, scope, only, cache=cache)
+    assert sections["trend"].failed == (
+        "EstimationError: arima could not be fitted (synthetic failure of the test)"
+    )
+    assert not sections["trend"].held and sections["trend"].tables == {}
+    for key in ("position", "measures", "balance"):  # built from the trend
+        assert sections[key].failed == "not built: trend failed"
+        assert sections[key].values["failed_because"] == "trend"
+    assert sections["cis"].held and not sections["cis"].failed  # independent of the trend
+    monkeypatch.undo()
+    cache = ReportCache(tmp_path / "cache", memory=False)
+    again = runner.run(snapshot_store, scope, only, cache=cache)
+    assert all(not s.failed for s in again.values()), "a failure was served from the cache"
+    assert again["trend"].held and not again["trend"].tables["series"].empty
+
+
+def test_the_report_is_written_when_sections_raise(
+    snapshot_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _breaking(monkeypatch, "trend", "corridors")
+    outcomes: dict = {}
+    index = render_report(
+        snapshot_store,
+        tmp_path / "rep",
+        country="UZB",
+        keep_estimates=False,
+        cache=ReportCache(tmp_path / "cache", memory=False),
+        outcomes=outcomes,
+    )
+    page = index.read_text("utf-8")
+    assert "Sections not built for Uzbekistan" in page
+    assert page.count("synthetic failure of the test") >= 2  # trend and corridors say why
+    assert "not built: trend failed" in page  # the position, measures, balance and SWOT
+    numbers = json.loads((index.parent / "numbers.json").read_text("utf-8"))
+    assert set(numbers["failed"]) >= {"trend", "corridors", "volumes", "swot", "position"}
+    assert numbers["trend"] == {"failed": numbers["failed"]["trend"]}
+    assert numbers["cis"] and "failed" not in numbers["cis"]  # the rest is written
+    outcome = outcomes["UZB"]
+    assert outcome.status["trend"] == "failed" and outcome.status["cis"] == "built"
+    assert outcome.count("failed") == len(outcome.failed) >= 5
+    assert outcome.status["labour"] == "not_held"  # Kazakhstan's figures only
+
+
+def test_the_command_warns_names_the_failed_sections_and_exits_0(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+
+    _breaking(monkeypatch, "forecasts")
+    out = tmp_path / "rep"
+    result = CliRunner().invoke(
+        main, ["report", "--country", "KGZ,TJK", "--out", str(out), "--no-cache"]
+    )
+    assert result.exit_code == 0, result.output
+    for code in ("KGZ", "TJK"):
+        assert f"WARNING: {code}: not built: forecasts (EstimationError: arima" in result.output
+        assert (out / code / "index.html").is_file()
+    status = json.loads((out / "status.json").read_text("utf-8"))
+    assert status["written"] == 2
+    assert status["by_country"]["KGZ"]["status"]["forecasts"] == "failed"
+    assert status["by_country"]["KGZ"]["failed"]["swot"] == "not built: forecasts failed"
+    index = (out / "index.html").read_text("utf-8")
+    assert 'href="KGZ/index.html"' in index and "<th>Failed</th>" in index
