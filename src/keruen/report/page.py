@@ -13,7 +13,7 @@ from keruen.analysis.provenance import sources_used
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.i18n import release_label
-from keruen.presentation.formats import local_numbers, sentence
+from keruen.presentation.formats import d3_time_locale, local_numbers, sentence
 from keruen.presentation.charts import NUMBER_LOCALES
 from keruen.presentation.labels import (
     group_label,
@@ -130,5 +130,6 @@ def html(
         "paper_country": scope.is_paper_country,
         "vega_js": vega_bundle() if output.figures else "",
         "number_locale": json.dumps(NUMBER_LOCALES.get(loc.lang, NUMBER_LOCALES["en"])),
+        "time_locale": json.dumps(d3_time_locale(loc.lang)),
     }
     return env.get_template("report.html.j2").render(**context)

@@ -21,8 +21,17 @@ from keruen import api
 from keruen.analysis.scope import peer_group
 from keruen.areas import area, name
 from keruen.i18n import translations
-from keruen.presentation.labels import publisher_label
-from keruen.web.views import Lang, choropleth, held_year, line_chart, num, page
+from keruen.presentation.palette import area_colours
+from keruen.web.views import (
+    Lang,
+    choropleth,
+    held_year,
+    labels,
+    line_chart,
+    num,
+    page,
+    source_labels,
+)
 
 Gettext = Callable[[str], str]
 
@@ -77,13 +86,6 @@ def csv_link(key: str, codes: list[str] | None, year: int | None = None) -> str:
     return "/api/v1/series?" + urlencode(query | {"limit": 10000, "format": "csv"})
 
 
-def _sources(frame: pd.DataFrame, _: Gettext) -> list[dict[str, str]]:
-    """The distinct (publisher, vintage) of ``frame``, the publisher's name translated."""
-    pairs = frame[["publisher", "vintage"]].drop_duplicates().astype(str)
-    rows = pairs.itertuples(index=False)
-    return [{"publisher": publisher_label(p, _), "vintage": v} for p, v in rows]
-
-
 def _choice(key: str) -> str:
     return key if key in MEASURES else "remittances_received"
 
@@ -117,8 +119,21 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             year=frame["period"].astype(str),
         )
         title = measure_title(key, _)
+        t = labels()[lang]
+        named = {c: name(c, lang) for c in codes}  # type: ignore[arg-type]
+        colours = {named[c]: v for c, v in area_colours(codes).items()}
         spec = (
-            line_chart(shown, "year", "value", "series", title, lang=lang)
+            line_chart(
+                shown,
+                "year",
+                "value",
+                "series",
+                title,
+                lang=lang,
+                colours=colours,
+                fields={"series": t["country"]},
+                fmt=",.2f",
+            )
             if len(shown)
             else None
         )
@@ -141,7 +156,9 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             missing=[name(c, lang) for c in codes if c not in held],  # type: ignore[arg-type]
             csv=csv_link(key, codes),
             title=title,
-            sources=_sources(frame, _),
+            sources=source_labels(
+                frame[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"), lang
+            ),
             embed="/embed/" in request.url.path,
         )
 
@@ -187,6 +204,8 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             n=len(values),
             csv=csv_link(key, None, shown_year),
             title=title,
-            sources=_sources(now, _),
+            sources=source_labels(
+                now[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"), lang
+            ),
             embed="/embed/" in request.url.path,
         )

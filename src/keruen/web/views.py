@@ -202,13 +202,14 @@ def line_chart(
     lang: str = "en",
     colours: dict[str, str] | None = None,
     fields: dict[str, str] | None = None,
+    fmt: str = ",.1f",
 ) -> Markup:
     """A Vega-Lite line chart (tooltips, legend selection) as JSON; gaps stay gaps.
 
     Tooltip titles are the page's words in ``lang`` (``fields`` maps a column to its word; by
     default ``x`` is the year, ``series`` the series and ``y`` the value); ``colours`` gives
     each series value its colour (see :mod:`keruen.presentation.palette`), the same in every
-    language.
+    language; ``fmt`` is the d3 format of the value in the tooltip.
     """
     t = labels()[lang]
     words = {x: t["year"], series: t["series"], y: t["value"]} | (fields or {})
@@ -233,7 +234,7 @@ def line_chart(
             tooltip=[
                 alt.Tooltip(f"{x}:O", title=words[x]),
                 alt.Tooltip(f"{series}:N", title=words[series]),
-                alt.Tooltip(f"{y}:Q", format=",.1f", title=words[y]),
+                alt.Tooltip(f"{y}:Q", format=fmt, title=words[y]),
             ],
         )
         .add_params(select)
