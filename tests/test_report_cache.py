@@ -27,6 +27,8 @@ from keruen.store.vitals import vital_events
 #: Sections that read UN WPP (births, deaths, net migration): the flows estimated from stocks
 #: and the demographic balance. Every other section reads other datasets only.
 READS_WPP = {"flows", "balance"}
+#: Sections built from those (the SWOT judges the flows' net migration): rebuilt with them.
+BUILT_FROM_WPP = {"swot"}
 OTHER_SECTIONS = {
     "trend",
     "cis",
@@ -114,7 +116,7 @@ def test_a_second_run_with_unchanged_inputs_rebuilds_nothing(runs: SimpleNamespa
 
 
 def test_a_new_vintage_rebuilds_only_the_parts_that_read_it(runs: SimpleNamespace) -> None:
-    assert _sections_of(runs.revised) == READS_WPP
+    assert _sections_of(runs.revised) == READS_WPP | BUILT_FROM_WPP
     assert OTHER_SECTIONS <= set(runs.revised.reused)
     assert runs.revised.why["flows"] == "changed: dataset:un_wpp"
     # the page lists every source, so it is redrawn; of the figures only the one the new
