@@ -55,9 +55,14 @@ def plausibility_intro(loc: Locale) -> str:
 
 def plausibility_header(loc: Locale) -> list[str]:
     """The column names of the plausibility table."""
+    _ = loc._  # each word literal, so that pybabel extracts it
     return [
-        loc._(w)
-        for w in ("Period", "From", "To", "Growth of the stock", "Estimated flow", "Discrepancy")
+        _("Period"),
+        _("From"),
+        _("To"),
+        _("Growth of the stock"),
+        _("Estimated flow"),
+        _("Discrepancy"),
     ]
 
 
