@@ -107,3 +107,23 @@ def test_the_command_warns_names_the_failed_sections_and_exits_0(
     assert status["by_country"]["KGZ"]["failed"]["swot"] == "not built: forecasts failed"
     index = (out / "index.html").read_text("utf-8")
     assert 'href="KGZ/index.html"' in index and "<th>Failed</th>" in index
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "could not be computed"), ("kk", "есептеу")])
+def test_the_profile_says_a_failed_section_could_not_be_computed(
+    snapshot_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    """The dashboard tells a failed section from one whose inputs are not held, as the report
+    does: "could not be computed", its reason on hover; not "not held for this country"."""
+    from keruen.web.profile import context
+
+    _breaking(monkeypatch, "corridors")
+    scope = peer_group("UZB")
+    sections = runner.run(snapshot_store, scope, cache=ReportCache(tmp_path / "c", memory=False))
+    shown = context(sections, "UZB", lang, lambda v, d=1: str(v))
+    assert "corridors" in shown["failed"] and "synthetic failure" in shown["failed"]["corridors"]
+    assert "corridors" not in shown["not_held"] and "corridors" not in shown["held"]
+    assert "labour" in shown["not_held"]  # Kazakhstan's figures only: not held, not failed
+    from keruen.web.views import labels
+
+    assert words in labels()[lang]["not_built"]

@@ -280,11 +280,14 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         return num(None if v is None else v / 1e6, digits)
 
     swot_section = sections.get("swot")
+    # a section that raised is "could not be computed", with its reason (as in the report)
+    failures = {k: str(s.failed) for k, s in sections.items() if k in SECTIONS and s.failed}
     # an estimated section whose inputs are not held for the country has no tables: not held
     sections = {k: s for k, s in sections.items() if is_held(s) and k in SECTIONS}
     out: dict[str, Any] = {
         "held": [k for k in SECTIONS if k in sections],
-        "not_held": [k for k in SECTIONS if k not in sections],
+        "not_held": [k for k in SECTIONS if k not in sections and k not in failures],
+        "failed": failures,
     }
     if "cis" in sections:
         cis = sections["cis"].values
