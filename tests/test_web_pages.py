@@ -439,3 +439,14 @@ def test_the_state_of_a_view_is_in_its_url(client: TestClient) -> None:
     ).text
     tail = "country=UZB&amp;role=origin&amp;dataset=UNDESA_IMS&amp;year="
     assert f'href="/ru/bilateral?{tail}' in html
+
+
+@pytest.mark.parametrize(("lang", "armenia"), [("en", "Armenia"), ("ru", "Армения"), ("kk", "Армения")])
+def test_the_peer_group_is_named_in_the_pages_language(
+    client: TestClient, lang: str, armenia: str
+) -> None:
+    """The profile's peer line names the countries (it listed ISO codes: "ARM, AZE, …")."""
+    page = client.get(f"/{lang}/country/UZB").text
+    line = re.search(r"<p>[^<]*: ([^<]*)</p>", page.split('id="chart-remittances"')[0])
+    assert line is not None and armenia in line.group(1)
+    assert not re.search(r"\b[A-Z]{3}\b", line.group(1)), line.group(1)

@@ -177,7 +177,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             country_name=name(code, lang),  # type: ignore[arg-type]
             group=group,
             group_name=group_label(scope.group, Locale(lang)._),
-            members=", ".join(ind.attrs.get("group", [])),
+            members=", ".join(name(c, lang) for c in ind.attrs.get("group", [])),  # type: ignore[arg-type]
             report=report,
             failure=failure,
             all_sections=SECTIONS,
