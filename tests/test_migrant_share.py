@@ -128,3 +128,27 @@ def test_the_profiles_share_part_is_translated(tmp_path: Path, lang: str) -> Non
     assert "Мигрант" in words or "мигрант" in words
     assert not re.search(r"[A-Za-z]{3,}", words.replace("CSV", ""))
     assert re.search(r"\b\d{1,2},\d\d\b", words)  # shares with the language's decimal comma
+
+
+def test_the_report_states_the_share_and_writes_its_csv(  # type: ignore[no-untyped-def]
+    built_report, snapshot_store: Store
+) -> None:
+    folder: Path = built_report("UZB", "en")
+    html = (folder / "index.html").read_text("utf-8")
+    part = html.split('id="migrant-share"', 1)[1].split("<h2", 1)[0]
+    expected = _expected(snapshot_store, "UZB")
+    last = expected.iloc[-1]
+    share = format_number(last["share"], "en", 2)
+    assert f"made up {share}% of Uzbekistan" in part and f"in {int(last['year'])}" in part
+    csv = pd.read_csv(folder / "tables" / "migrant_share.csv")
+    assert list(csv["share"]) == pytest.approx(list(expected["share"]))
+    numbers = json.loads((folder / "numbers.json").read_text("utf-8"))
+    assert numbers["migrant_share_values"]["last_share"] == pytest.approx(last["share"])
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_the_reports_share_part_is_translated(built_report, lang: str) -> None:  # type: ignore[no-untyped-def]
+    html = (built_report("UZB", lang) / "index.html").read_text("utf-8")
+    part = html.split('id="migrant-share"', 1)[1].split('class="src"', 1)[0]
+    words = re.sub(r"<[^>]+>", " ", part.split(">", 1)[1])
+    assert not re.search(r"[A-Za-z]{3,}", words.replace("CSV", "").replace("numbers.json", ""))
