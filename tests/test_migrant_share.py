@@ -152,3 +152,28 @@ def test_the_reports_share_part_is_translated(built_report, lang: str) -> None: 
     part = html.split('id="migrant-share"', 1)[1].split('class="src"', 1)[0]
     words = re.sub(r"<[^>]+>", " ", part.split(">", 1)[1])
     assert not re.search(r"[A-Za-z]{3,}", words.replace("CSV", "").replace("numbers.json", ""))
+
+
+def test_the_api_route_gives_the_profiles_rows(snapshot_store: Store, tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from keruen.sources.snapshot import open_store
+    from keruen.web.app import create_app
+
+    path = tmp_path / "keruen.duckdb"
+    with open_store(path, quiet=True):
+        pass
+    client = TestClient(create_app(path, query_timeout=400, warm=False))
+    rows = client.get("/api/v1/migrant-share", params={"area": "KAZ,uz"}).json()["data"]
+    for country in ("KAZ", "UZB"):
+        expected = _expected(snapshot_store, country)
+        got = [r for r in rows if r["ref_area"] == country]
+        assert [r["year"] for r in got] == list(expected["year"])
+        assert [r["share"] for r in got] == pytest.approx(list(expected["share"]))
+        assert [r["female"] for r in got] == pytest.approx(list(expected["female"]))
+    csv = pd.read_csv(io.StringIO(client.get(
+        "/api/v1/migrant-share", params={"area": "KAZ", "format": "csv"}
+    ).text))
+    assert list(csv["share"]) == pytest.approx(list(_expected(snapshot_store, "KAZ")["share"]))
+    assert client.get("/api/v1/migrant-share").status_code == 400

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from keruen.analysis.provenance import merge_sources, source_line
-from keruen.analysis.scope import Scope
+from keruen.analysis.scope import Scope, peer_group
 from keruen.analysis.section import Section, not_held
 from keruen.store import Store
 from keruen.store.concepts import concept_series
@@ -80,3 +80,23 @@ def migrant_share(store: Store, scope: Scope) -> Section:
     }
     sources = merge_sources(source_line(stock), sex_sources, source_line(population))
     return Section("migrant_share", {"shares": shares}, values, sources)
+
+
+def shares_of(store: Store, countries: list[str]) -> pd.DataFrame:
+    """The ``shares`` table of :func:`migrant_share` for each of ``countries``, stacked.
+
+    Columns ``ref_area`` + :data:`COLUMNS`; a country whose stock or population is not held
+    has no row. ``attrs["sources"]`` lists the sources of every country's rows.
+    """
+    parts, sources = [], []
+    for country in countries:
+        section = migrant_share(store, peer_group(country))
+        if section.held:
+            parts.append(section.tables["shares"].assign(ref_area=country))
+            sources.append(section.sources)
+    if not parts:
+        frame = pd.DataFrame(columns=["ref_area", *COLUMNS])
+    else:
+        frame = pd.concat(parts, ignore_index=True)[["ref_area", *COLUMNS]]
+    frame.attrs["sources"] = merge_sources(*sources)
+    return frame
