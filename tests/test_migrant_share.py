@@ -102,7 +102,8 @@ def test_the_profile_shows_the_share_by_sex_and_the_csv_equals_the_page(
             )
         ]  # fmt: skip
     assert {d for s in csv["source"] for d in s.split("; ")} >= {"UN DESA Population Division"}
-    spec = page.split('<script type="application/json" id="spec-migrant_share">', 1)[1].split("</script>", 1)[0]
+    script = '<script type="application/json" id="spec-migrant_share">'
+    spec = page.split(script, 1)[1].split("</script>", 1)[0]
     values = json.loads(spec)["datasets"]
     points = [p for data in values.values() for p in data]
     last = expected.iloc[-1]
