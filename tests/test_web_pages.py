@@ -146,11 +146,12 @@ def test_every_profile_table_and_chart_links_its_csv(kaz_en: str) -> None:
         "flows.csv",
         "balance.csv",
         "remittance_cost.csv",
+        "migrant_share.csv",
         "flow_plausibility.csv",
     }
     # one link per table (the remittance table and the two bilateral tops link the API)
-    assert tables == 10 and len([h for h in links if "figcaption" not in h]) >= tables
-    assert {f[0] for f in figures} == {"remittances", "balance"}
+    assert tables == 11 and len([h for h in links if "figcaption" not in h]) >= tables
+    assert {f[0] for f in figures} == {"remittances", "balance", "migrant_share"}
     assert all('class="dl"' in body for _id, body in figures)
 
 

@@ -57,6 +57,7 @@ ROUTES = [
     "estimates",
     "systems",
     "kz-regions",
+    "migrant-share",
     "sources",
     "vintages",
 ]

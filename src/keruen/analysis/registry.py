@@ -80,6 +80,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("measures", _A + "measures:measures", ("trend",)),
     Entry("balance", _A + "balance:balance", ("trend",)),
     Entry("remittance_cost", _A + "remittance_cost:remittance_cost"),
+    Entry("migrant_share", _A + "migrant_share:migrant_share"),
     Entry("bilateral_stocks", _A + "stocks:stocks_by_period", kind="shared"),
     Entry("system_networks", _A + "systems:new_memo", kind="shared"),
     Entry("corridor_world", _A + "corridors:world_allocation", kind="world"),

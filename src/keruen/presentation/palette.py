@@ -13,6 +13,8 @@ SERIES: dict[str, str] = {
     "net_migration": "#756bb1",
     "births": "#31a354",
     "deaths": "#636363",
+    "migrant_share": "#1b9e77",  # international migrants, % of the population
+    "female_pct": "#e7298a",  # women, % of the international migrants
     "paper": "#756bb1",
     "other": "#9e9ac8",
 }

@@ -69,6 +69,10 @@ def numbers(sections: dict[str, Section]) -> dict[str, Any]:
     if rc is not None and rc.held:
         out["remittance_cost"] = {k: v.to_dict("records") for k, v in rc.tables.items()}
         out["remittance_cost_values"] = rc.values
+    ms = sections.get("migrant_share")
+    if ms is not None and ms.held:
+        out["migrant_share"] = ms.tables["shares"].to_dict("records")
+        out["migrant_share_values"] = ms.values
     if "balance" in sections:
         out["balance"] = part("balance", lambda s: s.tables["balance"].to_dict("records"))
     if "labour" in sections:

@@ -75,6 +75,10 @@ def _tables(sections: dict[str, Section], out: Output) -> None:
         unit = "percent of amount sent"
         out.table("remittance_cost", rc.tables["costs"], unit, rc.sources)
         out.table("remittance_cost_peers", rc.tables["peers"], unit, rc.sources)
+    ms = sections.get("migrant_share")
+    if ms is not None and ms.held:
+        unit = "percent (share, female_pct); persons (migrant_stock, population, female, male)"
+        out.table("migrant_share", ms.tables["shares"], unit, ms.sources)
     if _ok(sections, "balance") and not sections["balance"].tables["balance"].empty:
         b = sections["balance"]
         out.table("balance", b.tables["balance"], "thousand persons; current US$", b.sources)

@@ -345,6 +345,28 @@ def create_app(
         return answer(request, frame, format, limit, offset)
 
     @app.get(
+        "/api/v1/migrant-share",
+        tags=["measures"],
+        responses=RESPONSES,
+        summary="International migrant stock as a share of the population, by sex where held",
+    )
+    async def get_migrant_share(
+        request: Request,
+        area: CodeList = None,
+        format: Format = None,
+        limit: Limit = 1000,
+        offset: Offset = 0,
+    ) -> Response:
+        from keruen.analysis.migrant_share import shares_of
+        from keruen.areas import normalise
+
+        if not area:
+            raise problems.ApiProblem(400, "invalid_parameter", "area is required", "area")
+        codes = [normalise(c, ("country",)) for c in codes_of(area) or []]
+        frame = await table(request, lambda s: shares_of(s, codes))
+        return answer(request, frame, format, limit, offset)
+
+    @app.get(
         "/api/v1/systems",
         tags=["measures"],
         responses=RESPONSES,

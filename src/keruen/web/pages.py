@@ -29,7 +29,7 @@ from keruen.web.home_page import add_routes as add_home_routes
 from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
 from keruen.web.profile import context as profile_context
 from keruen.web.profile_tables import add_routes as add_table_routes
-from keruen.web.profile_tables import migration_balance
+from keruen.web.profile_tables import migrant_share_chart, migration_balance
 from keruen.web.systems_page import add_routes
 from keruen.web.views import (
     EMBED_CSP,
@@ -148,6 +148,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                 fields={"period": t["year"]},
             )
             charts.append(("balance", chart))
+        share_chart = migrant_share_chart(sections, lang)
+        if share_chart is not None:
+            charts.append(("migrant_share", share_chart))
         rows = [
             {
                 "year": int(r.year),

@@ -230,6 +230,11 @@ SECTION_TABLES: dict[str, tuple[str, str, Callable[[Section], pd.DataFrame]]] = 
         "percent of amount sent",
         lambda s: s.tables["costs"][["year", "cost_to", "cost_from"]],
     ),
+    "migrant_share": (
+        "migrant_share",
+        "percent (share, female_pct); persons (migrant_stock, population, female, male)",
+        lambda s: s.tables["shares"],
+    ),
     "flows": (
         "flows",
         "persons",
@@ -340,6 +345,19 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
                 for r in costs.itertuples()
             ],
         }
+    if "migrant_share" in sections:
+        shares = section_rows(sections, "migrant_share")
+        assert shares is not None
+        out["migrant_share"] = {
+            "by_sex": bool(sections["migrant_share"].values.get("by_sex")),
+            "rows": [
+                {"year": int(r.year), "stock": num(_f(r.migrant_stock), 0),
+                 "population": num(_f(r.population), 0), "share": num(_f(r.share), 2),
+                 "female": num(_f(r.female), 0), "male": num(_f(r.male), 0),
+                 "female_pct": num(_f(r.female_pct), 2)}
+                for r in shares.itertuples()
+            ],
+        }  # fmt: skip
     items = swot_section.values.get("items", []) if swot_section is not None else []
     quadrants: dict[str, list[dict[str, str]]] = {}
     for item in items:

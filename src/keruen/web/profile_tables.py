@@ -16,7 +16,10 @@ from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from keruen import api
+from keruen.analysis.section import Section, is_held
 from keruen.areas import area
+from keruen.presentation.locale import Locale
+from keruen.presentation.palette import series_colours
 from keruen.web.problems import ApiProblem
 from keruen.web.profile import (
     SECTION_TABLES,
@@ -25,7 +28,7 @@ from keruen.web.profile import (
     store_digest,
     wait_for_build,
 )
-from keruen.web.views import Lang
+from keruen.web.views import Lang, line_chart
 from keruen.writing import csv_text
 
 #: The measures of the migration-balance chart (UN WPP), in the chart's order.
@@ -50,6 +53,32 @@ def migration_balance(store: Any, code: str) -> pd.DataFrame:
     return frame[["measure", "period", "value", "unit", "publisher", "vintage"]].reset_index(
         drop=True
     )
+
+
+def migrant_share_chart(sections: dict[str, Section] | None, lang: str) -> Any | None:
+    """The profile's line chart of the ``migrant_share`` section (None when it is not held).
+
+    Two lines in percent: the international migrants as a share of the population and, where
+    UN DESA gives the stock by sex, the women's share of the migrants.
+    """
+    section = (sections or {}).get("migrant_share")
+    if not is_held(section):
+        return None
+    assert section is not None
+    _ = Locale(lang)._
+    names = {
+        "share": _("International migrants, % of the population"),
+        "female_pct": _("Women, % of the international migrants"),
+    }
+    frame = section.tables["shares"].melt(
+        id_vars=["year"], value_vars=list(names), var_name="series"
+    )
+    frame = frame.dropna(subset=["value"]).assign(series=lambda f: f["series"].map(names))
+    colours = series_colours(
+        {names["share"]: "migrant_share", names["female_pct"]: "female_pct"}
+    )
+    title = _("International migrant stock as a share of the population")
+    return line_chart(frame, "year", "value", "series", title, lang=lang, colours=colours)
 
 
 #: Every CSV of the profile (the remittance table and the bilateral tops link the API's).
