@@ -149,7 +149,11 @@ def _inputs_held(store: Store, country: str) -> dict[str, bool]:
     desa = store.observations("UNDESA_IMS", "migrant_stock", ref_area=country)
     return {
         "flows": desa["counterpart_area"].notna().any(),
-        "corridors": True,
+        # both recorded sides of 2017 where held; a country reporting neither has no corridor
+        "corridors": bool(
+            len(reported(concept_series(store, "remittances_paid", [country], ["2017"])))
+            or len(reported(concept_series(store, "remittances_received", [country], ["2017"])))
+        ),
         "volumes": bool((paid["period"].astype(int) >= 2010).any()),
         "gravity": True,
         "forecast_scores": any(len(s) >= 12 for s in since_2000),
@@ -187,8 +191,8 @@ def test_estimated_sections_are_built_where_their_inputs_are_held(
 def test_uzbekistan_estimates_name_uzbekistan_as_their_focus(reports: dict) -> None:
     numbers = json.loads((reports["UZB", "en"] / "numbers.json").read_text("utf-8"))
     est = numbers["estimates"]
-    assert est["flows_values"]["country"] == "UZB" and est["flows_values"]["regions"][0] == "UZB"
-    assert est["flows_values"]["regions_chosen"] == "by_stock"
+    assert est["flows_values"]["country"] == "UZB"
+    assert est["flows_values"]["regions_chosen"] == "closed_world"  # every country at once
     assert all("UZB" in (r["sender"], r["receiver"]) for r in est["corridors"])
     assert est["corridors_values"]["country"] == "UZB"
     assert est["volumes_values"]["country"] == "UZB"

@@ -18,6 +18,7 @@ from keruen.analysis.flows_from_stocks import (
     flow_regions,
     plausibility_table,
     stock_matrix,
+    total_plausibility,
 )
 from keruen.analysis.gravity import contiguity, gravity
 from keruen.analysis.implied_migrants import PER_MIGRANT, REMITTER_SHARE
@@ -157,7 +158,8 @@ def test_flows_recomputed_from_the_stocks_match_the_section(
     assert country not in partners and "ROW" not in partners and len(partners) > 20
     # the plausibility table of the period, recomputed
     got = f.tables["plausibility"].query("period == @label")
-    want = plausibility_table(growth, od, country)
+    # the pairs, and the country's totals against the growth of all the stocks they feed
+    want = pd.concat([total_plausibility(last, country), plausibility_table(growth, od, country)])
     assert sorted(zip(got["orig"], got["dest"], got["side"])) == sorted(
         zip(want["orig"], want["dest"], want["side"])
     )

@@ -10,6 +10,7 @@ tables, which ``keruen estimate flows-from-stocks`` still accepts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,11 @@ def flows(store: Store, scope: Scope, flow_world: FlowWorld) -> Section:
             | {"start_population": float(wp.adjustments["start_population"].sum())}
             | {k: _float(wp.parameters.get(k)) for k in _BALANCE_KEYS}
         )
-        checks.append(plausibility_table(growth, od, country).assign(period=wp.label))
+        pairs = plausibility_table(growth, od, country)
+        totals = total_plausibility(rows[-1], country)
+        both = [f for f in (totals, pairs) if not f.empty]
+        table = pd.concat(both, ignore_index=True) if both else pairs
+        checks.append(table.assign(period=wp.label))
         for partner in od.index:
             if partner == country:
                 continue
@@ -288,6 +293,27 @@ def plausibility_table(growth: pd.DataFrame, od: pd.DataFrame, country: str) -> 
     cols = ["partner", "orig", "dest", "growth", "flow", "discrepancy", "side"]
     table = pd.DataFrame(rows, columns=cols)
     return table.reindex(table["discrepancy"].abs().sort_values(ascending=False).index)
+
+
+def total_plausibility(row: dict[str, Any], country: str) -> pd.DataFrame:
+    """The country's total inflow and outflow checked as :func:`plausibility_table` checks a
+    pair, against the growth of all the stocks they feed (``diff_inflow``, ``diff_outflow``;
+    partner ``WLD``): a total estimated at 0 while its stocks grew is listed, not silent."""
+    out = []
+    for orig, dest, g, f in (
+        ("WLD", country, row["diff_inflow"], row["inflow"]),
+        (country, "WLD", row["diff_outflow"], row["outflow"]),
+    ):
+        side = None
+        if g > PLAUSIBLE_MIN and f < PLAUSIBLE_SHARE * g:
+            side = "below"
+        elif f - max(g, 0.0) > PLAUSIBLE_MIN and f > max(g, 0.0) / PLAUSIBLE_SHARE:
+            side = "above"
+        if side:
+            out.append({"partner": "WLD", "orig": orig, "dest": dest, "growth": g, "flow": f}
+                       | {"discrepancy": f - g, "side": side})  # fmt: skip
+    cols = ["partner", "orig", "dest", "growth", "flow", "discrepancy", "side"]
+    return pd.DataFrame(out, columns=cols)
 
 
 def implausible_flows(
