@@ -7,11 +7,15 @@ strings (<script>), odd encodings (latin-1, UTF-16, BOM, NUL bytes). For each ge
 the command must either
 
 * fail cleanly: a non-zero exit, one ``keruen: error:`` line, no traceback, and the store
-  exactly as before (``Store.checksum()``); or
+  exactly as before (its files byte for byte, which implies an equal ``Store.checksum()``); or
 * succeed correctly: the value stored is finite and equals the number the cell states.
 
+Issue 22 adds files that used to lose data silently, generated for the WDI, BNS and Taldau
+importers: duplicate columns, NUL bytes, impossible dates, years outside 1900-2100 and empty
+releases. There the command must refuse cleanly (store digest unchanged) or store every cell.
+
 Examples per test: ``KERUEN_ADVERSARIAL_EXAMPLES`` (default 5, plus the explicit ``@example``
-cases); each failing example costs one ``Store.checksum()``, which dominates the run time.
+cases).
 
 The files are SYNTHETIC (built by tests/hostile.py). Commands run in-process (CliRunner) on a
 copy of one snapshot store made per module; a few cases run as real subprocesses.
@@ -73,8 +77,8 @@ SETTINGS = settings(
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store file holding the bundled snapshot, made once for this module."""
     folder = tmp_path_factory.mktemp("pristine")
-    with open_store(folder / "keruen.duckdb", quiet=True) as store:
-        _PRISTINE_SUM[folder] = store.checksum()
+    open_store(folder / "keruen.duckdb", quiet=True).close()
+    _PRISTINE_SUM[folder] = file_digest(folder / "keruen.duckdb")
     return folder
 
 
@@ -92,10 +96,22 @@ def store_home(pristine: Path) -> Path:
 _PRISTINE: Path | None = None
 
 
+def file_digest(folder: Path) -> str:
+    """A digest of the store's bytes: its manifest and every segment (immutable once named).
+
+    Byte-identical files imply an equal ``Store.checksum()`` at a fiftieth of its cost.
+    """
+    import hashlib
+
+    out = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "spill" not in p.parts):
+        out.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return out.hexdigest()
+
+
 def checksum() -> str:
-    """The store's checksum."""
-    with open_store(quiet=True) as store:
-        return store.checksum()
+    """The store's digest (:func:`file_digest`)."""
+    return file_digest(keruen_settings.store_path())
 
 
 def fresh() -> str:
@@ -394,3 +410,126 @@ def test_a_real_process_prints_one_line_and_no_traceback(
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("keruen: error:") == 1 and len(proc.stderr.splitlines()) == 1
     assert checksum() == before
+
+
+# -- issue 22: files that lost data silently (WDI, BNS, Taldau importers) ---------------------
+#: Years as a header or a date may spell them: in and out of the store's 1900-2100.
+YEARS = st.sampled_from(["2020", "2021", "0000", "9999", "1899", "2101", "1900", "2100"])
+#: Day and month cells, including days the calendar lacks (31.02, 30.02, 29.02.2023).
+DAYS = st.tuples(st.integers(1, 31), st.integers(1, 12), YEARS)
+PLAIN = st.integers(0, 10**6).map(str)
+
+
+def cells(draw_nul: bool, text: str) -> str:
+    return text[:1] + "\x00" + text[1:] if draw_nul else text
+
+
+def real_day(day: int, month: int, year: str) -> str | None:
+    import datetime as dt
+
+    try:
+        value = dt.date(int(year), month, day)
+    except ValueError:
+        return None
+    return value.isoformat() if 1900 <= value.year <= 2100 else None
+
+
+@SETTINGS
+@given(years=st.lists(YEARS, min_size=1, max_size=4),
+       values=st.lists(st.one_of(PLAIN, st.just("")), min_size=4, max_size=4),
+       nul=st.booleans(), rows=st.integers(0, 2))
+@example(years=["2020", "2020"], values=["1", "2", "", ""], nul=False, rows=1)  # 22.4
+@example(years=["2020", "2021"], values=["12", "3", "", ""], nul=True, rows=1)  # 22.5
+@example(years=["9999"], values=["1", "", "", ""], nul=False, rows=1)  # 22.10
+@example(years=["2020"], values=["", "", "", ""], nul=False, rows=2)  # 22.9: no value at all
+def test_wdi_bulk_never_loses_a_cell(store_home: Path, tmp_path: Path, years: list[str],
+                                     values: list[str], nul: bool, rows: int) -> None:
+    """Either a clean refusal, or every non-empty cell stored with its year and number."""
+    width = len(years)
+    lines = ["Country Name,Country Code,Indicator Name,Indicator Code," + ",".join(years)]
+    codes = ["KAZ", "UZB"][:rows]
+    for i, code in enumerate(codes):
+        row = [values[(i * width + j) % 4] for j in range(width)]
+        if nul and i == 0:
+            row[0] = cells(True, row[0] or "7")
+        lines.append(f"{code},{code},Population (people),SP.POP.TOTL," + ",".join(row))
+    path = tmp_path / "WDIData.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode())
+    before = fresh()
+    result = run(["import", str(path), "-s", "wdi", "--release", "2099-01-01"])
+    if result.exit_code != 0 or result.exception is not None:
+        assert_clean_failure(result, before)
+        return
+    assert not nul and len(set(years)) == width
+    assert all(1900 <= int(y) <= 2100 for y in years)
+    with open_store(quiet=True) as store:
+        got = store.observations("WB_WDI", vintage="WDI bulk 2099-01-01")
+    stored = {(r.ref_area, r.period): r.value for r in got.itertuples()}
+    want = {(code, years[j]): float(values[(i * width + j) % 4]) for i, code in enumerate(codes)
+            for j in range(width) if values[(i * width + j) % 4]}
+    assert stored == want and want
+
+
+@SETTINGS
+@given(days=st.lists(DAYS, min_size=0, max_size=3), duplicate=st.booleans(),
+       nul=st.booleans(), value=PLAIN)
+@example(days=[(1, 1, "2023")], duplicate=True, nul=False, value="5")  # 22.6
+@example(days=[(31, 2, "2023")], duplicate=False, nul=False, value="5")  # 22.7
+@example(days=[], duplicate=False, nul=False, value="5")  # 22.9: a header only
+@example(days=[(1, 1, "2023")], duplicate=False, nul=True, value="12")
+def test_bns_never_loses_a_row(store_home: Path, tmp_path: Path, days: list[tuple[int, int, str]],
+                               duplicate: bool, nul: bool, value: str) -> None:
+    """Either a clean refusal, or every data row stored on its real calendar day."""
+    regions = ["г. Астана", "Акмолинская область", "г. Алматы"]
+    head = "Region,Year,Value" + (",Value" if duplicate else "")
+    lines = [head]
+    for i, (day, month, year) in enumerate(days):
+        cell = cells(nul and i == 0, value)
+        lines.append(f"{regions[i]},{day:02d}.{month:02d}.{year},{cell}"
+                     + (",9" if duplicate else ""))
+    table = tmp_path / "bns_table.csv"
+    table.write_bytes(("\n".join(lines) + "\n").encode())
+    (tmp_path / "mapping.toml").write_text(hostile.BNS_MAPPING, "utf-8")
+    before = fresh()
+    result = run(["import", str(table), "-s", "bns", "-m", str(tmp_path / "mapping.toml")])
+    if result.exit_code != 0 or result.exception is not None:
+        assert_clean_failure(result, before)
+        return
+    assert days and not duplicate and not nul
+    expected = [real_day(*d) for d in days]
+    assert all(expected), f"{days} was accepted"
+    with open_store(quiet=True) as store:
+        vintages = [v for v in store.vintages("KZ_BNS_MIGRATION") if v.startswith("BNS ")]
+        got = store.observations("KZ_BNS_MIGRATION", vintage=vintages[-1])
+    assert sorted(got["period"]) == sorted(expected)
+    assert set(got["value"]) == {float(value)}
+
+
+@SETTINGS
+@given(keep=st.integers(0, 2), day=DAYS, value=st.one_of(PLAIN, st.just("1\x002")))
+@example(keep=0, day=(31, 12, "2021"), value="5")  # 22.9: the answer []
+@example(keep=1, day=(31, 2, "2023"), value="5")  # 22.7
+@example(keep=1, day=(1, 1, "9999"), value="5")  # 22.10
+def test_taldau_never_loses_a_period(store_home: Path, tmp_path: Path, keep: int,
+                                     day: tuple[int, int, str], value: str) -> None:
+    """Either a clean refusal, or every period of every row stored (the first on its day)."""
+    import json
+
+    payload = json.loads(hostile.TALDAU_JSON.read_text("utf-8"))[:keep]
+    if payload:
+        payload[0]["periods"][0] = {"name": "", "date": "%02d.%02d.%s" % day, "value": value}
+    path = tmp_path / "migration_arrivals_by_region.json"
+    path.write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+    before = fresh()
+    result = run(["import", str(path), "-s", "taldau", "--release", "2099-01-01"])
+    if result.exit_code != 0 or result.exception is not None:
+        assert_clean_failure(result, before)
+        return
+    first = real_day(*day)
+    assert keep and first is not None and "\x00" not in value
+    with open_store(quiet=True) as store:
+        got = store.observations("KZ_BNS_MIGRATION", vintage="Taldau migration_arrivals_by_region "
+                                 "2099-01-01", breakdown="*")
+    assert len(got) == sum(len(r["periods"]) for r in payload)
+    label = first[:4] if first.endswith("-12-31") else first
+    assert float(value) in set(got.loc[got["period"] == label, "value"])

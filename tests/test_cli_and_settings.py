@@ -109,10 +109,14 @@ def test_serve_prints_the_dashboards_address_and_says_what_it_serves(monkeypatch
 
     started = {}
     monkeypatch.setattr(keruen.web.app, "create_app", lambda: "app")
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(kw, app=app))
+    def run(server: uvicorn.Server) -> None:  # the server `keruen serve` runs, not started
+        started.update(app=server.config.app, port=server.config.port, http=server.config.http)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     result = CliRunner().invoke(main, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert started["app"] == "app" and started["port"] == 8123
+    assert started["http"].header_timeout == 10  # with the slow-client deadlines (22.29)
     assert "http://127.0.0.1:8123/en/" in result.output
     assert "http://127.0.0.1:8123/api/v1/docs" in result.output
     text = CliRunner().invoke(main, ["serve", "--help"]).output

@@ -138,3 +138,27 @@ def test_a_number_too_large_to_write_out_is_written_in_scientific_notation() -> 
     assert format_number(1.7e308, "en") == "1.70E308"
     assert format_number(float("inf"), "ru") == "∞" and format_number(float("nan"), "kk") == "–"
     assert format_number(1234.56, "en", 1) == "1,234.6"
+
+
+def test_load_of_a_year_9999_then_indicators_as_a_user_types_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's own steps: `keruen load` of a period 9999 row, then `keruen indicators
+    --years 2015:`. When `load` refuses the row (ingest's plausible ranges), that is fine too."""
+    monkeypatch.setenv("KERUEN_HOME", str(tmp_path / "home"))
+    csv = tmp_path / "far.csv"
+    csv.write_text(
+        "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,obs_status\n"
+        "WB_WDI,BX.TRF.PWKR.CD.DT,KAZ,,,9999,1000000000,current USD,A\n",
+        "utf-8",
+    )
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["load", str(csv), "--dataset", "WB_WDI", "--vintage",
+                                  "far", "--publisher", "test"])  # fmt: skip
+    assert loaded.exit_code in (0, 3), loaded.output
+    res = runner.invoke(main, ["indicators", "--years", "2015:"])
+    assert res.exit_code == 0, res.output
+    assert "outside 1900-2100" not in res.output
+    if loaded.exit_code == 0:
+        assert "keruen: warning: left out 1 stored value(s)" in res.output
+        assert "WB_WDI BX.TRF.PWKR.CD.DT KAZ 9999 (vintage 'far')" in res.output

@@ -423,3 +423,51 @@ def test_cli_aggregate_feeds_keruen_indices(register, home, tmp_path: Path) -> N
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["effectiveness"] is not None
+
+
+def test_the_person_count_by_array_equals_the_hash_table(clean_register, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # issue #20 item 6: the person pass's count groups through DuckDB's perfect hash table when
+    # the footers give the ids' range; it must find the same persons as the ordinary hash table
+    from keruen.registers.engines import perfect_hash_bits
+
+    engine = DuckDBEngine(memory_limit="300MB", threads=2)
+    try:
+        assert engine.person_bits == 0  # nothing opened yet
+        engine.open(clean_register.files)
+        assert 12 <= engine.person_bits <= 16  # 1,500 persons and their ids' range
+        engine.materialise("dense", sql.MULTI, dense_key=True)
+        engine.materialise("hashed", sql.MULTI)
+        dense = engine.fetch("SELECT person_id FROM dense ORDER BY 1")
+        hashed = engine.fetch("SELECT person_id FROM hashed ORDER BY 1")
+        setting = engine.fetch("SELECT current_setting('perfect_ht_threshold') AS t")
+    finally:
+        engine.close()
+    assert len(dense) > 0 and dense.equals(hashed)
+    assert int(setting.iloc[0, 0]) == 12  # set for that one statement only
+    assert perfect_hash_bits(clean_register.files, 10_000, 2) == 0  # no room: hash table
+    plain = tmp_path / "nostats.parquet"
+    pq.write_table(pq.read_table(clean_register.files[0]), plain, write_statistics=False)
+    assert perfect_hash_bits((plain,), 1 << 30, 2) == 0  # no range in the footers
+
+
+def test_files_with_their_columns_in_another_order_give_the_same_checks(  # type: ignore[no-untyped-def]
+    clean_register, tmp_path: Path
+) -> None:
+    # the files are read as a union of per-file scans: columns are matched by name
+    import shutil
+
+    root = tmp_path / "reg"
+    shutil.copytree(clean_register.root, root)
+    victim = root / clean_register.files[-1].relative_to(clean_register.root)
+    table = pq.read_table(victim)
+    pq.write_table(table.select(list(reversed(table.column_names))), victim)
+    out = []
+    for files in (clean_register, check_files(root)):
+        engine = DuckDBEngine(memory_limit="300MB")
+        try:
+            out.append(aggregate(engine, files, resolve_span(files)))
+        finally:
+            engine.close()
+    assert out[0].checks.by_rule == out[1].checks.by_rule
+    for name, table in out[0].tables.items():
+        assert table.equals(out[1].tables[name]), name

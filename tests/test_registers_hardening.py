@@ -174,3 +174,36 @@ def test_ctrl_c_after_the_commit_says_the_vintages_are_stored(  # type: ignore[n
     assert "after the aggregates were stored: the store keeps 5 new vintages" in res.output
     with open_store() as store:
         assert len(store.vintages("KERUEN_REGISTER_SYNTHETIC_FLOWS")) == 1
+
+
+def test_a_real_ctrl_c_during_the_checks_ends_with_exit_130(  # type: ignore[no-untyped-def]
+    tmp_path: Path, snapshot_store
+) -> None:
+    """Issue #22 item 24, with a real SIGINT: sent as soon as the engine exists (its spill
+    folder appears), while the checks of 10^6 persons run."""
+    import time
+
+    from keruen.registers.generate import Spec, generate
+    from keruen.registers.margins import from_store
+
+    root = tmp_path / "reg"
+    generate(root, Spec(persons=1_000_000, start_year=2022, end_year=2023, seed=2),
+             from_store(snapshot_store))  # fmt: skip
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    env = dict(os.environ, TMPDIR=str(spill), KERUEN_HOME=str(tmp_path / "home"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "keruen", "register", "aggregate", str(root), "--no-store"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(spill.glob(f"{SPILL_PREFIX}*")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    last = [line for line in err.replace("\r", "\n").splitlines() if line.strip()][-1]
+    assert last.startswith("keruen: error: interrupted (Ctrl-C)") and "nothing was stored" in last
+    assert "Traceback" not in err

@@ -24,9 +24,12 @@ from keruen.store import Provenance, Store
 from keruen.store.concepts import concept_series
 from keruen.store.vitals import vital_events
 
-#: Sections that read UN WPP (births, deaths, net migration): the flows estimated from stocks
-#: and the demographic balance. Every other section reads other datasets only.
-READS_WPP = {"flows", "balance"}
+#: Sections that read UN WPP (births, deaths, net migration): the world's flows estimated from
+#: stocks, the country's flows read from them and the demographic balance. Every other section
+#: reads other datasets only.
+READS_WPP = {"flow_world", "flows", "balance"}
+#: Sections built from those (the SWOT judges the flows' net migration): rebuilt with them.
+BUILT_FROM_WPP = {"swot"}
 OTHER_SECTIONS = {
     "trend",
     "cis",
@@ -114,9 +117,9 @@ def test_a_second_run_with_unchanged_inputs_rebuilds_nothing(runs: SimpleNamespa
 
 
 def test_a_new_vintage_rebuilds_only_the_parts_that_read_it(runs: SimpleNamespace) -> None:
-    assert _sections_of(runs.revised) == READS_WPP
+    assert _sections_of(runs.revised) == READS_WPP | BUILT_FROM_WPP
     assert OTHER_SECTIONS <= set(runs.revised.reused)
-    assert runs.revised.why["flows"] == "changed: dataset:un_wpp"
+    assert runs.revised.why["flow_world"] == "changed: dataset:un_wpp"
     # the page lists every source, so it is redrawn; of the figures only the one the new
     # births change: the estimated flows (the balance's figure draws net migration only)
     assert "page en" in runs.revised.rebuilt

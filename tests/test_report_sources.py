@@ -78,8 +78,8 @@ def test_labels_are_readable_in_each_language(lang: str) -> None:
     label = dataset_label("KERUEN_ESTIMATES_FLOWS_FROM_STOCKS", _)
     assert "KERUEN" not in label and "_" not in label
     vintage = vintage_label("keruen estimate 805be20ecff0 (inputs to 2026-03-06)", _)
-    assert "805be20ecff0" not in vintage and "2026-03-06" in vintage
-    assert vintage_label("WPP 2024", _) == "WPP 2024"
+    assert "805be20ecff0" not in vintage and "2026" in vintage
+    assert "2024" in vintage_label("WPP 2024", _, lang)
     if lang != "en":
         assert dataset_label("UNDESA_IMS", _) != "International Migrant Stock"
 

@@ -90,6 +90,10 @@ FAULTS = {
     "shape changed": Reply(json.dumps([{"terms": [1], "names": ["x"], "data": []}])),
     "unknown region": Reply(json.dumps([{"terms": [1], "termNames": ["Атлантида"],
                                          "periods": []}])),
+    # issue 22: an empty release, a 5,001-digit number, a day the calendar lacks
+    "empty answer": Reply("[]"),
+    "huge integer": Reply(ARRIVALS.replace("1074.0", "1" * 5001, 1)),
+    "impossible date": Reply(ARRIVALS.replace("31.12.2021", "31.02.2021", 1)),
 }
 
 

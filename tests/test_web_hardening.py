@@ -81,7 +81,10 @@ def test_head_is_answered_wherever_get_is(client: TestClient, url: str) -> None:
     assert head.headers.get("content-type") == got.headers.get("content-type")
     if "etag" in got.headers:
         assert head.headers["etag"] == got.headers["etag"]
-    assert client.post(url, follow_redirects=False).status_code in (404, 405)
+    post = client.post(url, follow_redirects=False)
+    assert post.status_code in (404, 405)
+    if post.status_code == 405:
+        assert post.headers["allow"] == "GET, HEAD"
 
 
 def test_an_unknown_vintage_is_404_not_an_empty_answer(client: TestClient) -> None:
@@ -308,3 +311,28 @@ def test_a_new_store_version_is_not_answered_from_the_old_tables(tmp_path: Path)
     after = client.get("/api/v1/vintages").json()
     assert after["meta"]["total"] == before + 1
     assert "MY_TEST" in {r["dataset"] for r in after["data"]}
+
+
+def test_the_kept_answers_are_bounded_in_rows_and_bytes() -> None:
+    """The answer cache drops its least recently used tables and pages beyond its bounds."""
+    import pandas as pd
+
+    from keruen.web import answers
+
+    cache = answers.AnswerCache(max_entries=3, max_rows=100)
+    small = pd.DataFrame({"x": range(10)})
+    for i in range(5):
+        cache.put(("v", i), small)
+    assert cache.get(("v", 0)) is None and cache.get(("v", 4)) is small  # 3 kept, LRU out
+    cache.put(("v", "big"), pd.DataFrame({"x": range(101)}))
+    assert cache.get(("v", "big")) is None  # larger than one table may be
+    rows = answers.AnswerCache(max_entries=10_000, max_rows=answers.MAX_TOTAL_ROWS)
+    half = pd.DataFrame({"x": range(answers.MAX_TOTAL_ROWS // 2 + 1)})
+    rows.put(("v", 1), half)
+    rows.put(("v", 2), half)
+    assert rows.get(("v", 1)) is None and rows.get(("v", 2)) is half  # total rows bounded
+    pages = answers.AnswerCache()
+    body = b"x" * (answers.MAX_ENCODED_BYTES // 8)
+    for i in range(9):
+        pages.keep_encoded(("p", i), (body, "application/json", {}))
+    assert pages.encoded(("p", 0)) is None and pages.encoded(("p", 8)) is not None

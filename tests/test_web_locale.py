@@ -225,3 +225,26 @@ def test_dates_and_percents_on_pages_follow_the_language(pages: dict, lang: str)
     assert month in text
     profile = pages[(lang, "country/KAZ")]
     assert ("80\u00a0%" if lang == "ru" else "80%") in profile
+
+
+def test_system_legends_are_not_clipped_and_sizes_are_counts(pages: dict) -> None:
+    scripts = _scripts(pages[("ru", "systems")])
+    for key in ("spec-systems-map", "spec-system-sizes"):
+        held = _walk(scripts[key], "legend")
+        legends = [g for g in held if isinstance(g, dict) and "orient" in g]
+        assert legends and all(g.get("labelLimit") == 0 for g in legends), key
+    tips = [t for t in _walk(scripts["spec-system-sizes"], "tooltip") if isinstance(t, list)][0]
+    assert {t["field"]: t.get("format") for t in tips}["system_size"] == ",d"
+
+
+def test_a_country_keeps_its_colour_in_the_comparison_in_every_language(pages: dict) -> None:
+    from keruen.areas import name
+
+    path = "compare?measure=remittances_received&area=KAZ,UZB,KGZ"
+    seen: dict[str, set[str]] = {}
+    for lang in ("en", "ru", "kk"):
+        colours = _colours(_scripts(pages[(lang, path)])["spec-compare"])
+        for code in ("KAZ", "UZB", "KGZ"):
+            seen.setdefault(code, set()).add(colours[name(code, lang)])  # type: ignore[arg-type]
+    assert all(len(c) == 1 for c in seen.values()), seen
+    assert len({next(iter(c)) for c in seen.values()}) == 3

@@ -146,9 +146,10 @@ def test_every_profile_table_and_chart_links_its_csv(kaz_en: str) -> None:
         "flows.csv",
         "balance.csv",
         "remittance_cost.csv",
+        "flow_plausibility.csv",
     }
     # one link per table (the remittance table and the two bilateral tops link the API)
-    assert tables == 9 and len([h for h in links if "figcaption" not in h]) >= tables
+    assert tables == 10 and len([h for h in links if "figcaption" not in h]) >= tables
     assert {f[0] for f in figures} == {"remittances", "balance"}
     assert all('class="dl"' in body for _id, body in figures)
 
@@ -214,16 +215,27 @@ def test_an_unknown_profile_table_is_refused(client: TestClient) -> None:
 def test_the_profile_shows_the_reports_plausibility_warnings(
     client: TestClient, built_report, lang: str
 ) -> None:  # type: ignore[no-untyped-def]
+    report = (built_report("KAZ", lang) / "index.html").read_text("utf-8")
+    methods = report.split('id="methods"', 1)[1].split('id="cite"', 1)[0]
+    title = {"en": "Plausibility of the flows", "ru": "Правдоподобие"}[lang]
+    assert title in methods
+    expected = _rows(methods.split(title, 1)[1].split("</table>", 1)[0])
+    assert expected  # Kazakhstan's flows have flagged pairs
+    page = client.get(f"/{lang}/country/KAZ").text
+    block = page.split('id="flows-plausibility"', 1)[1].split("</table>", 1)[0]
+    assert _rows(block) == expected
+    frame = _csv(client, f"/{lang}/country/KAZ/flow_plausibility.csv")
+    assert len(frame) >= len(expected)
+    shown = [format_number(v, lang, 0) for v in frame["growth"].head(len(expected))]
+    assert shown == [r[3] for r in expected]
+
+
+def _rows(html: str) -> list[list[str]]:
     import html as htmlmod
 
-    report = (built_report("KAZ", lang) / "index.html").read_text("utf-8")
-    warnings = re.findall(r'<li class="no">(.*?)</li>', report.split('id="cite"')[0], re.S)
-    warnings = [htmlmod.unescape(w) for w in warnings if "born in" in w or "уроженц" in w]
-    assert warnings  # Kazakhstan's flows have contradicted pairs
-    page = client.get(f"/{lang}/country/KAZ").text
-    block = page.split('id="flows-plausibility"', 1)[1].split("</ul>", 1)[0]
-    shown = [htmlmod.unescape(w) for w in re.findall(r"<li>(.*?)</li>", block, re.S)]
-    assert shown == warnings
+    rows = re.findall(r"<tr>((?:<td[^>]*>.*?</td>)+)</tr>", html, re.S)
+    cells = (re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows)
+    return [[htmlmod.unescape(c) for c in row] for row in cells]
 
 
 # -- 19.18: a page that does not exist is an HTML page in the language -------------------------
@@ -384,3 +396,46 @@ def test_explore_maps_one_year_and_its_slider_steps_over_years_held(
     csv = _first_link(html)
     assert f"start={nearest}" in csv and f"end={nearest}" in csv
     assert client.get("/kk/explore").status_code == 200
+
+
+# -- 19.16: each chart's state is in its URL, and each has an embeddable version --------------
+@pytest.mark.parametrize(
+    "path",
+    [
+        "compare?measure=remittance_cost_to&area=KAZ,UZB",
+        "explore?measure=migrant_stock&year=2015",
+        "bilateral?country=KAZ&role=origin&dataset=UNDESA_IMS&year=2015",
+        "country/UZB",
+    ],
+)
+def test_an_embedded_chart_is_the_chart_and_its_source_only(client: TestClient, path: str) -> None:
+    full = client.get(f"/ru/{path}").text
+    assert "/ru/embed/" in full  # the page offers its embeddable version
+    r = client.get(f"/ru/embed/{path}")
+    assert r.status_code == 200
+    assert "frame-ancestors *" in r.headers["content-security-policy"]
+    assert "x-frame-options" not in r.headers
+    html = r.text
+    assert '<header class="bar">' not in html and "<form" not in html and "<table" not in html
+    assert 'class="vega"' in html and 'class="source">Источник:' in html
+    assert "Открыть в keruen" in html
+    # the embedded chart draws what the page draws
+    ids = re.findall(r'json" id="(spec-[\w-]+)"', html)
+    assert ids and all(_spec_data(html, i) == _spec_data(full, i) for i in ids)
+
+
+def test_pages_keep_refusing_to_be_framed(client: TestClient) -> None:
+    r = client.get("/en/compare")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_the_state_of_a_view_is_in_its_url(client: TestClient) -> None:
+    """The language links of a view carry its measure, countries and year, so it can be shared."""
+    html = client.get("/en/explore", params={"measure": "migrant_stock", "year": 2015}).text
+    assert 'href="/kk/explore?measure=migrant_stock&amp;year=2015"' in html
+    html = client.get(
+        "/en/bilateral", params={"country": "UZB", "role": "origin", "dataset": "UNDESA_IMS"}
+    ).text
+    tail = "country=UZB&amp;role=origin&amp;dataset=UNDESA_IMS&amp;year="
+    assert f'href="/ru/bilateral?{tail}' in html

@@ -12,8 +12,7 @@ PAGES = [
     "regions",
     "systems",
     "systems?period=1990&network=post_soviet",
-    "sources",
-    "search?q=stan",
     "compare?measure=remittances_received&area=KAZ,UZB,KGZ",
-    "explore?measure=remittance_cost_to",
+    "explore?measure=remittances_received_pct_gdp&year=2019",
+    "sources",
 ]

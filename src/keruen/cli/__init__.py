@@ -150,6 +150,9 @@ class _LazyGroup(SuggestingGroup):
         except KeruenError as exc:
             click.echo(f"keruen: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:  # Ctrl-C where no command said more (click says "Aborted!")
+            click.echo("keruen: error: interrupted (Ctrl-C)", err=True)
+            sys.exit(130)
         except BrokenPipeError:
             # the reader went away (`keruen query … | head`): stop quietly, as Unix tools do
             try:

@@ -263,7 +263,7 @@ def concept_measures(
     """``--measure`` values with each concept name (``data/concepts.toml``, any letter case,
     e.g. ``remittance_cost_from``) replaced by the measure code(s) it stands for in ``dataset``
     (``SI.RMT.COST.OB.ZS`` in WB_WDI); other values unchanged."""
-    from keruen.store.concepts import concepts
+    from keruen.store.concept_registry import concepts
 
     registry = {name.lower(): spec for name, spec in concepts().items()}
 

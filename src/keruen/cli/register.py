@@ -176,17 +176,17 @@ def aggregate(register_path: str, engine: str | None, start: dt.datetime | None,
               overstays_on: dt.datetime | None, od_dir: str | None,
               no_store: bool, recheck: bool) -> None:  # fmt: skip
     """Aggregate REGISTER (flows, stocks, stays, overstays, internal moves) into the store."""
-    from tqdm import tqdm
-
-    from keruen.registers.aggregate import aggregate as run
-    from keruen.registers.aggregate import file_digests, store_results, write_od_files
-    from keruen.registers.engines import make_engine
-    from keruen.registers.validated import read_record, record_path, write_record
-    from keruen.sources.snapshot import open_store
-    from keruen.writing import output_folder
-
     stored: dict[str, Any] = {}
     try:
+        from tqdm import tqdm
+
+        from keruen.registers.aggregate import aggregate as run
+        from keruen.registers.aggregate import file_digests, store_results, write_od_files
+        from keruen.registers.engines import make_engine
+        from keruen.registers.validated import read_record, record_path, write_record
+        from keruen.sources.snapshot import open_store
+        from keruen.writing import output_folder
+
         if od_dir:  # checked (and made) before the work: a link to nothing is a clear error
             output_folder(od_dir)
         files, span, share = _prepare(register_path, start, end, max_bad_share)

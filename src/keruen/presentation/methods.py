@@ -22,10 +22,15 @@ def _templates(_: Gettext) -> dict[str, str]:
     return {
         "forecast": _(
             "{model} forecast (statsforecast) with {level} split-conformal intervals "
-            "calibrated on a pooled rolling-origin backtest of World Bank/KNOMAD remittance series"
+            "calibrated on a pooled rolling-origin backtest of World Bank/KNOMAD remittance series "
+            "(model and calibration scored forward only)"
         ),
         "allocation": _(
             "Ratha-Shaw allocation of receipts, R_ij = R_i * w_ij / sum w ({weights})"
+        ),
+        "allocation_ipf": _(
+            "Ratha-Shaw weights fitted to receivers' recorded receipts and senders' recorded "
+            "payments by biproportional fitting (IPF), R_ij = a_i * b_j * w_ij ({weights})"
         ),
         "systems": _(
             "Louvain maximisation of directed, weighted modularity (networkx), per period"

@@ -40,3 +40,9 @@ def series_colours(shown: Mapping[str, str]) -> dict[str, str]:
 def system_colours(centres: Iterable[str]) -> dict[str, str]:
     """A colour per system centre (ISO3), assigned in code order: the same on map and chart."""
     return {c: SYSTEMS[i % len(SYSTEMS)] for i, c in enumerate(sorted(set(centres)))}
+
+
+def area_colours(codes: Iterable[str]) -> dict[str, str]:
+    """A colour per area code (ISO3) of a comparison, assigned in code order: a country keeps
+    its colour in every language and whatever order the codes were asked in."""
+    return system_colours(codes)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from keruen.i18n import format_date, release_label
+
 Gettext = Callable[[str], str]
 
 _ESTIMATE_PREFIX = "KERUEN_ESTIMATES_"
@@ -44,9 +46,13 @@ def dataset_label(dataset: str, _: Gettext) -> str:
     return dataset
 
 
-def vintage_label(vintage: str, _: Gettext) -> str:
-    """A vintage as a reader needs it: an estimate's digest gives way to its inputs' date."""
+def vintage_label(vintage: str, _: Gettext, lang: str = "en") -> str:
+    """A vintage as a reader needs it: an estimate's digest gives way to its inputs' date (in
+    ``lang``'s long form); a release's name is translated (:func:`keruen.i18n.release_label`)."""
     match = _ESTIMATE_VINTAGE.match(vintage)
     if match:
-        return _("computed from inputs released up to {date}").format(date=match["date"])
-    return vintage
+        date = match["date"]
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            date = format_date(date, lang)
+        return _("computed from inputs released up to {date}").format(date=date)
+    return release_label(vintage, lang)

@@ -32,8 +32,12 @@ class Engine(Protocol):
     def register_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Expose a small pandas table as relation ``name``."""
 
-    def materialise(self, name: str, query: str) -> None:
-        """Compute ``query`` once and keep it as relation ``name``."""
+    def materialise(self, name: str, query: str, *, dense_key: bool = False) -> None:
+        """Compute ``query`` once and keep it as relation ``name``.
+
+        ``dense_key``: the query groups by ``person_id`` alone with one small state (a count),
+        which an engine may do with an array indexed by the id instead of a hash table.
+        """
 
     def view(self, name: str, query: str) -> None:
         """Name ``query`` as a (lazy) relation."""
@@ -59,6 +63,9 @@ class DuckDBEngine:
         import duckdb
 
         limit = _size(memory_limit)  # a malformed limit fails before any spill folder is made
+        self.limit_bytes = _bytes(limit)
+        self.threads = int(threads) if threads else (os.cpu_count() or 1)
+        self.person_bits = 0  # set by open() from the files' footers
         self._own_temp = temp_dir is None
         if temp_dir is None:
             sweep_spill_folders()
@@ -75,11 +82,22 @@ class DuckDBEngine:
             raise ConfigError(f"cannot configure DuckDB: {exc}") from None
 
     def open(self, files: tuple[Path, ...]) -> None:
-        """``register_raw``: the files as one relation (schemas checked beforehand)."""
-        listing = ", ".join(f"'{_quote(str(p))}'" for p in files)
-        self.con.execute(
-            f"CREATE OR REPLACE VIEW register_raw AS SELECT * FROM read_parquet([{listing}])"
-        )
+        """``register_raw``: the files as one relation (schemas checked beforehand).
+
+        Up to :data:`UNION_FILES` files are read as a union of one scan per file, which keeps
+        each file's column statistics (a multi-file scan drops them); with the person ids'
+        range known, :meth:`materialise` of a narrow grouping by person (``dense_key``) uses a
+        perfect hash table — an array indexed by the id — when :func:`perfect_hash_bits`
+        allows it.
+        """
+        if len(files) <= UNION_FILES:
+            scans = [f"SELECT * FROM read_parquet('{_quote(str(p))}')" for p in files]
+            body = "\nUNION ALL BY NAME\n".join(scans)  # columns matched by name, not place
+        else:
+            listing = ", ".join(f"'{_quote(str(p))}'" for p in files)
+            body = f"SELECT * FROM read_parquet([{listing}])"
+        self.con.execute(f"CREATE OR REPLACE VIEW register_raw AS {body}")
+        self.person_bits = perfect_hash_bits(files, self.limit_bytes, self.threads)
 
     def register_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Copy a small table into DuckDB."""
@@ -87,9 +105,22 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_frame")
         self.con.unregister(f"_{name}_frame")
 
-    def materialise(self, name: str, query: str) -> None:
-        """A temporary table (spills to disk beyond the memory limit)."""
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+    def materialise(self, name: str, query: str, *, dense_key: bool = False) -> None:
+        """A temporary table (spills to disk beyond the memory limit).
+
+        ``dense_key`` with the person ids' range known (:meth:`open`): DuckDB's perfect hash
+        aggregate for this query only — half the CPU time of :data:`~keruen.registers.sql.MULTI`
+        at 2·10^6 persons; for wider states (the person pass's second step) it costs more, so
+        only the narrow count uses it.
+        """
+        bits = self.person_bits if dense_key else 0
+        if bits:
+            self.con.execute(f"SET perfect_ht_threshold = {bits}")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+        finally:
+            if bits:
+                self.con.execute("RESET perfect_ht_threshold")
 
     def view(self, name: str, query: str) -> None:
         """A view."""
@@ -212,8 +243,8 @@ class SparkEngine:
         """A small Spark table from pandas."""
         self.spark.createDataFrame(frame).createOrReplaceTempView(name)
 
-    def materialise(self, name: str, query: str) -> None:
-        """A cached (memory, then disk) temporary view."""
+    def materialise(self, name: str, query: str, *, dense_key: bool = False) -> None:
+        """A cached (memory, then disk) temporary view (``dense_key`` changes nothing here)."""
         from pyspark import StorageLevel
 
         frame = self.spark.sql(query).persist(StorageLevel.MEMORY_AND_DISK)
@@ -267,6 +298,40 @@ def _size(text: str) -> str:
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", text, re.I):
         raise ConfigError(f"memory limit must look like '2GB' or '512MB', got {text!r}")
     return text.strip()
+
+
+#: Most files read as a union of per-file scans (beyond, one multi-file scan plans faster).
+UNION_FILES = 256
+#: Widest person-id range (in bits) grouped through a perfect hash table, whatever the memory:
+#: at 2^21 ids it halves the count's CPU time; at 2^24 (10^7 persons) it costs 1.8x the hash
+#: table's and three times its memory (benchmarks/README.md, "Issue #20 item 6").
+MAX_PERFECT_BITS = 21
+
+
+def perfect_hash_bits(files: tuple[Path, ...], limit_bytes: int, threads: int) -> int:
+    """Bits of the person ids' range when a perfect hash table over it fits: each thread keeps
+    one of 2^bits slots of about 16 bytes, and all of them must stay within an eighth of the
+    memory limit (the table does not spill). 0 when the footers do not give the range, or it is
+    too wide: DuckDB then keeps its ordinary hash table (which spills)."""
+    from keruen.registers.footers import column_facts
+
+    facts = column_facts(files, ("person_id",))["person_id"]
+    if not (facts.ranged and isinstance(facts.low, int) and isinstance(facts.high, int)):
+        return 0
+    bits = max(int(facts.high - facts.low).bit_length(), 1)
+    if bits > MAX_PERFECT_BITS or (1 << bits) * 16 * max(threads, 1) > limit_bytes // 8:
+        return 0
+    return max(bits, 12)  # never below DuckDB's own default
+
+
+def _bytes(text: str) -> int:
+    import re
+
+    number, unit = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", text).groups()  # type: ignore[union-attr]
+    unit = unit.upper()
+    power = {"B": 0, "KB": 1, "MB": 2, "GB": 3, "TB": 4, "KIB": 1, "MIB": 2, "GIB": 3, "TIB": 4}
+    base = 1024 if "I" in unit else 1000
+    return int(float(number) * base ** power[unit])
 
 
 def _quote(text: str) -> str:

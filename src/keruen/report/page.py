@@ -13,7 +13,7 @@ from keruen.analysis.provenance import sources_used
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.i18n import release_label
-from keruen.presentation.formats import local_numbers, sentence
+from keruen.presentation.formats import d3_time_locale, local_numbers, sentence
 from keruen.presentation.charts import NUMBER_LOCALES
 from keruen.presentation.labels import (
     group_label,
@@ -25,7 +25,9 @@ from keruen.presentation.labels import (
 )
 from keruen.presentation.estimate_notes import (
     no_contradiction,
-    plausibility_notes,
+    plausibility_header,
+    plausibility_intro,
+    plausibility_rows,
     plausibility_title,
 )
 from keruen.presentation.locale import Locale
@@ -79,7 +81,7 @@ def html(
     env.filters["release"] = lambda v: release_label(v, loc.lang)
     env.filters["http_url"] = http_url
     env.filters["dataset"] = lambda d: dataset_label(str(d), _)
-    env.filters["vintage"] = lambda v: vintage_label(str(v), _)
+    env.filters["vintage"] = lambda v: vintage_label(str(v), _, loc.lang)
     country = scope.country
     recon_rows = None
     if "reconcile" in sections and not sections["reconcile"].failed:
@@ -117,8 +119,10 @@ def html(
         "paper_swot": paper_swot,
         "sources": sources_used(store.sources(), sections).to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
-        "plausibility": plausibility_notes(sections.get("flows"), loc),
+        "plausibility": plausibility_rows(sections.get("flows"), loc),
         "plausibility_title": plausibility_title(loc),
+        "plausibility_intro": plausibility_intro(loc),
+        "plausibility_header": plausibility_header(loc),
         "no_contradiction": no_contradiction(loc),
         "country": country,
         "country_name": loc.area(country),
@@ -126,5 +130,6 @@ def html(
         "paper_country": scope.is_paper_country,
         "vega_js": vega_bundle() if output.figures else "",
         "number_locale": json.dumps(NUMBER_LOCALES.get(loc.lang, NUMBER_LOCALES["en"])),
+        "time_locale": json.dumps(d3_time_locale(loc.lang)),
     }
     return env.get_template("report.html.j2").render(**context)

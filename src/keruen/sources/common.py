@@ -42,6 +42,15 @@ def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in OBSERVATION_COLUMNS})
 
 
+def require_rows(frame: pd.DataFrame, file: str | Path) -> pd.DataFrame:
+    """``frame`` if it holds an observation; else an :class:`InputError`: an empty release
+    is not a release (a 0-row vintage would hide that the file held nothing keruen reads)."""
+    if frame.empty:
+        raise InputError("no observations: the file holds no value keruen reads; an empty "
+                         "release is not stored", file=file)
+    return frame
+
+
 def validate_remote(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     """Validate a table parsed from a remote answer; a failure is a :class:`SourceError`."""
     try:

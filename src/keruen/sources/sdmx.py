@@ -29,6 +29,7 @@ from keruen.sources.common import (
     empty_observations,
     finite_number,
     release_date,
+    require_rows,
     today,
     validate_remote,
 )
@@ -218,7 +219,7 @@ def load(path: str | Path, *, dataset: str | None = None, release: str | None = 
         raise InputError(str(exc), file=path) from None
     except InputError as exc:
         raise InputError(exc.reason, file=path, row=exc.row, field=exc.field) from None
-    frame = validate_observations(frame, path)
+    frame = require_rows(validate_observations(frame, path), path)
     release = release_date(release) or _prepared(message)
     prov = Provenance(
         dataset=name, vintage=f"{sender} {path.stem} {release}", release=release,

@@ -149,7 +149,8 @@ def parse_index(payload: Any, index: TaldauIndex, where: str = "Taldau") -> pd.D
         for k, period in enumerate(row["periods"]):
             if not isinstance(period, dict) or "value" not in period:
                 raise SourceError(f"{where}: the answer's shape changed: row {n} has a bad period")
-            label = period_of(period.get("date") or "") or period_of(period.get("name") or "")
+            date = period.get("date")  # a date given must be read: never the name instead
+            label = period_of(date) if date else period_of(period.get("name") or "")
             if label is None:
                 raise SourceError(f"{where}: row {n}: unreadable period {period!r}")
             if len(label) == 10 and label.endswith("-12-31"):

@@ -31,6 +31,7 @@ from keruen.sources.common import (
     empty_observations,
     finite_number,
     release_date,
+    require_rows,
     today,
 )
 from keruen.sources.files import read_table, sha256_of
@@ -264,7 +265,7 @@ def load(path: str | Path, *, release: str | None = None) -> Batch:
         frame, edition = parse_workbook(path)
     else:
         frame, edition = parse_csv(path), None
-    frame = validate_observations(frame, path)
+    frame = require_rows(validate_observations(frame, path), path)
     if edition is None and not frame.empty:
         edition = int(frame["period"].max())
     if release is None:

@@ -295,12 +295,10 @@ def plausible_ranges() -> tuple[tuple[str, str, float, float, str], ...]:
     From each concept's ``range`` in ``keruen/data/concepts.toml`` (in the concept's unit),
     divided by the candidate's ``scale`` to give the bounds in the series' stored unit.
     """
-    import tomllib
-    from importlib import resources
+    from keruen.store.concept_registry import concepts
 
-    text = resources.files("keruen.data").joinpath("concepts.toml").read_text("utf-8")
     out = []
-    for concept, spec in tomllib.loads(text).items():
+    for concept, spec in concepts().items():
         if "range" in spec:
             low, high = (float(b) for b in spec["range"])
             for cand in spec["candidates"]:

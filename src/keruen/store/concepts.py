@@ -7,25 +7,18 @@ keeps the provenance of the row it came from (dataset, measure, vintage, publish
 from __future__ import annotations
 
 import math
-import tomllib
 import warnings
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from keruen.errors import ConfigError
+from keruen.store.concept_registry import concepts  # noqa: F401  (re-exported: the registry)
 from keruen.store.database import Store
 
 
-@cache
-def concepts() -> dict[str, dict[str, Any]]:
-    """The concept registry from ``data/concepts.toml``."""
-    text = resources.files("keruen.data").joinpath("concepts.toml").read_text("utf-8")
-    return tomllib.loads(text)
 
 
 #: Columns of :func:`concept_series`.

@@ -16,9 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-#: Tables kept, and the most rows one kept table may have (larger ones are recomputed).
+#: Tables kept, the most rows one kept table may have (larger ones are recomputed) and the
+#: most rows kept in all (a bound on memory: 256 large tables would be gigabytes).
 MAX_ENTRIES = 256
 MAX_ROWS = 50_000
+MAX_TOTAL_ROWS = 500_000
 #: Bytes of encoded pages kept (the pages themselves, as sent).
 MAX_ENCODED_BYTES = 64 * 2**20
 #: Parameters that change how a table is sent, not what it holds.
@@ -36,12 +38,13 @@ Encoded = tuple[bytes, str, dict[str, str]]
 
 
 class AnswerCache:
-    """A bounded, thread-safe LRU of computed tables."""
+    """A bounded, thread-safe LRU of computed tables and of encoded pages."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_rows: int = MAX_ROWS) -> None:
         self._kept: OrderedDict[tuple[Hashable, ...], pd.DataFrame] = OrderedDict()
         self._encoded: OrderedDict[tuple[Any, ...], Encoded] = OrderedDict()
         self._encoded_bytes = 0
+        self._rows = 0
         self._lock = threading.Lock()
         self.max_entries, self.max_rows = max_entries, max_rows
         self.hits = self.misses = 0
@@ -62,10 +65,13 @@ class AnswerCache:
         if len(frame) > self.max_rows:
             return
         with self._lock:
+            if key in self._kept:
+                return
             self._kept[key] = frame
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.max_entries:
-                self._kept.popitem(last=False)
+            self._rows += len(frame)
+            while len(self._kept) > self.max_entries or self._rows > MAX_TOTAL_ROWS:
+                _, dropped = self._kept.popitem(last=False)
+                self._rows -= len(dropped)
 
     def encoded(self, key: tuple[Any, ...]) -> Encoded | None:
         """The page kept under ``key`` (store version, path, query, format…), or None."""

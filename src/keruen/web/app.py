@@ -165,7 +165,10 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return fail(request, exc.status_code, code, str(exc.detail))
+        response = fail(request, exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:  # every route is read-only: say what is (RFC 9110 §15.5.6)
+            response.headers["Allow"] = "GET, HEAD"
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

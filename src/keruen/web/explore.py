@@ -14,14 +14,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from keruen import api
 from keruen.analysis.scope import peer_group
 from keruen.areas import area, name
 from keruen.i18n import translations
-from keruen.web.views import Lang, choropleth, held_year, line_chart, num, page
+from keruen.presentation.palette import area_colours
+from keruen.web.views import (
+    Lang,
+    choropleth,
+    held_year,
+    labels,
+    line_chart,
+    num,
+    page,
+    source_labels,
+)
 
 Gettext = Callable[[str], str]
 
@@ -84,7 +94,9 @@ def add_routes(pages: APIRouter, run: Any) -> None:
     """``/{lang}/compare`` and ``/{lang}/explore``."""
 
     @pages.get("/{lang}/compare")
+    @pages.get("/{lang}/embed/compare")
     async def compare(
+        request: Request,
         lang: str = Lang,
         measure: str = Query("remittances_received", max_length=60),
         area_list: str | None = Query(
@@ -107,7 +119,24 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             year=frame["period"].astype(str),
         )
         title = measure_title(key, _)
-        spec = line_chart(shown, "year", "value", "series", title) if len(shown) else None
+        t = labels()[lang]
+        named = {c: name(c, lang) for c in codes}  # type: ignore[arg-type]
+        colours = {named[c]: v for c, v in area_colours(codes).items()}
+        spec = (
+            line_chart(
+                shown,
+                "year",
+                "value",
+                "series",
+                title,
+                lang=lang,
+                colours=colours,
+                fields={"series": t["country"]},
+                fmt=",.2f",
+            )
+            if len(shown)
+            else None
+        )
         latest = shown.sort_values("period").groupby("ref_area", as_index=False).last()
         rows = [
             {"code": r.ref_area, "name": r.series, "year": r.period, "value": num(r.value, lang, 2)}
@@ -127,11 +156,16 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             missing=[name(c, lang) for c in codes if c not in held],  # type: ignore[arg-type]
             csv=csv_link(key, codes),
             title=title,
-            sources=frame[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"),
+            sources=source_labels(
+                frame[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"), lang
+            ),
+            embed="/embed/" in request.url.path,
         )
 
     @pages.get("/{lang}/explore")
+    @pages.get("/{lang}/embed/explore")
     async def explore(
+        request: Request,
         lang: str = Lang,
         measure: str = Query("remittances_received", max_length=60),
         year: int | None = Query(None, ge=1900, le=2100),
@@ -147,11 +181,11 @@ def add_routes(pages: APIRouter, run: Any) -> None:
         now = now[now["value"] > 0]  # a log-scaled map: a zero or a missing value stays grey
         divisor = MEASURES[key][2]
         values = [
-            {"iso3": c, "value": float(v) / divisor, "name": name(str(c), lang)}  # type: ignore[arg-type]
-            for c, v in zip(now["ref_area"], now["value"], strict=True)
+            {"iso3": c, "value": float(v) / divisor, "name": name(c, lang)}  # type: ignore[arg-type]
+            for c, v in zip(now["ref_area"].astype(str), now["value"], strict=True)
         ]
         title = f"{measure_title(key, _)}, {shown_year}"
-        spec = choropleth(values, title, _("not reported")) if values else None
+        spec = choropleth(values, title, _("not reported"), lang=lang) if values else None
         best = sorted(values, key=lambda v: -v["value"])[:20]
         rows = [
             {"code": v["iso3"], "name": v["name"], "value": num(v["value"], lang, 2)} for v in best
@@ -170,5 +204,8 @@ def add_routes(pages: APIRouter, run: Any) -> None:
             n=len(values),
             csv=csv_link(key, None, shown_year),
             title=title,
-            sources=now[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"),
+            sources=source_labels(
+                now[["publisher", "vintage"]].drop_duplicates().to_dict(orient="records"), lang
+            ),
+            embed="/embed/" in request.url.path,
         )

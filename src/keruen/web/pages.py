@@ -32,6 +32,7 @@ from keruen.web.profile_tables import add_routes as add_table_routes
 from keruen.web.profile_tables import migration_balance
 from keruen.web.systems_page import add_routes
 from keruen.web.views import (
+    EMBED_CSP,
     PAGE_CSP,
     Lang,
     choropleth,
@@ -58,7 +59,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     """
     pages = APIRouter(include_in_schema=False)
     #: complete profile pages per (store digest, language, country)
-    rendered: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+    rendered: OrderedDict[tuple[str, str, str, bool], bytes] = OrderedDict()
 
     @pages.get("/")
     async def root(request: Request) -> Response:
@@ -83,17 +84,22 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         return RedirectResponse(f"/{lang}/country/{code.upper()}", status_code=303)
 
     @pages.get("/{lang}/country/{code}")
-    async def country(lang: str = Lang, code: str = Path(pattern="^[A-Za-z]{3}$")) -> HTMLResponse:
+    @pages.get("/{lang}/embed/country/{code}")
+    async def country(
+        request: Request, lang: str = Lang, code: str = Path(pattern="^[A-Za-z]{3}$")
+    ) -> HTMLResponse:
         code = area(code.upper()).code
+        embed = "/embed/" in request.url.path
         scope = peer_group(code)  # the report's peer group, so ranks agree with its sections
         group = scope.group if scope.group in groups() else ",".join(scope.members)
         t = labels()[lang]
 
         digest = await run(store_digest)
-        kept = rendered.get((digest, lang, code))
+        kept = rendered.get((digest, lang, code, embed))
         if kept is not None:  # the same store and country: the same page
-            rendered.move_to_end((digest, lang, code))
-            return HTMLResponse(kept, headers={"Content-Security-Policy": PAGE_CSP})
+            rendered.move_to_end((digest, lang, code, embed))
+            csp = EMBED_CSP if embed else PAGE_CSP
+            return HTMLResponse(kept, headers={"Content-Security-Policy": csp})
 
         def work(store: Any) -> dict[str, Any]:
             ind = api.indicators(code, range(2000, 2025), group, store=store)
@@ -180,11 +186,15 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
             sources=source_labels(ind.attrs.get("sources", []), lang),
+            balance_sources=balance[["publisher", "vintage"]].drop_duplicates().to_dict("records")
+            if not balance.empty
+            else [],
+            embed=embed,
         )
         if sections is not None or failure is not None:
             # complete, or its build failed (a failure is remembered per store version too):
             # kept until the store changes, so neither part is recomputed per request
-            rendered[(digest, lang, code)] = bytes(response.body)
+            rendered[(digest, lang, code, embed)] = bytes(response.body)
             while len(rendered) > MAX_PAGES:
                 rendered.popitem(last=False)
         return response
@@ -198,7 +208,9 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         )
 
     @pages.get("/{lang}/bilateral")
+    @pages.get("/{lang}/embed/bilateral")
     async def bilateral(
+        request: Request,
         lang: str = Lang,
         country: str = Query("KAZ", pattern="^[A-Za-z]{3}$"),
         role: Literal["destination", "origin"] = "destination",
@@ -265,6 +277,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                 .to_dict(orient="records"),
                 lang,
             ),
+            embed="/embed/" in request.url.path,
         )
 
     @pages.get("/{lang}/regions")

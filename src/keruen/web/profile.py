@@ -45,7 +45,9 @@ from keruen.i18n import release_label
 from keruen.presentation.labels import publisher_label, quadrant_label, swot_text, verdict_label
 from keruen.presentation.estimate_notes import (
     no_contradiction,
-    plausibility_notes,
+    plausibility_header,
+    plausibility_intro,
+    plausibility_rows,
     plausibility_title,
 )
 from keruen.presentation.locale import Locale
@@ -233,6 +235,14 @@ SECTION_TABLES: dict[str, tuple[str, str, Callable[[Section], pd.DataFrame]]] = 
         "persons",
         lambda s: s.tables["flows"][["period", "inflow", "outflow", "net"]],
     ),
+    "flow_plausibility": (
+        "flows",
+        "persons",
+        lambda s: pd.DataFrame(
+            list(s.values.get("plausibility", [])),
+            columns=["period", "orig", "dest", "growth", "flow", "discrepancy"],
+        ),
+    ),
 }
 
 
@@ -389,8 +399,10 @@ def context(sections: dict[str, Section], code: str, lang: str, num: Any) -> dic
         sec = sections["flows"]
         out["flows"] = {
             "method": method_text(str(sec.values.get("method") or ""), loc),
-            "plausibility": plausibility_notes(sec, loc),
+            "plausibility": plausibility_rows(sec, loc),
             "plausibility_title": plausibility_title(loc),
+            "plausibility_intro": plausibility_intro(loc),
+            "plausibility_header": plausibility_header(loc),
             "no_contradiction": no_contradiction(loc),
             "rows": [
                 {

@@ -1,7 +1,7 @@
 """Security headers on every answer, and a bound on the request line.
 
 The Content-Security-Policy allows scripts, styles and images from the server itself only
-(no inline script, no CDN); framing is refused.
+(no inline script, no CDN); framing is refused, except for the embeddable charts.
 """
 
 from __future__ import annotations
@@ -57,9 +57,14 @@ class SecurityMiddleware:
             await send({"type": "http.response.body", "body": payload})
             return
 
+        # an embeddable chart (/{lang}/embed/…) sets its own frame-ancestors and may be framed
+        framed = "/embed/" in scope.get("path", "")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
+                if framed:
+                    present.add(b"x-frame-options")
                 extra = [(k, v) for k, v in HEADERS if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)

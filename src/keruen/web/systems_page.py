@@ -75,7 +75,7 @@ def system_map_spec(
         "system_label:N",
         title=None,
         scale=alt.Scale(domain=list(colours), range=list(colours.values())),
-        legend=alt.Legend(orient="bottom", columns=2, labelLimit=140, symbolLimit=0),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0, symbolLimit=0),
     )
     return map_spec(
         "/geo/world.geojson",
@@ -151,6 +151,7 @@ def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> N
                 "centre": t["system_centre"],
                 "system_size": t["system_size"],
             },
+            fmt=",d",  # a count of countries
         )
         summary = period_systems(now)
         rows = [

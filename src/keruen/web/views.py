@@ -33,6 +33,9 @@ PAGE_CSP = (
     "frame-ancestors 'none'"
 )
 
+#: An embeddable chart (``/{lang}/embed/…``) may be framed by any page.
+EMBED_CSP = PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
 Lang = Path(pattern="^(en|ru|kk)$", description="Page language: en, ru or kk.")
 
 
@@ -199,13 +202,14 @@ def line_chart(
     lang: str = "en",
     colours: dict[str, str] | None = None,
     fields: dict[str, str] | None = None,
+    fmt: str = ",.1f",
 ) -> Markup:
     """A Vega-Lite line chart (tooltips, legend selection) as JSON; gaps stay gaps.
 
     Tooltip titles are the page's words in ``lang`` (``fields`` maps a column to its word; by
     default ``x`` is the year, ``series`` the series and ``y`` the value); ``colours`` gives
     each series value its colour (see :mod:`keruen.presentation.palette`), the same in every
-    language.
+    language; ``fmt`` is the d3 format of the value in the tooltip.
     """
     t = labels()[lang]
     words = {x: t["year"], series: t["series"], y: t["value"]} | (fields or {})
@@ -230,7 +234,7 @@ def line_chart(
             tooltip=[
                 alt.Tooltip(f"{x}:O", title=words[x]),
                 alt.Tooltip(f"{series}:N", title=words[series]),
-                alt.Tooltip(f"{y}:Q", format=",.1f", title=words[y]),
+                alt.Tooltip(f"{y}:Q", format=fmt, title=words[y]),
             ],
         )
         .add_params(select)
@@ -280,4 +284,5 @@ def page(name: str, lang: str, tail: str, **context: Any) -> HTMLResponse:
             **context,
         )
     )
-    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
+    csp = EMBED_CSP if context.get("embed") else PAGE_CSP
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
