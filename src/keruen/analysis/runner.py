@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from keruen.analysis.cache import ReportCache, active
-from keruen.analysis.registry import ENTRIES, ESTIMATED, REGISTRY, closure
+from keruen.analysis.registry import ENTRIES, REGISTRY, closure
 from keruen.analysis.scope import Scope
-from keruen.analysis.section import Section, failed, not_held
-from keruen.errors import EstimationError, InputError
+from keruen.analysis.section import Section, failed
 from keruen.store import Store
 
 
@@ -88,8 +87,6 @@ def _one(store: Store, scope: Scope, entry: Any, done: dict[str, Any], cache: Re
             needs[name] = cache.shared(s, name, None, REGISTRY[name].compute)
         if entry.kind == "world":
             return entry.compute(s, **needs)
-        if entry.key in ESTIMATED and entry.kind == "section":
-            return _estimated(entry, s, scope, needs)
         return entry.compute(s, scope, **needs)
 
     if entry.kind == "derived":
@@ -108,23 +105,3 @@ def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = text if len(text) <= 300 else text[:299] + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _estimated(entry: Any, store: Store, scope: Scope, needs: dict[str, Any]) -> Section:
-    """An estimated section, or — when a stored value it reads is one it cannot use (a negative
-    stock, a non-finite forecast) — that section not held, with a warning naming the fault,
-    instead of failing every other section of the report."""
-    import warnings
-
-    from keruen.store.concepts import ImplausibleValueWarning
-
-    try:
-        return entry.compute(store, scope, **needs)  # type: ignore[no-any-return]
-    except (InputError, EstimationError) as exc:
-        warnings.warn(
-            f"section {entry.key!r} of {scope.country} left out: a stored value it reads is one "
-            f"it cannot use ({exc})",
-            ImplausibleValueWarning,
-            stacklevel=2,
-        )
-        return not_held(entry.key, scope.country, "usable_inputs")
