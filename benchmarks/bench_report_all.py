@@ -6,7 +6,8 @@ world-level parts every country shares (closed-world flows, world corridor alloc
 computed once and reused by the next country, as on a user's first run. (`--no-cache` would
 recompute them for each of the 217 countries: benchmarks/README.md has both runs.) Reads the
 `status.json` the command writes beside its index and prints the countries written and the
-sections built / not held / failed (target: 0 failed), the failures grouped by reason, and the wall time.
+sections built / not held / failed (target: 0 failed), the failures grouped by reason, and
+the wall time.
 
     python benchmarks/bench_report_all.py                   # every country (README: OOM at 157)
     python benchmarks/bench_report_all.py --sample 30       # a seeded sample of 30
