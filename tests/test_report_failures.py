@@ -103,6 +103,9 @@ def test_the_command_warns_names_the_failed_sections_and_exits_0(
         assert (out / code / "index.html").is_file()
     status = json.loads((out / "status.json").read_text("utf-8"))
     assert status["written"] == 2
+    failed = sum(v == "failed" for v in status["by_country"]["KGZ"]["status"].values())
+    assert "KGZ: sections built " in result.output  # one counted line per country (18.1)
+    assert f"failed {failed}; FAILED forecasts: EstimationError: arima" in result.output
     assert status["by_country"]["KGZ"]["status"]["forecasts"] == "failed"
     assert status["by_country"]["KGZ"]["failed"]["swot"] == "not built: forecasts failed"
     index = (out / "index.html").read_text("utf-8")
@@ -127,3 +130,13 @@ def test_the_profile_says_a_failed_section_could_not_be_computed(
     from keruen.web.views import labels
 
     assert words in labels()[lang]["not_built"]
+
+
+def test_each_country_is_counted_on_one_progress_line() -> None:
+    """A partial ``--country all`` run is countable from its log: one line per country (18.1)."""
+    from keruen.report.countries import Outcome
+
+    done = Outcome("KWT", {"a": "built", "b": "failed", "c": "not_held"}, {"b": "Error: x"})
+    assert done.line() == "KWT: sections built 1, not held 1, failed 1; FAILED b: Error: x"
+    lost = Outcome("SSD", {}, {"report": "StoreError: y"})
+    assert lost.line() == "SSD: report not written (StoreError: y)"

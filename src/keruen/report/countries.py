@@ -12,6 +12,9 @@ from keruen.analysis.section import Section, status
 from keruen.presentation.locale import Locale
 
 
+_STATES = ("built", "not_held", "failed")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One country's report: each section's status and why the failed ones failed.
@@ -41,6 +44,14 @@ class Outcome:
     def count(self, what: str) -> int:
         """How many sections have status ``what`` (``built``, ``not_held``, ``failed``)."""
         return sum(1 for v in self.status.values() if v == what)
+
+    def line(self) -> str:
+        """One progress line: sections built / not held / failed and each failure's reason."""
+        if not self.written:
+            return f"{self.country}: report not written ({self.failed['report']})"
+        counts = ", ".join(f"{w.replace('_', ' ')} {self.count(w)}" for w in _STATES)
+        why = "".join(f"; FAILED {k}: {v}" for k, v in self.failed.items())
+        return f"{self.country}: sections {counts}{why}"
 
 
 def index_page(countries: list[str], outcomes: dict[str, Outcome], loc: Locale) -> str:

@@ -242,6 +242,7 @@ def render_countries(
             except Exception as exc:  # noqa: BLE001 - one country's failure never ends the run
                 say(f"{code}: WARNING: report not written ({type(exc).__name__}: {exc})")
                 done[code] = Outcome(code, {}, {"report": f"{type(exc).__name__}: {exc}"})
+            say(done[code].line())
         write_text(stage / "index.html", index_page(countries, done, Locale(lang)), root=stage)
         write_text(stage / "status.json", status_json(countries, done), root=stage)
     return out / "index.html"
