@@ -191,7 +191,7 @@ def flows(store: Store, scope: Scope, flow_world: FlowWorld) -> Section:
     partners = partners.loc[order.index].reset_index(drop=True)
     table = pd.DataFrame(rows)
     balance_table = pd.DataFrame(balance)
-    plaus = pd.concat(checks, ignore_index=True)
+    plaus = pd.concat([c for c in checks if not c.empty] or checks[:1], ignore_index=True)
     plaus = plaus.loc[plaus["discrepancy"].abs().sort_values(ascending=False).index]
     plaus = plaus.reset_index(drop=True)
     mismatch = last.mismatch.loc[country]
