@@ -159,7 +159,8 @@ def test_flows_recomputed_from_the_stocks_match_the_section(
     # the plausibility table of the period, recomputed
     got = f.tables["plausibility"].query("period == @label")
     # the pairs, and the country's totals against the growth of all the stocks they feed
-    want = pd.concat([total_plausibility(last, country), plausibility_table(growth, od, country)])
+    parts = [total_plausibility(last, country), plausibility_table(growth, od, country)]
+    want = pd.concat([p for p in parts if not p.empty] or parts[1:])
     assert sorted(zip(got["orig"], got["dest"], got["side"])) == sorted(
         zip(want["orig"], want["dest"], want["side"])
     )
