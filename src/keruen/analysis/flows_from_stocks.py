@@ -274,46 +274,47 @@ def plausibility_table(growth: pd.DataFrame, od: pd.DataFrame, country: str) -> 
     ``f < PLAUSIBLE_SHARE · g``, ``above`` when ``f − max(g, 0) > PLAUSIBLE_MIN`` and
     ``f > max(g, 0) / PLAUSIBLE_SHARE``. ``discrepancy = f − g``; largest first.
     """
-    rows = []
-    for partner in od.index:
-        if partner == country:
-            continue
-        for orig, dest in ((partner, country), (country, partner)):
-            g, f = float(growth.loc[orig, dest]), float(od.loc[orig, dest])
-            side = None
-            if g > PLAUSIBLE_MIN and f < PLAUSIBLE_SHARE * g:
-                side = "below"
-            elif f - max(g, 0.0) > PLAUSIBLE_MIN and f > max(g, 0.0) / PLAUSIBLE_SHARE:
-                side = "above"
-            if side:
-                rows.append(
-                    {"partner": partner, "orig": orig, "dest": dest, "growth": g, "flow": f}
-                    | {"discrepancy": f - g, "side": side}
-                )
-    cols = ["partner", "orig", "dest", "growth", "flow", "discrepancy", "side"]
-    table = pd.DataFrame(rows, columns=cols)
+    rows = [
+        _checked(partner, orig, dest, float(growth.loc[orig, dest]), float(od.loc[orig, dest]))
+        for partner in od.index
+        if partner != country
+        for orig, dest in ((partner, country), (country, partner))
+    ]
+    table = pd.DataFrame([r for r in rows if r], columns=_CHECK_COLUMNS)
     return table.reindex(table["discrepancy"].abs().sort_values(ascending=False).index)
+
+
+#: Columns of a plausibility table.
+_CHECK_COLUMNS = ["partner", "orig", "dest", "growth", "flow", "discrepancy", "side"]
+
+
+def _checked(partner: str, orig: str, dest: str, g: float, f: float) -> dict[str, Any] | None:
+    """A row of the plausibility table when flow ``f`` departs from stock growth ``g``, else None.
+
+    ``below`` when ``g > PLAUSIBLE_MIN`` and ``f < PLAUSIBLE_SHARE · g``; ``above`` when
+    ``f − max(g, 0) > PLAUSIBLE_MIN`` and ``f > max(g, 0) / PLAUSIBLE_SHARE``.
+    """
+    if g > PLAUSIBLE_MIN and f < PLAUSIBLE_SHARE * g:
+        side = "below"
+    elif f - max(g, 0.0) > PLAUSIBLE_MIN and f > max(g, 0.0) / PLAUSIBLE_SHARE:
+        side = "above"
+    else:
+        return None
+    return {"partner": partner, "orig": orig, "dest": dest, "growth": g, "flow": f} | {
+        "discrepancy": f - g,
+        "side": side,
+    }
 
 
 def total_plausibility(row: dict[str, Any], country: str) -> pd.DataFrame:
     """The country's total inflow and outflow checked as :func:`plausibility_table` checks a
     pair, against the growth of all the stocks they feed (``diff_inflow``, ``diff_outflow``;
     partner ``WLD``): a total estimated at 0 while its stocks grew is listed, not silent."""
-    out = []
-    for orig, dest, g, f in (
-        ("WLD", country, row["diff_inflow"], row["inflow"]),
-        (country, "WLD", row["diff_outflow"], row["outflow"]),
-    ):
-        side = None
-        if g > PLAUSIBLE_MIN and f < PLAUSIBLE_SHARE * g:
-            side = "below"
-        elif f - max(g, 0.0) > PLAUSIBLE_MIN and f > max(g, 0.0) / PLAUSIBLE_SHARE:
-            side = "above"
-        if side:
-            out.append({"partner": "WLD", "orig": orig, "dest": dest, "growth": g, "flow": f}
-                       | {"discrepancy": f - g, "side": side})  # fmt: skip
-    cols = ["partner", "orig", "dest", "growth", "flow", "discrepancy", "side"]
-    return pd.DataFrame(out, columns=cols)
+    rows = [
+        _checked("WLD", "WLD", country, float(row["diff_inflow"]), float(row["inflow"])),
+        _checked("WLD", country, "WLD", float(row["diff_outflow"]), float(row["outflow"])),
+    ]
+    return pd.DataFrame([r for r in rows if r], columns=_CHECK_COLUMNS)
 
 
 def implausible_flows(
