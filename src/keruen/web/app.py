@@ -358,11 +358,11 @@ def create_app(
         offset: Offset = 0,
     ) -> Response:
         from keruen.analysis.migrant_share import shares_of
-        from keruen.areas import normalise
+        from keruen.areas import resolve_codes
 
         if not area:
             raise problems.ApiProblem(400, "invalid_parameter", "area is required", "area")
-        codes = [normalise(c, ("country",)) for c in codes_of(area) or []]
+        codes = resolve_codes(codes_of(area) or [], ("country",))
         frame = await table(request, lambda s: shares_of(s, codes))
         return answer(request, frame, format, limit, offset)
 
