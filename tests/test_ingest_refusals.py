@@ -15,19 +15,10 @@ from click.testing import CliRunner
 from keruen.cli import main
 from keruen.sources.snapshot import open_store
 from tests.cli_store import built_store, store_home  # noqa: F401
+from tests.hostile import BNS_MAPPING as MAPPING
+from tests.hostile import TIDY_HEADER as TIDY_HEAD
 
-MAPPING = """
-dataset = "KZ_BNS_MIGRATION"
-unit = "persons"
-release = "2024-03-15"
-measure = "migration_arrivals"
-[columns]
-region = "Region"
-period = "Year"
-value = "Value"
-"""
 WDI_HEAD = "Country Name,Country Code,Indicator Name,Indicator Code"
-TIDY_HEAD = "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,obs_status"
 
 
 def digest() -> str:
