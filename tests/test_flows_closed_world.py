@@ -55,6 +55,25 @@ def test_every_area_nets_its_wpp_net_migration_where_the_accounting_closes(
     assert float(uzb["wpp_net_migration"]) == pytest.approx(-56_252, abs=1)
 
 
+def test_pseudo_bayes_world_keeps_the_nets_and_adds_gross_flows(
+    snapshot_store: Store, world: FlowWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keruen.analysis.flow_world as fw
+
+    assert "pseudo-Bayes" not in world.method  # the default stays the minimum accounting
+    last = world.periods[-1]
+    periods = last.label.split("-")
+    monkeypatch.setattr(fw, "bilateral_periods", lambda store: periods)  # one period, ~10 s
+    pb = world_flows(snapshot_store, "pseudo-bayes")
+    assert "pseudo-Bayes" in pb.method and [p.label for p in pb.periods] == [last.label]
+    od, low = pb.periods[0].od, last.od
+    net = lambda t: t.sum(axis=0) - t.sum(axis=1)  # noqa: E731
+    assert (net(od) - net(low)).abs().max() < 1.0
+    moved = lambda t: float(t.to_numpy().sum() - np.trace(t.to_numpy()))  # noqa: E731
+    assert moved(od) > 1.5 * moved(low)
+    assert float(od["KAZ"].drop("KAZ").sum()) > float(low["KAZ"].drop("KAZ").sum())
+
+
 @pytest.fixture(scope="module")
 def kaz(snapshot_store: Store, world: FlowWorld) -> Section:
     return run(snapshot_store, peer_group("KAZ"), only=["flows"])["flows"]

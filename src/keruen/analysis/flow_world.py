@@ -10,17 +10,29 @@ accounting (:func:`keruen.models.flows_from_stocks.demographic_accounting`). Eac
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from keruen.analysis.stocks import bilateral_periods, bilateral_stocks
+from keruen.errors import InputError
 from keruen.models.closed_world import birthplace_mismatch, closed_world
-from keruen.models.flows_from_stocks import BalanceWarning, demographic_accounting
+from keruen.models.flows_from_stocks import (
+    BalanceWarning,
+    FlowsFromStocksResult,
+    demographic_accounting,
+)
+from keruen.models.pseudo_bayes import pseudo_bayes_accounting
 from keruen.store import Store
 from keruen.store.concepts import concept_series
 from keruen.store.vitals import vital_events
+
+
+#: Estimators of the closed world: minimum migration (default) or pseudo-Bayes.
+WorldMethod = Literal["demo", "pseudo-bayes"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,22 @@ class FlowWorld:
     used: tuple[pd.DataFrame, ...]
 
 
-def world_flows(store: Store) -> FlowWorld:
-    """Closed-world demographic accounting of every UN DESA period pair held (see module doc)."""
+def world_flows(store: Store, method: WorldMethod = "demo") -> FlowWorld:
+    """Closed-world demographic accounting of every UN DESA period pair held (see module doc).
+
+    ``method``: ``demo`` (default, minimum migration) or ``pseudo-bayes`` (Azose & Raftery
+    2019, :func:`keruen.models.pseudo_bayes.pseudo_bayes_accounting`; twice the run time).
+    docs/models.md compares the two and says why ``demo`` is the default.
+    """
+    if method not in ("demo", "pseudo-bayes"):
+        raise InputError(f"unknown method {method!r}; use demo or pseudo-bayes", field="method")
+    estimator: Callable[..., FlowsFromStocksResult] = (
+        pseudo_bayes_accounting if method == "pseudo-bayes" else demographic_accounting
+    )
     periods = sorted(p for p in bilateral_periods(store) if p.isdigit())
     out: list[WorldPeriod] = []
     used: list[pd.DataFrame] = []
-    method, assumptions, left_out = "", (), ()
+    described, assumptions, left_out = "", (), ()
     stocks = {p: bilateral_stocks(store, p) for p in periods}
     used += list(stocks.values())
     for start, end in zip(periods[:-1], periods[1:], strict=True):
@@ -65,9 +87,7 @@ def world_flows(store: Store) -> FlowWorld:
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BalanceWarning)  # measured in the parameters
-            res = demographic_accounting(
-                world.stock_start, world.stock_end, world.births, world.deaths
-            )
+            res = estimator(world.stock_start, world.stock_end, world.births, world.deaths)
         f0, f1 = world.stock_start.to_numpy(), world.stock_end.to_numpy()
         growth = pd.DataFrame(f1 - f0, index=world.areas, columns=world.areas)
         np.fill_diagonal(growth.values, 0.0)
@@ -82,5 +102,5 @@ def world_flows(store: Store) -> FlowWorld:
                 parameters=dict(res.parameters) | {"areas": len(world.areas)},
             )
         )
-        method, assumptions, left_out = res.method, res.assumptions, world.left_out
-    return FlowWorld(tuple(out), method, tuple(assumptions), tuple(left_out), tuple(used))
+        described, assumptions, left_out = res.method, res.assumptions, world.left_out
+    return FlowWorld(tuple(out), described, tuple(assumptions), tuple(left_out), tuple(used))

@@ -50,14 +50,23 @@ def estimate() -> None:
 @click.option("--deaths", type=_IN, help="region,deaths (default: UN WPP 2024 from the store)")
 @click.option(
     "--period",
-    help="START:END years of the two stock tables; with --method demo and no --births/--deaths "
-    "the UN WPP 2024 births and deaths of START <= year < END are used",
+    help="START:END years of the two stock tables; with --method demo or pseudo-bayes and no "
+    "--births/--deaths the UN WPP 2024 births and deaths of START <= year < END are used",
 )
 @click.option(
     "--method",
-    type=click.Choice(["demo", "diff", "diff-return"]),
+    type=click.Choice(["demo", "pseudo-bayes", "diff", "diff-return"]),
     default="demo",
     show_default=True,
+    help="demo: closed demographic accounting, minimum migration; pseudo-bayes: the same "
+    "shrunk toward independence (Azose & Raftery 2019); diff, diff-return: stock differencing",
+)
+@click.option(
+    "--prior-weight",
+    default="0.13",
+    show_default=True,
+    help="with --method pseudo-bayes: weight in [0, 1] on the independence table (0.13 as Abel "
+    "& Cohen 2019), or 'bfh' for Bishop, Fienberg & Holland's K per birthplace",
 )
 @click.option("--out", type=_PATH, help="output CSV orig,dest,flow (default: stdout)")
 def flows_from_stocks_cmd(
@@ -67,26 +76,35 @@ def flows_from_stocks_cmd(
     deaths: Path | None,
     period: str | None,
     method: str,
+    prior_weight: str,
     out: Path | None,
 ) -> None:
     """Bilateral flows from two birthplace × residence stock tables.
 
-    With --method demo, births and deaths come from --births/--deaths or, when both are
-    omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and --period; a
-    region ROW is the rest of the world (every other country WPP holds), as in the report.
+    With --method demo or pseudo-bayes, births and deaths come from --births/--deaths or,
+    when both are omitted, from UN WPP 2024 in the store for the regions (ISO3 codes) and
+    --period; a region ROW is the rest of the world (every other country WPP holds), as in the
+    report. pseudo-bayes gives the same nets as demo with more gross flows (docs/models.md).
     """
     import warnings
 
     from keruen.models.flows_from_stocks import BalanceWarning, flows_from_stocks
+    from keruen.models.pseudo_bayes import pseudo_bayes_accounting
     from keruen.sources.model_inputs import read_region_values, read_stock_matrix, write_table
 
-    if method == "demo" and (births is None) != (deaths is None):
-        raise ConfigError("--method demo needs both --births and --deaths, or neither (UN WPP)")
+    accounting = method in ("demo", "pseudo-bayes")
+    weight = _prior_weight(prior_weight)
+    if method != "pseudo-bayes" and weight != 0.13:
+        raise ConfigError("--prior-weight applies to --method pseudo-bayes only")
+    if accounting and (births is None) != (deaths is None):
+        raise ConfigError(
+            f"--method {method} needs both --births and --deaths, or neither (UN WPP)"
+        )
     s0, s1 = read_stock_matrix(stock_start), read_stock_matrix(stock_end)
     b = read_region_values(births, "births") if births is not None else None
     d = read_region_values(deaths, "deaths") if deaths is not None else None
     extra: list[str] = []
-    if method == "demo" and b is None:
+    if accounting and b is None:
         b, d, extra = _wpp_vitals([str(r) for r in s0.index], period)
     inputs = {
         "stock_start": stock_start,
@@ -98,12 +116,30 @@ def flows_from_stocks_cmd(
     }
     with naming_inputs(inputs), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", BalanceWarning)
-        res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
+        if method == "pseudo-bayes":
+            res = pseudo_bayes_accounting(s0, s1, b, d, prior_weight=weight)
+        else:
+            res = flows_from_stocks(s0, s1, b, d, method=method)  # type: ignore[arg-type]
     for w in caught:
         if issubclass(w.category, BalanceWarning):
             click.echo(f"keruen: warning: {w.message}", err=True)
     write_table(res.to_frame(), out)
     _provenance(res.method, res.assumptions, extra)
+
+
+def _prior_weight(text: str) -> float | str:
+    """``--prior-weight``: ``bfh`` or a number in [0, 1]."""
+    if text.strip().lower() == "bfh":
+        return "bfh"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(
+            f"--prior-weight must be a number in [0, 1] or bfh, got {text!r}"
+        ) from None
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"--prior-weight must lie in [0, 1], got {value:g}")
+    return value
 
 
 def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[str]]:
@@ -113,8 +149,8 @@ def _wpp_vitals(regions: list[str], period: str | None) -> tuple[Any, Any, list[
 
     if period is None:
         raise ConfigError(
-            "--method demo without --births/--deaths needs --period START:END to read "
-            "UN WPP 2024 births and deaths"
+            "--method demo or pseudo-bayes without --births/--deaths needs --period START:END "
+            "to read UN WPP 2024 births and deaths"
         )
     try:
         start, end = (int(x) for x in period.split(":"))

@@ -31,7 +31,7 @@ import pandas as pd
 from keruen.errors import EstimationError, InputError
 from keruen.models.ipf import ipf_axes
 
-FlowMethod = Literal["demo", "diff", "diff-return"]
+FlowMethod = Literal["demo", "pseudo-bayes", "diff", "diff-return"]
 PobTotMethod = Literal["rescale", "open", "open-dr"]
 
 IPF_TOL = 1e-3
@@ -406,14 +406,22 @@ def flows_from_stocks(
     *,
     method: FlowMethod = "demo",
 ) -> FlowsFromStocksResult:
-    """Dispatch to :func:`demographic_accounting` or :func:`stock_difference` by ``method``."""
+    """Dispatch by ``method``: ``demo`` (:func:`demographic_accounting`, minimum migration),
+    ``pseudo-bayes`` (:func:`keruen.models.pseudo_bayes.pseudo_bayes_accounting`, Azose &
+    Raftery 2019), ``diff`` or ``diff-return`` (:func:`stock_difference`)."""
     if method == "demo":
         return demographic_accounting(stock_start, stock_end, births, deaths)
+    if method == "pseudo-bayes":
+        from keruen.models.pseudo_bayes import pseudo_bayes_accounting
+
+        return pseudo_bayes_accounting(stock_start, stock_end, births, deaths)
     if method == "diff":
         return stock_difference(stock_start, stock_end, returns=False)
     if method == "diff-return":
         return stock_difference(stock_start, stock_end, returns=True)
-    raise InputError(f"unknown method {method!r}; use demo, diff or diff-return", field="method")
+    raise InputError(
+        f"unknown method {method!r}; use demo, pseudo-bayes, diff or diff-return", field="method"
+    )
 
 
 def stocks_from_long(table: pd.DataFrame, name: str = "stock") -> pd.DataFrame:
