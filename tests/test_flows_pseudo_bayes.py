@@ -124,11 +124,12 @@ def test_matches_migest_minimum_and_independence_combined_as_abel_and_cohen() ->
     np.testing.assert_allclose(pb.flows, want, rtol=1e-3, atol=1e-6)
 
 
-def test_dispatch_and_invalid_weights() -> None:
+def test_provenance_and_invalid_weights() -> None:
     syn = stocks_from_flows(1)
     args = (syn.stock_start, syn.stock_end, syn.births, syn.deaths)
-    res = flows_from_stocks(*args, method="pseudo-bayes")
+    res = pseudo_bayes_accounting(*args)
     assert "pseudo-Bayes" in res.method and res.parameters["prior_weight"] == 0.13
+    assert "demographic accounting" in flows_from_stocks(*args).method  # default: minimum
     assert any("understates" in a for a in res.assumptions)
     for bad in (1.5, -0.1, "kt"):
         with pytest.raises(InputError):

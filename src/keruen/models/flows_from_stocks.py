@@ -11,7 +11,8 @@ Two families of estimators:
   proportional fitting (IPF).  The default quasi-independence ("stayer") model fixes the
   diagonal ``f[i, i, b] = min(S0[b, i], S1[b, i])`` (the most people who can have stayed) and
   fits ``log f[i, j, b] = a[i, b] + c[j, b]`` off the diagonal, which yields the minimum migration
-  consistent with the stock change.
+  consistent with the stock change. :mod:`keruen.models.pseudo_bayes` shrinks that minimum
+  table toward the independence fit of the same margins (Azose & Raftery 2019).
 
 The steps and defaults follow migest 2.0.x ``ffs_demo`` (``match_global="before-demo-adjust"``,
 ``match_birthplace_tot_method="rescale"``, ``birth_method="native"``, ``death_method=
@@ -31,7 +32,7 @@ import pandas as pd
 from keruen.errors import EstimationError, InputError
 from keruen.models.ipf import ipf_axes
 
-FlowMethod = Literal["demo", "pseudo-bayes", "diff", "diff-return"]
+FlowMethod = Literal["demo", "diff", "diff-return"]
 PobTotMethod = Literal["rescale", "open", "open-dr"]
 
 IPF_TOL = 1e-3
@@ -407,20 +408,16 @@ def flows_from_stocks(
     method: FlowMethod = "demo",
 ) -> FlowsFromStocksResult:
     """Dispatch by ``method``: ``demo`` (:func:`demographic_accounting`, minimum migration),
-    ``pseudo-bayes`` (:func:`keruen.models.pseudo_bayes.pseudo_bayes_accounting`, Azose &
-    Raftery 2019), ``diff`` or ``diff-return`` (:func:`stock_difference`)."""
+    ``diff`` or ``diff-return`` (:func:`stock_difference`). The pseudo-Bayes accounting is
+    :func:`keruen.models.pseudo_bayes.pseudo_bayes_accounting` (it builds on this module)."""
     if method == "demo":
         return demographic_accounting(stock_start, stock_end, births, deaths)
-    if method == "pseudo-bayes":
-        from keruen.models.pseudo_bayes import pseudo_bayes_accounting
-
-        return pseudo_bayes_accounting(stock_start, stock_end, births, deaths)
     if method == "diff":
         return stock_difference(stock_start, stock_end, returns=False)
     if method == "diff-return":
         return stock_difference(stock_start, stock_end, returns=True)
     raise InputError(
-        f"unknown method {method!r}; use demo, pseudo-bayes, diff or diff-return", field="method"
+        f"unknown method {method!r}; use demo, diff or diff-return", field="method"
     )
 
 

@@ -19,10 +19,11 @@ expected squared error of the cell proportions) is ``K = (N² − Σ x²) / Σ (
 Both tables meet the same margins, so any convex combination of them meets them too: the
 estimate closes without a further fit. Abel & Cohen (2019, Scientific Data 6:82) publish it as
 ``da_pb_closed``; their replication script weights the two tables with a fixed
-``1 − w = 0.87`` (minimum) and ``w = 0.13`` (independence), which is this module's default
-(:data:`ABEL_COHEN_PRIOR_WEIGHT`). The data-driven ``K`` of the formula above is offered as
-``prior_weight="bfh"``, per birthplace. How Azose & Raftery themselves computed ``K`` (over
-which table, with which ``N``) could not be read from an accessible source; see docs/models.md.
+``1 − w = 0.87`` (minimum) and ``w = 0.13`` (independence), keruen's default
+(:data:`ABEL_COHEN_PRIOR_WEIGHT`). The data-driven ``K`` of the formula above
+is offered as ``prior_weight="bfh"``, per birthplace. How Azose & Raftery themselves computed
+``K`` (over which table, with which ``N``) could not be read from an accessible source; see
+docs/models.md.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from keruen.models.flows_from_stocks import (
 
 #: Weight on the independence table in Abel & Cohen's (2019) ``da_pb_closed`` estimates.
 ABEL_COHEN_PRIOR_WEIGHT = 0.13
-
+#: :func:`pseudo_bayes_accounting`'s weight on independence: a number in [0, 1] or ``"bfh"``.
 PriorWeight = float | Literal["bfh"]
 
 
@@ -92,11 +93,13 @@ def pseudo_bayes_accounting(
 ) -> FlowsFromStocksResult:
     """Pseudo-Bayes closed accounting: the minimum table shrunk toward independence.
 
-    Both tables come from :func:`~keruen.models.flows_from_stocks.demographic_accounting` on
-    the same inputs (``stayers=True`` and ``False``). ``prior_weight`` is the weight
-    ``w = K/(N+K)`` on the independence table, the same for every birthplace (default
+    The method and its sources: the module docstring. Both tables come from
+    :func:`~keruen.models.flows_from_stocks.demographic_accounting` on the same inputs
+    (``stayers=True`` and ``False``). ``prior_weight`` is the weight ``w = K/(N+K)`` on the
+    independence table, the same for every birthplace (default
     :data:`ABEL_COHEN_PRIOR_WEIGHT`), or ``"bfh"``: ``K`` from
-    :func:`shrinkage_constant` per birthplace. ``w = 0`` gives the minimum table back.
+    :func:`shrinkage_constant` per birthplace. ``w = 0`` gives the
+    minimum table back.
     """
     if isinstance(prior_weight, str):
         if prior_weight != "bfh":
