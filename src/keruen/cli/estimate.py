@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -127,7 +127,7 @@ def flows_from_stocks_cmd(
     _provenance(res.method, res.assumptions, extra)
 
 
-def _prior_weight(text: str) -> float | str:
+def _prior_weight(text: str) -> float | Literal["bfh"]:
     """``--prior-weight``: ``bfh`` or a number in [0, 1]."""
     if text.strip().lower() == "bfh":
         return "bfh"
