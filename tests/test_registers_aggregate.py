@@ -471,3 +471,23 @@ def test_files_with_their_columns_in_another_order_give_the_same_checks(  # type
     assert out[0].checks.by_rule == out[1].checks.by_rule
     for name, table in out[0].tables.items():
         assert table.equals(out[1].tables[name]), name
+
+
+def test_an_aggregates_digest_follows_its_content() -> None:
+    """The provenance digest of an aggregate changes with any cell, and only with content."""
+    import pandas as pd
+
+    from keruen.registers.aggregate import content_digest
+
+    frame = pd.DataFrame(
+        {"measure": ["m"] * 3, "breakdown": [None, "a", "b"], "value": [1.0, 2.0, 3.0]}
+    )
+    same = content_digest("h", frame.copy())
+    assert content_digest("h", frame) == same
+    changed = frame.copy()
+    changed.loc[2, "value"] = 3.5
+    assert content_digest("h", changed) != same
+    relabelled = frame.copy()
+    relabelled.loc[1, "breakdown"] = "c"
+    assert content_digest("h", relabelled) != same
+    assert content_digest("other header", frame) != same

@@ -158,3 +158,14 @@ def test_cli_refuses_too_many_bad_records_and_stores_nothing(
     assert pq.read_table(tmp_path / "q.parquet").num_rows > 0
     with open_store(quiet=True) as store:
         assert store.checksum() == before
+
+
+def test_the_shipped_country_codes_are_pycountrys() -> None:
+    """The register checks read ISO 3166-1 alpha-3 from a shipped list, not pycountry."""
+    import pycountry
+
+    from keruen.registers.checks import iso_countries, ref_codes
+
+    assert set(iso_countries()) == {c.alpha_3 for c in pycountry.countries}
+    codes = ref_codes()
+    assert {"KAZ", "UZB", "RUS"} <= set(codes.loc[codes["kind"] == "country", "code"])

@@ -224,6 +224,25 @@ def combined_digest(digests: list[dict[str, str]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def content_digest(header: str, frame: pd.DataFrame) -> str:
+    """sha256 of ``header`` and the rows of ``frame``, column by column.
+
+    Per column: its name, then its values — numbers as little-endian float64, anything else as
+    text joined by the unit separator (U+001F), a missing value as an empty field. Equal tables
+    give equal digests; it costs a few milliseconds where writing the table as CSV to hash it
+    cost about 0.4 s of a 10^7-person aggregate.
+    """
+    digest = hashlib.sha256(header.encode())
+    for name in frame.columns:
+        col = frame[name]
+        digest.update(f"\x1e{name}\x1e".encode())
+        if col.dtype.kind in "iufb":
+            digest.update(col.to_numpy(dtype="<f8", na_value=float("nan")).tobytes())
+        else:
+            digest.update("\x1f".join(col.fillna("").astype(str).tolist()).encode())
+    return digest.hexdigest()
+
+
 def dataset_name(name: str, synthetic: bool) -> str:
     """``KERUEN_REGISTER[_SYNTHETIC]_<AGGREGATE>``."""
     return f"KERUEN_REGISTER{'_SYNTHETIC' if synthetic else ''}_{name.upper()}"
@@ -253,8 +272,7 @@ def provenances(
             "input_digest": inputs,
             "synthetic": synthetic,
         }
-        content = json.dumps(body, sort_keys=True) + frame.to_csv(index=False)
-        sha = hashlib.sha256(content.encode()).hexdigest()
+        sha = content_digest(json.dumps(body, sort_keys=True), frame)
         notes = body | {
             "input_files": digests[:1000],
             "input_file_count": len(digests),
