@@ -451,3 +451,15 @@ def test_the_peer_group_is_named_in_the_pages_language(
     line = re.search(r"<p>[^<]*: ([^<]*)</p>", page.split('id="chart-remittances"')[0])
     assert line is not None and armenia in line.group(1)
     assert not re.search(r"\b[A-Z]{3}\b", line.group(1)), line.group(1)
+
+
+def test_an_embedded_profile_names_the_source_of_every_chart_it_draws(client: TestClient) -> None:
+    """The migrant-share chart's source (UN DESA) is in the embed's source line, as on the page."""
+    full = client.get("/en/country/UZB").text
+    html = client.get("/en/embed/country/UZB").text
+    assert 'id="spec-migrant_share"' in html, "the profile's sections were not built"
+    line = re.findall(r'<p class="source">([^<]*)</p>', html)[-1]
+    page_sources = re.findall(r'<p class="source">[^:<]*: ([^<]*)</p>', full)
+    share = [s for s in page_sources if "UN DESA" in s]
+    assert share, "the page names no UN DESA source"
+    assert any(s in line for s in share)
