@@ -117,6 +117,11 @@ def test_no_zero_stands_for_no_data_in_numbers_or_charts(reports: dict, country:
         if csv.name.endswith("_estimated_flows.csv"):
             _zero_flows_are_flagged(frame, estimates, country)
             continue
+        if "series" in frame and csv.name.endswith("_remittance_forecasts.csv"):
+            # a forecast truncated at 0 is the model's answer (keruen.models.forecast: a
+            # non-negative series gets non-negative forecasts; Turkmenistan's receipts, falling
+            # from 35 m to 1 m, reach it), not a stand-in for data: only held years are checked
+            frame = frame[~frame["series"].str.endswith("forecast")]
         for col in set(VALUE_COLUMNS) & set(frame.columns):
             values = pd.to_numeric(frame[col], errors="coerce")
             assert not (values == 0).any(), f"{csv.name}: {col} has a zero"
