@@ -30,6 +30,7 @@ SWEEPS = (
     "tests/test_report_sample.py",
     "tests/test_registers_spark.py",
     "tests/test_browser_report.py",
+    "tests/test_browser_phone.py",
     "tests/test_web_browser.py",
     "tests/test_forecast_backtest.py",
     "tests/test_store_serving.py::test_serve_answers_every_request_while_a_load_and_a_report_run",

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from keruen.analysis import Section, run
+from keruen.analysis.releases import held_in
 from keruen.analysis.scope import peer_group
 from keruen.cli import main
 from keruen.errors import InputError
@@ -87,7 +88,7 @@ def test_unequal_totals_go_to_an_explicit_unallocated_sender() -> None:
 
 @pytest.fixture(scope="module")
 def world(snapshot_store: Store) -> object:
-    return corridor_inputs(snapshot_store, "2017")
+    return corridor_inputs(snapshot_store, "2017", held_in)  # the analysis' release choice
 
 
 def test_every_sender_with_both_margins_is_allocated_its_recorded_outflow(world) -> None:

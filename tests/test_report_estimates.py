@@ -23,6 +23,7 @@ from keruen.analysis.flows_from_stocks import (
 from keruen.analysis.gravity import contiguity, gravity
 from keruen.analysis.implied_migrants import PER_MIGRANT, REMITTER_SHARE
 from keruen.analysis.missing import reported
+from keruen.analysis.releases import held_in
 from keruen.analysis.scope import neighbours, peer_group
 from keruen.analysis.stocks import bilateral_periods, bilateral_stocks
 from keruen.models.closed_world import closed_world
@@ -193,7 +194,7 @@ def test_flow_balance_with_wpp_events_nearly_closes(sections: dict[str, Section]
 def test_corridors_allocate_exactly_what_each_country_receives(
     snapshot_store: Store, sections: dict[str, Section]
 ) -> None:
-    ci = read_corridor_inputs(snapshot_store)
+    ci = read_corridor_inputs(snapshot_store, "2017", held_in)  # the section's release choice
     received = ci.received
     res = allocate_remittances(ci.stocks, received, ci.income, rule=DEFAULT_RULE, paid=ci.paid)
     sums = res.corridors.groupby("receiver")["remittances"].sum()
@@ -227,14 +228,17 @@ def test_corridors_allocate_exactly_what_each_country_receives(
 
 @pytest.mark.parametrize("country", ["UZB", "TJK", "TKM"])
 def test_corridors_of_another_country_are_its_own(snapshot_store: Store, country: str) -> None:
-    ci = read_corridor_inputs(snapshot_store)
+    # the margins through the analysis' release choice, as the section reads them
+    ci = read_corridor_inputs(snapshot_store, "2017", held_in)
     res = allocate_remittances(
         ci.stocks, ci.received, ci.income, rule=DEFAULT_RULE, paid=ci.paid
     ).corridors
     c = of(snapshot_store, country)["corridors"]
-    if country == "TKM":  # reports neither margin: no corridor is estimated, and it says why
-        assert c.values["not_held"] == ["remittances_paid", "remittances_received"]
-        assert not ((res["sender"] == country) | (res["receiver"] == country)).any()
+    if country == "TKM":  # receipts from the release its trend reads, no payments: it only receives
+        assert c.held and c.values["paid_margins"] == "not held"
+        assert not (res["sender"] == country).any() and (res["receiver"] == country).any()
+        into = res.query("receiver == @country")["remittances"].sum()
+        assert c.values["received"] == pytest.approx(into + c.values["received_unallocated"])
         return
     table = c.tables["corridors"]
     # every row is a corridor of the focus country, sent or received, never a zero estimate
@@ -249,12 +253,14 @@ def test_corridors_of_another_country_are_its_own(snapshot_store: Store, country
     top = res.query("receiver == @country").sort_values("remittances").iloc[-1]
     assert c.values["top_sender"] == top["sender"]
     assert c.values["top_sender_share"] == pytest.approx(top["remittances"] / into)
-    # the labour origins are the neighbours it sends to; Kazakhstan's are the paper's three
+    # the labour origins are the neighbours it sends to; Kazakhstan's are the paper's three and
+    # Turkmenistan, whose 2017 receipts are those of the release its trend reads (WDI 2023-05)
     sent = res.query("sender == @country").set_index("receiver")["remittances"]
     assert set(c.values["labour_origins"]) == {
         n for n in neighbours(peer_group(country)) if sent.get(n, 0) > 0
     }
-    assert of(snapshot_store, "KAZ")["corridors"].values["labour_origins"] == ["KGZ", "TJK", "UZB"]
+    kaz = of(snapshot_store, "KAZ")["corridors"].values["labour_origins"]
+    assert kaz == ["KGZ", "TJK", "TKM", "UZB"]
 
 
 def test_implied_migrants_follow_the_formula_and_bracket(
@@ -338,11 +344,15 @@ def test_forecast_intervals_contain_the_point_and_verdicts_are_recomputed(
     assert ((scores["coverage"] >= 0) & (scores["coverage"] <= 1)).all()
 
 
-def test_forecasts_not_held_name_the_series_missing(snapshot_store: Store) -> None:
-    # Turkmenistan: remittances received are zeros ("not reported"), paid ends in 1997
+def test_forecasts_name_the_series_missing_and_the_release_read(snapshot_store: Store) -> None:
+    # Turkmenistan: its receipts come from WDI 2023-05 (the newest release reports none, as its
+    # trend says); its payments end in 1997, too few years to forecast
     fc = of(snapshot_store, "TKM")["forecasts"]
-    assert fc.values["not_held"] == ["remittances_received", "remittances_paid"]
-    assert fc.tables == {}
+    assert fc.values["not_forecast"] == ["remittances_paid"]
+    assert set(fc.tables["series"]["concept"]) == {"remittances_received"}
+    assert fc.values["releases"] == {
+        "remittances_received": [{"release": "WDI 2023-05-10", "first": 2010, "last": 2022}]
+    }
 
 
 def test_neighbours_are_the_smallest_group_inside_the_peer_group() -> None:

@@ -66,3 +66,83 @@ def test_turkmenistan_report_says_which_release_and_never_that_none_is_held(
     assert "the newest release held, WDI 2025-07-01, reports none" in text
     assert "ranks 6 of 9 in 1996" not in text and "in 1996." not in text
     assert "is for 1997, more than ten years before the group's latest" in text
+
+
+# -- one release choice for every section reading Turkmenistan's remittance totals (18.2) ------
+def test_every_section_reads_turkmenistan_from_the_release_its_trend_names(
+    snapshot_store: Store,
+) -> None:
+    keys = ("trend", "corridors", "forecasts", "share_gdp", "swot")
+    got = run(snapshot_store, peer_group("TKM"), keys, cache=ReportCache(mode="off"))
+    trend, corridors = got["trend"], got["corridors"]
+    release = trend.values["releases"]["inflow"][0]["release"]
+    inflow = trend.tables["series"].set_index("year")["inflow"]
+    # the corridors are estimated, their receipts margin is the trend's 2017 figure, named so
+    assert corridors.held, corridors.values.get("not_held")
+    assert corridors.values["received"] == inflow[2017]
+    assert corridors.values["releases"]["inflow"] == [
+        {"release": release, "first": 2017, "last": 2017}
+    ]
+    assert corridors.values["older_release"]["inflow"] == trend.values["older_release"]["inflow"]
+    assert release in {s["vintage"] for s in corridors.sources}
+    # no receipts of its own, no figure from the newest release: every corridor into it is a
+    # share of that recorded margin
+    into = corridors.tables["corridors"].query("receiver == 'TKM'")["estimate"].dropna()
+    assert len(into) and into.sum() <= inflow[2017]
+    # the forecast reads the same release and years as the trend
+    forecasts = got["forecasts"]
+    assert forecasts.held
+    assert forecasts.values["releases"]["remittances_received"] == (
+        trend.values["releases"]["inflow"]
+    )
+    # the share of GDP: its own latest year in that release, so the SWOT measures it
+    latest = got["share_gdp"].values["own_latest"]
+    assert latest["year"] == int(inflow.dropna().index.max())
+    dependence = next(i for i in got["swot"].values["items"] if i.key == "dependence")
+    assert dependence.period == str(latest["year"]) and dependence.value == latest["share"]
+
+
+def test_corridors_say_which_release_and_never_that_the_trends_figures_are_not_held(
+    built_report: object,
+) -> None:
+    page = (built_report("TKM", "en") / "index.html").read_text("utf-8")  # type: ignore[operator]
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert "remittances received (World Bank/KNOMAD)" not in text  # no "not held" for them
+    named = "Remittances received for Turkmenistan: release (years) used: WDI 2023-05-10 (2017)."
+    assert named in text
+    corridors = text[text.index("Turkmenistan: remittance corridors, 2017 (estimate)") :]
+    assert "Turkmenistan, received: 5.0 US$ million recorded" in corridors
+
+
+def test_the_profile_shows_the_figures_its_sections_rank(snapshot_store: Store) -> None:
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from keruen.web.app import create_app
+
+    client = TestClient(create_app(Path(snapshot_store.path), query_timeout=400, warm=False))
+    page = client.get("/en/country/TKM").text
+    assert 'id="report-pending"' not in page
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    table = text[text.index("Remittance indicators") : text.index("Immigrants living here")]
+    assert "No data held" not in table
+    assert "2022 1.0" in table and "2017 5.0" in table  # the trend's (and the ranks') figures
+    assert "the figures shown are those of the older release WDI 2023-05-10" in table
+    assert "Rank by remittances received (2022): 12 of 12" in text
+    assert "Remittance corridors (2017)" in text or 'id="corridors"' in page
+
+
+def test_corridors_not_held_for_their_year_say_which_years_are_held(
+    snapshot_store: Store,
+) -> None:
+    # Andorra's receipts and payments are held from 2019 only: the corridors (2017) are not
+    # estimated, and the section names the release and years its other sections use
+    keys = ("trend", "corridors")
+    got = run(snapshot_store, peer_group("AND"), keys, cache=ReportCache(mode="off"))
+    corridors, trend = got["corridors"], got["trend"]
+    assert not corridors.held and corridors.values["year"] == 2017
+    assert corridors.values["releases"] == {"inflow": [], "outflow": []}
+    other = corridors.values["held_other_years"]
+    assert other["inflow"] == trend.values["releases"]["inflow"]
+    assert other["inflow"][0]["first"] > 2017

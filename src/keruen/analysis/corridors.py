@@ -2,7 +2,10 @@
 
 Every country's recorded remittances received are shared out over the hosts of its emigrants
 (Ratha–Shaw, :mod:`keruen.models.remittance_allocation`) once per store; a country's section
-keeps the corridors it sends or receives, beside the World Bank's 2017 matrix.
+keeps the corridors it sends or receives, beside the World Bank's 2017 matrix. The margins are
+each country's remittance totals through the release choice every section makes
+(:func:`keruen.analysis.releases.held_series`): Turkmenistan's receipts come from the WDI
+release its trend shows, not from the newest one, which reports none.
 """
 
 from __future__ import annotations
@@ -14,15 +17,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from keruen.analysis.missing import reported
 from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.releases import held_in, releases_used, with_older_release
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section, not_held
 from keruen.models.corridor_comparison import agreement as wb_agreement
 from keruen.models.corridor_ensemble import CENTRAL, ENSEMBLE, allocate_ensemble, corridor_range
 from keruen.models.remittance_allocation import DEFAULT_RULE, allocate_remittances
 from keruen.store import Store
-from keruen.store.concepts import concept_series
 from keruen.store.corridors import corridor_inputs as read_corridor_inputs
 from keruen.store.estimates import Estimate, inputs_of
 
@@ -37,9 +39,10 @@ def corridor_inputs(
     """(stocks orig/dest/stock, received, GDP per head, frames used, areas dropped for no income).
 
     The store's one reading of the allocation inputs (:func:`keruen.store.corridors.
-    corridor_inputs`) as a tuple; the frames used leave out the reference matrix.
+    corridor_inputs`) as a tuple, remittances through the analysis' release choice
+    (:func:`keruen.analysis.releases.held_in`); the frames used leave out the reference matrix.
     """
-    ci = read_corridor_inputs(store, year)
+    ci = read_corridor_inputs(store, year, held_in)
     return ci.stocks, ci.received, ci.income, list(ci.used[:-1]), list(ci.dropped_no_income)
 
 
@@ -78,6 +81,8 @@ class CorridorWorld:
     used: list[pd.DataFrame]
     dropped: list[str]
     paid: pd.Series
+    received_rows: pd.DataFrame
+    paid_rows: pd.DataFrame
 
 
 def world_allocation(store: Store) -> CorridorWorld:
@@ -86,11 +91,14 @@ def world_allocation(store: Store) -> CorridorWorld:
     Every variant of :data:`keruen.models.corridor_ensemble.ENSEMBLE` is fitted to both
     margins, receivers' recorded receipts and senders' recorded payments; the receipts-only
     allocation of the central weights is kept for the comparison with the World Bank matrix.
+    Receipts and payments are read through the release choice of every section
+    (:func:`keruen.analysis.releases.held_in`).
     """
-    ci = read_corridor_inputs(store, CORRIDOR_YEAR)
+    ci = read_corridor_inputs(store, CORRIDOR_YEAR, held_in)
     results = allocate_ensemble(ci.stocks, ci.received, ci.income, ci.paid)
     receipts_only = allocate_remittances(ci.stocks, ci.received, ci.income, rule=CORRIDOR_RULE)
     *used, wb = ci.used  # the last frame read is the World Bank matrix (US$ million)
+    received_rows, paid_rows = used[3], used[4]  # (stocks, gdp, population, received, paid)
     return CorridorWorld(
         results,
         receipts_only,
@@ -101,6 +109,8 @@ def world_allocation(store: Store) -> CorridorWorld:
         used,
         list(ci.dropped_no_income),
         ci.paid,
+        received_rows,
+        paid_rows,
     )
 
 
@@ -108,9 +118,42 @@ def labour_origins(scope: Scope, sent: pd.Series) -> tuple[str, ...]:
     """Neighbours (:attr:`Scope.neighbours`) to which the country's allocation sends remittances.
 
     ``sent`` maps receiver -> amount sent by the country. For Kazakhstan: Uzbekistan,
-    Kyrgyzstan, Tajikistan (Turkmenistan reports no remittances received, so none is allocated).
+    Kyrgyzstan, Tajikistan.
     """
     return tuple(c for c in scope.neighbours if float(sent.get(c, 0.0)) > 0)
+
+
+#: The two margins: the flow's name in ``values["releases"]`` (as the trend's) and its concept.
+FLOWS = (("inflow", "remittances_received"), ("outflow", "remittances_paid"))
+
+
+def margin_releases(
+    store: Store, world: CorridorWorld, scope: Scope
+) -> tuple[dict[str, list[dict[str, object]]], dict[str, dict[str, Any]], dict[str, Any]]:
+    """Which release and year each of the country's margins comes from.
+
+    Returns ``(releases, older_release, elsewhere)``: per flow, the release (years) read for
+    the corridor year, as the trend names its own (:func:`keruen.analysis.releases.
+    releases_used`); the fallback to an older release, when the margin took one (the same
+    :func:`~keruen.analysis.releases.with_older_release` choice as the trend's); and, for a
+    margin the corridor year lacks, the release (years) the country's series is read from
+    otherwise, so that the section says the year is missing rather than the figures.
+    """
+    country = scope.country
+    rows = {"inflow": world.received_rows, "outflow": world.paid_rows}
+    years = [str(y) for y in range(scope.first_year, 2101)]
+    releases: dict[str, list[dict[str, object]]] = {}
+    older: dict[str, dict[str, Any]] = {}
+    elsewhere: dict[str, Any] = {}
+    for flow, concept in FLOWS:
+        frame = rows[flow]
+        releases[flow] = releases_used(frame[frame["ref_area"] == country]) if len(frame) else []
+        series, found = with_older_release(store, concept, country, years)
+        if found is not None and any(r["release"] == found["release"] for r in releases[flow]):
+            older[flow] = found
+        if not releases[flow] and len(series):
+            elsewhere[flow] = releases_used(series)
+    return releases, older, elsewhere
 
 
 def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Section:
@@ -119,7 +162,10 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
     The allocation is the world's (receipts and payments, :func:`world_allocation`); the
     section keeps the corridors the country sends or receives, up to 8 each way, and
     (``senders``) each of their senders' recorded outflow beside its allocated total, with the
-    world's (``world_senders``) and its ``unallocated`` difference.
+    world's (``world_senders``) and its ``unallocated`` difference. ``values["releases"]``
+    and ``values["older_release"]`` name the release and year of the country's margins as
+    the trend names its own (:func:`margin_releases`); a section not held for a missing
+    margin names, in ``values["held_other_years"]``, the release and years that do hold it.
     """
     country = scope.country
     world = corridor_world
@@ -129,7 +175,8 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
     low, high = world.range["low"], world.range["high"]
     keys = [k for k in ours.index.union(wb_s.index) if country in k]
     own_keys = [k for k in ours.index if country in k and float(ours[k]) > 0]
-    if not own_keys:  # e.g. Turkmenistan, which reports neither margin: nothing is allocated
+    releases, older, elsewhere = margin_releases(store, world, scope)
+    if not own_keys:  # a country reporting neither margin in the corridor year: nothing allocated
         lacking = [
             code
             for code, held in (
@@ -138,7 +185,11 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
             )
             if not held
         ]
-        return not_held("corridors", country, *(lacking or ["wb_bilateral_stocks"]))
+        section = not_held("corridors", country, *(lacking or ["wb_bilateral_stocks"]))
+        section.values.update(
+            {"year": int(CORRIDOR_YEAR), "releases": releases, "held_other_years": elsewhere}
+        )
+        return section
     table = pd.DataFrame(
         {
             "sender": [k[0] for k in keys],
@@ -158,7 +209,7 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
         ["direction", "estimate"], ascending=[False, False], na_position="last"
     )
     table = table.groupby("direction", sort=False).head(8).reset_index(drop=True)
-    paid = reported(concept_series(store, "remittances_paid", [country], [CORRIDOR_YEAR]))
+    paid_rec = float(world.paid.get(country, np.nan))
     sent = pd.Series({k[1]: float(ours[k]) for k in own_keys if k[0] == country}, dtype=float)
     got = pd.Series({k[0]: float(ours[k]) for k in own_keys if k[1] == country}, dtype=float)
     out_total = float(sent.sum())
@@ -194,10 +245,13 @@ def corridors(store: Store, scope: Scope, corridor_world: CorridorWorld) -> Sect
         "received": rec if rec > 0 else np.nan,
         "received_allocated": in_total if in_total > 0 else np.nan,
         "received_wb": wb_in if wb_in > 0 else np.nan,
-        "paid_recorded": float(paid["value"].iloc[0]) if len(paid) else np.nan,
+        "paid_recorded": paid_rec if paid_rec > 0 else np.nan,
         "paid_allocated": out_total if out_total > 0 else np.nan,
         "paid_wb": wb_out if wb_out > 0 else np.nan,
         "margins": central.parameters.get("margins"),
+        "releases": releases,
+        "older_release": older,
+        "held_other_years": elsewhere,
         "ensemble": [v.name for v in ENSEMBLE],
         "central_variant": CENTRAL.name,
         "wb_comparison": {

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from keruen.analysis.missing import reported
 from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.releases import held_series, releases_used
 from keruen.analysis.scope import Scope, country_name
 from keruen.analysis.section import Section, not_held
 from keruen.errors import EstimationError, InputError, ModelFitError
 from keruen.models.forecast import DEFAULT_MODEL, ForecastModel, forecast_series
 from keruen.store import Store
-from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
 
 FORECAST_FIRST_YEAR = 2000
@@ -32,7 +31,9 @@ def forecasts(store: Store, scope: Scope) -> Section:
     held when neither series is.  A series the model cannot be fitted on is named with the
     reason in ``values["not_estimated"]`` (concept -> reason) instead of failing the section;
     ``values["not_estimated_reasons"]`` holds the same as ``{"model", "detail"}`` (the fitting
-    library's own message) so that the report can translate the sentence around them.
+    library's own message) so that the report can translate the sentence around them. The
+    series are read through the trend's release choice (:func:`keruen.analysis.releases.
+    held_series`); ``values["releases"]`` names, per concept forecast, the release (years) read.
     """
     country = scope.country
     series, backtests, verdicts, used, est_rows = [], [], {}, [], []
@@ -43,7 +44,7 @@ def forecasts(store: Store, scope: Scope) -> Section:
     method: str = ""
     assumptions: tuple[str, ...] = ()
     for concept in ("remittances_received", "remittances_paid"):
-        s = reported(concept_series(store, concept, [country]))
+        s = held_series(store, concept, [country], scope.first_year)[0]
         s = s[s["period"].astype(int) >= FORECAST_FIRST_YEAR]
         y = s.set_index(s["period"].astype(int))["value"].sort_index()
         if len(y) < FORECAST_MIN_YEARS:
@@ -67,7 +68,7 @@ def forecasts(store: Store, scope: Scope) -> Section:
                 "detail": exc.detail if isinstance(exc, ModelFitError) else str(exc),
             }
             continue
-        used.append(s)
+        used.append(s.assign(concept=concept))
         series.append(pd.DataFrame({"concept": concept, "year": y.index, "value": y.to_numpy()}))
         for model, res in results.items():
             fc = res.forecast.assign(concept=concept, model=model)
@@ -123,6 +124,7 @@ def forecasts(store: Store, scope: Scope) -> Section:
         "level": FORECAST_LEVEL,
         "horizon": FORECAST_HORIZON,
         "first_year": FORECAST_FIRST_YEAR,
+        "releases": {str(u["concept"].iloc[0]): releases_used(u) for u in used},
         "verdicts": verdicts,
         "estimates": [
             Estimate(

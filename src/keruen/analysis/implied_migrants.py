@@ -7,14 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keruen.analysis.missing import reported
 from keruen.analysis.paper import paper_rows, paper_source
 from keruen.analysis.provenance import merge_sources, source_line
+from keruen.analysis.releases import held_series
 from keruen.analysis.scope import Scope, country_name
 from keruen.analysis.section import Section, not_held
 from keruen.models.migrant_volumes import MigrantVolumes, migrants_from_remittances
 from keruen.store import Store
-from keruen.store.concepts import concept_series
 from keruen.store.estimates import Estimate, inputs_of
 
 #: Remittances sent per remitting migrant per year (US$) and the share who remit: assumptions.
@@ -32,10 +31,11 @@ def volumes(store: Store, scope: Scope, corridors: Section) -> Section:
     (:func:`keruen.analysis.corridors.labour_origins`; their share in keruen's 2017 corridor
     allocation, applied to every year: the WB matrix lacks some of these corridors, e.g.
     Kazakhstan → Uzbekistan). Only the first where no part goes to them. Not held where the
-    country reports no remittances paid since ``VOLUME_FIRST_YEAR``.
+    country reports no remittances paid since ``VOLUME_FIRST_YEAR``. The outflows are read
+    through the trend's release choice (:func:`keruen.analysis.releases.held_series`).
     """
     country = scope.country
-    paid = reported(concept_series(store, "remittances_paid", [country]))
+    paid = held_series(store, "remittances_paid", [country], scope.first_year)[0]
     paid = paid[paid["period"].astype(int) >= VOLUME_FIRST_YEAR]
     if paid.empty:
         return not_held("volumes", country, "remittances_paid")

@@ -4,37 +4,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from keruen.analysis.missing import not_reported, reported
+from keruen.analysis.missing import not_reported
 from keruen.analysis.paper import PAPER_YEAR
 from keruen.analysis.provenance import merge_sources, source_line
-from keruen.analysis.releases import with_older_release
+from keruen.analysis.releases import held_series
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.indicators.remittances import (
     rank_within,
 )
 from keruen.store import Store
-from keruen.store.concepts import concept_series
 
 #: A country's figure more than this many years older than its group's latest is not current.
 STALE_YEARS = 10
 
 
 def _series(store: Store, concept: str, members: list[str], first_year: int) -> pd.DataFrame:
-    """Reported values of ``members``; a member the newest release reports nothing for since
-    ``first_year`` is read from the newest older release holding it
-    (:func:`~keruen.analysis.releases.with_older_release`)."""
-    frame = reported(concept_series(store, concept, members))
-    recent = frame[frame["period"].astype(int) >= first_year] if len(frame) else frame
-    years = [str(y) for y in range(first_year, 2101)]
-    extra = []
-    for member in sorted(set(members) - set(recent["ref_area"] if len(recent) else [])):
-        older, found = with_older_release(store, concept, member, years)
-        if found is not None:
-            extra.append(older)
-    if not extra:
-        return frame
-    return pd.concat([frame, *extra], ignore_index=True)
+    """Reported values of ``members``, each through the trend's release choice
+    (:func:`~keruen.analysis.releases.held_series`)."""
+    return held_series(store, concept, members, first_year)[0]
 
 
 def _ranked(series: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from keruen.analysis.missing import reported
+from keruen.analysis.peers import STALE_YEARS
 from keruen.analysis.section import Section
 from keruen.analysis.stocks import bilateral_periods, bilateral_stocks
 from keruen.errors import ConfigError
@@ -157,9 +158,15 @@ def _cost(store: Store, country: str) -> Measured:
 def _dependence(share_gdp: Section, country: str) -> Measured:
     shares = share_gdp.tables["shares"]
     own = shares.loc[shares["ref_area"] == country, "share_derived"].dropna()
-    if own.empty:
-        return Measured(math.nan)
-    return Measured(float(own.iloc[0]), str(share_gdp.values["derived_year"]))
+    if len(own):
+        return Measured(float(own.iloc[0]), str(share_gdp.values["derived_year"]))
+    # inflows ending before the table's year (Turkmenistan's, in the release the trend reads):
+    # the country's own latest year, if it is not stale
+    latest = share_gdp.values.get("own_latest")
+    derived = share_gdp.values.get("derived_year")
+    if latest and derived and int(derived) - int(latest["year"]) <= STALE_YEARS:
+        return Measured(float(latest["share"]), str(latest["year"]))
+    return Measured(math.nan)
 
 
 def _emigration(store: Store, country: str) -> Measured:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from keruen.analysis.paper import COUNTRY, paper_rows
 from keruen.analysis.provenance import merge_sources, source_line
-from keruen.analysis.releases import with_older_release
+from keruen.analysis.releases import releases_used, with_older_release
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.indicators.remittances import (
@@ -70,7 +70,7 @@ def trend(store: Store, scope: Scope) -> Section:
         else None,
         "missing_inflow_years": _gaps(frame, "inflow"),
         "missing_outflow_years": _gaps(frame, "outflow"),
-        "releases": {"inflow": _releases(inflow), "outflow": _releases(outflow)},
+        "releases": {"inflow": releases_used(inflow), "outflow": releases_used(outflow)},
         "older_release": {
             k: v for k, v in (("inflow", older_in), ("outflow", older_out)) if v is not None
         },
@@ -78,19 +78,6 @@ def trend(store: Store, scope: Scope) -> Section:
     return Section(
         "trend", {"series": frame}, values, merge_sources(source_line(inflow), source_line(outflow))
     )
-
-
-def _releases(series: pd.DataFrame) -> list[dict[str, object]]:
-    """Each release read, with the first and last year taken from it (newest release first)."""
-    if series.empty:
-        return []
-    years = series.assign(year=series["period"].astype(int))
-    spans = years.groupby(["vintage", "release"])["year"].agg(["min", "max"]).reset_index()
-    spans = spans.sort_values("release", ascending=False)
-    return [
-        {"release": str(r.vintage), "first": int(r.min), "last": int(r.max)}
-        for r in spans.itertuples()
-    ]
 
 
 def _last_year(frame: pd.DataFrame, column: str) -> int | None:

@@ -9,6 +9,7 @@ with.  Countries without an income per head are left out and listed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,11 +31,19 @@ class CorridorInputs:
     dropped_no_income: tuple[str, ...]
 
 
-def corridor_inputs(store: Store, year: str = "2017") -> CorridorInputs:
+#: Reads a concept's values: ``(store, concept, areas, periods) -> rows of concept_series``.
+SeriesReader = Callable[[Store, str, list[str], list[str]], pd.DataFrame]
+
+
+def corridor_inputs(
+    store: Store, year: str = "2017", remittances: SeriesReader = concept_series
+) -> CorridorInputs:
     """Stocks ``orig, dest, stock``, receipts, income per head and the WB matrix for ``year``.
 
     ``reference`` is indexed by ``(sender, receiver)`` in US$ (the matrix is held in US$
-    million); ``used`` ends with the reference matrix.
+    million); ``used`` ends with the reference matrix. ``remittances`` reads the receipts and
+    payments (default: the concept series, newest release; the analysis passes its release
+    choice, :func:`keruen.analysis.releases.held_series`).
     """
     wb = store.observations("WB_BILATERAL_MIGRANT_STOCKS", "migrant_stock", period=year)
     stocks = wb.rename(columns={"counterpart_area": "orig", "ref_area": "dest", "value": "stock"})
@@ -46,9 +55,9 @@ def corridor_inputs(store: Store, year: str = "2017") -> CorridorInputs:
     inc = inc[inc > 0]
     dropped = tuple(sorted(set(countries) - set(inc.index)))
     stocks = stocks[stocks["orig"].isin(inc.index) & stocks["dest"].isin(inc.index)]
-    rec = concept_series(store, "remittances_received", sorted(set(stocks["orig"])), [year])
+    rec = remittances(store, "remittances_received", sorted(set(stocks["orig"])), [year])
     rec = rec[rec["value"].notna() & (rec["value"] != 0)]
-    paid = concept_series(store, "remittances_paid", sorted(set(stocks["dest"])), [year])
+    paid = remittances(store, "remittances_paid", sorted(set(stocks["dest"])), [year])
     paid = paid[paid["value"].notna() & (paid["value"] != 0)]
     ref = store.observations("WB_BILATERAL_REMITTANCES", "bilateral_remittances", period=year)
     reference = pd.Series(

@@ -26,7 +26,7 @@ from keruen.presentation.palette import series_colours
 from keruen.presentation.vega import vega_bundle
 from keruen.web.explore import add_routes as add_explore_routes
 from keruen.web.home_page import add_routes as add_home_routes
-from keruen.web.profile import SECTIONS, Profiles, store_digest, wait_for_build
+from keruen.web.profile import SECTIONS, Profiles, store_digest, trend_figures, wait_for_build
 from keruen.web.profile import context as profile_context
 from keruen.web.profile_tables import add_routes as add_table_routes
 from keruen.web.profile_tables import migrant_share_chart, migration_balance
@@ -120,7 +120,8 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             if sections is not None
             else None
         )
-        ind: pd.DataFrame = data["ind"]
+        # the trend's release choice, where it read an older release (the report's figures)
+        ind, older_release = trend_figures(data["ind"], sections)
         money = ind.assign(
             **{t["received"]: ind["inflow"] / 1e6, t["paid"]: ind["outflow"] / 1e6}
         ).melt(id_vars=["year"], value_vars=[t["received"], t["paid"]], var_name="series")
@@ -189,6 +190,7 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
             origins=top(data["origins"], "origin"),
             destinations=top(data["dests"], "destination"),
             sources=source_labels(ind.attrs.get("sources", []), lang),
+            older_release=older_release,
             balance_sources=balance[["publisher", "vintage"]].drop_duplicates().to_dict("records")
             if not balance.empty
             else [],

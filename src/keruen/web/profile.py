@@ -258,6 +258,33 @@ def section_rows(sections: dict[str, Section], table: str) -> pd.DataFrame | Non
     return rows(section) if is_held(section) else None
 
 
+def trend_figures(
+    ind: pd.DataFrame, sections: dict[str, Section] | None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The profile's remittance rows (``api.indicators``), agreeing with the trend section.
+
+    ``api.indicators`` reads the newest release. Where the trend section read a flow from an
+    older release because the newest reports none of its years
+    (:func:`keruen.analysis.releases.with_older_release`, Turkmenistan's receipts), that
+    flow's values, ``net_paid = outflow − inflow`` and the trend's donor–recipient index
+    replace the newest release's gaps, so that the page does not say "no data" beside the
+    ranks and the report that show the figures. Returns the rows and the trend's
+    ``older_release`` (flow → release read), empty when nothing was replaced.
+    """
+    trend = (sections or {}).get("trend")
+    older = dict(trend.values.get("older_release", {})) if is_held(trend) else {}
+    if not older or ind.empty:
+        return ind, {}
+    series = trend.tables["series"].set_index("year")  # type: ignore[union-attr]
+    out = ind.copy()
+    years = out["year"].astype(int)
+    for flow in older:
+        out[flow] = years.map(series[flow]).astype(float).where(out[flow].isna(), out[flow])
+    out["net_paid"] = out["outflow"] - out["inflow"]
+    out["dri"] = years.map(series["dri"]).astype(float).where(out["dri"].isna(), out["dri"])
+    return out, older
+
+
 def _f(value: Any) -> float | None:
     try:
         out = float(value)

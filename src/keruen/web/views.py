@@ -222,7 +222,8 @@ def line_chart(
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{x}:O", title=None),
+            # years upright, as many as fit: on a phone every other (or fewer) is labelled
+            x=alt.X(f"{x}:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="parity")),
             y=alt.Y(f"{y}:Q", title=None),
             color=alt.Color(
                 f"{series}:N",

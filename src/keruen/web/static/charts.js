@@ -8,10 +8,31 @@
   var options = { actions: false, renderer: "svg" };
   if (locale.number) { options.formatLocale = locale.number; }
   if (locale.time) { options.timeFormatLocale = locale.time; }
+  // A title longer than the chart is wide is broken into lines (Vega clips it otherwise);
+  // about 8 px a character at the titles' 14 px.
+  var fitTitle = function (spec, width) {
+    var title = spec.title;
+    var text = typeof title === "string" ? title : (title && typeof title.text === "string" ? title.text : null);
+    var per = Math.max(12, Math.floor(width / 8));
+    if (!text || !width || text.length <= per) { return; }
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > per) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    if (typeof title === "string") { spec.title = lines; } else { title.text = lines; }
+  };
   document.querySelectorAll("div.vega[data-spec-id]").forEach(function (target) {
     var source = document.getElementById(target.getAttribute("data-spec-id"));
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
+    var width = target.clientWidth;
+    fitTitle(spec, width);
+    // a world map is about twice as wide as high: on a narrow screen its height follows its
+    // width, so the map fills the chart instead of floating in a tall blank box
+    if (spec.projection && width && typeof spec.height === "number") {
+      spec.height = Math.min(spec.height, Math.round(width * 0.55));
+    }
     window.vegaEmbed(target, spec, options).catch(function (err) {
       target.textContent = "chart could not be drawn: " + err;
     });
