@@ -9,7 +9,9 @@ ranked as current.
 
 from __future__ import annotations
 
+import csv as csv_module
 import html
+import io
 import re
 
 from keruen.analysis.cache import ReportCache
@@ -32,6 +34,7 @@ def test_trend_reads_the_release_that_holds_turkmenistan_and_names_it(
         "release": "WDI 2023-05-10",
         "newest": "WDI 2025-07-01",
         "dataset": "WB_WDI",
+        "measure": "BX.TRF.PWKR.CD.DT",
     }
     assert trend.values["releases"]["inflow"] == [
         {"release": "WDI 2023-05-10", "first": 2010, "last": 2022}
@@ -131,6 +134,15 @@ def test_the_profile_shows_the_figures_its_sections_rank(snapshot_store: Store) 
     assert "the figures shown are those of the older release WDI 2023-05-10" in table
     assert "Rank by remittances received (2022): 12 of 12" in text
     assert "Remittance corridors (2017)" in text or 'id="corridors"' in page
+    # the older release's figures can be downloaded as shown: the note links their CSV
+    note = re.search(r'class="source older-release" data-flow="inflow">.*?href="([^"]+)"', page)
+    assert note is not None
+    csv = client.get(html.unescape(note.group(1)))
+    assert csv.status_code == 200
+    rows = list(csv_module.DictReader(io.StringIO(csv.text)))
+    values = {int(r["period"]): float(r["value"]) for r in rows}
+    assert values[2022] == 1e6 and values[2017] == 5e6
+    assert {r["vintage"] for r in rows} == {"WDI 2023-05-10"}
 
 
 def test_corridors_not_held_for_their_year_say_which_years_are_held(

@@ -30,7 +30,8 @@ def with_older_release(
     The concept series as usual; if it holds no reported value, the newest release of a
     candidate series (in ``data/concepts.toml`` order) that holds one, scaled to the
     concept's unit. The second item is None when no fallback was needed, else
-    ``{"release": <vintage read>, "newest": <newest vintage of that dataset>, "dataset": …}``.
+    ``{"release": <vintage read>, "newest": <newest vintage of that dataset>, "dataset": …,
+    "measure": <the stored measure read>}``.
     """
     frame = reported(concept_series(store, concept, [country], list(periods)))
     if len(frame):
@@ -47,7 +48,9 @@ def with_older_release(
                 )
                 newest = str(marks.sort_values("release")["vintage"].iloc[-1])
                 obs = obs.assign(value=obs["value"] * scale, unit=concepts()[concept]["unit"])
-                found = {"release": vintage, "newest": newest, "dataset": dataset}
+                found = {
+                    "release": vintage, "newest": newest, "dataset": dataset, "measure": measure
+                }
                 return obs[SERIES_COLUMNS].reset_index(drop=True), found
     return frame, None
 
