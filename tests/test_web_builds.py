@@ -102,6 +102,8 @@ def test_a_full_build_queue_answers_503_with_retry_after(
             assert first.status_code == 200 and 'id="report-pending"' in first.text
             again = client.get("/en/country/KGZ")  # the same build: shared, not refused
             assert again.status_code == 200
+            csv = client.get("/en/country/KGZ/forecasts.csv")  # its table: not built yet
+            assert csv.status_code == 503 and csv.headers["retry-after"]
             page = client.get("/en/country/UZB")
             assert page.status_code == 503
             assert page.headers["retry-after"] == str(profile.RETRY_AFTER)
