@@ -8,6 +8,8 @@ profile share one build, and a full build queue answers 503 with ``Retry-After``
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -118,3 +120,34 @@ def test_a_full_build_queue_answers_503_with_retry_after(
     finally:
         opened.touch()
     assert [line.split()[1] for line in _logged(builds, 2)] == ["KGZ", "UZB"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has ended (nobody may reap it here)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_build_process_ends_when_the_server_is_killed() -> None:
+    """A server killed by a signal does not shut its pool down: its workers must end anyway."""
+    script = (
+        "import os\n"
+        "from keruen.web.profile import build_pool\n"
+        "print(build_pool(1).submit(os.getpid).result(), flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    worker = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert not _alive(worker)
+    finally:
+        if _alive(worker):
+            os.kill(worker, 9)

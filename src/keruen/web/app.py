@@ -29,7 +29,6 @@ from keruen.store import Store
 from keruen.store.versions import LatestReader
 from keruen.web import problems, sdmx_routes
 from keruen.web.answers import AnswerCache, answer_key
-from keruen.web.profile import RETRY_AFTER
 from keruen.web.encode import choose_format, page
 from keruen.web.head import HeadAsGet
 from keruen.web.params import (
@@ -148,11 +147,16 @@ def create_app(
             answers.put(key, frame)
         return frame
 
-    from keruen.web.profile import Profiles, store_digest, systems_table, wait_for_build
+    from keruen.web.profile import (
+        RETRY_AFTER,
+        Profiles,
+        store_digest,
+        systems_table,
+        wait_for_build,
+    )
 
     profiles = Profiles(path, build_workers, build_queue)
     app.state.profiles = profiles
-    app.router.on_shutdown.append(profiles.close)
 
     async def heavy_table(
         request: Request,
@@ -177,7 +181,7 @@ def create_app(
         whole, failure = await wait_for_build(future, timeout)
         if whole is None:
             if failure is not None and isinstance(future.exception(), KeruenError):
-                raise future.exception()  # type: ignore[misc]  # answered like any data error
+                raise future.exception()  # answered like any error of the data
             raise problems.ApiProblem(
                 503,
                 "being_computed",

@@ -29,9 +29,11 @@ import hashlib
 import logging
 import math
 import multiprocessing
+import os
 import pickle
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -145,20 +147,42 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def build_pool(workers: int, *, renew: bool = False) -> ProcessPoolExecutor:
-    """The process' pool of ``workers`` build processes, shared by its apps (``renew``: anew).
+def build_pool(workers: int, broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
+    """The process' pool of ``workers`` build processes, shared by its apps.
 
     Spawned, not forked: the server has threads (DuckDB's among them) whose locks a fork would
-    copy held. The processes start with the first build and stay for the next ones.
+    copy held. The processes start with the first build and stay for the next ones; each ends
+    itself when the server is gone (:func:`_follow_parent`). A ``broken`` pool (a worker was
+    killed) is replaced.
     """
     with _POOLS_LOCK:
         pool = _POOLS.get(workers)
-        if pool is None or renew:
+        if pool is None or (broken is not None and pool is broken):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_follow_parent,
+                initargs=(os.getpid(),),
+            )
             _POOLS[workers] = pool
         return pool
+
+
+def _follow_parent(parent: int, every: float = 1.0) -> None:
+    """In a worker: exit as soon as the server process ``parent`` is gone.
+
+    A server stopped by a signal exits without shutting its pool down (uvicorn re-raises
+    SIGTERM after its own shutdown), and an idle worker would wait for work forever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="keruen-follow-parent", daemon=True).start()
 
 
 class Profiles:
@@ -203,13 +227,10 @@ class Profiles:
             self._stopping = True
             self._idle.wait_for(lambda: self._running == 0, timeout)
 
-    def close(self) -> None:
-        """Take no more builds; wait for those under way (the worker processes stay)."""
-        self._stop()
-
     def _dispatch(self) -> None:
         while True:
             key, work, args, future = self._jobs.get()
+            pool: ProcessPoolExecutor | None = None
             with self._lock:
                 if self._stopping or not future.set_running_or_notify_cancel():
                     future.cancel()
@@ -224,7 +245,7 @@ class Profiles:
                 future.set_result(result)
             except BrokenProcessPool as exc:  # a worker died (e.g. killed): not the data's fault
                 log.error("a build process of %s died: %s; starting a new one", key, exc)
-                build_pool(self.workers, renew=True)
+                build_pool(self.workers, broken=pool)
                 with self._lock:  # not remembered: the next request builds again
                     if self._kept.get(key) is future:
                         del self._kept[key]
