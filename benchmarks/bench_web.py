@@ -17,7 +17,7 @@ server's start-up warm-up (Kazakhstan's report build, the systems) is done, then
 Cold mode (issue 22.29), the same server code against another in one run:
 
     PYTHONPATH=src python benchmarks/bench_web.py --cold 16 --in-flight 24 \
-        --before /work/main/src [--after src]
+        --before /work/main/src [--after src] [--reverse]
 
 Each code tree gets a fresh KERUEN_HOME holding a copy of one snapshot store (no report cache:
 cold) and its own ``keruen serve``. As soon as the server answers, ``--in-flight`` clients ask
@@ -26,8 +26,9 @@ several ask for the same one at once), each reloading its page as a browser woul
 page's ``data-reload-after`` seconds while the report is being computed, after ``Retry-After``
 on a 503) until it is complete; meanwhile one client fetches the static CSS file and one a
 cached API series, one request after another. It reports p50/p99 of each, the profile answers
-by kind (complete, being computed, 503 busy, other) and the time until every page was complete,
-and the after/before ratios.
+by kind (complete, being computed, 503 busy, other), the time until every page was complete,
+the load average, and the after/before ratios. ``--reverse`` runs the after tree first (the
+machine's load drifts: run both orders).
 """
 
 from __future__ import annotations
@@ -210,13 +211,16 @@ def cold(args: argparse.Namespace) -> None:
         pass
     countries = list(COLD_COUNTRIES[: args.cold])
     runs = {}
-    for label, src in (("before", args.before), ("after", args.after)):
+    order = [("before", args.before), ("after", args.after)]
+    for label, src in reversed(order) if args.reverse else order:
         home = tempfile.mkdtemp(prefix=f"keruen-bench-{label}-")
         store = os.path.join(home, "keruen.duckdb")
         shutil.copytree(os.path.join(template, "keruen.duckdb"), store)
         server, base = start_server(home, src)
         try:
+            load = os.getloadavg()[0]
             runs[label] = asyncio.run(cold_load(base, countries, args.in_flight, args.cap))
+            runs[label]["load"] = (load, os.getloadavg()[0])
         finally:
             server.terminate()
             server.wait(timeout=300)
@@ -240,7 +244,8 @@ def cold(args: argparse.Namespace) -> None:
         print(
             f"{label}: {len(run['static'])} static, {len(run['api'])} API, "
             f"{len(run['profile'])} profile requests; profile answers {run['kinds']}; "
-            f"{run['complete']}/{len(countries)} pages complete in {run['wall']:.0f} s"
+            f"{run['complete']}/{len(countries)} pages complete in {run['wall']:.0f} s; "
+            f"1-min load average {run['load'][0]:.1f} at its start, {run['load'][1]:.1f} at its end"
             + (f"; other answers: {', '.join(sorted(set(run['others'])))}" if run["others"] else "")
         )
 
@@ -254,6 +259,7 @@ def main() -> None:
     parser.add_argument("--before", help="cold mode: PYTHONPATH of the code to compare against")
     parser.add_argument("--after", default=None, help="cold mode: PYTHONPATH (default: ours)")
     parser.add_argument("--cap", type=float, default=900, help="cold mode: seconds at most")
+    parser.add_argument("--reverse", action="store_true", help="cold mode: run --after first")
     args = parser.parse_args()
     if args.cold:
         if not args.before:
