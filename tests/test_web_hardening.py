@@ -148,13 +148,13 @@ def test_a_profile_whose_build_failed_is_served_from_memory(
     """(22.28) Neither the failed build nor the page's observed part runs again per request."""
     import keruen.api as kr
     from keruen.errors import DataNotAvailableError
-    from keruen.web.profile import Profiles
+    from keruen.web import profile
 
     builds: list[str] = []
     observed: list[object] = []
     real = kr.indicators
 
-    def failing(self: Profiles, code: str) -> None:
+    def failing(store: object, code: str) -> None:
         builds.append(code)
         raise DataNotAvailableError(f"no data for {code} (test)")
 
@@ -162,9 +162,10 @@ def test_a_profile_whose_build_failed_is_served_from_memory(
         observed.append(args[0])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Profiles, "_build", failing)
+    monkeypatch.setattr(profile, "build_sections", failing)  # in-process: build_workers=0
     monkeypatch.setattr(kr, "indicators", counted)
-    with TestClient(create_app(store_path, query_timeout=400, warm=False)) as client:
+    app = create_app(store_path, query_timeout=400, warm=False, build_workers=0)
+    with TestClient(app) as client:
         pages = [client.get("/en/country/AZE") for _ in range(5)]
     assert all(p.status_code == 200 and "no data for AZE (test)" in p.text for p in pages)
     assert len({p.text for p in pages}) == 1

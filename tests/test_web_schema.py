@@ -34,16 +34,19 @@ def operations(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     app = create_app(
         Path(tmp_path_factory.mktemp("web-schema")) / "keruen.duckdb", query_timeout=300, warm=False
     )
-    # the systems of every period take seconds to detect the first time; `keruen serve` warms
-    # them at start-up, here they are computed once before the client's 10 s read time-out
-    import keruen.api as kr
+    # the systems of every period take seconds to detect the first time (in the app's build
+    # process); `keruen serve` warms them at start-up, here they are built once before the
+    # client's 10 s read time-out
     from keruen.store import Store
+    from keruen.web.profile import store_digest, systems_table
 
     store = Store(app.state.path, read_only=True)
     try:
-        kr.systems(store=store)
+        digest = store_digest(store)
     finally:
         store.close()
+    for network in ("world", "post_soviet"):
+        app.state.profiles.job(digest, f"systems:{network}", systems_table, network).result(600)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     return [op.ok() for op in schema.get_all_operations()]
 

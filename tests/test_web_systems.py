@@ -220,15 +220,20 @@ def test_profile_shows_the_reports_sections_and_says_which_are_not_held(
     assert text.count("threshold ") >= len(items) > 0
 
 
-def test_profile_says_when_the_build_is_still_running(store_path: Path) -> None:
+def test_profile_says_when_the_build_is_still_running(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With no time to wait, the page comes at once with its observed part and a notice."""
     import threading
 
-    slow = create_app(store_path, query_timeout=400, warm=False, profile_wait=0.1)
+    from keruen.web import profile
+
     gate = threading.Event()
-    profiles = slow.state.profiles
-    original = profiles._build
-    profiles._build = lambda code: (gate.wait(60), original(code))[1]  # type: ignore[method-assign]
+    original = profile.build_sections
+    monkeypatch.setattr(  # in-process (build_workers=0), so the patched build is the one run
+        profile, "build_sections", lambda store, code: (gate.wait(60), original(store, code))[1]
+    )
+    slow = create_app(store_path, query_timeout=400, warm=False, profile_wait=0.1, build_workers=0)
     try:
         html = TestClient(slow).get("/en/country/KGZ").text
     finally:
@@ -271,7 +276,7 @@ def test_a_slow_systems_table_gives_a_being_computed_page_not_a_timeout(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(kr, "systems", slow)
-    app = create_app(store_path, query_timeout=400, warm=False, profile_wait=0.2)
+    app = create_app(store_path, query_timeout=400, warm=False, profile_wait=0.2, build_workers=0)
     with TestClient(app) as client:
         first = client.get("/en/systems?network=post_soviet")
         assert first.status_code == 200
@@ -288,16 +293,17 @@ def test_a_slow_systems_table_gives_a_being_computed_page_not_a_timeout(
 def test_a_failed_profile_build_is_remembered_until_the_store_changes(
     store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from keruen.web.profile import Profiles
+    from keruen.web import profile
 
     calls: list[str] = []
 
-    def failing(self: Profiles, code: str) -> None:
+    def failing(store: object, code: str) -> None:
         calls.append(code)
         raise DataNotAvailableError(f"no data for {code} (test)")
 
-    monkeypatch.setattr(Profiles, "_build", failing)
-    with TestClient(create_app(store_path, query_timeout=400, warm=False)) as client:
+    monkeypatch.setattr(profile, "build_sections", failing)  # in-process: build_workers=0
+    app = create_app(store_path, query_timeout=400, warm=False, build_workers=0)
+    with TestClient(app) as client:
         for _ in range(5):
             html = client.get("/en/country/AZE").text
             assert 'id="report-failed"' in html and "no data for AZE (test)" in html

@@ -542,15 +542,23 @@ def systems(
     publisher, licence``), ``method`` and ``seed``. ``network`` is ``world`` or
     ``post_soviet`` (stocks between post-Soviet states only).
     """
-    from keruen.analysis.systems_table import select, systems_table
-
-    periods = _years(period)
-    codes = _codes(countries)
+    from keruen.analysis.systems_table import systems_table
 
     def work(s: Store) -> pd.DataFrame:
-        return select(systems_table(s, network), periods, codes)
+        return systems_rows(systems_table(s, network), period, countries)
 
     return _with_store(store, work)
+
+
+def systems_rows(
+    table: pd.DataFrame,
+    period: int | Iterable[int] | None = None,
+    countries: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of one network's systems ``table`` (all periods) that :func:`systems` returns."""
+    from keruen.analysis.systems_table import select
+
+    return select(table, _years(period), _codes(countries))
 
 
 def sources(store: Store | None = None) -> pd.DataFrame:

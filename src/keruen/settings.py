@@ -186,6 +186,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds `keruen serve` waits for a request's body after its headers (408, closed).",
     ),
     Setting(
+        "KERUEN_WEB_BUILD_WORKERS",
+        "1",
+        "Worker processes of `keruen serve` that build country profiles and the migration "
+        "systems off the request path (1 suits 2 CPUs; 0: one thread of the server).",
+    ),
+    Setting(
+        "KERUEN_WEB_BUILD_QUEUE",
+        "8",
+        "Heavy builds that may wait for a worker of `keruen serve`; a request needing one more "
+        "gets 503 with Retry-After.",
+    ),
+    Setting(
         "KERUEN_WEB_PUBLIC_URL",
         None,
         "Public base URL of `keruen serve` (e.g. https://data.example.org) put before the "
@@ -254,6 +266,8 @@ NUMERIC: dict[str, tuple[float, bool, bool]] = {
     "KERUEN_INPUT_MAX_BYTES": (1, False, True),
     "KERUEN_INPUT_MAX_COLUMNS": (1, False, True),
     "KERUEN_WEB_QUERY_TIMEOUT": (0, True, False),
+    "KERUEN_WEB_BUILD_WORKERS": (0, False, True),
+    "KERUEN_WEB_BUILD_QUEUE": (0, False, True),
     "KERUEN_SDMX_MAX_OBSERVATIONS": (1, False, True),
     "KERUEN_LOCK_TIMEOUT": (0, False, False),
     "KERUEN_REPORT_CACHE_MB": (0, False, False),

@@ -79,6 +79,8 @@ def create_app(
     query_timeout: float | None = None,
     warm: bool = True,
     profile_wait: float | None = None,
+    build_workers: int | None = None,
+    build_queue: int | None = None,
 ) -> FastAPI:
     """The keruen web application over the store at ``store_path`` (default: the user's store).
 
@@ -87,6 +89,8 @@ def create_app(
     migration systems are computed in the background at start-up (see
     :mod:`keruen.web.profile`); a profile request waits ``profile_wait`` seconds (default: a
     quarter of the query time limit) for its country's build before rendering without it.
+    Heavy builds run in ``build_workers`` worker processes with ``build_queue`` more waiting
+    (default: ``KERUEN_WEB_BUILD_WORKERS``, ``KERUEN_WEB_BUILD_QUEUE``; 0 workers: one thread).
     """
     from keruen import settings
     from keruen.sources.snapshot import open_store
@@ -143,10 +147,57 @@ def create_app(
             answers.put(key, frame)
         return frame
 
+    from keruen.web.profile import (
+        RETRY_AFTER,
+        Profiles,
+        store_digest,
+        systems_table,
+        wait_for_build,
+    )
+
+    profiles = Profiles(path, build_workers, build_queue)
+    app.state.profiles = profiles
+
+    async def heavy_table(
+        request: Request,
+        what: str,
+        work: Callable[..., pd.DataFrame],
+        arg: Any,
+        rows: Callable[[pd.DataFrame], pd.DataFrame],
+    ) -> pd.DataFrame:
+        """``rows`` of the table ``work(store, arg)`` built by a worker process (``what``).
+
+        The whole table is built once per store digest, off the request path (single-flight);
+        the request waits for it up to the time limit, then answers 503 with ``Retry-After``
+        (the build goes on). The selected rows go into the answer cache like any route's.
+        """
+        key = answer_key(reader.version, request.url.path, request.query_params)
+        request.state.answer_key = key
+        frame = answers.get(key)
+        if frame is not None:
+            return frame
+        digest = await run(store_digest)
+        future = profiles.job(digest, what, work, arg)
+        whole, failure = await wait_for_build(future, timeout)
+        if whole is None:
+            if failure is not None and isinstance(future.exception(), KeruenError):
+                raise future.exception()  # answered like any error of the data
+            raise problems.ApiProblem(
+                503,
+                "being_computed",
+                failure or f"the table is being computed; retry in {RETRY_AFTER} s",
+                headers={} if failure else {"Retry-After": str(RETRY_AFTER)},
+            )
+        frame = await anyio.to_thread.run_sync(rows, whole)
+        answers.put(key, frame)
+        return frame
+
     # -- errors: one shape, never a stack trace ---------------------------------------------
     @app.exception_handler(problems.ApiProblem)
     async def _problem(request: Request, exc: problems.ApiProblem) -> Response:
-        return fail(request, exc.status, exc.code, exc.message, exc.field)
+        response = fail(request, exc.status, exc.code, exc.message, exc.field)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(KeruenError)
     async def _domain(request: Request, exc: KeruenError) -> Response:
@@ -386,7 +437,13 @@ def create_app(
         offset: Offset = 0,
     ) -> Response:
         codes, years = codes_of(country), years_of(start, end)
-        frame = await table(request, lambda s: api.systems(years, codes, network, store=s))
+        frame = await heavy_table(
+            request,
+            f"systems:{network}",
+            systems_table,
+            network,
+            lambda whole: api.systems_rows(whole, years, codes),
+        )
         return answer(
             request,
             frame,
@@ -432,10 +489,6 @@ def create_app(
 
     from keruen.presentation.vega import vega_bundle
     from keruen.web.pages import router as pages_router
-    from keruen.web.profile import Profiles
-
-    profiles = Profiles(lambda: _CursorStore(reader.cursor(), path))
-    app.state.profiles = profiles
     wait = profile_wait if profile_wait is not None else timeout / 4
     app.include_router(pages_router(run, profiles, wait))
     app.include_router(sdmx_routes.sdmx_router(run))  # SDMX 2.1 REST, docs/sdmx.md

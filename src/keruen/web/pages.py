@@ -58,8 +58,17 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
     seconds for its build before rendering without it.
     """
     pages = APIRouter(include_in_schema=False)
-    #: complete profile pages per (store digest, language, country)
+    #: complete profile pages per (store digest, language, country, embed)
     rendered: OrderedDict[tuple[str, str, str, bool], bytes] = OrderedDict()
+    #: pages sent while their build runs (a reload every few seconds renders nothing again)
+    pending: OrderedDict[tuple[str, str, str, bool], bytes] = OrderedDict()
+    #: the profile's observed part per (store digest, country)
+    observed: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+
+    def keep(kept: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        kept[key] = value
+        while len(kept) > MAX_PAGES:
+            kept.popitem(last=False)
 
     @pages.get("/")
     async def root(request: Request) -> Response:
@@ -95,11 +104,16 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         t = labels()[lang]
 
         digest = await run(store_digest)
-        kept = rendered.get((digest, lang, code, embed))
+        key = (digest, lang, code, embed)
+        csp = EMBED_CSP if embed else PAGE_CSP
+        kept = rendered.get(key)
         if kept is not None:  # the same store and country: the same page
-            rendered.move_to_end((digest, lang, code, embed))
-            csp = EMBED_CSP if embed else PAGE_CSP
+            rendered.move_to_end(key)
             return HTMLResponse(kept, headers={"Content-Security-Policy": csp})
+        # the build (a worker process; 503 when its queue is full), waited for a little
+        sections, failure = await wait_for_build(profiles.get(digest, code), wait)
+        if sections is None and failure is None and key in pending:  # still running
+            return HTMLResponse(pending[key], headers={"Content-Security-Policy": csp})
 
         def work(store: Any) -> dict[str, Any]:
             ind = api.indicators(code, range(2000, 2025), group, store=store)
@@ -113,8 +127,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
                 "dests": dests,
             }
 
-        data = await run(work)
-        sections, failure = await wait_for_build(profiles.get(digest, code), wait)
+        data = observed.get((digest, code))
+        if data is None:
+            data = await run(work)
+            keep(observed, (digest, code), data)
         report = (
             profile_context(sections, code, lang, lambda v, d=1: num(v, lang, d))
             if sections is not None
@@ -199,9 +215,10 @@ def router(run: Any, profiles: Profiles, wait: float) -> APIRouter:
         if sections is not None or failure is not None:
             # complete, or its build failed (a failure is remembered per store version too):
             # kept until the store changes, so neither part is recomputed per request
-            rendered[(digest, lang, code, embed)] = bytes(response.body)
-            while len(rendered) > MAX_PAGES:
-                rendered.popitem(last=False)
+            keep(rendered, key, bytes(response.body))
+            pending.pop(key, None)
+        else:
+            keep(pending, key, bytes(response.body))
         return response
 
     @pages.get("/geo/{name}.geojson")

@@ -37,12 +37,20 @@ MAX_MESSAGE = 500
 class ApiProblem(Exception):
     """An error the API answers with the pinned JSON shape."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers or {}  # sent with the error (e.g. Retry-After on a 503)
 
 
 def body(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:

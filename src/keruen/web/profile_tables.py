@@ -22,6 +22,7 @@ from keruen.presentation.locale import Locale
 from keruen.presentation.palette import series_colours
 from keruen.web.problems import ApiProblem
 from keruen.web.profile import (
+    RETRY_AFTER,
     SECTION_TABLES,
     Profiles,
     section_rows,
@@ -118,7 +119,10 @@ def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> N
             sections, failure = await wait_for_build(profiles.get(digest, code), wait)
             if sections is None:
                 raise ApiProblem(
-                    503, "being_computed", failure or f"{code}'s sections are being computed"
+                    503,
+                    "being_computed",
+                    failure or f"{code}'s sections are being computed",
+                    headers={} if failure else {"Retry-After": str(RETRY_AFTER)},
                 )
             rows = section_rows(sections, table)
             if rows is None:

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from keruen.areas import name
 from keruen.errors import KeruenError
 from keruen.presentation.palette import SYSTEMS, system_colours
-from keruen.web.profile import Profiles, store_digest, systems_work, wait_for_build
+from keruen.web.profile import Profiles, store_digest, systems_table, wait_for_build
 from keruen.presentation.locale import Locale
 from keruen.presentation.methods import method_text
 from keruen.web.views import Lang, labels, line_chart, map_spec, num, page, source_labels
@@ -96,8 +96,8 @@ def system_map_spec(
 def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> None:
     """Register ``/{lang}/systems`` on the dashboard's router.
 
-    The systems of every period take seconds to detect: they are computed by the background
-    worker of ``profiles`` (once per store version), never in the request; a request waits
+    The systems of every period take seconds to detect: they are computed by a worker process
+    of ``profiles`` (once per store version), never in the request; a request waits
     ``wait`` seconds, then answers a page saying they are being computed.
     """
 
@@ -109,7 +109,7 @@ def add_routes(pages: APIRouter, run: Any, profiles: Profiles, wait: float) -> N
     ) -> HTMLResponse:
         t = labels()[lang]
         digest = await run(store_digest)
-        future = profiles.job(digest, f"systems:{network}", systems_work(network))
+        future = profiles.job(digest, f"systems:{network}", systems_table, network)
         table, failure = await wait_for_build(future, wait)
         if table is None:
             if failure is not None and isinstance(future.exception(), KeruenError):
