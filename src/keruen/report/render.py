@@ -137,8 +137,11 @@ def _render_into(
 ) -> Outcome:
     """One country's report written into the (staging) folder ``out``, counting cache use."""
     before = cache.stats.copy()
-    with cache.active():
-        sections = _render(store, out, lang, scope, keep_estimates, say)
+    try:
+        with cache.active():
+            sections = _render(store, out, lang, scope, keep_estimates, say)
+    finally:
+        cache.forget()  # the next country must not keep this one's sections alive
     say(f"{scope.country}: {cache.stats.since(before).line()}")
     return Outcome.of(scope.country, sections)
 
