@@ -163,7 +163,8 @@ def test_a_full_disk_names_the_file_and_leaves_the_report_folder_as_it_was(
     fresh = tmp_path / "fresh"
     _disk_full_after(monkeypatch, 10)
     with pytest.raises(OutputError):
-        render_countries(snapshot_store, fresh, ["TKM", "KGZ"], "en")
+        # in this process: the full disk is simulated here, the workers would not see it
+        render_countries(snapshot_store, fresh, ["TKM", "KGZ"], "en", per_process=0)
     assert not fresh.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["report"]
 
 
