@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,30 @@ def test_a_worker_does_at_most_n_items_and_its_death_fails_only_its_item() -> No
     assert pids[0] != pids[1] == pids[2] != pids[3] and pids[0] != pids[3]
     assert [m for m in said if m.startswith("item")] == [f"item {i}" for i in range(1, 6)]
     assert sum(m.startswith("worker process") for m in said) == 3
+
+
+def _slow(item: int, say: object) -> int:
+    say(f"item {item}")  # type: ignore[operator]
+    time.sleep(120)
+    return item
+
+
+def test_ctrl_c_stops_the_worker_at_once() -> None:
+    """Ctrl-C reaches the parent while a worker draws (the worker ignores it): it is stopped."""
+    said: list[str] = []
+
+    def say(message: str) -> None:
+        said.append(message)
+        if message.startswith("item"):
+            raise KeyboardInterrupt
+
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        list(in_child_processes(_slow, [1, 2], 2, say))
+    assert time.monotonic() - start < 60 and said[-1] == "item 1"
+    pid = int(re.findall(r"worker process (\d+) started", " ".join(said))[0])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone (terminated and reaped), not left drawing into the stage
 
 
 @pytest.mark.parametrize("per_process", ["2"])

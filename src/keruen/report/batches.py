@@ -107,7 +107,13 @@ def _wait(future: Future[Any], messages: Any, say: Progress) -> Any:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's workers now (Python 3.14 has ``terminate_workers`` for this)."""
+    """Stop the pool's workers now (Python 3.14 has ``terminate_workers`` for this).
+
+    The processes are taken first: ``shutdown`` lets go of the pool's list of them.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(5)
