@@ -227,8 +227,9 @@ def render_countries(
     this process): the memory of a process grows with the countries it has drawn (~130 MB a
     country before :meth:`ReportCache.forget`, a few tens of MB after it, partly in libraries),
     and 217 countries in one process passed 21 GB; a fresh worker every 20 countries bounds
-    it whatever a library keeps, for about 10 s per worker (imports, reading back the
-    world-level parts from the disk cache), some 3 % of the run (benchmarks/README.md). The
+    it whatever a library keeps (largest worker of all 217: 1.3 GB) for about 8–12 s per
+    worker (imports, reading back the world-level parts from the disk cache), 5 % of that
+    run (benchmarks/README.md). The
     workers open the store at ``store.path`` and the cache at ``cache.root`` themselves; a
     store in memory is drawn in this process.
     """
