@@ -1,18 +1,21 @@
 """Issue 18.1: `keruen report --country all` — every country held builds; sections counted.
 
-One process, `python -m keruen report --country <all|list>`, in a fresh KERUEN_HOME holding
+One command, `python -m keruen report --country <all|list>`, in a fresh KERUEN_HOME holding
 only the store built from the bundled snapshot: the cache starts empty (cold), and the
 world-level parts every country shares (closed-world flows, world corridor allocation) are
-computed once and reused by the next country, as on a user's first run. (`--no-cache` would
-recompute them for each of the 217 countries: benchmarks/README.md has both runs.) Reads the
-`status.json` the command writes beside its index and prints the countries written and the
-sections built / not held / failed (target: 0 failed), the failures grouped by reason, and
-the wall time.
+computed once and reused from the on-disk cache by every later country and worker process.
+The command draws the countries in child processes of KERUEN_REPORT_COUNTRIES_PER_PROCESS
+countries each (`--per-process`; 0: all in one process, as before, which ran out of memory
+at the 157th country). Reads the `status.json` the command writes beside its index and prints
+the countries written and the sections built / not held / failed (target: 0 failed), the
+failures grouped by reason, the wall time, the peak resident memory of the command's own
+process and of its largest worker, the number of workers, and the 1-minute load average
+(polled every second with psutil). The command's stderr is kept in `--log`, each line after the seconds since the start.
 
-    python benchmarks/bench_report_all.py                   # every country (README: OOM at 157)
+    python benchmarks/bench_report_all.py                   # every country
     python benchmarks/bench_report_all.py --sample 30       # a seeded sample of 30
     python benchmarks/bench_report_all.py --sample 30 --countries NIC,CIV   # these + 28 more
-    python benchmarks/bench_report_all.py --countries NIC,CIV,DOM
+    python benchmarks/bench_report_all.py --countries NIC,CIV,DOM --per-process 2
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ import collections
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any, TextIO
 
 
 def _held(home: Path) -> list[str]:
@@ -48,6 +54,10 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--keep", type=Path, default=None, help="write the reports here")
+    parser.add_argument(
+        "--per-process", type=int, default=None, help="KERUEN_REPORT_COUNTRIES_PER_PROCESS"
+    )
+    parser.add_argument("--log", type=Path, default=Path("bench_report_all.log"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="keruen-bench-all-") as tmp:
         home = Path(tmp) / "home"
@@ -60,12 +70,20 @@ def main() -> None:
             countries = ",".join(listed + sorted(extra))
         out = args.keep or Path(tmp) / "out"
         env = os.environ | {"KERUEN_HOME": str(home)}
+        if args.per_process is not None:
+            env["KERUEN_REPORT_COUNTRIES_PER_PROCESS"] = str(args.per_process)
         cmd = [sys.executable, "-m", "keruen", "report", "--country", countries]
         start = time.perf_counter()
-        done = subprocess.run([*cmd, "--out", str(out)], env=env, capture_output=True, text=True)
+        with args.log.open("w") as log:
+            proc = subprocess.Popen([*cmd, "--out", str(out)], env=env, stderr=subprocess.PIPE)
+            copy = threading.Thread(target=_timestamped, args=(proc, log, start), daemon=True)
+            copy.start()
+            watch = _watch(proc)
+            copy.join()
         took = time.perf_counter() - start
-        if done.returncode != 0:
-            raise SystemExit(f"exit {done.returncode}:\n{done.stderr[-3000:]}")
+        if proc.returncode != 0:
+            tail = args.log.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"exit {proc.returncode}:\n{tail}")
         status = json.loads((out / "status.json").read_text("utf-8"))
     reasons: collections.Counter[str] = collections.Counter()
     for code, row in status["by_country"].items():
@@ -77,6 +95,45 @@ def main() -> None:
     print(f"sections built {s['built']}, not held {s['not_held']}, failed {s['failed']}")
     for why, n in reasons.most_common():
         print(f"  {n:4d} × {why}")
+    print(
+        f"peak RSS: command {watch['parent'] / 2**20:.0f} MB, largest worker "
+        f"{watch['child'] / 2**20:.0f} MB; {len(watch['workers'])} worker processes; "
+        f"1-min load average {min(watch['load']):.1f}–{max(watch['load']):.1f} "
+        f"(median {statistics.median(watch['load']):.1f})"
+    )
+
+
+def _timestamped(proc: subprocess.Popen[bytes], log: TextIO, start: float) -> None:
+    """Copy the command's stderr into ``log``, each line after the seconds since ``start``."""
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        log.write(f"{time.perf_counter() - start:8.1f} {line.decode(errors='replace')}")
+        log.flush()
+
+
+def _watch(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Until ``proc`` exits, every second: the largest RSS of it and of its workers, the load."""
+    import psutil
+
+    top = psutil.Process(proc.pid)
+    seen: dict[str, Any] = {"parent": 0, "child": 0, "workers": set(), "load": []}
+    while proc.poll() is None:
+        try:
+            seen["parent"] = max(seen["parent"], top.memory_info().rss)
+            for child in top.children(recursive=True):
+                try:
+                    rss = child.memory_info().rss
+                    if "spawn_main" not in " ".join(child.cmdline()):
+                        continue  # multiprocessing's resource tracker, not a worker
+                except psutil.NoSuchProcess:
+                    continue
+                seen["child"] = max(seen["child"], rss)
+                seen["workers"].add(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+        seen["load"].append(os.getloadavg()[0])
+        time.sleep(1)
+    return seen
 
 
 if __name__ == "__main__":

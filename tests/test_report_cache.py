@@ -376,3 +376,32 @@ def test_an_unwritable_cache_is_one_warning_not_an_error(tmp_path: Path) -> None
         cache.put("parts", f"{i:064d}", {"i": i})
     assert len(messages) == 1 and "cannot write the report cache" in messages[0]
     assert cache.get("parts", f"{0:064d}") is None
+
+
+class _Part:
+    """A part value that can be weakly referenced (to see who keeps it alive)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+def test_forget_lets_go_of_the_values_a_country_computed(
+    snapshot_store: Store, tmp_path: Path
+) -> None:
+    """Issue 18.1: the lineage map kept every country's sections alive (~130 MB a country)."""
+    import gc
+    import weakref
+
+    cache = ReportCache(tmp_path / "c", memory=False)
+    value = cache.part(snapshot_store, "a part", {"n": 1}, lambda _s: _Part(1))
+    lineage = cache.lineage(value)
+    assert not lineage.startswith("content:")
+    ref = weakref.ref(value)
+    del value
+    gc.collect()
+    assert ref() is not None  # held by the cache for its lineage
+    cache.forget()
+    gc.collect()
+    assert ref() is None
+    again = cache.part(snapshot_store, "a part", {"n": 1}, lambda _s: _Part(2))
+    assert again.n == 1 and cache.lineage(again) == lineage  # reused, remembered anew

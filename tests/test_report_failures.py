@@ -93,6 +93,8 @@ def test_the_command_warns_names_the_failed_sections_and_exits_0(
     from keruen.cli import main
 
     _breaking(monkeypatch, "forecasts")
+    # in this process: the sections broken here would be whole in worker processes
+    monkeypatch.setenv("KERUEN_REPORT_COUNTRIES_PER_PROCESS", "0")
     out = tmp_path / "rep"
     result = CliRunner().invoke(
         main, ["report", "--country", "KGZ,TJK", "--out", str(out), "--no-cache"]

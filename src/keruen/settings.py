@@ -226,6 +226,13 @@ SETTINGS: tuple[Setting, ...] = (
         "recently used entries are removed beyond it.",
     ),
     # -- end of report cache --
+    Setting(
+        "KERUEN_REPORT_COUNTRIES_PER_PROCESS",
+        "20",
+        "Reports of several countries (`keruen report --country all`) are drawn in a child "
+        "process replaced by a fresh one after this many countries, which bounds memory; 0: "
+        "all in the command's own process.",
+    ),
 )
 
 
@@ -271,6 +278,7 @@ NUMERIC: dict[str, tuple[float, bool, bool]] = {
     "KERUEN_SDMX_MAX_OBSERVATIONS": (1, False, True),
     "KERUEN_LOCK_TIMEOUT": (0, False, False),
     "KERUEN_REPORT_CACHE_MB": (0, False, False),
+    "KERUEN_REPORT_COUNTRIES_PER_PROCESS": (0, False, True),
 }
 
 

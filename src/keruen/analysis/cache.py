@@ -155,6 +155,16 @@ class ReportCache:
     def _remember(self, value: Any, lineage: str) -> None:
         self._lineages[id(value)] = (value, lineage)
 
+    def forget(self) -> None:
+        """Let go of the values remembered for their lineage (each holds its value alive).
+
+        Called after each country of a several-country report: kept, they held every section
+        and estimate of every country drawn (about 100 MB a country). A value asked for again
+        comes back through :meth:`part`, which remembers it anew; one no longer remembered is
+        keyed by its content (:meth:`lineage`), which is never wrong, at worst a cache miss.
+        """
+        self._lineages.clear()
+
     def _item_lineages(self, value: Any) -> dict[str, str]:
         """Lineages of the parts a dict-valued group holds (kept with the group's entry)."""
         if not isinstance(value, dict):

@@ -84,7 +84,9 @@ def _releases_used(store: object) -> str:
     show_default=True,
     help="ISO3 code of the country, several separated by commas, or 'all' (every country "
     "the store holds); several: one folder each plus an index counting each country's "
-    "sections built, not held and failed.",
+    "sections built, not held and failed. Several are drawn in child processes, each "
+    "replaced after KERUEN_REPORT_COUNTRIES_PER_PROCESS countries (default 20), so memory "
+    "stays bounded.",
 )
 @click.option(
     "--group",

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from keruen.analysis.cache import ReportCache, active
+from keruen.analysis.cache import Mode, ReportCache, active
 from keruen.analysis.paper import paper_source
 from keruen.analysis.runner import run
 from keruen.analysis.scope import Scope, peer_group
@@ -21,10 +22,12 @@ from keruen.i18n import format_date
 from keruen.presentation.locale import Locale
 from keruen.report.numbers import clean, numbers
 from keruen.report.output import Output
+from keruen.report.batches import in_child_processes
 from keruen.report.countries import Outcome, index_page, status_json
 from keruen.report.page import GENERATED, html
 from keruen.report.render_estimates import estimate_figures, estimate_tables
 from keruen.report.section_figures import fig_balance, fig_labour, fig_peers, fig_share, fig_trend
+from keruen.settings import number
 from keruen.store import Store
 from keruen.store.estimates import store_estimates
 from keruen.writing import staged_folder, write_bytes, write_text
@@ -137,8 +140,11 @@ def _render_into(
 ) -> Outcome:
     """One country's report written into the (staging) folder ``out``, counting cache use."""
     before = cache.stats.copy()
-    with cache.active():
-        sections = _render(store, out, lang, scope, keep_estimates, say)
+    try:
+        with cache.active():
+            sections = _render(store, out, lang, scope, keep_estimates, say)
+    finally:
+        cache.forget()  # the next country must not keep this one's sections alive
     say(f"{scope.country}: {cache.stats.since(before).line()}")
     return Outcome.of(scope.country, sections)
 
@@ -209,13 +215,23 @@ def render_countries(
     progress: Progress | None = None,
     cache: ReportCache | None = None,
     outcomes: dict[str, Outcome] | None = None,
+    per_process: int | None = None,
 ) -> Path:
     """One country: its report in ``out``. Several: ``out/<ISO3>/`` each and ``out/index.html``.
 
-    ``cache`` as in :func:`render_report` (one cache serves every country). With several
-    countries, one whose report cannot be written at all is listed in the index with the
-    reason and the others are written; ``outcomes`` receives each country's :class:`Outcome`,
-    also written as ``status.json`` beside the index.
+    ``cache`` as in :func:`render_report`. With several countries, one whose report cannot be
+    written at all is listed in the index with the reason and the others are written;
+    ``outcomes`` receives each country's :class:`Outcome`, also written as ``status.json``
+    beside the index. Several countries are drawn in child processes, each replaced after
+    ``per_process`` countries (default ``KERUEN_REPORT_COUNTRIES_PER_PROCESS``, 20; 0: all in
+    this process): the memory of a process grows with the countries it has drawn (~130 MB a
+    country before :meth:`ReportCache.forget`, a few tens of MB after it, partly in libraries),
+    and 217 countries in one process passed 21 GB; a fresh worker every 20 countries bounds
+    it whatever a library keeps (largest worker of all 217: 1.3 GB) for about 8–12 s per
+    worker (imports, reading back the world-level parts from the disk cache), 5 % of that
+    run (benchmarks/README.md). The
+    workers open the store at ``store.path`` and the cache at ``cache.root`` themselves; a
+    store in memory is drawn in this process.
     """
     out = Path(out)
     say = progress or (lambda _msg: None)
@@ -233,16 +249,78 @@ def render_countries(
             cache=cache,
             outcomes=done,
         )
+    if per_process is None:
+        per_process = int(number("KERUEN_REPORT_COUNTRIES_PER_PROCESS"))
+    n = len(countries)
     with staged_folder(out) as stage:
-        for i, code in enumerate(countries, 1):
-            say(f"[{i}/{len(countries)}] {code}")
-            try:
-                scope = peer_group(code, group)
-                done[code] = _render_into(store, stage / code, lang, scope, True, say, cache)
-            except Exception as exc:  # noqa: BLE001 - one country's failure never ends the run
-                say(f"{code}: WARNING: report not written ({type(exc).__name__}: {exc})")
-                done[code] = Outcome(code, {}, {"report": f"{type(exc).__name__}: {exc}"})
-            say(done[code].line())
+        if per_process == 0 or store.path == ":memory:":
+            for i, code in enumerate(countries, 1):
+                say(f"[{i}/{n}] {code}")
+                done[code] = _render_country(store, stage / code, lang, code, group, say, cache)
+                say(done[code].line())
+        else:
+            jobs = [
+                _Job(store.path, store.read_only, stage / c, lang, c, group, cache.root, cache.mode)
+                for c in countries
+            ]
+            starting = lambda i, job: say(f"[{i}/{n}] {job.country}")  # noqa: E731
+            for job, result in in_child_processes(_render_job, jobs, per_process, say, starting):
+                if isinstance(result, BaseException):  # the worker died (killed, out of memory)
+                    why = f"worker process died: {type(result).__name__}: {result}"
+                    say(f"{job.country}: WARNING: report not written ({why})")
+                    result = Outcome(job.country, {}, {"report": why})
+                done[job.country] = result
+                say(result.line())
         write_text(stage / "index.html", index_page(countries, done, Locale(lang)), root=stage)
         write_text(stage / "status.json", status_json(countries, done), root=stage)
     return out / "index.html"
+
+
+def _render_country(
+    store: Store,
+    folder: Path,
+    lang: str,
+    code: str,
+    group: str | None,
+    say: Progress,
+    cache: ReportCache,
+) -> Outcome:
+    """One country of several (estimates kept); a failure is its outcome, never raised."""
+    try:
+        scope = peer_group(code, group)
+        return _render_into(store, folder, lang, scope, True, say, cache)
+    except Exception as exc:  # noqa: BLE001 - one country's failure never ends the run
+        say(f"{code}: WARNING: report not written ({type(exc).__name__}: {exc})")
+        return Outcome(code, {}, {"report": f"{type(exc).__name__}: {exc}"})
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One country of several, as handed to a worker process (:func:`_render_job`)."""
+
+    store_path: str
+    read_only: bool
+    folder: Path
+    lang: str
+    country: str
+    group: str | None
+    cache_root: Path
+    cache_mode: Mode
+
+
+#: In a worker process: its store and report cache, opened at its first country.
+_WORKER: dict[str, tuple[Store, ReportCache]] = {}
+
+
+def _render_job(job: _Job, say: Progress) -> Outcome:
+    """In a worker process: :func:`_render_country` of ``job`` (one store and cache per worker)."""
+    key = f"{job.store_path}|{job.read_only}|{job.cache_root}|{job.cache_mode}"
+    if key not in _WORKER:
+        warn = lambda msg: say(f"WARNING: {msg}")  # noqa: E731
+        try:
+            store = Store(job.store_path, read_only=job.read_only)
+        except Exception as exc:  # noqa: BLE001 - the country's outcome says why
+            return Outcome(job.country, {}, {"report": f"{type(exc).__name__}: {exc}"})
+        _WORKER[key] = (store, ReportCache(job.cache_root, job.cache_mode, warn=warn))
+    store, cache = _WORKER[key]
+    return _render_country(store, job.folder, job.lang, job.country, job.group, say, cache)
