@@ -21,7 +21,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from keruen.store import Store  # noqa: E402
-from keruen.web import profile  # noqa: E402
+from keruen.web import builds as profile  # noqa: E402
 from keruen.web.app import create_app  # noqa: E402
 from tests.slow_builds import gated_build  # noqa: E402
 
@@ -135,7 +135,7 @@ def test_a_build_process_ends_when_the_server_is_killed() -> None:
     """A server killed by a signal does not shut its pool down: its workers must end anyway."""
     script = (
         "import os\n"
-        "from keruen.web.profile import build_pool\n"
+        "from keruen.web.builds import build_pool\n"
         "print(build_pool(1).submit(os.getpid).result(), flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
     )

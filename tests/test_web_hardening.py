@@ -148,7 +148,7 @@ def test_a_profile_whose_build_failed_is_served_from_memory(
     """(22.28) Neither the failed build nor the page's observed part runs again per request."""
     import keruen.api as kr
     from keruen.errors import DataNotAvailableError
-    from keruen.web import profile
+    from keruen.web import builds as profile
 
     builds: list[str] = []
     observed: list[object] = []

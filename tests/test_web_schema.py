@@ -38,7 +38,7 @@ def operations(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     # process); `keruen serve` warms them at start-up, here they are built once before the
     # client's 10 s read time-out
     from keruen.store import Store
-    from keruen.web.profile import store_digest, systems_table
+    from keruen.web.builds import store_digest, systems_table
 
     store = Store(app.state.path, read_only=True)
     try:

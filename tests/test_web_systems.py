@@ -226,7 +226,7 @@ def test_profile_says_when_the_build_is_still_running(
     """With no time to wait, the page comes at once with its observed part and a notice."""
     import threading
 
-    from keruen.web import profile
+    from keruen.web import builds as profile
 
     gate = threading.Event()
     original = profile.build_sections
@@ -293,7 +293,7 @@ def test_a_slow_systems_table_gives_a_being_computed_page_not_a_timeout(
 def test_a_failed_profile_build_is_remembered_until_the_store_changes(
     store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from keruen.web import profile
+    from keruen.web import builds as profile
 
     calls: list[str] = []
 

@@ -87,7 +87,7 @@ def create_app(
     The store is created and the bundled snapshot loaded first if needed; the app itself only
     ever opens it read-only. With ``warm`` the report's build of Kazakhstan's profile and the
     migration systems are computed in the background at start-up (see
-    :mod:`keruen.web.profile`); a profile request waits ``profile_wait`` seconds (default: a
+    :mod:`keruen.web.builds`); a profile request waits ``profile_wait`` seconds (default: a
     quarter of the query time limit) for its country's build before rendering without it.
     Heavy builds run in ``build_workers`` worker processes with ``build_queue`` more waiting
     (default: ``KERUEN_WEB_BUILD_WORKERS``, ``KERUEN_WEB_BUILD_QUEUE``; 0 workers: one thread).
@@ -147,7 +147,7 @@ def create_app(
             answers.put(key, frame)
         return frame
 
-    from keruen.web.profile import (
+    from keruen.web.builds import (
         RETRY_AFTER,
         Profiles,
         store_digest,

@@ -26,7 +26,8 @@ from keruen.presentation.palette import series_colours
 from keruen.presentation.vega import vega_bundle
 from keruen.web.explore import add_routes as add_explore_routes
 from keruen.web.home_page import add_routes as add_home_routes
-from keruen.web.profile import SECTIONS, Profiles, store_digest, trend_figures, wait_for_build
+from keruen.web.builds import Profiles, store_digest, wait_for_build
+from keruen.web.profile import SECTIONS, trend_figures
 from keruen.web.profile import context as profile_context
 from keruen.web.profile_tables import add_routes as add_table_routes
 from keruen.web.profile_tables import migrant_share_chart, migration_balance

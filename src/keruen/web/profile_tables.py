@@ -21,14 +21,8 @@ from keruen.areas import area
 from keruen.presentation.locale import Locale
 from keruen.presentation.palette import series_colours
 from keruen.web.problems import ApiProblem
-from keruen.web.profile import (
-    RETRY_AFTER,
-    SECTION_TABLES,
-    Profiles,
-    section_rows,
-    store_digest,
-    wait_for_build,
-)
+from keruen.web.builds import RETRY_AFTER, Profiles, store_digest, wait_for_build
+from keruen.web.profile import SECTION_TABLES, section_rows
 from keruen.web.views import Lang, line_chart
 from keruen.writing import csv_text
 

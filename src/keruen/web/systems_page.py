@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from keruen.areas import name
 from keruen.errors import KeruenError
 from keruen.presentation.palette import SYSTEMS, system_colours
-from keruen.web.profile import Profiles, store_digest, systems_table, wait_for_build
+from keruen.web.builds import Profiles, store_digest, systems_table, wait_for_build
 from keruen.presentation.locale import Locale
 from keruen.presentation.methods import method_text
 from keruen.web.views import Lang, labels, line_chart, map_spec, num, page, source_labels
