@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,21 @@ from tests.slow_builds import gated_build  # noqa: E402
 
 
 @pytest.fixture()
-def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    """The slow build in place of the real one: (its gate file, its log of builds)."""
+def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
+    """The slow build in place of the real one: (its gate file, its log of builds).
+
+    The gate is named in the environment, which a worker reads as it was when spawned: the
+    pools of earlier tests are reset so this test's workers start with it.
+    """
     opened, builds = tmp_path / "gate", tmp_path / "builds.log"
     builds.touch()
     monkeypatch.setenv("KERUEN_TEST_GATE", str(opened))
     monkeypatch.setenv("KERUEN_TEST_BUILDS", str(builds))
     monkeypatch.setattr(profile, "build_sections", gated_build)
-    return opened, builds
+    profile.reset_pools()
+    yield opened, builds
+    opened.touch()  # let any build still waiting end
+    profile.reset_pools()
 
 
 def _logged(builds: Path, n: int, seconds: float = 60) -> list[str]:

@@ -145,6 +145,19 @@ def build_pool(workers: int, broken: ProcessPoolExecutor | None = None) -> Proce
         return pool
 
 
+def reset_pools() -> None:
+    """Shut down the process' build pools; the next build starts fresh worker processes.
+
+    A worker is spawned with the environment of its time and kept for later builds; after
+    the environment changed (settings read from it, in one process serving several apps) a
+    reset makes the next workers see the change. Builds under way are cancelled.
+    """
+    with _POOLS_LOCK:
+        for pool in _POOLS.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        _POOLS.clear()
+
+
 def _follow_parent(parent: int, every: float = 1.0) -> None:
     """In a worker: exit as soon as the server process ``parent`` is gone.
 
