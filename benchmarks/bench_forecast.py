@@ -15,7 +15,9 @@ interval), the same for each model held fixed, and the coverage per scored origi
 ``--write`` stores the default (``default_choice``), every row's scores, the conformal
 quantiles (all rows: everything known now) and the forward-only tables in
 ``src/keruen/data/forecast_calibration.json``, which ``keruen.models.forecast`` reads.
-``--limit`` uses the first N series only (a quick look).
+``--limit`` uses the first N series only (a quick look).  ``--candidates`` adds the models
+tried and not shipped (``forecast_engines.CANDIDATE_MODELS``) to the set the protocol chooses
+from; it cannot be combined with ``--write`` (a candidate has no labels or calibration yet).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from keruen.models import forecast_backtest as fb
+from keruen.models.forecast_engines import ALL_MODELS, CANDIDATE_MODELS
 from keruen.sources.snapshot import open_store
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "keruen" / "data" / "forecast_calibration.json"
@@ -44,7 +47,7 @@ def knomad_series(store: object, min_years: int = 15) -> tuple[dict, dict]:
     return fb.series_from_observations(frame, min_years), prov
 
 
-def run(limit: int | None = None) -> dict:
+def run(limit: int | None = None, candidates: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "snap.duckdb", quiet=True)
         series, prov = knomad_series(store)
@@ -52,7 +55,8 @@ def run(limit: int | None = None) -> dict:
     if limit:
         series = dict(list(series.items())[:limit])
     t0 = time.perf_counter()
-    bt = fb.pooled_backtest(series, origins=fb.ORIGINS)
+    models = (*ALL_MODELS, *CANDIDATE_MODELS) if candidates else ALL_MODELS
+    bt = fb.pooled_backtest(series, origins=fb.ORIGINS, models=models)
     seconds = time.perf_counter() - t0
     return {
         "backtest": bt,
@@ -104,8 +108,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--candidates", action="store_true")
     args = ap.parse_args()
-    res = run(args.limit)
+    if args.write and args.candidates:
+        ap.error("--candidates is a trial: it cannot be written as the shipped calibration")
+    res = run(args.limit, args.candidates)
     bt, fw = res["backtest"], res["forward"]
     print(
         f"REAL data: KNOMAD remittances ({res['provenance']['vintage']}), {res['n_series']} "

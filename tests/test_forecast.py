@@ -176,3 +176,39 @@ def test_a_non_negative_series_gets_non_negative_bounds_without_losing_coverage(
     neg = forecast_series(y - 300.0, model="drift", horizon=5)
     assert (neg.forecast["lower"] < 0).all()
     assert "not truncated" in str(neg.parameters["truncation"])
+
+
+def test_log_scale_candidates_continue_a_constant_growth_rate_and_refuse_zeros() -> None:
+    from keruen.errors import EstimationError
+    from keruen.models.forecast_engines import single_forecast
+
+    y = 100.0 * 1.1 ** np.arange(15)
+    mean, lo, hi = single_forecast(y, 3, 0.8, "log_drift")
+    np.testing.assert_allclose(mean, y[-1] * 1.1 ** np.arange(1, 4), rtol=1e-9)
+    assert (lo > 0).all() and (lo <= mean).all() and (mean <= hi).all()
+    with pytest.raises(EstimationError, match="log_theta could not be fitted"):
+        single_forecast(np.r_[0.0, y], 3, 0.8, "log_theta")
+
+
+def test_a_model_that_cannot_be_fitted_falls_back_to_naive_alone_in_the_pooled_backtest() -> None:
+    from keruen.models import forecast_backtest as fb
+
+    # a zero in the training run: log_drift cannot be fitted, drift and naive can
+    y = pd.Series(np.r_[0.0, np.arange(1.0, 15.0) ** 1.5], index=range(2000, 2015))
+    bt = fb.pooled_backtest({"z": y}, origins=(2011,), models=("naive", "drift", "log_drift"))
+    by = {m: g.set_index("horizon") for m, g in bt.groupby("model")}
+    assert by["log_drift"]["fallback"].all() and not by["drift"]["fallback"].any()
+    np.testing.assert_allclose(by["log_drift"]["forecast"], by["naive"]["forecast"])
+    train = y.loc[:2011].to_numpy()
+    drift = (train[-1] - train[0]) / (len(train) - 1)
+    np.testing.assert_allclose(by["drift"]["forecast"], train[-1] + drift * np.arange(1, 4))
+
+
+def test_candidates_are_not_shipped_without_a_calibration() -> None:
+    from keruen.models.forecast import calibration
+    from keruen.models.forecast_engines import ALL_MODELS, CANDIDATE_MODELS
+
+    assert set(calibration()["quantiles"]) == set(ALL_MODELS)
+    assert not set(CANDIDATE_MODELS) & set(ALL_MODELS)
+    with pytest.raises(InputError, match="unknown model 'theta'"):
+        forecast_series(_series(1, n_years=20), model="theta")  # type: ignore[arg-type]

@@ -49,6 +49,25 @@ def training_window(series: pd.Series, origin: int) -> pd.Series:
     return s.iloc[breaks[-1] + 1 :] if len(breaks) else s
 
 
+def _forecasts_or_naive(
+    y: np.ndarray, h: int, level: float, models: tuple[str, ...]
+) -> tuple[dict[str, Any], set[str]]:
+    """Forecasts of every model, with naive's in place of each one that cannot be fitted."""
+    try:
+        return all_forecasts(y, h, level, models), set()
+    except EstimationError:
+        pass
+    naive = all_forecasts(y, h, level, ("naive",))["naive"]
+    out: dict[str, Any] = {}
+    failed: set[str] = set()
+    for m in models:
+        try:
+            out[m] = all_forecasts(y, h, level, (m,))[m]
+        except EstimationError:
+            out[m], failed = naive, failed | {m}
+    return out, failed
+
+
 def pooled_backtest(
     series: Mapping[str, pd.Series],
     *,
@@ -62,7 +81,8 @@ def pooled_backtest(
 
     ``series`` maps an id to a year-indexed series.  An origin is skipped for a series whose
     training run is shorter than ``min_train`` or flat; a model that cannot be fitted is
-    replaced by the naive forecast for that origin and flagged in ``fallback``.
+    replaced by the naive forecast for that origin and flagged in ``fallback`` (that model
+    only: the others keep their own forecasts).
     """
     rows: list[dict[str, object]] = []
     h_max = max(horizons)
@@ -79,12 +99,7 @@ def pooled_backtest(
             steps = [h for h in horizons if origin + h in s.index and pd.notna(s[origin + h])]
             if not steps:
                 continue
-            fallback = False
-            try:
-                fc = all_forecasts(y, h_max, level, tuple(models))
-            except EstimationError:
-                fallback = True
-                fc = {m: all_forecasts(y, h_max, level, ("naive",))["naive"] for m in models}
+            fc, failed = _forecasts_or_naive(y, h_max, level, tuple(models))
             for m, (mean, lo, hi) in fc.items():
                 for h in steps:
                     actual = float(s[origin + h])
@@ -101,7 +116,7 @@ def pooled_backtest(
                             "scale": scale,
                             "scaled_error": abs(actual - mean[h - 1]) / scale,
                             "covered": bool(lo[h - 1] <= actual <= hi[h - 1]),
-                            "fallback": fallback,
+                            "fallback": m in failed,
                         }
                     )
     return pd.DataFrame(rows)
