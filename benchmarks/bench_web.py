@@ -266,29 +266,9 @@ def main() -> None:
             raise SystemExit("--cold needs --before (the PYTHONPATH of the code to compare)")
         cold(args)
         return
-    port = free_port()
     home = tempfile.mkdtemp(prefix="keruen-bench-web-")
-    env = {**os.environ, "KERUEN_HOME": home}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "keruen", "serve", "--port", str(port)],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(home, None)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(base + "/static/keruen.css", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(
-                    "the server did not start: " + (server.stderr.read() if server.stderr else "")
-                )
-            time.sleep(0.5)
         # the server builds Kazakhstan's report sections and the systems at start-up: measure
         # the steady state, not the warm-up
         t_warm = time.perf_counter()
