@@ -122,10 +122,13 @@ def pseudo_bayes_accounting(
     if prior_weight == "bfh":
         ks = np.array([shrinkage_constant(x[:, :, b], m[:, :, b]) for b in range(x.shape[2])])
         w = np.where(np.isinf(ks), 1.0, ks / np.where(n_b + ks > 0, n_b + ks, 1.0))
-    else:
+        fitted = np.stack(
+            [pseudo_bayes_table(x[:, :, b], m[:, :, b], k) for b, k in enumerate(ks)], axis=2
+        )
+    else:  # one weight: the same combination, without a round trip through K
         w = np.full(x.shape[2], float(prior_weight))
         ks = np.divide(w * n_b, 1.0 - w, out=np.full_like(n_b, np.inf), where=w < 1.0)
-    fitted = (1.0 - w)[None, None, :] * x + w[None, None, :] * m
+        fitted = (1.0 - w[0]) * x + w[0] * m
     od = fitted.sum(axis=2)
     moved = float(od.sum() - np.trace(od))
     moved_min = float(x.sum() - np.trace(x.sum(axis=2)))
