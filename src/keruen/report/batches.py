@@ -81,13 +81,13 @@ def in_child_processes(
                     before(i, item)
                 future = pool.submit(_call, task, item)
                 try:
-                    result = _wait(future, messages, say)
+                    result: R | BrokenProcessPool = _wait(future, messages, say)
                 except BrokenProcessPool as exc:
-                    todo.pop(0)
-                    yield item, exc
-                    break  # a new pool (and worker) for the rest
+                    result = exc
                 todo.pop(0)
                 yield item, result
+                if isinstance(result, BrokenProcessPool):
+                    break  # a new pool (and worker) for the rest
         except BaseException:
             _terminate(pool)
             raise
