@@ -118,6 +118,8 @@ def test_a_full_build_queue_answers_503_with_retry_after(
             assert page.status_code == 503
             assert page.headers["retry-after"] == str(profile.RETRY_AFTER)
             assert "text/html" in page.headers["content-type"]
+            busy = client.get("/ru/country/TJK")  # in the page's language
+            assert busy.status_code == 503 and "Сервер занят" in busy.text
             api = client.get("/api/v1/systems?start=2019&end=2019")
             assert api.status_code == 503 and api.headers["retry-after"]
             assert api.json()["error"]["code"] == "busy"

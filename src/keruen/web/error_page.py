@@ -37,6 +37,7 @@ def error_page(request: Request, status: int, code: str, message: str) -> HTMLRe
     heading = {
         404: _("Page not found"),
         400: _("The address asks for something the dashboard cannot show"),
+        503: _("The server is busy"),
     }.get(status, _("The page could not be shown"))
     response = page(
         "error.html.j2", lang, "", status=status, heading=heading, message=message, code=code
