@@ -220,9 +220,16 @@ SETTINGS: tuple[Setting, ...] = (
     # -- end of store and ingest --
     # -- report cache (owner: report-cache) --
     Setting(
+        "KERUEN_REPORT_CACHE_DIR",
+        None,
+        "Folder of the report cache; default: <KERUEN_HOME>/cache/report. Several homes may "
+        "share one (entries are checked against each store's data); it is trusted like the "
+        "store (its entries are pickles), so never point it at a folder others can write.",
+    ),
+    Setting(
         "KERUEN_REPORT_CACHE_MB",
         "512",
-        "Largest size in megabytes of the report cache (<KERUEN_HOME>/cache/report); the least "
+        "Largest size in megabytes of the report cache (KERUEN_REPORT_CACHE_DIR); the least "
         "recently used entries are removed beyond it.",
     ),
     # -- end of report cache --
@@ -312,6 +319,12 @@ def number(env: str) -> float:
     if whole and result != int(result):
         raise ConfigError(f"setting {env} must be a whole number, got {value!r}")
     return result
+
+
+def report_cache_dir() -> Path:
+    """Folder of the report cache (``KERUEN_REPORT_CACHE_DIR`` or ``<home>/cache/report``)."""
+    value = get("KERUEN_REPORT_CACHE_DIR")
+    return Path(value).expanduser() if value else home() / "cache" / "report"
 
 
 def cache_dir() -> Path:

@@ -13,7 +13,8 @@ A *part* is keyed by a digest of what it is computed from:
   the store's current rows. A new vintage of one dataset therefore rebuilds exactly the parts
   that read it.
 
-Entries live in ``<KERUEN_HOME>/cache/report/`` (:func:`default_root`); ``keruen report
+Entries live in ``<KERUEN_HOME>/cache/report/``, or ``KERUEN_REPORT_CACHE_DIR`` when set
+(:func:`default_root`); ``keruen report
 --rebuild`` recomputes and replaces them, ``--no-cache`` neither reads nor writes them, and the
 folder may be deleted at any time. The folder is kept below ``KERUEN_REPORT_CACHE_MB``
 megabytes by removing the least recently used entries. Writes are atomic (temporary file and
@@ -47,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from keruen.analysis.cache_keys import code_version, digest
 from keruen.analysis.cache_stats import Stats
 from keruen.analysis.recording import RecordingStore, dependency_digests
-from keruen.settings import home, number
+from keruen.settings import number, report_cache_dir
 from keruen.writing import write_bytes
 
 if TYPE_CHECKING:
@@ -73,8 +74,9 @@ class CacheWarning(UserWarning):
 
 
 def default_root() -> Path:
-    """``<KERUEN_HOME>/cache/report``: where :class:`ReportCache` keeps its entries."""
-    return home() / "cache" / "report"
+    """Where :class:`ReportCache` keeps its entries: ``KERUEN_REPORT_CACHE_DIR``, by default
+    ``<KERUEN_HOME>/cache/report``."""
+    return report_cache_dir()
 
 
 def _max_bytes() -> int:

@@ -45,7 +45,11 @@ def run(
         return cache.part(
             store,
             "sections",
-            {"scope": scope, "only": keys},
+            {
+                "scope": scope,
+                "only": keys,
+                "functions": [e.target for e in ENTRIES if e.key in wanted],
+            },
             lambda s: _compute(s, scope, wanted, cache),
             count=False,
             keep=lambda sections: not any(s.failed for s in sections.values()),
@@ -91,7 +95,9 @@ def _one(store: Store, scope: Scope, entry: Any, done: dict[str, Any], cache: Re
 
     if entry.kind == "derived":
         return compute(store)
-    params = None if entry.kind == "world" else scope
+    # the key names the function that computes the entry, so a registry pointing an entry at
+    # another function never gets the first one's cached value
+    params = {"function": entry.target, "scope": None if entry.kind == "world" else scope}
     inputs = [v for v in built.values() if v is not None]
     return cache.part(store, entry.key, params, compute, inputs=inputs)
 
