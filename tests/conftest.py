@@ -44,6 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if any(nodeid == s or nodeid.startswith(s + "::") for s in SWEEPS):
             item.add_marker(pytest.mark.sweep)
 
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # Property tests draw new examples on every run on a developer's machine, to find new faults;
@@ -54,12 +55,28 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session")
+def shared_report_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One report cache for the whole run (``KERUEN_REPORT_CACHE_DIR`` of every test).
+
+    The tests' many temporary homes hold stores of the same snapshot, so the parts one test
+    computed (the world corridor allocation, closed-world flows, a country's sections) are
+    read back by the next instead of recomputed; an entry is used only where the store holds
+    the data it was computed from (:mod:`keruen.analysis.cache`). A test about the cache
+    itself passes its own ``ReportCache(root)``, or unsets the variable for a cold default.
+    """
+    return tmp_path_factory.mktemp("report-cache")
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A private KERUEN_HOME already for session and module fixtures (the report cache lives
-    there), so no test writes into the user's own data folder."""
+def _session_home(
+    tmp_path_factory: pytest.TempPathFactory, shared_report_cache: Path
+) -> Iterator[None]:
+    """A private KERUEN_HOME and the run's report cache already for session and module
+    fixtures, so no test writes into the user's own data folder."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KERUEN_HOME", str(tmp_path_factory.mktemp("session-home")))
+        mp.setenv("KERUEN_REPORT_CACHE_DIR", str(shared_report_cache))
         yield
 
 
@@ -73,22 +90,26 @@ def snapshot_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 @pytest.fixture(scope="session")
 def built_report(
-    snapshot_store: Store, tmp_path_factory: pytest.TempPathFactory
+    snapshot_store: Store, tmp_path_factory: pytest.TempPathFactory, shared_report_cache: Path
 ) -> Callable[[str, str], Path]:
     """``built_report(country, lang)``: the folder of that report on the snapshot, built once.
 
     Every test module asking for the same report shares one build (the estimates are not
     stored, so the snapshot store stays as loaded); treat the folders as read-only.
     """
+    from keruen.analysis.cache import ReportCache
     from keruen.report.render import render_report
 
     root = tmp_path_factory.mktemp("reports")
     built: dict[tuple[str, str], Path] = {}
+    cache = ReportCache(shared_report_cache)  # a country's languages share its sections
 
     def build(country: str, lang: str) -> Path:
         if (country, lang) not in built:
             out = root / f"{country}_{lang}"
-            index = render_report(snapshot_store, out, lang, country=country, keep_estimates=False)
+            index = render_report(
+                snapshot_store, out, lang, country=country, keep_estimates=False, cache=cache
+            )
             built[country, lang] = index.parent
         return built[country, lang]
 
@@ -173,9 +194,11 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 
 
 @pytest.fixture(autouse=True)
-def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A fresh home (store and cache) per test and retry delays small enough for a fast suite."""
+def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_report_cache: Path) -> None:
+    """A fresh home (store and HTTP cache) per test, the run's one report cache
+    (:func:`shared_report_cache`) and retry delays small enough for a fast suite."""
     monkeypatch.setenv("KERUEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KERUEN_REPORT_CACHE_DIR", str(shared_report_cache))
     monkeypatch.delenv("KERUEN_CACHE_DIR", raising=False)
     monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "0.5")
     monkeypatch.setenv("KERUEN_HTTP_RETRIES", "2")

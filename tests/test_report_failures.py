@@ -58,6 +58,20 @@ def test_a_failed_section_is_contained_named_and_not_cached(
     assert again["trend"].held and not again["trend"].tables["series"].empty
 
 
+def test_a_cached_section_is_not_served_for_another_function(
+    snapshot_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache entry names the function that computed it: with the trend cached, a registry
+    pointing the trend at another function computes that one (here: it fails)."""
+    scope, only = peer_group("UZB"), ("trend", "measures")
+    cache = ReportCache(tmp_path / "cache")
+    assert not runner.run(snapshot_store, scope, only, cache=cache)["trend"].failed
+    _breaking(monkeypatch, "trend")
+    again = runner.run(snapshot_store, scope, only, cache=ReportCache(tmp_path / "cache"))
+    assert again["trend"].failed.startswith("EstimationError: arima")
+    assert again["measures"].failed == "not built: trend failed"
+
+
 def test_the_report_is_written_when_sections_raise(
     snapshot_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,7 +82,7 @@ def test_the_report_is_written_when_sections_raise(
         tmp_path / "rep",
         country="UZB",
         keep_estimates=False,
-        cache=ReportCache(tmp_path / "cache", memory=False),
+        cache=ReportCache(),  # the run's shared cache: the sections broken here are never in it
         outcomes=outcomes,
     )
     page = index.read_text("utf-8")
@@ -97,8 +111,8 @@ def test_the_command_warns_names_the_failed_sections_and_exits_0(
     monkeypatch.setenv("KERUEN_REPORT_COUNTRIES_PER_PROCESS", "0")
     out = tmp_path / "rep"
     result = CliRunner().invoke(
-        main, ["report", "--country", "KGZ,TJK", "--out", str(out), "--no-cache"]
-    )
+        main, ["report", "--country", "KGZ,TJK", "--out", str(out)]
+    )  # through the run's shared cache: an entry names its function, so no whole forecast
     assert result.exit_code == 0, result.output
     for code in ("KGZ", "TJK"):
         assert f"WARNING: {code}: not built: forecasts (EstimationError: arima" in result.output
@@ -124,7 +138,7 @@ def test_the_profile_says_a_failed_section_could_not_be_computed(
 
     _breaking(monkeypatch, "corridors")
     scope = peer_group("UZB")
-    sections = runner.run(snapshot_store, scope, cache=ReportCache(tmp_path / "c", memory=False))
+    sections = runner.run(snapshot_store, scope, cache=ReportCache())  # the run's shared cache
     shown = context(sections, "UZB", lang, lambda v, d=1: str(v))
     assert "corridors" in shown["failed"] and "synthetic failure" in shown["failed"]["corridors"]
     assert "corridors" not in shown["not_held"] and "corridors" not in shown["held"]

@@ -26,11 +26,10 @@ GOLDEN = Path(__file__).parent / "data" / "report_golden"
 
 @pytest.fixture(scope="module")
 def swots(snapshot_store: Store) -> dict:
-    out = {}
-    for country in ("UZB", "KAZ", "TKM"):
-        cache = ReportCache(mode="off")
-        out[country] = run(snapshot_store, peer_group(country), ("swot",), cache=cache)
-    return out
+    cache = ReportCache()  # the run's shared cache: the world-level parts are computed once
+    return {
+        c: run(snapshot_store, peer_group(c), ("swot",), cache=cache) for c in ("UZB", "KAZ", "TKM")
+    }
 
 
 def test_uzbekistan_is_judged_as_a_receiving_country(swots: dict) -> None:
