@@ -85,17 +85,24 @@ def ipf_axes(
         raise EstimationError(f"{what}: margins to fit have different totals {totals}")
     if (seed < 0).any() or any((t < 0).any() for _, t in axes_targets):
         raise EstimationError(f"{what}: negative cells in the seed or margins; check the inputs")
-    x = seed.astype(float).copy()
+    x = seed.astype(float)  # a copy, scaled in place
+    # each constraint's summed-out axes, its target shaped like the sums, and its zero cells
+    plan = []
+    for keep, target in axes_targets:
+        drop = tuple(a for a in range(x.ndim) if a not in keep)
+        tgt = np.expand_dims(np.asarray(target, dtype=float), drop)
+        plan.append((drop, tgt, tgt == 0))
+    prev, moved = np.empty_like(x), np.empty_like(x)
     for it in range(1, max_iter + 1):
-        prev = x.copy()
-        for keep, target in axes_targets:
-            drop = tuple(a for a in range(x.ndim) if a not in keep)
+        np.copyto(prev, x)
+        for drop, tgt, zero in plan:
             cur = x.sum(axis=drop, keepdims=True)
-            tgt = np.expand_dims(target, drop)
-            factor = np.divide(tgt, cur, out=np.zeros(cur.shape), where=(cur != 0))
-            factor[np.broadcast_to(tgt == 0, factor.shape)] = 0.0
-            x = x * factor
-        if np.max(np.abs(x - prev)) < tol:
+            factor = np.zeros(cur.shape)
+            np.divide(tgt, cur, out=factor, where=(cur != 0))
+            factor[np.broadcast_to(zero, factor.shape)] = 0.0
+            np.multiply(x, factor, out=x)
+        np.subtract(x, prev, out=moved)
+        if np.abs(moved, out=moved).max() < tol:
             return x, it
     raise ConvergenceError(f"{what}: IPF did not converge in {max_iter} iterations")
 
