@@ -76,7 +76,7 @@ def test_every_section_reads_turkmenistan_from_the_release_its_trend_names(
     snapshot_store: Store,
 ) -> None:
     keys = ("trend", "corridors", "forecasts", "share_gdp", "swot")
-    got = run(snapshot_store, peer_group("TKM"), keys, cache=ReportCache(mode="off"))
+    got = run(snapshot_store, peer_group("TKM"), keys, cache=ReportCache())  # the run's cache
     trend, corridors = got["trend"], got["corridors"]
     release = trend.values["releases"]["inflow"][0]["release"]
     inflow = trend.tables["series"].set_index("year")["inflow"]
@@ -151,7 +151,7 @@ def test_corridors_not_held_for_their_year_say_which_years_are_held(
     # Andorra's receipts and payments are held from 2019 only: the corridors (2017) are not
     # estimated, and the section names the release and years its other sections use
     keys = ("trend", "corridors")
-    got = run(snapshot_store, peer_group("AND"), keys, cache=ReportCache(mode="off"))
+    got = run(snapshot_store, peer_group("AND"), keys, cache=ReportCache())  # the run's cache
     corridors, trend = got["corridors"], got["trend"]
     assert not corridors.held and corridors.values["year"] == 2017
     assert corridors.values["releases"] == {"inflow": [], "outflow": []}
