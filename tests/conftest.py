@@ -23,8 +23,9 @@ from tests.fakeserver import FakeServer
 
 #: The expensive sweeps (every country in three languages, Spark, browsers, a server under a
 #: load, the forecast backtest over every country): one marked group, ``sweep``, left out of the
-#: default run (``python -m pytest`` stays under ten minutes) and run once by CI with
-#: ``python -m pytest -m sweep`` (see .ci/run). Listed here, in one place, by module or test.
+#: default run (``python -m pytest``, two worker processes, stays under ten minutes) and run
+#: once by CI in one process with ``python -m pytest -m sweep -n 0`` (see .ci/run). Listed
+#: here, in one place, by module or test.
 SWEEPS = (
     "tests/test_report_countries.py",
     "tests/test_report_sample.py",
@@ -65,7 +66,12 @@ def shared_report_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     the data it was computed from (:mod:`keruen.analysis.cache`). A test about the cache
     itself passes its own ``ReportCache(root)``, or unsets the variable for a cold default.
     """
-    return tmp_path_factory.mktemp("report-cache")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # one folder for every worker of the run
+        base = base.parent
+    root = base / "report-cache"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture(scope="session", autouse=True)
