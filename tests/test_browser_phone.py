@@ -15,7 +15,6 @@ keeps them).
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,12 +23,10 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Debian's chromium package is not installed (/usr/bin/chromium)", allow_module_level=True
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from tests.browser import require_chromium  # noqa: E402
+
+CHROMIUM = require_chromium()
+sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
 from keruen.report.browser import CHROMIUM_ARGS, wait_for_charts  # noqa: E402

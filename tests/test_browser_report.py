@@ -24,12 +24,10 @@ import pytest
 from keruen.report.browser import CHROMIUM_ARGS, wait_for_charts
 from keruen.report.render import render_report
 from keruen.store import Store
+from tests.browser import require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed"
-)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+CHROMIUM = require_chromium()
+sync_api = pytest.importorskip("playwright.sync_api")
 
 WIDTHS = (390, 1440)
 #: Vega-Lite warnings about layout hints are logged at warning level; only errors fail a test.
@@ -63,7 +61,7 @@ def reports(snapshot_store: Store, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield b
         b.close()
 

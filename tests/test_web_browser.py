@@ -8,7 +8,6 @@ work offline); skipped, with the reason, where either is missing. Screenshots ar
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -17,12 +16,10 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Debian's chromium package is not installed (/usr/bin/chromium)", allow_module_level=True
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+from tests.browser import require_chromium  # noqa: E402
+
+CHROMIUM = require_chromium()
+sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
 from keruen.web.app import create_app  # noqa: E402
