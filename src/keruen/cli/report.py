@@ -117,7 +117,7 @@ def _releases_used(store: object) -> str:
     "--rebuild",
     is_flag=True,
     help="Compute every part afresh and replace its cache entry (the cache lives in "
-    "<KERUEN_HOME>/cache/report and may be deleted at any time).",
+    "<KERUEN_HOME>/cache/report, or KERUEN_REPORT_CACHE_DIR, and may be deleted at any time).",
 )
 def report(
     out_dir: Path,
@@ -131,9 +131,10 @@ def report(
 ) -> None:
     """Write index.html, the figures (PNG and SVG), CSV files and numbers.json.
 
-    Every section, model estimate and figure is kept in a cache in <KERUEN_HOME>/cache/report,
-    keyed by the code, its parameters and the vintages of the datasets it reads: a second run
-    on unchanged data reuses them, and a new vintage rebuilds only the parts that read it.
+    Every section, model estimate and figure is kept in a cache in <KERUEN_HOME>/cache/report
+    (KERUEN_REPORT_CACHE_DIR moves it), keyed by the code, its parameters and the vintages of
+    the datasets it reads: a second run on unchanged data reuses them, and a new vintage
+    rebuilds only the parts that read it.
 
     A section that cannot be computed (a model that cannot be fitted, say) is shown as not
     built with its reason and is not cached; the rest is written, a warning lists the
