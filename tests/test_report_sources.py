@@ -7,6 +7,7 @@ import re
 import pandas as pd
 import pytest
 
+from keruen.analysis.cache import ReportCache
 from keruen.analysis.provenance import sources_used
 from keruen.analysis.section import Section
 from keruen.i18n import translations
@@ -29,8 +30,20 @@ def two_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         index = render_report(store, root / country, "en", country=country)
         pages[country] = index.read_text("utf-8")
     pages["held"] = ",".join(store.sources()["dataset"])
+    # UZB again, after KAZ stored its estimates: nothing UZB's page lists has changed
+    cache = ReportCache()
+    index = render_report(store, root / "UZB-again", "en", country="UZB", cache=cache)
+    pages["UZB-again"] = index.read_text("utf-8")
+    pages["rebuilt-again"] = ",".join(cache.stats.rebuilt)
     store.close()
     return pages
+
+
+def test_another_countrys_estimates_do_not_redraw_a_page(two_reports: dict[str, str]) -> None:
+    """The page lists only its own sources, so it is reused when another country's estimates
+    are stored (a second run of several countries redrew every page but the last's)."""
+    assert two_reports["rebuilt-again"] == ""
+    assert two_reports["UZB-again"] == two_reports["UZB"]
 
 
 def test_a_report_lists_no_estimate_of_another_country(two_reports: dict[str, str]) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jinja2
 
 from keruen import __version__
-from keruen.analysis.provenance import sources_used
 from keruen.analysis.scope import Scope
 from keruen.analysis.section import Section
 from keruen.i18n import release_label
@@ -38,7 +37,9 @@ from keruen.report.paper_swot import paper_swot_rows
 from keruen.report.reconcile_view import recon_view
 from keruen.report.render_estimates import model_label, term_label
 from keruen.report.section_figures import source_text
-from keruen.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Stands for the generation date in a cached page; replaced by today's date when written.
 GENERATED = "@@keruen-generated-date@@"
@@ -55,9 +56,13 @@ def http_url(url: object) -> str | None:
 
 
 def html(
-    store: Store, sections: dict[str, Section], scope: Scope, loc: Locale, output: Output
+    sources: pd.DataFrame, sections: dict[str, Section], scope: Scope, loc: Locale, output: Output
 ) -> str:
-    """The report page of ``sections`` in ``loc``'s language, figures and tables from ``output``."""
+    """The report page of ``sections`` in ``loc``'s language, figures and tables from ``output``.
+
+    ``sources`` are the stored files behind the sections
+    (:func:`~keruen.analysis.provenance.sources_used`), listed at the end of the page.
+    """
     _ = loc._
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("keruen.report", "templates"),
@@ -117,7 +122,7 @@ def html(
             for q in ("strengths", "weaknesses", "opportunities", "threats")
         ],
         "paper_swot": paper_swot,
-        "sources": sources_used(store.sources(), sections).to_dict("records"),
+        "sources": sources.to_dict("records"),
         "src": lambda sec: source_text(sec.sources, loc),
         "plausibility": plausibility_rows(sections.get("flows"), loc),
         "plausibility_title": plausibility_title(loc),

@@ -12,9 +12,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from keruen.analysis.cache import Mode, ReportCache, active
 from keruen.analysis.paper import paper_source
+from keruen.analysis.provenance import sources_used
 from keruen.analysis.runner import run
 from keruen.analysis.scope import Scope, peer_group
 from keruen.analysis.section import Section, estimates_of
@@ -31,6 +33,9 @@ from keruen.settings import number
 from keruen.store import Store
 from keruen.store.estimates import store_estimates
 from keruen.writing import staged_folder, write_bytes, write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[str], None]
 
@@ -161,12 +166,16 @@ def _render(
     if keep_estimates and "flows" in sections:  # estimates_of skips sections not held
         say(f"{country}: storing the estimates")
         store_estimates(store, estimates_of(sections))
+    # the files behind the sections, read here and handed to the page as an input (as text, so
+    # that equal rows always give one key): the page is redrawn when they change, not when
+    # another country's estimates are stored
+    used = sources_used(store.sources(), sections)
     page: dict[str, bytes] = cache.part(
         store,
         f"page {lang}",
         {"lang": lang, "scope": scope},
-        lambda s: _page(s, sections, scope, lang, out, say),
-        inputs=[sections],
+        lambda s: _page(s, sections, used, scope, lang, out, say),
+        inputs=[sections, used.to_json(orient="records", date_format="iso")],
         keep=lambda _page: not any(sec.failed for sec in sections.values()),
     )
     today = format_date(dt.date.today().isoformat(), lang)  # in the report's language
@@ -178,7 +187,13 @@ def _render(
 
 
 def _page(
-    store: Store, sections: dict[str, Section], scope: Scope, lang: str, out: Path, say: Progress
+    store: Store,
+    sections: dict[str, Section],
+    sources: pd.DataFrame,
+    scope: Scope,
+    lang: str,
+    out: Path,
+    say: Progress,
 ) -> dict[str, bytes]:
     """Draw the figures and write the tables, index.html and numbers.json of one language.
 
@@ -197,7 +212,7 @@ def _page(
         raise
     output.finish()
     say(f"{country}: writing index.html ({lang})")
-    page = html(store, sections, scope, loc, output)
+    page = html(sources, sections, scope, loc, output)
     text = json.dumps(clean(numbers(sections)), indent=1, ensure_ascii=False, default=str)
     return output.files | {
         "numbers.json": text.encode("utf-8"),
