@@ -200,11 +200,10 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 
 
 @pytest.fixture(autouse=True)
-def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shared_report_cache: Path) -> None:
-    """A fresh home (store and HTTP cache) per test, the run's one report cache
-    (:func:`shared_report_cache`) and retry delays small enough for a fast suite."""
+def _settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A fresh home (store and HTTP cache) per test and retry delays small enough for a fast
+    suite; the report cache stays the run's one (:func:`_session_home`)."""
     monkeypatch.setenv("KERUEN_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("KERUEN_REPORT_CACHE_DIR", str(shared_report_cache))
     monkeypatch.delenv("KERUEN_CACHE_DIR", raising=False)
     monkeypatch.setenv("KERUEN_HTTP_TIMEOUT", "0.5")
     monkeypatch.setenv("KERUEN_HTTP_RETRIES", "2")

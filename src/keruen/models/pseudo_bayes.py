@@ -126,9 +126,10 @@ def pseudo_bayes_accounting(
             [pseudo_bayes_table(x[:, :, b], m[:, :, b], k) for b, k in enumerate(ks)], axis=2
         )
     else:  # one weight: the same combination, without a round trip through K
-        w = np.full(x.shape[2], float(prior_weight))
+        weight = float(prior_weight)
+        w = np.full(x.shape[2], weight)
         ks = np.divide(w * n_b, 1.0 - w, out=np.full_like(n_b, np.inf), where=w < 1.0)
-        fitted = (1.0 - w[0]) * x + w[0] * m
+        fitted = (1.0 - weight) * x + weight * m
     od = fitted.sum(axis=2)
     moved = float(od.sum() - np.trace(od))
     moved_min = float(x.sum() - np.trace(x.sum(axis=2)))

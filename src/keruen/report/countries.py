@@ -36,6 +36,11 @@ class Outcome:
         reasons = {k: str(s.failed) for k, s in sections.items() if s.failed}
         return cls(country, states, reasons)
 
+    @classmethod
+    def not_written(cls, country: str, why: str) -> Outcome:
+        """The outcome of a country whose report could not be written at all, and why."""
+        return cls(country, {}, {"report": why})
+
     @property
     def written(self) -> bool:
         """Whether the country's report was written (``False``: its whole report failed)."""

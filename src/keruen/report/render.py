@@ -244,9 +244,8 @@ def render_countries(
     and 217 countries in one process passed 21 GB; a fresh worker every 20 countries bounds
     it whatever a library keeps (largest worker of all 217: 1.3 GB) for about 8–12 s per
     worker (imports, reading back the world-level parts from the disk cache), 5 % of that
-    run (benchmarks/README.md). The
-    workers open the store at ``store.path`` and the cache at ``cache.root`` themselves; a
-    store in memory is drawn in this process.
+    run (benchmarks/README.md). The workers open the store at ``store.path`` and the cache at
+    ``cache.root`` themselves; a store in memory is drawn in this process.
     """
     out = Path(out)
     say = progress or (lambda _msg: None)
@@ -283,7 +282,7 @@ def render_countries(
                 if isinstance(result, BaseException):  # the worker died (killed, out of memory)
                     why = f"worker process died: {type(result).__name__}: {result}"
                     say(f"{job.country}: WARNING: report not written ({why})")
-                    result = Outcome(job.country, {}, {"report": why})
+                    result = Outcome.not_written(job.country, why)
                 done[job.country] = result
                 say(result.line())
         write_text(stage / "index.html", index_page(countries, done, Locale(lang)), root=stage)
@@ -306,7 +305,7 @@ def _render_country(
         return _render_into(store, folder, lang, scope, True, say, cache)
     except Exception as exc:  # noqa: BLE001 - one country's failure never ends the run
         say(f"{code}: WARNING: report not written ({type(exc).__name__}: {exc})")
-        return Outcome(code, {}, {"report": f"{type(exc).__name__}: {exc}"})
+        return Outcome.not_written(code, f"{type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)
@@ -335,7 +334,7 @@ def _render_job(job: _Job, say: Progress) -> Outcome:
         try:
             store = Store(job.store_path, read_only=job.read_only)
         except Exception as exc:  # noqa: BLE001 - the country's outcome says why
-            return Outcome(job.country, {}, {"report": f"{type(exc).__name__}: {exc}"})
+            return Outcome.not_written(job.country, f"{type(exc).__name__}: {exc}")
         _WORKER[key] = (store, ReportCache(job.cache_root, job.cache_mode, warn=warn))
     store, cache = _WORKER[key]
     return _render_country(store, job.folder, job.lang, job.country, job.group, say, cache)
