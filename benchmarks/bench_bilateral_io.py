@@ -41,7 +41,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_bilateral import baseline, synthetic_system  # noqa: E402  (NumPy only, no keruen)
-from measure import print_summary, rounds, run  # noqa: E402
+from measure import compile_keruen, print_summary, rounds, run  # noqa: E402
 
 
 def write_synthetic(folder: Path, n: int) -> dict[str, Path]:
@@ -219,6 +219,7 @@ def main() -> None:
         m, pop, d = numpy_read(files[0], files[1], files[2] if len(files) > 2 else None)
         print(numpy_compute(m, pop, d))
         return
+    compile_keruen()
     with tempfile.TemporaryDirectory(prefix="keruen-bench-") as tmp:
         folder = Path(tmp)
         bench_long(folder, args.n, args.repeats, args.pyfixest)

@@ -71,8 +71,10 @@ def run(limit: int | None = None, candidates: bool = False) -> dict:
 
 
 def _records(table: pd.DataFrame) -> dict:
-    return {str(h): {k: (v if isinstance(v, str) else float(v)) for k, v in row.items()}
-            for h, row in table.iterrows()}
+    return {
+        str(h): {k: (v if isinstance(v, str) else float(v)) for k, v in row.items()}
+        for h, row in table.iterrows()
+    }
 
 
 def payload(res: dict) -> dict:
@@ -123,8 +125,10 @@ def main() -> None:
     print(fw["protocol"].round(3).to_string())
     print("each model held fixed (MASE / naive, 80 % coverage):")
     for m, t in fw["by_model"].items():
-        print(f"  {m:22s}", " ".join(
-            f"h{h} {r.mase_vs_naive:.3f} {r.coverage:.3f}" for h, r in t.iterrows()))
+        print(
+            f"  {m:22s}",
+            " ".join(f"h{h} {r.mase_vs_naive:.3f} {r.coverage:.3f}" for h, r in t.iterrows()),
+        )
     print("coverage per scored origin:", fw["by_origin"].round(3).to_dict())
     print(f"default: {res['default']}")
     if args.write:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import load_average, print_summary, rounds, run  # noqa: E402
+from measure import compile_keruen, load_average, print_summary, rounds, run  # noqa: E402
 
 REGRESSORS = [
     "log_distance",
@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=20261128)
     args = ap.parse_args()
+    compile_keruen()
     from keruen.models.synthetic import gravity_panel
 
     syn = gravity_panel(args.seed, n_countries=args.countries, years=range(2010, 2010 + args.years))

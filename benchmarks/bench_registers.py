@@ -519,6 +519,9 @@ def main() -> None:
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
     p.add_argument("--data", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    from measure import compile_keruen
+
+    compile_keruen()
     if args.one:
         child(args)
         return

@@ -10,7 +10,8 @@ at the 157th country). Reads the `status.json` the command writes beside its ind
 the countries written and the sections built / not held / failed (target: 0 failed), the
 failures grouped by reason, the wall time, the peak resident memory of the command's own
 process and of its largest worker, the number of workers, and the 1-minute load average
-(polled every second with psutil). The command's stderr is kept in `--log`, each line after the seconds since the start.
+(polled every second with psutil). The command's stderr is kept in `--log`, each line after
+the seconds since the start.
 
     python benchmarks/bench_report_all.py                   # every country
     python benchmarks/bench_report_all.py --sample 30       # a seeded sample of 30
@@ -86,7 +87,7 @@ def main() -> None:
             raise SystemExit(f"exit {proc.returncode}:\n{tail}")
         status = json.loads((out / "status.json").read_text("utf-8"))
     reasons: collections.Counter[str] = collections.Counter()
-    for code, row in status["by_country"].items():
+    for row in status["by_country"].values():
         for key, why in row["failed"].items():
             reasons[f"{key}: {why}"[:140]] += 1
     s = status["sections"]

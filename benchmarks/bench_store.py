@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Run, load_average, print_summary, rounds, run  # noqa: E402
+from measure import Run, compile_keruen, load_average, print_summary, rounds, run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AREAS = ["KAZ", "UZB", "KGZ", "TJK", "TKM", "RUS", "CHN", "TUR", "DEU", "KOR", "USA", "GBR"]
@@ -413,6 +413,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
+    compile_keruen()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, "
         f"Python {platform.python_version()}; load average at start {load_average():.2f}"

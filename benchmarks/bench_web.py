@@ -10,8 +10,9 @@ concurrency from an asyncio client (httpx), first to a static file of the same s
 (``/static/keruen.css``, the baseline), then to the country profile
 (``/api/v1/indicators?country=KAZ&start=2010&end=2024``, remittance measures with ranks among
 the CIS and former Soviet countries), a series of two countries, the migration systems of one
-period and the country-profile page (HTML, with the report's sections). It waits until the
-server's start-up warm-up (Kazakhstan's report build, the systems) is done, then reports errors
+period, the migrant stocks into Kazakhstan (bilateral) and the country-profile page (HTML, with
+the report's sections). It waits until the server's start-up warm-up (Kazakhstan's report
+build, the systems) is done, then reports errors
 (must be zero), p50 and p99 latency, and each route's latencies as ratios to the static file's.
 
 Cold mode (issue 22.29), the same server code against another in one run:
@@ -59,6 +60,7 @@ ROUTES = {
     "country profile": "/api/v1/indicators?country=KAZ&start=2010&end=2024",
     "series (2 countries)": "/api/v1/series?measure=remittances_received&area=KAZ,UZB",
     "systems, one period": "/api/v1/systems?start=2019&end=2019",
+    "bilateral, into KAZ": "/api/v1/bilateral?dataset=UNDESA_IMS&year=2020&destination=KAZ",
     "profile page (HTML)": "/en/country/KAZ",
 }
 #: A page whose report part says this is still being built (the server warms it at start-up).
