@@ -307,6 +307,27 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if values else 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its children alive now."""
+    import psutil
+
+    top = psutil.Process(pid)
+    total = 0.0
+    for proc in [top, *top.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU seconds of this process (its threads; not its finished children)."""
+    t = os.times()
+    return t.user + t.system
+
+
 def bench_serve(work: Path, rows: int, repeats: int) -> None:
     import duckdb
 
@@ -348,14 +369,24 @@ def bench_serve(work: Path, rows: int, repeats: int) -> None:
         idle, idle_errors = traffic.take()
         traffic.on.clear()
         k = iter(range(len(files)))
+        shares: list[tuple[float, float, float]] = []  # (wall s, server CPU s, client CPU s)
 
         def busy() -> Run:
             i = next(k)
             traffic.on.set()
             time.sleep(1)
             traffic.take()
+            server_cpu, client_cpu = cpu_seconds(server.pid), own_cpu_seconds()
             try:
-                return run(load_cmd(files[i], f"SRV{i}"), keruen_env(home))
+                r = run(load_cmd(files[i], f"SRV{i}"), keruen_env(home))
+                shares.append(
+                    (
+                        r.seconds,
+                        cpu_seconds(server.pid) - server_cpu,
+                        own_cpu_seconds() - client_cpu,
+                    )
+                )
+                return r
             finally:
                 traffic.on.clear()
 
@@ -384,6 +415,12 @@ def bench_serve(work: Path, rows: int, repeats: int) -> None:
             f"  server, during the loads: {len(during)} requests, p50 "
             f"{pct(during, 50) * 1e3:.0f} ms, p99 {pct(during, 99) * 1e3:.0f} ms, errors "
             f"{during_errors}; p99 ratio {pct(during, 99) / max(pct(idle, 99), 1e-9):.2f}"
+        )
+        wall = sum(w for w, _, _ in shares)
+        print(
+            f"  CPU during the loads beside traffic ({os.cpu_count()} CPUs): the server "
+            f"{sum(c for _, c, _ in shares) / wall:.2f} cores, this script's 8 client threads "
+            f"{sum(c for _, _, c in shares) / wall:.2f} cores (what is left is the load's)"
         )
     finally:
         server.terminate()
