@@ -519,12 +519,12 @@ def main() -> None:
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)
     p.add_argument("--data", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
-    from measure import compile_keruen
-
-    compile_keruen()
     if args.one:
         child(args)
         return
+    from measure import compile_keruen
+
+    compile_keruen()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="keruen-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"SYNTHETIC registers in {work}; DuckDB memory limit {args.memory_limit}")
