@@ -337,7 +337,7 @@ def edge_register(folder: Path) -> tuple[Path, set[tuple[int, int]]]:
 def duplicate_keys(engine, path: Path) -> set[tuple[int, int]]:  # type: ignore[no-untyped-def]
     """The person pass of ``engine`` over one file: its duplicate (person, arrival day)."""
     engine.open((path,))
-    engine.materialise("multi", sql.MULTI)
+    engine.repeated_persons("multi")
     engine.materialise("persons", sql.persons(engine.name))
     engine.materialise("dup_keys", sql.dup_keys(engine.name, many=True))
     got = engine.fetch("SELECT person_id, arr_day FROM dup_keys")
@@ -426,28 +426,46 @@ def test_cli_aggregate_feeds_keruen_indices(register, home, tmp_path: Path) -> N
 
 
 def test_the_person_count_by_array_equals_the_hash_table(clean_register, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # issue #20 item 6: the person pass's count groups through DuckDB's perfect hash table when
-    # the footers give the ids' range; it must find the same persons as the ordinary hash table
-    from keruen.registers.engines import perfect_hash_bits
+    # issue #20 item 6: the person pass's count runs over an array indexed by the id when the
+    # footers give the ids' range and it fits; it must find the persons the SQL (MULTI) finds
+    from keruen.registers.engines import dense_person_range
 
     engine = DuckDBEngine(memory_limit="300MB", threads=2)
     try:
-        assert engine.person_bits == 0  # nothing opened yet
+        assert engine.person_range is None  # nothing opened yet
         engine.open(clean_register.files)
-        assert 12 <= engine.person_bits <= 16  # 1,500 persons and their ids' range
-        engine.materialise("dense", sql.MULTI, dense_key=True)
+        assert engine.person_range is not None  # 1,500 persons: their ids' range fits
+        engine.repeated_persons("dense")
         engine.materialise("hashed", sql.MULTI)
         dense = engine.fetch("SELECT person_id FROM dense ORDER BY 1")
         hashed = engine.fetch("SELECT person_id FROM hashed ORDER BY 1")
-        setting = engine.fetch("SELECT current_setting('perfect_ht_threshold') AS t")
+        kinds = engine.fetch("SELECT typeof(person_id) AS t FROM dense LIMIT 1")
     finally:
         engine.close()
     assert len(dense) > 0 and dense.equals(hashed)
-    assert int(setting.iloc[0, 0]) == 12  # set for that one statement only
-    assert perfect_hash_bits(clean_register.files, 10_000, 2) == 0  # no room: hash table
+    assert kinds.iloc[0, 0] == "BIGINT"
+    assert dense_person_range(clean_register.files, 10_000) is None  # no room: hash table
     plain = tmp_path / "nostats.parquet"
     pq.write_table(pq.read_table(clean_register.files[0]), plain, write_statistics=False)
-    assert perfect_hash_bits((plain,), 1 << 30, 2) == 0  # no range in the footers
+    assert dense_person_range((plain,), 1 << 30) is None  # no range in the footers
+
+
+def test_the_person_count_falls_back_to_sql_when_a_footer_understates_the_range(  # type: ignore[no-untyped-def]
+    clean_register,
+) -> None:
+    engine = DuckDBEngine(memory_limit="300MB", threads=2)
+    try:
+        engine.open(clean_register.files)
+        assert engine.person_range is not None
+        low, high = engine.person_range
+        engine.person_range = (low + 10, high)  # as if a footer lied about the smallest id
+        engine.repeated_persons("dense")
+        engine.materialise("hashed", sql.MULTI)
+        dense = engine.fetch("SELECT person_id FROM dense ORDER BY 1")
+        hashed = engine.fetch("SELECT person_id FROM hashed ORDER BY 1")
+    finally:
+        engine.close()
+    assert len(dense) > 0 and dense.equals(hashed)
 
 
 def test_files_with_their_columns_in_another_order_give_the_same_checks(  # type: ignore[no-untyped-def]

@@ -255,7 +255,7 @@ def run_checks(
         engine.open(register.files)
         engine.register_frame("ref_codes", ref_codes())
         if dup_keys is None:
-            engine.materialise("multi", sql.MULTI, dense_key=True)
+            engine.repeated_persons("multi")
             engine.materialise("persons", sql.persons(engine.name))
             many = int(engine.fetch("SELECT count(*) AS n FROM persons WHERE many").iloc[0, 0])
             engine.materialise("dup_keys", sql.dup_keys(engine.name, many=many > 0))

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from keruen.errors import ConfigError, InputError
+from keruen.registers import sql
 
 ENGINES = ("duckdb", "spark")
 
@@ -32,12 +33,12 @@ class Engine(Protocol):
     def register_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Expose a small pandas table as relation ``name``."""
 
-    def materialise(self, name: str, query: str, *, dense_key: bool = False) -> None:
-        """Compute ``query`` once and keep it as relation ``name``.
+    def materialise(self, name: str, query: str) -> None:
+        """Compute ``query`` once and keep it as relation ``name``."""
 
-        ``dense_key``: the query groups by ``person_id`` alone with one small state (a count),
-        which an engine may do with an array indexed by the id instead of a hash table.
-        """
+    def repeated_persons(self, name: str) -> None:
+        """Relation ``name`` (``person_id``): the result of :data:`~keruen.registers.sql.MULTI`,
+        the persons with more than one dated record."""
 
     def view(self, name: str, query: str) -> None:
         """Name ``query`` as a (lazy) relation."""
@@ -65,7 +66,7 @@ class DuckDBEngine:
         limit = _size(memory_limit)  # a malformed limit fails before any spill folder is made
         self.limit_bytes = _bytes(limit)
         self.threads = int(threads) if threads else (os.cpu_count() or 1)
-        self.person_bits = 0  # set by open() from the files' footers
+        self.person_range: tuple[int, int] | None = None  # set by open() from the footers
         self._own_temp = temp_dir is None
         if temp_dir is None:
             sweep_spill_folders()
@@ -86,9 +87,8 @@ class DuckDBEngine:
 
         Up to :data:`UNION_FILES` files are read as a union of one scan per file, which keeps
         each file's column statistics (a multi-file scan drops them); with the person ids'
-        range known, :meth:`materialise` of a narrow grouping by person (``dense_key``) uses a
-        perfect hash table — an array indexed by the id — when :func:`perfect_hash_bits`
-        allows it.
+        range known, :meth:`repeated_persons` counts the records by person in an array indexed
+        by the id when :func:`dense_person_range` allows it.
         """
         if len(files) <= UNION_FILES:
             scans = [f"SELECT * FROM read_parquet('{_quote(str(p))}')" for p in files]
@@ -97,7 +97,7 @@ class DuckDBEngine:
             listing = ", ".join(f"'{_quote(str(p))}'" for p in files)
             body = f"SELECT * FROM read_parquet([{listing}])"
         self.con.execute(f"CREATE OR REPLACE VIEW register_raw AS {body}")
-        self.person_bits = perfect_hash_bits(files, self.limit_bytes, self.threads)
+        self.person_range = dense_person_range(files, self.limit_bytes)
 
     def register_frame(self, name: str, frame: pd.DataFrame) -> None:
         """Copy a small table into DuckDB."""
@@ -105,22 +105,43 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_frame")
         self.con.unregister(f"_{name}_frame")
 
-    def materialise(self, name: str, query: str, *, dense_key: bool = False) -> None:
-        """A temporary table (spills to disk beyond the memory limit).
+    def materialise(self, name: str, query: str) -> None:
+        """A temporary table (spills to disk beyond the memory limit)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
-        ``dense_key`` with the person ids' range known (:meth:`open`): DuckDB's perfect hash
-        aggregate for this query only — half the CPU time of :data:`~keruen.registers.sql.MULTI`
-        at 2·10^6 persons; for wider states (the person pass's second step) it costs more, so
-        only the narrow count uses it.
+    def repeated_persons(self, name: str) -> None:
+        """:data:`~keruen.registers.sql.MULTI`, counted in an array indexed by the id
+        (``numpy.bincount``) when :meth:`open` found the ids' range in the footers and the
+        arrays fit (:func:`dense_person_range`); else by DuckDB's hash aggregate, which spills.
+
+        At 10^7 persons (11 M records, ids over 2^24) the array took 0.2-0.5 s where the hash
+        aggregate took 1.0-1.2 s (benchmarks/README.md, "Registers").
         """
-        bits = self.person_bits if dense_key else 0
-        if bits:
-            self.con.execute(f"SET perfect_ht_threshold = {bits}")
+        if self.person_range is None:
+            self.materialise(name, sql.MULTI)
+            return
+        import numpy as np
+        import pyarrow as pa
+
+        low = self.person_range[0]
+        shifted = np.subtract(
+            self.con.execute(sql.MULTI_RECORDS).fetchnumpy()["person_id"], low, dtype=np.int64
+        )
+        if shifted.size and int(shifted.min()) < 0:  # a footer understated the range
+            self.materialise(name, sql.MULTI)
+            return
+        counts = np.bincount(shifted)
+        del shifted
+        repeated = pa.table({"person_id": np.flatnonzero(counts > 1).astype(np.int64) + low})
+        del counts
+        self.con.register(f"_{name}_array", repeated)
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                f"SELECT CAST(person_id AS BIGINT) AS person_id FROM _{name}_array"
+            )
         finally:
-            if bits:
-                self.con.execute("RESET perfect_ht_threshold")
+            self.con.unregister(f"_{name}_array")
 
     def view(self, name: str, query: str) -> None:
         """A view."""
@@ -243,13 +264,17 @@ class SparkEngine:
         """A small Spark table from pandas."""
         self.spark.createDataFrame(frame).createOrReplaceTempView(name)
 
-    def materialise(self, name: str, query: str, *, dense_key: bool = False) -> None:
-        """A cached (memory, then disk) temporary view (``dense_key`` changes nothing here)."""
+    def materialise(self, name: str, query: str) -> None:
+        """A cached (memory, then disk) temporary view."""
         from pyspark import StorageLevel
 
         frame = self.spark.sql(query).persist(StorageLevel.MEMORY_AND_DISK)
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)
+
+    def repeated_persons(self, name: str) -> None:
+        """:data:`~keruen.registers.sql.MULTI`, as Spark SQL plans it."""
+        self.materialise(name, sql.MULTI)
 
     def view(self, name: str, query: str) -> None:
         """A temporary view."""
@@ -302,26 +327,30 @@ def _size(text: str) -> str:
 
 #: Most files read as a union of per-file scans (beyond, one multi-file scan plans faster).
 UNION_FILES = 256
-#: Widest person-id range (in bits) grouped through a perfect hash table, whatever the memory:
-#: at 2^21 ids it halves the count's CPU time; at 2^24 (10^7 persons) it costs 1.8x the hash
-#: table's and three times its memory (benchmarks/README.md, "Issue #20 item 6").
-MAX_PERFECT_BITS = 21
+def dense_person_range(files: tuple[Path, ...], limit_bytes: int) -> tuple[int, int] | None:
+    """The person ids' (lowest, highest) from the footers, when counting by an array fits.
 
+    The count holds the ids of the dated records (8 bytes each, twice while they are shifted)
+    and an 8-byte counter per id of the range, outside DuckDB's memory limit: together they
+    must stay within a quarter of the limit. ``None`` when a footer does not give the range or
+    the row count, or when it does not fit: DuckDB's hash aggregate then counts (and spills).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-def perfect_hash_bits(files: tuple[Path, ...], limit_bytes: int, threads: int) -> int:
-    """Bits of the person ids' range when a perfect hash table over it fits: each thread keeps
-    one of 2^bits slots of about 16 bytes, and all of them must stay within an eighth of the
-    memory limit (the table does not spill). 0 when the footers do not give the range, or it is
-    too wide: DuckDB then keeps its ordinary hash table (which spills)."""
     from keruen.registers.footers import column_facts
 
     facts = column_facts(files, ("person_id",))["person_id"]
     if not (facts.ranged and isinstance(facts.low, int) and isinstance(facts.high, int)):
-        return 0
-    bits = max(int(facts.high - facts.low).bit_length(), 1)
-    if bits > MAX_PERFECT_BITS or (1 << bits) * 16 * max(threads, 1) > limit_bytes // 8:
-        return 0
-    return max(bits, 12)  # never below DuckDB's own default
+        return None
+    try:
+        rows = sum(pq.read_metadata(p).num_rows for p in files)
+    except (OSError, pa.ArrowException):
+        return None
+    span = int(facts.high) - int(facts.low) + 1
+    if 16 * rows + 9 * span > limit_bytes // 4:
+        return None
+    return int(facts.low), int(facts.high)
 
 
 def _bytes(text: str) -> int:

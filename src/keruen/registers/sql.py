@@ -99,10 +99,12 @@ def _days(dialect: str, col: str) -> str:
 #: Persons with more than one dated record: the only ones whose records are compared. Most
 #: persons of a register have one record, so this narrow aggregate (a key and a count per
 #: person) leaves :func:`persons` a tenth of the records; at 10^8 records it halves the
-#: person pass (benchmarks/README.md, "Registers").
-MULTI = """
+#: person pass (benchmarks/README.md, "Registers"). ``MULTI_RECORDS``: the records it counts
+#: (an engine may count them otherwise: :meth:`keruen.registers.engines.Engine.repeated_persons`).
+MULTI_RECORDS = """
 SELECT person_id FROM register_raw
-WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL
+WHERE person_id IS NOT NULL AND arrival_date IS NOT NULL"""
+MULTI = MULTI_RECORDS + """
 GROUP BY person_id HAVING count(*) > 1"""
 
 
