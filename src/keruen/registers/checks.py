@@ -103,7 +103,7 @@ def records_range(register: RegisterFiles) -> tuple[date, date] | None:
         return None
     if not all(isinstance(v, date) for v in ends):
         return None
-    return min(ends), max(ends)  # type: ignore[type-var]
+    return min(ends), max(ends)  # type: ignore[type-var, return-value]
 
 
 def bound_span(span: tuple[date, date], records: tuple[date, date] | None) -> tuple[date, date]:

@@ -37,8 +37,10 @@ class Engine(Protocol):
         """Compute ``query`` once and keep it as relation ``name``."""
 
     def repeated_persons(self, name: str) -> None:
-        """Relation ``name`` (``person_id``): the result of :data:`~keruen.registers.sql.MULTI`,
-        the persons with more than one dated record."""
+        """Relation ``name`` (``person_id``): the persons with more than one dated record.
+
+        What :data:`~keruen.registers.sql.MULTI` selects, however the engine counts.
+        """
 
     def view(self, name: str, query: str) -> None:
         """Name ``query`` as a (lazy) relation."""
@@ -110,9 +112,11 @@ class DuckDBEngine:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
 
     def repeated_persons(self, name: str) -> None:
-        """:data:`~keruen.registers.sql.MULTI`, counted in an array indexed by the id
-        (``numpy.bincount``) when :meth:`open` found the ids' range in the footers and the
-        arrays fit (:func:`dense_person_range`); else by DuckDB's hash aggregate, which spills.
+        """:data:`~keruen.registers.sql.MULTI`, counted in an array indexed by the id.
+
+        The array (``numpy.bincount``) is used when :meth:`open` found the ids' range in the
+        footers and the arrays fit (:func:`dense_person_range`); else DuckDB's hash aggregate
+        counts, and spills.
 
         At 10^7 persons (11 M records, ids over 2^24) the array took 0.2-0.5 s where the hash
         aggregate took 1.0-1.2 s (benchmarks/README.md, "Registers").
