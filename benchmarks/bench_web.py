@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -55,12 +56,22 @@ COLD_COUNTRIES = (
 #: A cheap API route fetched during the cold load (cached after its first answer).
 CHEAP_API = "/api/v1/series?measure=remittances_received&area=KAZ,UZB"
 
-ROUTES = {
+
+def new_profile(i: int) -> str:
+    """The country profile with parameters not asked before (no answer kept for them)."""
+    country = COLD_COUNTRIES[i % len(COLD_COUNTRIES)]
+    start = 1990 + (i // len(COLD_COUNTRIES)) % 25
+    end = 2020 + (i // (len(COLD_COUNTRIES) * 25)) % 5
+    return f"/api/v1/indicators?country={country}&start={start}&end={end}"
+
+
+ROUTES: dict[str, str | Callable[[int], str]] = {
     "static file (baseline)": "/static/keruen.css",
     "country profile": "/api/v1/indicators?country=KAZ&start=2010&end=2024",
     "series (2 countries)": "/api/v1/series?measure=remittances_received&area=KAZ,UZB",
     "systems, one period": "/api/v1/systems?start=2019&end=2019",
     "bilateral, into KAZ": "/api/v1/bilateral?dataset=UNDESA_IMS&year=2020&destination=KAZ",
+    "profile, new parameters": new_profile,
     "profile page (HTML)": "/en/country/KAZ",
 }
 #: A page whose report part says this is still being built (the server warms it at start-up).
@@ -73,11 +84,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def hammer(base: str, path: str, n: int, concurrency: int) -> tuple[list[float], int]:
+async def hammer(
+    base: str, path: str | Callable[[int], str], n: int, concurrency: int, first: int = 0
+) -> tuple[list[float], int]:
+    """``n`` GETs of ``path`` (or of ``path(i)`` for i = first, first + 1, ...)."""
     latencies: list[float] = []
     errors = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(n):
+    for i in range(first, first + n):
         queue.put_nowait(i)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
 
@@ -85,12 +99,12 @@ async def hammer(base: str, path: str, n: int, concurrency: int) -> tuple[list[f
             nonlocal errors
             while True:
                 try:
-                    queue.get_nowait()
+                    i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
                 t0 = time.perf_counter()
                 try:
-                    r = await client.get(path)
+                    r = await client.get(path(i) if callable(path) else path)
                     if r.status_code != 200:
                         errors += 1
                 except httpx.HTTPError:
@@ -286,7 +300,7 @@ def main() -> None:
         for label, path in ROUTES.items():
             asyncio.run(hammer(base, path, 20, args.concurrency))  # warm-up
             t0 = time.perf_counter()
-            lat, errors = asyncio.run(hammer(base, path, args.requests, args.concurrency))
+            lat, errors = asyncio.run(hammer(base, path, args.requests, args.concurrency, 20))
             wall = time.perf_counter() - t0
             results[label] = (pct(lat, 50), pct(lat, 99), errors, args.requests / wall)
         base_p50, base_p99, _, _ = results["static file (baseline)"]

@@ -15,6 +15,7 @@ import pytest
 from keruen.indicators.remittances import rank_within
 from keruen.store import Store
 from keruen.store.concepts import SERIES_COLUMNS, concept_panel, concept_series, concepts
+from tests.cli_store import built_store, store_home  # noqa: F401
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,71 @@ def test_ranks_per_group_equal_ranking_each_group_alone() -> None:
     one_by_one = pd.concat([rank_within(values[year == y]) for y in (2020, 2021)])
     pd.testing.assert_series_equal(grouped, one_by_one)
     assert grouped.tolist()[:2] == [1, 2] and pd.isna(grouped[2])
+
+
+PANEL = ["remittances_received", "remittances_paid", "gdp", "population", "migrant_stock"]
+
+
+@pytest.mark.parametrize(
+    ("areas", "periods"),
+    [
+        (["KAZ"], [str(y) for y in range(2010, 2025)]),
+        (["KAZ", "UZB", "TKM", "RUS", "DEU", "XXX"], [str(y) for y in range(1990, 2026)]),
+        (["ATA"], ["1900"]),
+    ],
+)
+def test_the_rows_of_some_areas_are_every_areas_rows_filtered(
+    store: Store, areas: list[str], periods: list[str]
+) -> None:
+    # what lets remittance_panel read every area once per store version and slice it
+    from keruen.store.concepts import candidate_rows
+
+    asked = candidate_rows(store, PANEL, areas, periods)
+    every = candidate_rows(store, PANEL)
+    sliced = every[every["ref_area"].isin(areas) & every["period"].isin(periods)]
+    pd.testing.assert_frame_equal(asked.reset_index(drop=True), sliced.reset_index(drop=True))
+
+
+def test_the_panel_is_read_once_per_version(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keruen.store.panels as panels
+    from keruen.store import memo
+
+    memo.clear()
+    calls: list[int] = []
+    real = panels.candidate_rows
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(panels, "candidate_rows", counted)
+    kaz, _ = panels.remittance_panel(store, ["KAZ"], range(2010, 2025))
+    uzb, _ = panels.remittance_panel(store, ["UZB", "KGZ"], range(2000, 2021))
+    assert len(calls) == 1  # the second request sliced what the first read
+    assert kaz["ref_area"].unique().tolist() == ["KAZ"] and len(kaz) == 15
+    assert sorted(uzb["ref_area"].unique()) == ["KGZ", "UZB"] and len(uzb) == 42
+    memo.clear()
+
+
+def test_a_newer_version_is_read_not_the_panel_kept_for_the_last(store_home: Path) -> None:
+    from click.testing import CliRunner
+
+    from keruen.cli import main
+    from keruen.store.panels import remittance_panel
+
+    old = Store(store_home, read_only=True)
+    before = remittance_panel(old, ["KAZ"], [2020])[0]["inflow"].iloc[0]
+    newer = store_home.parent / "newer.csv"
+    newer.write_text(
+        "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,obs_status\n"
+        "WB_WDI,BX.TRF.PWKR.CD.DT,KAZ,,,2020,123456789,current US$,A\n",
+        "utf-8",
+    )
+    args = ["load", str(newer), "--dataset", "WB_WDI", "--vintage", "test-newer"]
+    loaded = CliRunner().invoke(main, [*args, "--publisher", "T", "--release", "2099-01-01"])
+    assert loaded.exit_code == 0, loaded.output
+    assert remittance_panel(old, ["KAZ"], [2020])[0]["inflow"].iloc[0] == before  # its version
+    with Store(store_home, read_only=True) as new:
+        assert remittance_panel(new, ["KAZ"], [2020])[0]["inflow"].iloc[0] == 123456789.0
+    assert before != 123456789.0
+    old.close()

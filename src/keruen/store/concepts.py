@@ -102,14 +102,29 @@ def concept_panel(
 ) -> pd.DataFrame:
     """Several concepts' series in one SQL query: ``concept`` + :func:`concept_series` columns.
 
+    :func:`candidate_rows`, less the values no computation can use (:func:`plausible`, which
+    warns about them).
+    """
+    return plausible(candidate_rows(store, names, areas, periods))
+
+
+def candidate_rows(
+    store: Store,
+    names: Sequence[str],
+    areas: Sequence[str] | None = None,
+    periods: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The chosen row of every concept, area and period, before :func:`plausible`.
+
     Each candidate series is read as :meth:`Store.observations` reads it (newest vintage per
     value, totals only, missing values dropped), scaled to the concept's unit; for every
     concept, area and period the candidate with the newest release wins (ties: the one listed
     first in ``data/concepts.toml``). All candidates of all concepts are read in one scan of
     the observations (the store's own query over their datasets and measures), joined to the
     candidate list and ranked by one window inside DuckDB, so only the chosen rows reach
-    pandas. Rows are ordered by concept (as given), area and period. Values no computation
-    can use are left out, with a warning (:func:`plausible`).
+    pandas. Rows are ordered by concept (as given), area and period. The choice is made per
+    concept, area and period, so the rows of some areas and periods are those of every area
+    and period filtered to them (:func:`keruen.store.panels.remittance_panel` relies on it).
     """
     registry = concepts()
     for concept in names:
@@ -164,7 +179,7 @@ def concept_panel(
                                    ORDER BY o.release DESC NULLS LAST, c.candidate) = 1
         ORDER BY c.concept_order, o.ref_area, o.period
     """
-    return plausible(store._query_over(datasets, query, [*rows, *where]).df())  # noqa: SLF001
+    return store._query_over(datasets, query, [*rows, *where]).df()  # noqa: SLF001
 
 
 def concept_series(

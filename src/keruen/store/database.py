@@ -24,7 +24,7 @@ from keruen.store.records import IngestResult, Provenance, _reason
 from keruen.store.rows import Rows
 from keruen.store.schema import DDL, OBSERVATION_KEY
 from keruen.store.segments import ensure_store
-from keruen.store.versions import Manifest, open_reader, read_manifest
+from keruen.store.versions import Manifest, open_reader, read_manifest, version_identity
 from keruen.store.writer import Writing
 
 __all__ = ["IngestResult", "Provenance", "Store", "Writing"]
@@ -90,6 +90,18 @@ class Store:
         self.con  # noqa: B018 - opens the current version
         assert self._manifest is not None
         return self._manifest.version
+
+    @property
+    def version_key(self) -> tuple[str, int, tuple[str, ...]] | None:
+        """The identity of the version read: folder, number, segment files (None in memory).
+
+        Results derived from one version alone may be kept under it (:mod:`keruen.store.memo`).
+        """
+        if self.path == ":memory:":
+            return None
+        self.con  # noqa: B018 - opens the current version
+        assert self._manifest is not None
+        return version_identity(self.path, self._manifest)
 
     def refresh(self) -> bool:
         """Let go of the version read if a newer one was published; whether it was."""

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from keruen.store.concepts import concept_panel
+from keruen.store.concepts import candidate_rows, plausible
 from keruen.store.database import Store
+from keruen.store.memo import per_version
 
 #: panel column → concept of data/concepts.toml
 PANEL_CONCEPTS = {
@@ -17,6 +18,7 @@ PANEL_CONCEPTS = {
     "population": "population",
     "migrant_stock": "migrant_stock",
 }
+CONCEPTS = list(PANEL_CONCEPTS.values())
 
 
 def remittance_panel(
@@ -29,8 +31,11 @@ def remittance_panel(
     """
     periods = [str(y) for y in years]
     index = pd.MultiIndex.from_product([list(areas), periods], names=["ref_area", "period"])
-    # every input of every area and year in one query (keruen.store.concepts.concept_panel)
-    long = concept_panel(store, list(PANEL_CONCEPTS.values()), list(areas), periods)
+    # every input of every area and year, read once per store version (one query), then the
+    # rows asked for: a request for other countries or years does not query the store again
+    every = per_version(store, "remittance_panel", lambda: candidate_rows(store, CONCEPTS))
+    wanted = every["ref_area"].isin(list(areas)) & every["period"].isin(periods)
+    long = plausible(every.loc[wanted].reset_index(drop=True))
     column_of = {concept: column for column, concept in PANEL_CONCEPTS.items()}
     long["column"] = long["concept"].map(column_of)
     wide = long.pivot(index=["ref_area", "period"], columns="column", values="value")

@@ -203,6 +203,11 @@ def _union(table: str, aliases: list[str]) -> str:
     return " UNION ALL ".join(f"SELECT {cols} FROM {a}.main.{table}" for a in aliases)
 
 
+def version_identity(path: str | Path, manifest: Manifest) -> tuple[str, int, tuple[str, ...]]:
+    """What identifies a store version: its folder, number and segment files (unique names)."""
+    return str(Path(path).resolve()), manifest.version, tuple(s.file for s in manifest.segments)
+
+
 def open_reader(path: str | Path) -> tuple[Any, Manifest]:
     """A read-only connection over the current version of the store at ``path``.
 
@@ -286,5 +291,10 @@ class LatestReader:
 
     def cursor(self) -> Any:
         """A cursor over the newest version (one consistent version for its whole life)."""
+        return self.versioned_cursor()[0]
+
+    def versioned_cursor(self) -> tuple[Any, Manifest]:
+        """A cursor over the newest version, with that version's manifest."""
         self._refresh()
-        return self._con.cursor()
+        with self._lock:
+            return self._con.cursor(), self._manifest
