@@ -5,8 +5,10 @@ alone — e.g. every area's inputs of the remittance panel — can be kept for a
 reader reads that version: the REST API then answers a request for new parameters by slicing
 it instead of querying the store again. Entries are keyed by the version's identity (the
 store's folder, the version number and its segment files, whose names are unique); a newer
-version is another key, and the least recently used entries are dropped beyond
-:data:`MAX_ENTRIES`. An in-memory store, which changes in place, is never memoised.
+version is another key. Only the :data:`VERSIONS_KEPT` newest versions of a store keep entries
+(a server updated weekly does not accumulate a table per week), and at most
+:data:`MAX_ENTRIES` in all, the least recently used dropped first. An in-memory store, which
+changes in place, is never memoised.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-#: Most entries kept in one process (each a few MB at most: one derived table per version).
-MAX_ENTRIES = 16
+#: Most entries kept in one process (the remittance panel's inputs: about 20 MB each).
+MAX_ENTRIES = 8
+#: Newest versions of one store whose entries are kept (the one served and the one before,
+#: which requests started before an update still read).
+VERSIONS_KEPT = 2
 
 _entries: OrderedDict[tuple[Hashable, Hashable], Any] = OrderedDict()
 _lock = threading.Lock()
@@ -43,9 +48,24 @@ def per_version(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
     with _lock:
         value = _entries.setdefault(full, value)
         _entries.move_to_end(full)
+        _forget_old_versions(version)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
     return value  # type: ignore[no-any-return]
+
+
+def _forget_old_versions(version: Hashable) -> None:
+    """Drop the entries of the store of ``version`` older than its newest kept versions."""
+    if not (isinstance(version, tuple) and len(version) >= 2):
+        return
+    folder = version[0]
+    numbers = sorted(
+        {v[1] for v, _ in _entries if isinstance(v, tuple) and v[:1] == (folder,)}, reverse=True
+    )
+    stale = set(numbers[VERSIONS_KEPT:])
+    for entry in [e for e in _entries if isinstance(e[0], tuple) and e[0][:1] == (folder,)]:
+        if entry[0][1] in stale:
+            del _entries[entry]
 
 
 def clear() -> None:

@@ -21,6 +21,16 @@ PANEL_CONCEPTS = {
 CONCEPTS = list(PANEL_CONCEPTS.values())
 
 
+#: Columns of :func:`~keruen.store.concepts.candidate_rows` the panel and its sources use.
+_KEPT = ["concept", "ref_area", "period", "value", "dataset", "measure", "vintage", "publisher",
+         "licence"]  # fmt: skip
+
+
+def _inputs(store: Store) -> pd.DataFrame:
+    """Every area's and period's rows of the panel's concepts (kept per store version)."""
+    return candidate_rows(store, CONCEPTS)[_KEPT]
+
+
 def remittance_panel(
     store: Store, areas: Sequence[str], years: Sequence[int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -33,7 +43,7 @@ def remittance_panel(
     index = pd.MultiIndex.from_product([list(areas), periods], names=["ref_area", "period"])
     # every input of every area and year, read once per store version (one query), then the
     # rows asked for: a request for other countries or years does not query the store again
-    every = per_version(store, "remittance_panel", lambda: candidate_rows(store, CONCEPTS))
+    every = per_version(store, "remittance_panel", lambda: _inputs(store))
     wanted = every["ref_area"].isin(list(areas)) & every["period"].isin(periods)
     long = plausible(every.loc[wanted].reset_index(drop=True))
     column_of = {concept: column for column, concept in PANEL_CONCEPTS.items()}
