@@ -160,3 +160,17 @@ def test_a_newer_version_is_read_not_the_panel_kept_for_the_last(store_home: Pat
         assert remittance_panel(new, ["KAZ"], [2020])[0]["inflow"].iloc[0] == 123456789.0
     assert before != 123456789.0
     old.close()
+
+
+def test_a_recorded_computation_notes_the_panels_datasets_even_when_it_is_kept(
+    store: Store,
+) -> None:
+    # the report cache's lineage: a section reading the panel depends on its datasets, also
+    # when another reader already read (and kept) the panel of this version
+    from keruen.analysis.recording import RecordingStore
+    from keruen.store.panels import remittance_panel
+
+    remittance_panel(store, ["KAZ"], [2020])  # kept for this version
+    recorded = RecordingStore(store)
+    remittance_panel(recorded, ["KAZ"], [2020])
+    assert any("WB_WDI" in dep.upper() for dep in recorded.deps), recorded.deps

@@ -106,6 +106,14 @@ class RecordingStore(Store):
         """Add ``deps`` to what this computation read."""
         self.deps.update(deps)
 
+    @property
+    def version_key(self) -> None:  # type: ignore[override]
+        """None: nothing read through this view is served from :mod:`keruen.store.memo`.
+
+        A result kept there would skip the reads this view records.
+        """
+        return None
+
     # -- what is recorded by dataset -------------------------------------------------------
     def _datasets(self, dataset: str | Sequence[str] | None) -> None:
         if dataset is None:
