@@ -117,25 +117,32 @@ def test_the_rows_of_some_areas_are_every_areas_rows_filtered(
     pd.testing.assert_frame_equal(asked.reset_index(drop=True), sliced.reset_index(drop=True))
 
 
-def test_the_panel_is_read_once_per_version(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_panel_of_every_area_is_read_once_per_version_from_the_second_ask(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import keruen.store.panels as panels
     from keruen.store import memo
 
     memo.clear()
-    calls: list[int] = []
-    real = panels.candidate_rows
+    full: list[int] = []
+    real = panels._inputs
 
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real(*args, **kwargs)
+    def counted(s: Store):  # type: ignore[no-untyped-def]
+        full.append(1)
+        return real(s)
 
-    monkeypatch.setattr(panels, "candidate_rows", counted)
-    kaz, _ = panels.remittance_panel(store, ["KAZ"], range(2010, 2025))
-    uzb, _ = panels.remittance_panel(store, ["UZB", "KGZ"], range(2000, 2021))
-    assert len(calls) == 1  # the second request sliced what the first read
-    assert kaz["ref_area"].unique().tolist() == ["KAZ"] and len(kaz) == 15
-    assert sorted(uzb["ref_area"].unique()) == ["KGZ", "UZB"] and len(uzb) == 42
+    monkeypatch.setattr(panels, "_inputs", counted)
+    asks = [(["KAZ"], range(2010, 2025)), (["UZB", "KGZ"], range(2000, 2021)), (["KAZ"], [2020])]
+    got = [panels.remittance_panel(store, areas, years) for areas, years in asks]
+    assert len(full) == 1  # not for the first ask (a one-off reads its rows), once after
     memo.clear()
+    for (areas, years), (panel, used) in zip(asks, got, strict=True):
+        first, first_used = panels.remittance_panel(store, areas, years)  # the narrow read
+        pd.testing.assert_frame_equal(panel, first)
+        pd.testing.assert_frame_equal(used, first_used)
+        assert sorted(panel["ref_area"].unique()) == sorted(areas)
+        assert len(panel) == len(areas) * len(list(years))
+        memo.clear()
 
 
 def test_a_newer_version_is_read_not_the_panel_kept_for_the_last(store_home: Path) -> None:
@@ -145,7 +152,8 @@ def test_a_newer_version_is_read_not_the_panel_kept_for_the_last(store_home: Pat
     from keruen.store.panels import remittance_panel
 
     old = Store(store_home, read_only=True)
-    before = remittance_panel(old, ["KAZ"], [2020])[0]["inflow"].iloc[0]
+    for _ in range(2):  # asked twice: every area's panel is kept for this version
+        before = remittance_panel(old, ["KAZ"], [2020])[0]["inflow"].iloc[0]
     newer = store_home.parent / "newer.csv"
     newer.write_text(
         "dataset,measure,ref_area,counterpart_area,breakdown,period,value,unit,obs_status\n"
@@ -157,7 +165,8 @@ def test_a_newer_version_is_read_not_the_panel_kept_for_the_last(store_home: Pat
     assert loaded.exit_code == 0, loaded.output
     assert remittance_panel(old, ["KAZ"], [2020])[0]["inflow"].iloc[0] == before  # its version
     with Store(store_home, read_only=True) as new:
-        assert remittance_panel(new, ["KAZ"], [2020])[0]["inflow"].iloc[0] == 123456789.0
+        for _ in range(2):
+            assert remittance_panel(new, ["KAZ"], [2020])[0]["inflow"].iloc[0] == 123456789.0
     assert before != 123456789.0
     old.close()
 
@@ -170,7 +179,8 @@ def test_a_recorded_computation_notes_the_panels_datasets_even_when_it_is_kept(
     from keruen.analysis.recording import RecordingStore
     from keruen.store.panels import remittance_panel
 
-    remittance_panel(store, ["KAZ"], [2020])  # kept for this version
+    for _ in range(2):
+        remittance_panel(store, ["KAZ"], [2020])  # kept for this version
     recorded = RecordingStore(store)
     remittance_panel(recorded, ["KAZ"], [2020])
     assert any("WB_WDI" in dep.upper() for dep in recorded.deps), recorded.deps

@@ -70,3 +70,14 @@ def test_the_process_keeps_at_most_max_entries() -> None:
     for n in range(memo.MAX_ENTRIES + 5):
         memo.per_version(Version((f"/store{n}", 1, ())), "k", compute)
     assert len(memo._entries) == memo.MAX_ENTRIES  # noqa: SLF001
+
+
+def test_a_result_asked_for_again_is_computed_from_the_second_ask() -> None:
+    calls, compute = counter()
+    v1, v2 = Version(("/s", 1, ("seg-1",))), Version(("/s", 2, ("seg-2",)))
+    assert memo.when_asked_again(v1, "k", compute) is None  # first: the caller reads narrowly
+    assert memo.when_asked_again(v1, "k", compute) == 1
+    assert memo.when_asked_again(v1, "k", compute) == 1
+    assert memo.when_asked_again(v2, "k", compute) is None  # a new version starts again
+    assert memo.when_asked_again(Version(None), "k", compute) is None
+    assert len(calls) == 1

@@ -54,6 +54,46 @@ def per_version(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
     return value  # type: ignore[no-any-return]
 
 
+#: What an entry holds between the first and the second time its key is asked for.
+_ASKED = object()
+
+
+def when_asked_again(store: Any, key: Hashable, compute: Callable[[], T]) -> T | None:
+    """None the first time ``key`` is asked for this version; from the second, ``compute()``.
+
+    The result is kept as :func:`per_version` keeps it. For a result that costs more than
+    one caller's own narrower read (e.g. every area's rows when one area is asked for): a
+    one-off command reads just what it needs, and a reader asked again and again (the server)
+    computes it once. None also without a version identity.
+    """
+    version = getattr(store, "version_key", None)
+    if version is None:
+        return None
+    full = (version, key)
+    with _lock:
+        held = _entries.get(full)
+        if held is None:
+            _entries[full] = _ASKED
+            _forget_old_versions(version)
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+            return None
+        if held is not _ASKED:
+            _entries.move_to_end(full)
+            return held  # type: ignore[no-any-return]
+    value = compute()
+    with _lock:
+        if _entries.get(full, _ASKED) is _ASKED:
+            _entries[full] = value
+        else:
+            value = _entries[full]
+        _entries.move_to_end(full)
+        _forget_old_versions(version)
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return value  # type: ignore[no-any-return]
+
+
 def _forget_old_versions(version: Hashable) -> None:
     """Drop the entries of the store of ``version`` older than its newest kept versions."""
     if not (isinstance(version, tuple) and len(version) >= 2):

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from keruen.store.concepts import candidate_rows, plausible
+from keruen.store.concepts import candidate_rows, concept_panel, plausible
 from keruen.store.database import Store
-from keruen.store.memo import per_version
+from keruen.store.memo import when_asked_again
 
 #: panel column → concept of data/concepts.toml
 PANEL_CONCEPTS = {
@@ -41,11 +41,15 @@ def remittance_panel(
     """
     periods = [str(y) for y in years]
     index = pd.MultiIndex.from_product([list(areas), periods], names=["ref_area", "period"])
-    # every input of every area and year, read once per store version (one query), then the
-    # rows asked for: a request for other countries or years does not query the store again
-    every = per_version(store, "remittance_panel", lambda: _inputs(store))
-    wanted = every["ref_area"].isin(list(areas)) & every["period"].isin(periods)
-    long = plausible(every.loc[wanted].reset_index(drop=True))
+    # a reader asked again and again for this version (the server) reads every input of every
+    # area and year once (one query) and slices it; a first or one-off ask reads the rows asked
+    # for. Both are the same rows: the choice is per concept, area and period.
+    every = when_asked_again(store, "remittance_panel", lambda: _inputs(store))
+    if every is None:
+        long = concept_panel(store, CONCEPTS, list(areas), periods)
+    else:
+        wanted = every["ref_area"].isin(list(areas)) & every["period"].isin(periods)
+        long = plausible(every.loc[wanted].reset_index(drop=True))
     column_of = {concept: column for column, concept in PANEL_CONCEPTS.items()}
     long["column"] = long["concept"].map(column_of)
     wide = long.pivot(index=["ref_area", "period"], columns="column", values="value")
