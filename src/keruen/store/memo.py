@@ -30,30 +30,6 @@ _entries: OrderedDict[tuple[Hashable, Hashable], Any] = OrderedDict()
 _lock = threading.Lock()
 
 
-def per_version(store: Any, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()`` once per version of ``store`` and ``key``; later calls get the same object.
-
-    Callers must not change what they get. Two threads asking at once may both compute; the
-    first stored wins. Without a version identity (``store.version_key`` None) it just computes.
-    """
-    version = getattr(store, "version_key", None)
-    if version is None:
-        return compute()
-    full = (version, key)
-    with _lock:
-        if full in _entries:
-            _entries.move_to_end(full)
-            return _entries[full]  # type: ignore[no-any-return]
-    value = compute()
-    with _lock:
-        value = _entries.setdefault(full, value)
-        _entries.move_to_end(full)
-        _forget_old_versions(version)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
-    return value  # type: ignore[no-any-return]
-
-
 #: What an entry holds between the first and the second time its key is asked for.
 _ASKED = object()
 
@@ -61,8 +37,8 @@ _ASKED = object()
 def when_asked_again(store: Any, key: Hashable, compute: Callable[[], T]) -> T | None:
     """None the first time ``key`` is asked for this version; from the second, ``compute()``.
 
-    The result is kept as :func:`per_version` keeps it. For a result that costs more than
-    one caller's own narrower read (e.g. every area's rows when one area is asked for): a
+    The result is kept for this version. For a result that costs more than one caller's own
+    narrower read (e.g. every area's rows when one area is asked for): a
     one-off command reads just what it needs, and a reader asked again and again (the server)
     computes it once. None also without a version identity.
     """
@@ -73,25 +49,26 @@ def when_asked_again(store: Any, key: Hashable, compute: Callable[[], T]) -> T |
     with _lock:
         held = _entries.get(full)
         if held is None:
-            _entries[full] = _ASKED
-            _forget_old_versions(version)
-            while len(_entries) > MAX_ENTRIES:
-                _entries.popitem(last=False)
+            _keep(full, _ASKED)
             return None
         if held is not _ASKED:
             _entries.move_to_end(full)
             return held  # type: ignore[no-any-return]
-    value = compute()
+    value = compute()  # two threads asking at once may both compute: the first kept wins
     with _lock:
-        if _entries.get(full, _ASKED) is _ASKED:
-            _entries[full] = value
-        else:
-            value = _entries[full]
-        _entries.move_to_end(full)
-        _forget_old_versions(version)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        held = _entries.get(full, _ASKED)
+        value = value if held is _ASKED else held
+        _keep(full, value)
     return value  # type: ignore[no-any-return]
+
+
+def _keep(full: tuple[Hashable, Hashable], value: Any) -> None:
+    """Store ``value`` as the newest entry; forget old versions and the least recently used."""
+    _entries[full] = value
+    _entries.move_to_end(full)
+    _forget_old_versions(full[0])
+    while len(_entries) > MAX_ENTRIES:
+        _entries.popitem(last=False)
 
 
 def _forget_old_versions(version: Hashable) -> None:
