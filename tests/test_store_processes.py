@@ -275,6 +275,9 @@ def test_ctrl_c_during_a_load_cancels_it_and_the_store_is_unchanged(
         "v1",
         "--publisher",
         "synthetic",
+        # as in a terminal, whatever started the tests: keruen leaves an ignored SIGINT
+        # ignored (a run under nohup or `&` is not to be stopped by Ctrl-C)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     wait_until_open(loader, path)  # start-up done, the load is reading the file
     assert loader.poll() is None, "the load finished before it could be interrupted"
@@ -290,6 +293,9 @@ def test_ctrl_c_inside_the_write_transaction_rolls_it_back(tmp_path: Path) -> No
     from keruen.store.connect import LoadInterrupted
     from tests.conftest import provenance, tidy
 
+    # Ctrl-C as a terminal delivers it, even when the tests were started with SIGINT ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+
     store = Store(tmp_path / "k.duckdb")
     store.ingest(tidy([("pop", "KAZ", "2019", 0.5)]), provenance("0" * 64, "v0"))
     before = store.checksum()
@@ -299,13 +305,16 @@ def test_ctrl_c_inside_the_write_transaction_rolls_it_back(tmp_path: Path) -> No
         time.sleep(0.3)
         return tidy([("pop", "UZB", "2020", 2.0)])
 
-    with pytest.raises(LoadInterrupted):
-        store.ingest_many(
-            [
-                (tidy([("pop", "KAZ", "2020", 1.0)]), provenance("a" * 64)),
-                (second_file, provenance("b" * 64, "v2")),
-            ]
-        )
+    try:
+        with pytest.raises(LoadInterrupted):
+            store.ingest_many(
+                [
+                    (tidy([("pop", "KAZ", "2020", 1.0)]), provenance("a" * 64)),
+                    (second_file, provenance("b" * 64, "v2")),
+                ]
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert store.checksum() == before
     store.close()
 
