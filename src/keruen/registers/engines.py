@@ -140,10 +140,7 @@ class DuckDBEngine:
         del counts
         self.con.register(f"_{name}_array", repeated)
         try:
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name} AS "
-                f"SELECT CAST(person_id AS BIGINT) AS person_id FROM _{name}_array"
-            )
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS FROM _{name}_array")
         finally:
             self.con.unregister(f"_{name}_array")
 
@@ -331,6 +328,8 @@ def _size(text: str) -> str:
 
 #: Most files read as a union of per-file scans (beyond, one multi-file scan plans faster).
 UNION_FILES = 256
+
+
 def dense_person_range(files: tuple[Path, ...], limit_bytes: int) -> tuple[int, int] | None:
     """The person ids' (lowest, highest) from the footers, when counting by an array fits.
 
@@ -339,20 +338,15 @@ def dense_person_range(files: tuple[Path, ...], limit_bytes: int) -> tuple[int, 
     must stay within a quarter of the limit. ``None`` when a footer does not give the range or
     the row count, or when it does not fit: DuckDB's hash aggregate then counts (and spills).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     from keruen.registers.footers import column_facts
 
     facts = column_facts(files, ("person_id",))["person_id"]
     if not (facts.ranged and isinstance(facts.low, int) and isinstance(facts.high, int)):
         return None
-    try:
-        rows = sum(pq.read_metadata(p).num_rows for p in files)
-    except (OSError, pa.ArrowException):
+    if facts.rows is None:
         return None
     span = int(facts.high) - int(facts.low) + 1
-    if 16 * rows + 9 * span > limit_bytes // 4:
+    if 16 * facts.rows + 9 * span > limit_bytes // 4:
         return None
     return int(facts.low), int(facts.high)
 

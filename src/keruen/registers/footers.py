@@ -25,13 +25,15 @@ class ColumnFacts:
 
     ``nulls``: how many (``None`` where some row group does not say). ``ranged``: every row
     group holding a value records its smallest and largest; then ``low`` and ``high`` are
-    those over all files (``None`` when the column holds no value at all).
+    those over all files (``None`` when the column holds no value at all). ``rows``: the rows
+    of all files (``None`` when a footer could not be read).
     """
 
     nulls: int | None
     ranged: bool
     low: object | None = None
     high: object | None = None
+    rows: int | None = None
 
 
 def column_facts(files: Iterable[Path], columns: Sequence[str]) -> dict[str, ColumnFacts]:
@@ -40,11 +42,13 @@ def column_facts(files: Iterable[Path], columns: Sequence[str]) -> dict[str, Col
     ranged = {c: True for c in columns}
     lows: dict[str, list[object]] = {c: [] for c in columns}
     highs: dict[str, list[object]] = {c: [] for c in columns}
+    rows = 0
     for path in files:
         try:
             meta = pq.read_metadata(path)
         except (OSError, pa.ArrowException):  # proves nothing; the engine will name the file
             return {c: ColumnFacts(None, False) for c in columns}
+        rows += meta.num_rows
         index = {meta.schema.column(j).name: j for j in range(meta.num_columns)}
         for i in range(meta.num_row_groups):
             group = meta.row_group(i)
@@ -65,12 +69,13 @@ def column_facts(files: Iterable[Path], columns: Sequence[str]) -> dict[str, Col
     out = {}
     for c in columns:
         if not ranged[c] or not lows[c]:
-            out[c] = ColumnFacts(nulls[c], ranged[c])
+            out[c] = ColumnFacts(nulls[c], ranged[c], rows=rows)
             continue
         try:
-            out[c] = ColumnFacts(nulls[c], True, min(lows[c]), max(highs[c]))  # type: ignore[type-var]
+            low, high = min(lows[c]), max(highs[c])  # type: ignore[type-var]
+            out[c] = ColumnFacts(nulls[c], True, low, high, rows)
         except TypeError:  # values of mixed kinds: no range
-            out[c] = ColumnFacts(nulls[c], False)
+            out[c] = ColumnFacts(nulls[c], False, rows=rows)
     return out
 
 
