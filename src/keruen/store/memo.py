@@ -26,7 +26,7 @@ MAX_ENTRIES = 8
 #: which requests started before an update still read).
 VERSIONS_KEPT = 2
 
-_entries: OrderedDict[tuple[Hashable, Hashable], Any] = OrderedDict()
+_entries: OrderedDict[tuple[tuple[Any, ...], Hashable], Any] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -38,9 +38,10 @@ def when_asked_again(store: Any, key: Hashable, compute: Callable[[], T]) -> T |
     """None the first time ``key`` is asked for this version; from the second, ``compute()``.
 
     The result is kept for this version. For a result that costs more than one caller's own
-    narrower read (e.g. every area's rows when one area is asked for): a
-    one-off command reads just what it needs, and a reader asked again and again (the server)
-    computes it once. None also without a version identity.
+    narrower read (e.g. every area's rows when one area is asked for): a one-off command
+    reads just what it needs, and a reader asked again and again (the server) computes it
+    once. ``store.version_key`` is ``(folder, number, ...)``
+    (:func:`keruen.store.versions.version_identity`); None there also answers None.
     """
     version = getattr(store, "version_key", None)
     if version is None:
@@ -62,7 +63,7 @@ def when_asked_again(store: Any, key: Hashable, compute: Callable[[], T]) -> T |
     return value  # type: ignore[no-any-return]
 
 
-def _keep(full: tuple[Hashable, Hashable], value: Any) -> None:
+def _keep(full: tuple[tuple[Any, ...], Hashable], value: Any) -> None:
     """Store ``value`` as the newest entry; forget old versions and the least recently used."""
     _entries[full] = value
     _entries.move_to_end(full)
@@ -71,17 +72,12 @@ def _keep(full: tuple[Hashable, Hashable], value: Any) -> None:
         _entries.popitem(last=False)
 
 
-def _forget_old_versions(version: Hashable) -> None:
+def _forget_old_versions(version: tuple[Any, ...]) -> None:
     """Drop the entries of the store of ``version`` older than its newest kept versions."""
-    if not (isinstance(version, tuple) and len(version) >= 2):
-        return
-    folder = version[0]
-    numbers = sorted(
-        {v[1] for v, _ in _entries if isinstance(v, tuple) and v[:1] == (folder,)}, reverse=True
-    )
-    stale = set(numbers[VERSIONS_KEPT:])
-    for entry in [e for e in _entries if isinstance(e[0], tuple) and e[0][:1] == (folder,)]:
-        if entry[0][1] in stale:
+    mine = [entry for entry in _entries if entry[0][0] == version[0]]
+    newest = sorted({entry[0][1] for entry in mine}, reverse=True)[:VERSIONS_KEPT]
+    for entry in mine:
+        if entry[0][1] not in newest:
             del _entries[entry]
 
 
