@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, Response
 from keruen import __version__, api
 from keruen.errors import KeruenError
 from keruen.store import Store
-from keruen.store.versions import LatestReader, version_identity
+from keruen.store.versions import LatestReader, Manifest
 from keruen.web import problems, sdmx_routes
 from keruen.web.answers import AnswerCache, answer_key
 from keruen.web.encode import choose_format, page
@@ -58,17 +58,12 @@ T = TypeVar("T")
 class _CursorStore(Store):
     """A :class:`Store` over one cursor of the newest version of the store (one request)."""
 
-    def __init__(self, con: Any, path: str, manifest: Any = None) -> None:
+    def __init__(self, con: Any, path: str, manifest: Manifest) -> None:
         # no super().__init__(): it would open the file
         self._cursor = con
         self.path = path
         self.read_only = True
-        self._version = version_identity(path, manifest) if manifest is not None else None
-
-    @property
-    def version_key(self) -> Any:  # type: ignore[override]
-        """The identity of the version the cursor reads (see :mod:`keruen.store.memo`)."""
-        return self._version
+        self._manifest = manifest  # the version the cursor reads (Store.version_key)
 
     @property
     def con(self) -> Any:  # type: ignore[override]
